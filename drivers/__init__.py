@@ -1,0 +1,1 @@
+"""edgepos drivers (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""edgepos hub (see DESIGN.md)."""

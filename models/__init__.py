@@ -1,0 +1,1 @@
+"""edgepos models (see DESIGN.md)."""

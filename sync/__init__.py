@@ -1,0 +1,1 @@
+"""Store-and-forward: the signed journal, crypto, key store and (later) the uplink."""

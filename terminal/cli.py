@@ -1,0 +1,98 @@
+"""The `edgepos` command line. Commands meant for machines take --json; exit codes are documented in the README."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from terminal import __version__
+
+EXIT_OK = 0
+EXIT_ERROR = 1  # the command could not do its job (bad input file, missing key store, ...)
+EXIT_USAGE = 2  # argparse's own code for a bad command line
+EXIT_TAMPERED = 3  # journal verify: a record was altered, removed or reordered
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_USAGE
+    return args.handler(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="edgepos", description="edgepos payment terminal")
+    parser.add_argument("--version", action="version", version=f"edgepos {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    journal = commands.add_parser("journal", help="inspect the terminal journal").add_subparsers(metavar="ACTION")
+    verify = journal.add_parser("verify", help="check the hash chain and signatures of a journal")
+    verify.add_argument("--db", required=True, type=Path, help="path of the journal file")
+    verify.add_argument("--public-key", help="expected terminal public key (hex); default: the one in the journal")
+    verify.add_argument("--json", action="store_true", help="print one JSON object")
+    verify.set_defaults(handler=cmd_journal_verify)
+
+    bench = commands.add_parser("bench", help="run a benchmark and print its numbers").add_subparsers(metavar="NAME")
+    bench_journal = bench.add_parser("journal", help="durable journal appends of realistic sales")
+    bench_journal.add_argument("--db", type=Path, help="keep the journal written at this path (must not exist)")
+    bench_journal.add_argument("--count", type=int, default=5000, help="sales to append (default 5000)")
+    bench_journal.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_journal.set_defaults(handler=cmd_bench_journal)
+    return parser
+
+
+def cmd_journal_verify(args: argparse.Namespace) -> int:
+    from sync.journal import JournalError
+    from sync.verify import verify_journal
+
+    try:
+        pinned = bytes.fromhex(args.public_key) if args.public_key else None
+    except ValueError:
+        return _fail(args, "--public-key must be hex")
+    try:
+        report = verify_journal(args.db, pinned)
+    except JournalError as exc:
+        if getattr(exc, "__class__", None).__name__ == "JournalDamaged":
+            return _emit(args, {"path": str(args.db), "ok": False, "first_bad_seq": None, "problem": str(exc)},
+                         str(exc), EXIT_TAMPERED)
+        return _fail(args, str(exc))
+    if report.ok:
+        text = f"{args.db}: intact, {report.records} records, terminal {report.terminal_id}"
+        return _emit(args, report.to_dict(), text, EXIT_OK)
+    where = f"first bad record: {report.first_bad_seq}" if report.first_bad_seq else "file damaged"
+    text = f"{args.db}: TAMPERED - {where}: {report.problem} ({report.records} records good before it)"
+    return _emit(args, report.to_dict(), text, EXIT_TAMPERED)
+
+
+def cmd_bench_journal(args: argparse.Namespace) -> int:
+    from bench.journal import run
+
+    if args.count < 1:
+        return _fail(args, "--count must be at least 1")
+    if args.db is not None and (args.db.exists() or args.db.is_symlink()):
+        return _fail(args, f"{args.db}: already exists; the benchmark writes a new journal")
+    result = run(count=args.count, db=args.db)
+    text = (f"journal appends: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
+            f"{result['appends_per_second']} appends/s over {result['appends']} sales")
+    return _emit(args, result, text, EXIT_OK)
+
+
+def _emit(args: argparse.Namespace, data: dict[str, object], text: str, code: int) -> int:
+    print(json.dumps(data, ensure_ascii=False) if args.json else text)
+    return code
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    if args.json:
+        print(json.dumps({"ok": False, "error": message}, ensure_ascii=False))
+    else:
+        print(f"edgepos: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
