@@ -176,8 +176,9 @@ class Journal:
         if create and not path.exists() and not path.is_symlink():
             return cls.create(path, keystore, clock)
         check_journal_file(path)
-        conn = _connect(path)
+        conn = None
         try:
+            conn = _connect(path)
             meta = read_meta(conn, path)
             if meta["terminal_id"] != keystore.terminal_id:
                 raise WrongTerminal(
@@ -188,10 +189,10 @@ class Journal:
             conn.execute("PRAGMA journal_mode = WAL")
             _migrate(conn)
         except sqlite3.DatabaseError as exc:
-            conn.close()
+            _close_quietly(conn)
             raise JournalDamaged(f"{path}: journal cannot be read ({exc}); keep the file for forensics") from None
         except JournalError:
-            conn.close()
+            _close_quietly(conn)
             raise
         return cls(path, conn, keystore, clock)
 
@@ -223,7 +224,7 @@ class Journal:
             masked = find_pan(part.decode()) if part else None
             if masked:
                 raise ValueError(f"record carries a clear card number ({masked}); store a token and last four")
-        with self._lock, _transaction(self._conn) as conn:
+        with self._lock, self._errors("write"), _transaction(self._conn) as conn:
             seq, prev_hash = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             seq += 1
             time = self._clock()
@@ -252,7 +253,7 @@ class Journal:
     def acknowledge(self, results: Mapping[int, str]) -> int:
         """Mark records as accepted by the hub (seq -> hub result). Returns how many were newly acknowledged."""
         now = self._clock().astimezone(UTC).isoformat(timespec="microseconds")
-        with self._lock, _transaction(self._conn) as conn:
+        with self._lock, self._errors("write"), _transaction(self._conn) as conn:
             before = conn.total_changes
             conn.executemany(
                 "INSERT OR IGNORE INTO acks (seq, acked_at, result) SELECT ?, ?, ? WHERE EXISTS "
@@ -264,19 +265,19 @@ class Journal:
     # --- reading ------------------------------------------------------------------------------------------------
 
     def head(self) -> tuple[int, bytes]:
-        with self._lock:
+        with self._lock, self._errors("read"):
             seq, digest = self._conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
         return seq, digest
 
     def get(self, seq: int) -> Record | None:
-        with self._lock:
+        with self._lock, self._errors("read"):
             row = self._conn.execute(f"SELECT {_COLUMNS} FROM records WHERE seq = ?", (seq,)).fetchone()
         return _record(row) if row else None
 
     def records(self, after: int = 0, batch: int = 500) -> Iterator[Record]:
         """All records with seq > `after`, in order, read in batches (safe while others append)."""
         while True:
-            with self._lock:
+            with self._lock, self._errors("read"):
                 rows = self._conn.execute(
                     f"SELECT {_COLUMNS} FROM records WHERE seq > ? ORDER BY seq LIMIT ?", (after, batch)
                 ).fetchall()
@@ -288,13 +289,13 @@ class Journal:
 
     def outbox(self, limit: int = 500) -> list[Record]:
         """The oldest records the hub has not acknowledged yet, in order."""
-        with self._lock:
+        with self._lock, self._errors("read"):
             rows = self._conn.execute(f"SELECT {_COLUMNS} FROM outbox ORDER BY seq LIMIT ?", (limit,)).fetchall()
         return [_record(row) for row in rows]
 
     def outbox_stats(self) -> tuple[int, datetime | None]:
         """(pending count, time of the oldest pending record)."""
-        with self._lock:
+        with self._lock, self._errors("read"):
             count, oldest = self._conn.execute("SELECT count(*), min(time) FROM outbox").fetchone()
         return count, datetime.fromisoformat(oldest) if oldest else None
 
@@ -310,6 +311,16 @@ class Journal:
 
     def public_key(self) -> Sm2PublicKey:
         return Sm2PublicKey(self._keys.public_key())
+
+    @contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        """SQLite errors become journal errors that say what happened to the data."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if action == "write":
+                raise JournalError(f"{self.path}: journal write failed ({exc}); nothing was recorded") from None
+            raise JournalDamaged(f"{self.path}: journal cannot be read ({exc}); keep the file for forensics") from None
 
 
 # --- schema -------------------------------------------------------------------------------------------------------
@@ -398,6 +409,11 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _close_quietly(conn: sqlite3.Connection | None) -> None:
+    if conn is not None:
+        conn.close()
 
 
 def _fsync_dir(directory: Path) -> None:
