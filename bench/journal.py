@@ -84,4 +84,6 @@ def run(count: int = 5000, db: Path | None = None, seed: int = 7) -> dict[str, A
             "durability": "WAL, synchronous=FULL, one commit per sale",
             "signature": "SM2 per record (tongsuopy)",
             "db": str(db) if db is not None else None,
+            "terminal_id": keystore.terminal_id,
+            "public_key": keystore.public_key().hex(),  # pin it: `edgepos journal verify --public-key`
         }

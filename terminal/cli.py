@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_journal_verify(args: argparse.Namespace) -> int:
-    from sync.journal import JournalError
+    from sync.journal import JournalDamaged, JournalError
     from sync.verify import verify_journal
 
     try:
@@ -56,7 +56,7 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
     try:
         report = verify_journal(args.db, pinned)
     except JournalError as exc:
-        if getattr(exc, "__class__", None).__name__ == "JournalDamaged":
+        if isinstance(exc, JournalDamaged):  # our journal, but SQLite cannot read it back: damage, not bad input
             return _emit(args, {"path": str(args.db), "ok": False, "first_bad_seq": None, "problem": str(exc)},
                          str(exc), EXIT_TAMPERED)
         return _fail(args, str(exc))

@@ -1,0 +1,51 @@
+"""The `edgepos` command line as users and scripts run it: version, usage errors, the journal benchmark."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import edgepos
+
+from terminal import __version__
+
+
+def test_version():
+    result = edgepos("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"edgepos {__version__}"
+
+
+def test_usage_errors_exit_2_and_there_are_no_placeholder_commands():
+    assert edgepos().returncode == 2
+    assert edgepos("journal", "verify").returncode == 2  # --db missing
+    for later in ("demo", "hub", "sync", "kiosk", "doctor", "provision"):
+        assert edgepos(later).returncode == 2, f"`edgepos {later}` exists before it works"
+
+
+def test_bench_journal_prints_its_numbers_and_keeps_a_verifiable_journal(tmp_path):
+    db = tmp_path / "bench.db"
+    result = edgepos("bench", "journal", "--json", "--db", str(db), "--count", "300")
+    assert result.returncode == 0, result.stderr
+    numbers = json.loads(result.stdout)
+    assert numbers["appends"] == 300
+    assert 0 < numbers["p50_ms"] <= numbers["p99_ms"] <= numbers["max_ms"]
+    assert numbers["appends_per_second"] > 0
+
+    verified = edgepos("journal", "verify", "--db", str(db), "--json", "--public-key", numbers["public_key"])
+    assert verified.returncode == 0
+    assert json.loads(verified.stdout)["records"] == 301  # bench.start + the sales
+
+    again = edgepos("bench", "journal", "--db", str(db), "--count", "10")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert edgepos("journal", "verify", "--db", str(db)).returncode == 0  # the first run's journal is untouched
+
+    data = bytearray(db.read_bytes())
+    at = data.find(b'"sale_id"')  # inside some sale's signed payload
+    assert at > 0
+    data[at + 3] ^= 0x20
+    db.write_bytes(bytes(data))
+    assert edgepos("journal", "verify", "--db", str(db)).returncode == 3
+
+
+def test_bench_refuses_a_silly_count():
+    result = edgepos("bench", "journal", "--count", "0", "--json")
+    assert result.returncode == 1 and json.loads(result.stdout)["ok"] is False
