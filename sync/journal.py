@@ -293,6 +293,14 @@ class Journal:
             rows = self._conn.execute(f"SELECT {_COLUMNS} FROM outbox ORDER BY seq LIMIT ?", (limit,)).fetchall()
         return [_record(row) for row in rows]
 
+    def durability(self) -> dict[str, str]:
+        """The settings every "approved" rests on, read back from SQLite (for benchmarks and diagnostics)."""
+        modes = {0: "off", 1: "normal", 2: "full", 3: "extra"}
+        with self._lock, self._errors("read"):
+            journal_mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
+            synchronous = self._conn.execute("PRAGMA synchronous").fetchone()[0]
+        return {"journal_mode": journal_mode, "synchronous": modes.get(synchronous, str(synchronous))}
+
     def outbox_stats(self) -> tuple[int, datetime | None]:
         """(pending count, time of the oldest pending record)."""
         with self._lock, self._errors("read"):

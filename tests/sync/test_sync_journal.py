@@ -41,6 +41,9 @@ def test_append_is_durable_and_chained(tmp_path, keystore):
         assert reopened.reveal(stored[1]) is None
         assert reopened.head() == (2, second.hash)
         assert reopened.get(1) == stored[0] and reopened.get(3) is None
+        # what "durable" rests on: every commit fsynced through the write-ahead log
+        assert reopened.durability() == {"journal_mode": "wal", "synchronous": "full"}
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 def test_sensitive_fields_never_reach_the_disk_in_clear(tmp_path, keystore):
