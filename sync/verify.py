@@ -42,6 +42,38 @@ def verify_journal(path: str | Path, public_key: bytes | None = None) -> VerifyR
         conn.close()
 
 
+def record_problem(
+    seq: int,
+    terminal_id: bytes,
+    time: bytes,
+    record_type: bytes,
+    payload: bytes,
+    secret: bytes | None,
+    prev_hash: bytes,
+    digest: bytes,
+    signature: bytes,
+    expected_terminal: bytes,
+    expected_prev: bytes,
+    key: Sm2PublicKey,
+) -> str | None:
+    """Why one record does not belong at this place of this terminal's chain, or None when it does.
+
+    Shared by the on-device verifier and the hub's ingest, so both judge a record by the same rules.
+    """
+    if not all(isinstance(v, bytes) for v in (terminal_id, time, record_type, payload, prev_hash, digest, signature)) \
+            or (secret is not None and not isinstance(secret, bytes)):
+        return f"record {seq} has a field of the wrong type (altered)"
+    if terminal_id != expected_terminal:
+        return f"record {seq} names another terminal"
+    if prev_hash != expected_prev:
+        return f"record {seq} does not link to record {seq - 1} (removed, inserted or reordered)"
+    if record_digest(terminal_id, seq, time, record_type, payload, secret, prev_hash) != digest:
+        return f"record {seq} was altered (its content does not match its hash)"
+    if not key.verify(signature, digest):
+        return f"record {seq} has an invalid signature"
+    return None
+
+
 def _walk(conn: sqlite3.Connection, path: Path, pinned_key: bytes | None) -> VerifyReport:
     meta = read_meta(conn, path)
     terminal_id = meta["terminal_id"]
@@ -74,19 +106,10 @@ def _walk(conn: sqlite3.Connection, path: Path, pinned_key: bytes | None) -> Ver
             if isinstance(seq, int) and seq > expected_seq:
                 return bad(good, expected_seq, f"record {expected_seq} is missing (next present is {seq})")
             return bad(good, expected_seq, f"record numbering broken after {good}")
-        if not all(isinstance(v, bytes) for v in (term, time, rtype, payload, prev_hash, digest, signature)) or (
-            secret is not None and not isinstance(secret, bytes)
-        ):
-            return bad(good, seq, f"record {seq} has a field of the wrong type (altered)")
-        if term != terminal_id.encode():
-            return bad(good, seq, f"record {seq} names another terminal")
-        if prev_hash != expected_prev:
-            return bad(good, seq, f"record {seq} does not link to record {seq - 1} (removed, inserted or reordered)")
-        computed = record_digest(term, seq, time, rtype, payload, secret, prev_hash)
-        if computed != digest:
-            return bad(good, seq, f"record {seq} was altered (its content does not match its hash)")
-        if not key.verify(signature, digest):
-            return bad(good, seq, f"record {seq} has an invalid signature")
+        problem = record_problem(seq, term, time, rtype, payload, secret, prev_hash, digest, signature,
+                                 terminal_id.encode(), expected_prev, key)
+        if problem:
+            return bad(good, seq, problem)
         expected_prev = last_hash = digest
         expected_seq += 1
     count = expected_seq - 1
