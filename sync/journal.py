@@ -75,6 +75,11 @@ class Record:
         return json.loads(self.payload_raw)
 
     @property
+    def time_text(self) -> str:
+        """The time exactly as stored and signed."""
+        return time_text(self.time)
+
+    @property
     def idempotency_key(self) -> str:
         """Unique per terminal and record: the hub counts each record exactly once under this key."""
         return f"{self.terminal_id}:{self.seq}"
@@ -104,6 +109,11 @@ def genesis_hash(terminal_id: str, public_key: bytes) -> bytes:
     """The `prev_hash` of record 1: binds the chain to its terminal and key."""
     return sm3(CHAIN_MAGIC + b"genesis" + len(terminal_id.encode()).to_bytes(4, "big") + terminal_id.encode()
                + public_key)
+
+
+def time_text(time: datetime) -> str:
+    """The one text form of a record time: ISO 8601, UTC, microseconds."""
+    return time.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def utc_now() -> datetime:
@@ -230,21 +240,21 @@ class Journal:
             time = self._clock()
             if time.utcoffset() is None:
                 raise ValueError("journal clock must return timezone-aware UTC times")
-            time_text = time.astimezone(UTC).isoformat(timespec="microseconds")
+            stored_time = time_text(time)
             secret = (
                 self._envelope.seal(secret_raw, _secret_aad(self.terminal_id, seq, record_type))
                 if secret_raw is not None
                 else None
             )
             digest = record_digest(
-                self.terminal_id.encode(), seq, time_text.encode(), record_type.encode(), payload_raw, secret,
+                self.terminal_id.encode(), seq, stored_time.encode(), record_type.encode(), payload_raw, secret,
                 prev_hash,
             )
             signature = self._signer.sign(digest)
             conn.execute(
                 "INSERT INTO records (seq, terminal_id, time, type, payload, secret, prev_hash, hash, signature)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (seq, self.terminal_id, time_text, record_type, payload_raw, secret, prev_hash, digest, signature),
+                (seq, self.terminal_id, stored_time, record_type, payload_raw, secret, prev_hash, digest, signature),
             )
             conn.execute("UPDATE head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
         return Record(seq, self.terminal_id, time.astimezone(UTC), record_type, payload_raw, secret, prev_hash,

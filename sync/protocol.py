@@ -1,0 +1,303 @@
+"""The terminal <-> hub sync protocol, version 1: message schemas and request signing.
+
+Both sides import this module (the hub imports nothing else of `sync` but `crypto` and `verify`). The OpenAPI file
+generated from the hub (`hub/openapi.json`) is the published form; a test keeps the two identical.
+
+Every terminal request carries four headers and is signed with the terminal's SM2 key:
+    X-Edgepos-Terminal   terminal id (as enrolled)
+    X-Edgepos-Time       the terminal's clock when sending, ISO 8601 UTC
+    Idempotency-Key      unique per logical request; a retry reuses it, the hub answers a retry with the first answer
+    X-Edgepos-Signature  hex SM2 signature of `signing_input(...)`
+The hub checks the signature against the key registered at enrolment, refuses clocks more than `MAX_CLOCK_SKEW`
+away and reports the measured skew (milliseconds, hub minus terminal) in `X-Edgepos-Clock-Skew-Ms` on every answer.
+
+Money on the wire is `{"amount": int minor units, "currency": ISO 4217}`; rates are decimal strings; times are
+ISO 8601 UTC. Journal records travel exactly as stored (payload text byte for byte), so the hub checks the same
+hash chain and signatures the terminal wrote.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from sync.crypto import Sm2PrivateKey, Sm2PublicKey, hmac_sm3, sm3
+
+PROTOCOL_VERSION = 1
+API_PREFIX = "/v1"
+
+H_TERMINAL = "X-Edgepos-Terminal"
+H_TIME = "X-Edgepos-Time"
+H_IDEMPOTENCY = "Idempotency-Key"
+H_SIGNATURE = "X-Edgepos-Signature"
+H_SKEW = "X-Edgepos-Clock-Skew-Ms"
+
+MAX_CLOCK_SKEW = timedelta(minutes=15)  # wider than any NTP-less till drifts in a day; replays are stopped by keys
+MAX_BATCH = 1000  # records per upload
+MAX_BODY = 8 * 1024 * 1024  # bytes; the hub refuses larger bodies before parsing
+
+TerminalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+MerchantId = TerminalId
+Key = Annotated[str, StringConstraints(min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+Hex = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{2})*$", max_length=4096)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+MinorUnits = Annotated[int, Field(ge=-(2**63) + 1, le=2**63 - 1, strict=True)]
+PositiveMinorUnits = Annotated[int, Field(gt=0, le=2**63 - 1, strict=True)]
+Token = Annotated[str, StringConstraints(pattern=r"^tk_[0-9a-f]{8,64}$")]
+
+
+class Message(BaseModel):
+    """Strict: unknown fields, wrong types and coercions are refused with a clear 422, never guessed at."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Amount(Message):
+    amount: MinorUnits
+    currency: CurrencyCode
+
+
+class PositiveAmount(Message):
+    amount: PositiveMinorUnits
+    currency: CurrencyCode
+
+
+class Problem(Message):
+    """Every error answer: a short sentence for people, a stable code for programs."""
+
+    code: str
+    message: str
+    seq: int | None = None  # the journal record concerned, when there is one
+
+
+# --- enrolment ---------------------------------------------------------------------------------------------------
+
+
+class EnrolRequest(Message):
+    """Register a terminal's public key. `proof` = hex HMAC-SM3(enrolment secret, `enrolment_message(...)`) shows the
+    technician holds the merchant's enrolment secret; the request signature shows the terminal holds the key."""
+
+    terminal_id: TerminalId
+    merchant_id: MerchantId
+    public_key: Annotated[str, StringConstraints(pattern=r"^04[0-9a-f]{128}$")]
+    proof: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class EnrolResponse(Message):
+    terminal_id: str
+    merchant_id: str
+    enrolled_at: datetime
+    last_seq: int  # the last journal record the hub holds from this terminal (0: none), to resume from
+    last_hash: Hex  # its hash (empty when none)
+
+
+def enrolment_message(terminal_id: str, merchant_id: str, public_key_hex: str) -> bytes:
+    return f"edgepos-enrol-v1\n{terminal_id}\n{merchant_id}\n{public_key_hex}".encode()
+
+
+def enrolment_proof(secret: bytes, terminal_id: str, merchant_id: str, public_key_hex: str) -> str:
+    return hmac_sm3(secret, enrolment_message(terminal_id, merchant_id, public_key_hex)).hex()
+
+
+# --- online authorisation (two-phase) ----------------------------------------------------------------------------
+
+
+class TenderKind(StrEnum):
+    """The same values as terminal.domain.TenderKind (the hub does not import the terminal)."""
+
+    CASH = "CASH"
+    CARD_CONTACT = "CARD_CONTACT"
+    CARD_CONTACTLESS = "CARD_CONTACTLESS"
+    QR_CUSTOMER = "QR_CUSTOMER"
+    QR_MERCHANT = "QR_MERCHANT"
+    CBDC_WALLET = "CBDC_WALLET"
+
+
+class AuthRequest(Message):
+    """Place a hold. `auth_id` is chosen by the terminal (a uuid) so a retry can never place a second hold."""
+
+    auth_id: Key
+    sale_id: Key
+    tender: TenderKind
+    amount: PositiveAmount
+    token: Token | None = None  # card / wallet token (never a PAN)
+    last4: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")] | None = None
+
+
+class AuthStatus(StrEnum):
+    APPROVED = "approved"  # hold pending
+    DECLINED = "declined"
+    CAPTURED = "captured"
+    VOIDED = "voided"
+    EXPIRED = "expired"
+
+
+class AuthResponse(Message):
+    auth_id: str
+    status: AuthStatus
+    reason: str | None = None  # why declined, in words
+    amount: Amount
+    captured: Amount  # how much of the hold was posted
+    refunded: Amount
+    expires_at: datetime | None = None  # when a pending hold lapses by itself
+
+
+class CaptureRequest(Message):
+    """Post (part of) a pending hold. Capturing less than the hold releases the rest."""
+
+    auth_id: Key
+    amount: PositiveAmount
+
+
+class VoidRequest(Message):
+    auth_id: Key
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class RefundRequest(Message):
+    """Give back (part of) a captured authorisation; the total refunded never exceeds what was captured."""
+
+    refund_id: Key
+    auth_id: Key
+    amount: PositiveAmount
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+# --- journal upload ----------------------------------------------------------------------------------------------
+
+
+class WireRecord(Message):
+    """One journal record exactly as stored on the terminal (see sync.journal.Record)."""
+
+    seq: Annotated[int, Field(ge=1, strict=True)]
+    terminal_id: TerminalId
+    time: Annotated[str, StringConstraints(max_length=40)]  # as stored, byte for byte (it is signed)
+    type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$", max_length=64)]
+    payload: Annotated[str, StringConstraints(max_length=256 * 1024)]  # canonical JSON text, byte for byte
+    secret: Annotated[str, StringConstraints(max_length=64 * 1024)] | None = None  # base64 of the sealed blob
+    prev_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    signature: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
+
+
+class UploadRequest(Message):
+    """Consecutive records of one terminal, in order. Records the hub already holds are answered `duplicate`."""
+
+    records: Annotated[list[WireRecord], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class RecordStatus(StrEnum):
+    ACCEPTED = "accepted"  # new, verified, booked
+    DUPLICATE = "duplicate"  # already held with the same hash: counted once, acknowledge it
+    DECLINED = "declined"  # verified and stored, but the hub refuses the money movement (e.g. blacklisted card
+    #                        approved offline): the terminal acknowledges it and raises an exception for the manager
+    REJECTED = "rejected"  # not stored: broken chain, bad signature, gap, conflict; the batch stops here
+
+
+class RecordResult(Message):
+    seq: int
+    status: RecordStatus
+    code: str | None = None  # machine-readable reason for declined / rejected
+    message: str | None = None
+
+
+class UploadResponse(Message):
+    results: list[RecordResult]  # one per record sent, in order, up to and including the first rejected one
+    last_seq: int  # the hub's last held record of this terminal after this upload
+    last_hash: Hex
+
+
+# --- downstream --------------------------------------------------------------------------------------------------
+
+
+class ConfigResponse(Message):
+    version: int
+    values: dict[str, str | int | bool | None]  # layered already: defaults < profile < site < terminal
+
+
+class BlacklistDelta(Message):
+    version: int  # apply `added` / `removed` on top of `since` to reach `version`
+    since: int
+    full: bool  # true: `added` is the whole list (the terminal's version was too old for a delta)
+    added: list[Token]
+    removed: list[Token]
+
+
+class RatesResponse(Message):
+    version: int
+    base: CurrencyCode
+    as_of: datetime
+    rates: dict[CurrencyCode, Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+)?$")]]  # Decimal text
+
+    def decimal(self, currency: str) -> Decimal:
+        return Decimal(self.rates[currency])
+
+
+class ModelResponse(Message):
+    version: str
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+    url: str | None = None  # where to fetch the signed .onnx from the hub; None: no model published
+
+
+class SettlementTotal(Message):
+    """One business day's booked money, per tender kind, for one terminal or merchant."""
+
+    business_day: str  # YYYY-MM-DD, UTC
+    scope: Literal["terminal", "merchant"]
+    id: str
+    currency: CurrencyCode
+    sales: int  # minor units
+    refunds: int
+    net: int
+    count: int
+    by_tender: dict[str, int]
+
+
+# --- request signing ---------------------------------------------------------------------------------------------
+
+
+class SignatureError(Exception):
+    """A request's signature headers are missing, malformed, stale or do not verify."""
+
+
+def signing_input(method: str, path: str, terminal_id: str, time: str, idempotency_key: str, body: bytes) -> bytes:
+    """What the terminal signs: SM3 over method, path (with query), the headers and the SM3 of the body."""
+    head = "\n".join(("edgepos-request-v1", method.upper(), path, terminal_id, time, idempotency_key)).encode()
+    return sm3(head + b"\n" + sm3(body))
+
+
+def sign_request(
+    key: Sm2PrivateKey, terminal_id: str, method: str, path: str, idempotency_key: str, body: bytes,
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """The headers that authenticate one request."""
+    sent = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
+    signature = key.sign(signing_input(method, path, terminal_id, sent, idempotency_key, body))
+    return {H_TERMINAL: terminal_id, H_TIME: sent, H_IDEMPOTENCY: idempotency_key, H_SIGNATURE: signature.hex()}
+
+
+def check_request(
+    public_key: bytes, method: str, path: str, headers: dict[str, str], body: bytes, now: datetime | None = None,
+) -> int:
+    """Verify a request's signature and clock; returns the clock skew in ms (hub minus terminal)."""
+    try:
+        terminal_id, sent, key, signature = (headers[h] for h in (H_TERMINAL, H_TIME, H_IDEMPOTENCY, H_SIGNATURE))
+    except KeyError as missing:
+        raise SignatureError(f"header {missing.args[0]} is missing") from None
+    try:
+        sent_at = datetime.fromisoformat(sent)
+        raw_signature = bytes.fromhex(signature)
+    except ValueError:
+        raise SignatureError("signature headers are malformed") from None
+    if sent_at.utcoffset() is None:
+        raise SignatureError(f"{H_TIME} must carry a time zone")
+    skew = (now or datetime.now(UTC)) - sent_at
+    if abs(skew) > MAX_CLOCK_SKEW:
+        raise SignatureError(f"terminal clock is off by {skew.total_seconds():.0f} s; set the clock and retry")
+    if not Sm2PublicKey(public_key).verify(raw_signature, signing_input(method, path, terminal_id, sent, key, body)):
+        raise SignatureError("request signature does not verify with the key registered for this terminal")
+    return round(skew.total_seconds() * 1000)
