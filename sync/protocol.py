@@ -109,12 +109,12 @@ def enrolment_proof(secret: bytes, terminal_id: str, merchant_id: str, public_ke
 class TenderKind(StrEnum):
     """The same values as terminal.domain.TenderKind (the hub does not import the terminal)."""
 
-    CASH = "CASH"
-    CARD_CONTACT = "CARD_CONTACT"
-    CARD_CONTACTLESS = "CARD_CONTACTLESS"
-    QR_CUSTOMER = "QR_CUSTOMER"
-    QR_MERCHANT = "QR_MERCHANT"
-    CBDC_WALLET = "CBDC_WALLET"
+    CASH = "cash"
+    CARD_CONTACT = "card_contact"
+    CARD_CONTACTLESS = "card_contactless"
+    QR_CUSTOMER = "qr_customer"
+    QR_MERCHANT = "qr_merchant"
+    CBDC_WALLET = "cbdc_wallet"
 
 
 class AuthRequest(Message):

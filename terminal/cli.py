@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench_journal.add_argument("--count", type=int, default=5000, help="sales to append (default 5000)")
     bench_journal.add_argument("--json", action="store_true", help="print one JSON object")
     bench_journal.set_defaults(handler=cmd_bench_journal)
+    # commands of other packages register themselves (their modules import nothing heavy until a command runs)
+    from hub.cli import register as register_hub
+    from sync.cli import register as register_sync
+
+    register_hub(commands)
+    register_sync(commands)
     return parser
 
 
