@@ -12,50 +12,47 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sync.journal import Journal
 from sync.keystore import FileKeyStore, random_secret
+from terminal.domain import Cart, Money, Sale, TaxRate, Tender, TenderKind
 
+VAT13 = TaxRate("VAT13", Decimal("0.13"), inclusive=True)
+VAT9 = TaxRate("VAT9", Decimal("0.09"), inclusive=True)
 PRODUCTS = [
-    ("6901028075831", "Mineral water 550ml", 200, "VAT13"),
-    ("6920152400777", "可口可乐 330ml", 350, "VAT13"),
-    ("4006381333931", "Notebook A5", 1290, "VAT13"),
-    ("6925303773106", "Instant noodles 5-pack", 1650, "VAT9"),
-    ("9787111213826", "Book: Payment Systems", 5900, "VAT9"),
-    ("6901234567892", "USB-C cable 1m", 2990, "VAT13"),
+    ("6901028075831", "Mineral water 550ml", 200, VAT13),
+    ("6920152400777", "可口可乐 330ml", 350, VAT13),
+    ("4006381333931", "Notebook A5", 1290, VAT13),
+    ("6925303773106", "Instant noodles 5-pack", 1650, VAT9),
+    ("9787111213826", "Book: Payment Systems", 5900, VAT9),
+    ("6901234567892", "USB-C cable 1m", 2990, VAT13),
 ]
-TENDERS = ["cash", "card_contact", "card_contactless", "qr_customer", "qr_merchant", "cbdc_wallet"]
 
 
 def sale_record(rng: random.Random, terminal_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """A sale as the checkout journals it: public part + sensitive part (card token, auth data)."""
-    lines = []
-    for sku, name, price, tax in rng.sample(PRODUCTS, rng.randint(1, 5)):
-        qty = rng.randint(1, 3)
-        lines.append({"sku": sku, "name": name, "qty": qty, "unit_price": price, "gross": qty * price, "tax": tax})
-    total = sum(line["gross"] for line in lines)
-    tender = rng.choice(TENDERS)
-    public = {
-        "sale_id": uuid.UUID(int=rng.getrandbits(128)).hex,
-        "terminal_id": terminal_id,
-        "currency": "CNY",
-        "lines": lines,
-        "total": total,
-        "tenders": [{"kind": tender, "amount": total}],
-        "operator": "cashier-01",
-    }
+    """A sale as the checkout journals it (terminal.domain's record) + its sensitive part (auth data)."""
+    cart = Cart("CNY")
+    for sku, name, price, rate in rng.sample(PRODUCTS, rng.randint(1, 5)):
+        cart.add(sku, name, Money(price, "CNY"), rate, quantity=rng.randint(1, 3))
+    now = datetime.now(UTC)
+    sale_id = str(uuid.UUID(int=rng.getrandbits(128)))
+    sale = Sale.from_cart(cart, terminal_id=terminal_id, created_at=now, sale_id=sale_id)
+    kind = rng.choice(list(TenderKind))
     sensitive = None
-    if tender != "cash":
-        sensitive = {
-            "card_token": f"tk_{rng.getrandbits(160):040x}",
-            "last4": f"{rng.randint(0, 9999):04d}",
-            "auth_code": f"{rng.randint(0, 999999):06d}",
-            "arqc": f"{rng.getrandbits(64):016X}",
-        }
-        public["tenders"][0]["last4"] = sensitive["last4"]
-    return public, sensitive
+    if kind is TenderKind.CASH:
+        sale.add_tender(Tender(kind, Money(-(-sale.total.amount // 5000) * 5000, "CNY")))  # rounded up: change due
+    else:
+        last4 = f"{rng.randint(0, 9999):04d}"
+        token = f"tk_{rng.getrandbits(160):040x}"
+        sale.add_tender(Tender(kind, sale.total, reference=f"A{rng.getrandbits(40):010X}", card_last4=last4,
+                               token=token))
+        sensitive = {"last4": last4, "auth_code": f"{rng.randint(0, 999999):06d}",
+                     "arqc": f"{rng.getrandbits(64):016X}"}
+    sale.complete(now)
+    return sale.to_dict(), sensitive
 
 
 def run(count: int = 5000, db: Path | None = None, seed: int = 7) -> dict[str, Any]:

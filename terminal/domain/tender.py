@@ -36,17 +36,21 @@ _LABELS = {
 }
 
 _LAST4 = re.compile(r"[0-9]{4}")
+_TOKEN = re.compile(r"tk_[0-9a-f]{8,64}")
 
 
 @dataclass(frozen=True, slots=True)
 class Tender:
     """One payment. `reference` is the processor's id (auth code, RRN, wallet transaction id) and is required for
-    anything but cash: reconciliation matches on it. `card_last4` is exactly four digits, never more of the PAN."""
+    anything but cash: reconciliation matches on it. `card_last4` is exactly four digits, never more of the PAN.
+    `token` (sync.pan.tokenize_pan) names the card or wallet without revealing it: the hub checks it against its
+    blacklist and velocity when an offline approval reaches it. It is never printed."""
 
     kind: TenderKind
     amount: Money
     reference: str = ""
     card_last4: str | None = None
+    token: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", TenderKind(self.kind))
@@ -63,6 +67,11 @@ class Tender:
                 raise TenderError("A cash payment has no card.")
             if not isinstance(self.card_last4, str) or not _LAST4.fullmatch(self.card_last4):
                 raise TenderError("Keep only the last four digits of the card.")
+        if self.token is not None:
+            if self.kind is TenderKind.CASH:
+                raise TenderError("A cash payment has no card or wallet token.")
+            if not isinstance(self.token, str) or not _TOKEN.fullmatch(self.token):
+                raise TenderError("A card or wallet token looks like tk_ and hex digits.")
 
     @property
     def is_cash(self) -> bool:
@@ -79,8 +88,10 @@ class Tender:
             "amount": self.amount.to_dict(),
             "reference": self.reference,
             "card_last4": self.card_last4,
+            **({"token": self.token} if self.token is not None else {}),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Tender:
-        return cls(TenderKind(data["kind"]), Money.from_dict(data["amount"]), data["reference"], data["card_last4"])
+        return cls(TenderKind(data["kind"]), Money.from_dict(data["amount"]), data["reference"], data["card_last4"],
+                   data.get("token"))

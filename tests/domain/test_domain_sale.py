@@ -29,6 +29,7 @@ from terminal.domain import (
     InvalidValue,
     Money,
     OverRefund,
+    Receipt,
     RecordError,
     Refund,
     Sale,
@@ -150,6 +151,8 @@ def test_tender_in_another_currency_is_refused():
         lambda: card(cny("1.00"), last4="٤٢٤٢"),
         lambda: Tender(TenderKind.CASH, cny("1.00"), card_last4="4242"),
         lambda: Tender(TenderKind.CARD_CONTACT, cny("1.00"), reference=""),
+        lambda: Tender(TenderKind.CARD_CONTACT, cny("1.00"), reference="A1", token="4111111111111111"),
+        lambda: Tender(TenderKind.CASH, cny("1.00"), token="tk_0123456789abcdef"),
     ],
 )
 def test_tender_keeps_no_more_than_four_card_digits_and_needs_a_reference(make):
@@ -425,3 +428,12 @@ def test_refunding_a_line_in_any_steps_returns_it_exactly(price, quantity, rate,
     if sale.refundable_quantity(1) == 0:
         assert sale.refunded_total == sale.total
         assert Money.total((r.tax for r in sale.refunds), "CNY") == line.tax
+
+
+def test_a_card_token_travels_in_the_record_but_never_onto_the_receipt():
+    token = "tk_" + "ab" * 20
+    tender = Tender(TenderKind.CARD_CONTACT, cny("18.32"), reference="AUTH-1", card_last4="4242", token=token)
+    sale = paid_sale(example_cart(), tender)
+    assert Sale.from_dict(sale.to_dict()).tenders[0].token == token
+    receipt = Receipt.for_sale(sale)
+    assert token not in json.dumps(receipt.to_dict()) and token not in receipt.render_text()
