@@ -1,0 +1,391 @@
+"""The hub's HTTP API (protocol v1): terminal endpoints signed with the terminal's SM2 key, admin endpoints behind a
+bearer token. Every error body is a `Problem`; nothing answers with a traceback.
+
+Bodies are parsed by the protocol's strict pydantic models from the exact bytes that were signed (FastAPI would
+validate a decoded dict, which strict models refuse for enums and times), and documented in the OpenAPI file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hub import downstream, reports
+from hub.clock import Clock, utc_now
+from hub.errors import HubError, Unauthorized
+from hub.http_guard import SKEW_STATE, HubGuard
+from hub.store import Idempotency, Reply, Store, problem_body
+from hub.terminals import Terminal, check_proof
+from sync.protocol import (
+    API_PREFIX,
+    H_IDEMPOTENCY,
+    H_SIGNATURE,
+    H_TERMINAL,
+    H_TIME,
+    MAX_CLOCK_SKEW,
+    PROTOCOL_VERSION,
+    AuthRequest,
+    AuthResponse,
+    BlacklistDelta,
+    CaptureRequest,
+    ConfigResponse,
+    EnrolRequest,
+    EnrolResponse,
+    ModelResponse,
+    Problem,
+    RatesResponse,
+    RefundRequest,
+    SettlementTotal,
+    SignatureError,
+    UploadRequest,
+    UploadResponse,
+    VoidRequest,
+    check_request,
+)
+
+log = logging.getLogger("edgepos.hub")
+M = TypeVar("M", bound=BaseModel)
+SWEEP_EVERY_S = 60.0
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+REQUEST_MODELS: list[type[BaseModel]] = [
+    EnrolRequest, AuthRequest, CaptureRequest, VoidRequest, RefundRequest, UploadRequest,
+    downstream.ConfigUpdate, downstream.BlacklistChange, downstream.RatesUpdate, downstream.ModelUpdate,
+]
+_SIGNED_HEADERS = (H_TERMINAL, H_TIME, H_IDEMPOTENCY, H_SIGNATURE)
+_ERRORS = {status: {"model": Problem} for status in (401, 404, 409, 413, 422, 503)}
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """A terminal request whose signature verified: who sent it, the exact body, its idempotency scope."""
+
+    terminal: Terminal
+    body: bytes
+    idempotency: Idempotency
+
+
+def parse(model: type[M], body: bytes) -> M:
+    """Strict JSON parsing of the signed bytes; errors become the same 422 Problem as FastAPI's own."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI for a body parsed by `parse` (FastAPI cannot see it)."""
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+
+
+def _signed_headers() -> dict[str, Any]:
+    return {"parameters": [{"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
+                           for h in _SIGNED_HEADERS]}
+
+
+def _doc(model: type[BaseModel] | None = None) -> dict[str, Any]:
+    return {**_signed_headers(), **(_body(model) if model else {})}
+
+
+def _reply(reply: Reply) -> Response:
+    return Response(content=reply.body, status_code=reply.status, media_type="application/json")
+
+
+def _json(model: BaseModel, status: int = 200) -> Response:
+    return Response(content=model.model_dump_json(), status_code=status, media_type="application/json")
+
+
+def _problem(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(Problem(code=code, message=message).model_dump(exclude_none=True), status_code=status)
+
+
+@dataclass(frozen=True, slots=True)
+class HubContext:
+    store: Store
+    enrolment_secret: bytes
+    admin_token: str
+    clock: Clock
+
+
+def _context(request: Request) -> HubContext:
+    return request.app.state.hub
+
+
+def check_skew(request: Request) -> None:
+    """Measure the terminal's clock (reported on the answer) and refuse one too far off."""
+    clock = _context(request).clock
+    sent = request.headers.get(H_TIME)
+    try:
+        sent_at = datetime.fromisoformat(sent) if sent else None
+    except ValueError:
+        sent_at = None
+    if sent_at is None or sent_at.utcoffset() is None:
+        return  # check_request names the header problem
+    skew = clock() - sent_at
+    setattr(request.state, SKEW_STATE, round(skew.total_seconds() * 1000))
+    if abs(skew) > MAX_CLOCK_SKEW:
+        raise Unauthorized(f"terminal clock is off by {skew.total_seconds():.0f} s (more than "
+                           f"{MAX_CLOCK_SKEW.total_seconds() / 60:.0f} min); set the clock and retry",
+                           code="clock_skew")
+
+
+def _signed_path(request: Request) -> str:
+    """Path with query, as the terminal signed it."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def verify(request: Request, public_key: bytes, body: bytes) -> None:
+    clock = _context(request).clock
+    check_skew(request)
+    headers = {h: request.headers[h] for h in _SIGNED_HEADERS if h in request.headers}
+    try:
+        check_request(public_key, request.method, _signed_path(request), headers, body, now=clock())
+    except SignatureError as exc:
+        raise Unauthorized(str(exc), code="bad_signature") from None
+
+
+async def signed_request(request: Request) -> Signed:
+    """Dependency: the signed terminal request, or 401 (unknown_terminal, bad_signature, clock_skew)."""
+    body = await request.body()
+    terminal_id = request.headers.get(H_TERMINAL, "")
+    if not terminal_id:
+        raise Unauthorized(f"header {H_TERMINAL} is missing; sign every request", code="bad_signature")
+    store = _context(request).store
+    terminal = await run_in_threadpool(store.terminal, terminal_id) if len(terminal_id) <= 64 else None
+    if terminal is None:
+        raise Unauthorized(f"terminal {terminal_id[:64]!r} is not enrolled; enrol it first",
+                           code="unknown_terminal")
+    verify(request, terminal.public_key, body)
+    key = request.headers[H_IDEMPOTENCY]
+    if not 8 <= len(key) <= 128 or not key.isascii() or not key.isprintable():
+        raise HubError(f"{H_IDEMPOTENCY} must be 8 to 128 printable ASCII characters", code="invalid_request")
+    return Signed(terminal, body, Idempotency.of(terminal.id, key, request.method, _signed_path(request), body))
+
+
+def admin_only(request: Request) -> None:
+    admin_token = _context(request).admin_token
+    given = request.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {admin_token}".encode()):
+        raise Unauthorized("admin endpoints need `Authorization: Bearer <admin token>`", code="unauthorized")
+
+
+SignedRequest = Annotated[Signed, Depends(signed_request)]
+Admin = Depends(admin_only)
+
+
+def create_app(store: Store, enrolment_secret: bytes, admin_token: str, clock: Clock = utc_now,
+               sweep_every_s: float | None = SWEEP_EVERY_S) -> FastAPI:
+    if not enrolment_secret or not admin_token:
+        raise ValueError("the hub needs an enrolment secret and an admin token")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(_sweep(store, sweep_every_s)) if sweep_every_s else None
+        yield
+        if sweeper:
+            sweeper.cancel()
+
+    app = FastAPI(title="edgepos hub", version=f"{PROTOCOL_VERSION}", lifespan=lifespan,
+                  description="Reference central ledger and online authorisation for edgepos terminals (protocol "
+                              "v1). Terminal requests are SM2-signed (see sync/protocol.py); admin requests carry "
+                              "`Authorization: Bearer <token>`. Every error body is a Problem.")
+    _install_error_handlers(app)
+
+    app.state.hub = HubContext(store, enrolment_secret, admin_token, clock)
+
+    # --- terminals ------------------------------------------------------------------------------------------------
+
+    @app.post(f"{API_PREFIX}/enrol", response_model=EnrolResponse, responses=_ERRORS, tags=["terminal"],
+              openapi_extra=_doc(EnrolRequest))
+    async def enrol(request: Request) -> Response:
+        """Register a terminal's public key (proof: HMAC-SM3 with the enrolment secret; signed with that key)."""
+        body = await request.body()
+        enrolment = parse(EnrolRequest, body)
+        if request.headers.get(H_TERMINAL) != enrolment.terminal_id:
+            raise Unauthorized(f"header {H_TERMINAL} must name the terminal being enrolled", code="bad_signature")
+        verify(request, bytes.fromhex(enrolment.public_key), body)
+        check_proof(enrolment_secret, enrolment)
+        return _json(await run_in_threadpool(store.enrol, enrolment))
+
+    @app.post(f"{API_PREFIX}/auth", response_model=AuthResponse, responses=_ERRORS, tags=["terminal"],
+              openapi_extra=_doc(AuthRequest))
+    def authorise(signed: SignedRequest) -> Response:
+        """Place a hold (pending transfer). Declined holds answer 200 with status `declined` and a reason."""
+        return _reply(store.authorise(signed.terminal.id, parse(AuthRequest, signed.body), signed.idempotency))
+
+    @app.post(f"{API_PREFIX}/capture", response_model=AuthResponse, responses=_ERRORS, tags=["terminal"],
+              openapi_extra=_doc(CaptureRequest))
+    def capture(signed: SignedRequest) -> Response:
+        """Post (part of) a pending hold; the rest is released."""
+        return _reply(store.capture(signed.terminal.id, parse(CaptureRequest, signed.body), signed.idempotency))
+
+    @app.post(f"{API_PREFIX}/void", response_model=AuthResponse, responses=_ERRORS, tags=["terminal"],
+              openapi_extra=_doc(VoidRequest))
+    def void(signed: SignedRequest) -> Response:
+        """Drop a pending hold."""
+        return _reply(store.void(signed.terminal.id, parse(VoidRequest, signed.body), signed.idempotency))
+
+    @app.post(f"{API_PREFIX}/refund", response_model=AuthResponse, responses=_ERRORS, tags=["terminal"],
+              openapi_extra=_doc(RefundRequest))
+    def refund(signed: SignedRequest) -> Response:
+        """Give back captured money; never more than captured minus already refunded."""
+        return _reply(store.refund(signed.terminal.id, parse(RefundRequest, signed.body), signed.idempotency))
+
+    @app.post(f"{API_PREFIX}/journal", response_model=UploadResponse, responses=_ERRORS, tags=["terminal"],
+              openapi_extra=_doc(UploadRequest))
+    def upload(signed: SignedRequest) -> Response:
+        """Upload consecutive journal records; one result per record up to the first rejected one."""
+        batch = parse(UploadRequest, signed.body)
+        return _reply(store.upload(signed.terminal.id, batch.records, signed.idempotency))
+
+    @app.get(f"{API_PREFIX}/config", response_model=ConfigResponse, responses=_ERRORS, tags=["terminal"],
+             openapi_extra=_doc())
+    def config(signed: SignedRequest) -> Response:
+        return _json(store.config_for(signed.terminal.id))
+
+    @app.get(f"{API_PREFIX}/blacklist", response_model=BlacklistDelta, responses=_ERRORS, tags=["terminal"],
+             openapi_extra=_doc())
+    def blacklist(signed: SignedRequest, since: Annotated[int, Query(ge=0, le=2**62)] = 0) -> Response:
+        """Changes since version `since` (or the full list when `since` is 0 or unknown)."""
+        return _json(store.blacklist_since(since))
+
+    @app.get(f"{API_PREFIX}/rates", response_model=RatesResponse, responses=_ERRORS, tags=["terminal"],
+             openapi_extra=_doc())
+    def rates(signed: SignedRequest) -> Response:
+        return _json(store.rates())
+
+    @app.get(f"{API_PREFIX}/model", response_model=ModelResponse, responses=_ERRORS, tags=["terminal"],
+             openapi_extra=_doc())
+    def model(signed: SignedRequest) -> Response:
+        return _json(store.model())
+
+    # --- admin ----------------------------------------------------------------------------------------------------
+
+    async def admin_body(request: Request, model: type[M]) -> M:
+        return parse(model, await request.body())
+
+    @app.put(f"{API_PREFIX}/admin/config", response_model=downstream.Version, responses=_ERRORS, tags=["admin"],
+             dependencies=[Admin], openapi_extra=_body(downstream.ConfigUpdate))
+    async def put_config(request: Request) -> Response:
+        update = await admin_body(request, downstream.ConfigUpdate)
+        return _json(await run_in_threadpool(store.put_config, update))
+
+    @app.post(f"{API_PREFIX}/admin/blacklist", response_model=downstream.Version, responses=_ERRORS,
+              tags=["admin"], dependencies=[Admin], openapi_extra=_body(downstream.BlacklistChange))
+    async def change_blacklist(request: Request) -> Response:
+        change = await admin_body(request, downstream.BlacklistChange)
+        return _json(await run_in_threadpool(store.change_blacklist, change))
+
+    @app.put(f"{API_PREFIX}/admin/rates", response_model=downstream.Version, responses=_ERRORS, tags=["admin"],
+             dependencies=[Admin], openapi_extra=_body(downstream.RatesUpdate))
+    async def put_rates(request: Request) -> Response:
+        update = await admin_body(request, downstream.RatesUpdate)
+        return _json(await run_in_threadpool(store.put_rates, update))
+
+    @app.put(f"{API_PREFIX}/admin/model", response_model=downstream.Version, responses=_ERRORS, tags=["admin"],
+             dependencies=[Admin], openapi_extra=_body(downstream.ModelUpdate))
+    async def put_model(request: Request) -> Response:
+        update = await admin_body(request, downstream.ModelUpdate)
+        return _json(await run_in_threadpool(store.put_model, update))
+
+    @app.get(f"{API_PREFIX}/admin/settlement", response_model=list[SettlementTotal], responses=_ERRORS,
+             tags=["admin"], dependencies=[Admin])
+    def settlement(day: str, terminal: str | None = None, merchant: str | None = None) -> Response:
+        """Booked money of one business day (UTC), one total per currency, for a terminal or a merchant."""
+        if not _DAY.match(day):
+            raise HubError("day must be YYYY-MM-DD", code="invalid_request")
+        if (terminal is None) == (merchant is None):
+            raise HubError("give exactly one of terminal= or merchant=", code="invalid_request")
+        totals = (store.settlement(day, "terminal", terminal) if terminal is not None
+                  else store.settlement(day, "merchant", merchant or ""))
+        return Response(content=b"[" + b",".join(t.model_dump_json().encode() for t in totals) + b"]",
+                        media_type="application/json")
+
+    @app.get(f"{API_PREFIX}/admin/trial-balance", response_model=reports.TrialBalance, responses=_ERRORS,
+             tags=["admin"], dependencies=[Admin])
+    def trial_balance() -> Response:
+        return _json(store.trial_balance())
+
+    @app.get(f"{API_PREFIX}/admin/terminals/{{terminal_id}}", response_model=reports.TerminalStatus,
+             responses=_ERRORS, tags=["admin"], dependencies=[Admin])
+    def terminal_status(terminal_id: str) -> Response:
+        return _json(store.terminal_status(terminal_id))
+
+    app.openapi = _openapi_with_bodies(app)  # type: ignore[method-assign]
+    app.add_middleware(HubGuard)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HubError)
+    async def hub_error(request: Request, exc: HubError) -> Response:
+        if exc.status >= 500:
+            log.warning('{"event": "store_unavailable", "detail": %r}', exc.message)
+        return Response(problem_body(exc), status_code=exc.status, media_type="application/json")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(part) for part in first.get("loc", ())) or "body"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return _problem(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}{more}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        return _problem(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.exception('{"event": "internal_error", "path": "%s"}', request.url.path)
+        return _problem(500, "internal_error", "the hub hit an internal error; the request was not applied")
+
+
+def _openapi_with_bodies(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI's schema plus the request models parsed by hand (so the published file documents them)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        _, definitions = models_json_schema([(m, "validation") for m in REQUEST_MODELS],
+                                            ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in definitions.get("$defs", {}).items():
+            components.setdefault(name, definition)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
+
+
+async def _sweep(store: Store, every_s: float) -> None:
+    """Lapse expired holds in the background (lazily expired holds are caught on access anyway)."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            expired = await run_in_threadpool(store.expire_holds)
+            if expired:
+                log.info('{"event": "holds_expired", "count": %d}', expired)
+        except HubError as exc:
+            log.warning('{"event": "sweep_failed", "detail": %r}', exc.message)
+
