@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import edgepos
+from edgepos_cli import edgepos
 
 from terminal import __version__
 

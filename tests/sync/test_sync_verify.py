@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import edgepos
+from edgepos_cli import edgepos
 
 from sync.journal import Journal
 from sync.keystore import FileKeyStore
