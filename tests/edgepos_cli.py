@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
-
-def edgepos_command() -> list[str]:
-    script = Path(sys.executable).parent / "edgepos"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "terminal.cli"]
+from hub.process import edgepos_command
 
 
 def edgepos(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@ stores and journals, signed requests, realistic money payloads, and the two stor
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import uuid
@@ -19,6 +18,7 @@ import psycopg
 from sync.journal import Journal, Record
 from sync.keystore import FileKeyStore
 from sync.protocol import WireRecord, enrolment_proof, sign_request
+from sync.uplink import to_wire
 
 ENROL_SECRET = b"merchant enrolment secret for tests"
 ADMIN_TOKEN = "admin-token-for-tests"
@@ -101,13 +101,6 @@ def void(sale_id: str) -> dict[str, Any]:
             "approver_id": "mgr-1", "voided_at": datetime.now(UTC).isoformat()}
 
 
-def wire(record: Record) -> WireRecord:
-    return WireRecord(seq=record.seq, terminal_id=record.terminal_id, time=record.time_text, type=record.type,
-                      payload=record.payload_raw.decode(),
-                      secret=base64.b64encode(record.secret).decode() if record.secret else None,
-                      prev_hash=record.prev_hash.hex(), hash=record.hash.hex(), signature=record.signature.hex())
-
-
 @dataclass
 class Terminal:
     """A real terminal: key store + journal on disk, signs its requests like the uplink does."""
@@ -132,7 +125,7 @@ class Terminal:
                 "proof": enrolment_proof(secret, self.id, self.merchant_id, key)}
 
     def append(self, record_type: str, payload: dict[str, Any]) -> WireRecord:
-        return wire(self.journal.append(record_type, payload))
+        return to_wire(self.journal.append(record_type, payload))
 
     def headers(self, method: str, path: str, body: bytes = b"", key: str | None = None,
                 now: datetime | None = None) -> dict[str, str]:

@@ -1,23 +1,15 @@
-"""A real hub (`edgepos hub`) in a subprocess on a free loopback port, for tests that cross the network; and
-terminal-side helpers those tests share (sales the hub can book, a terminal's files).
-
-The hub is the installed console script, exactly as an operator starts it; only its database lives in the test's
-temporary directory. Imported by name (pytest puts this folder on sys.path).
+"""Shared by the tests that cross the network: a real hub child process (hub.process) with test secrets, and
+terminal-side helpers (sales the hub can book). Imported by name (pytest puts this folder on sys.path).
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
+from hub.process import HubProcess
 
 ENROL_SECRET = "enrol-secret-for-tests-only"
 ADMIN_TOKEN = "admin-token-for-tests-only"
@@ -26,80 +18,16 @@ KEY_SECRET = b"correct horse battery staple"
 
 
 def free_port() -> int:
+    """A port nothing listens on (for "hub unreachable")."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def edgepos_command() -> list[str]:
-    script = Path(sys.executable).parent / "edgepos"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "terminal.cli"]
-
-
-class HubProcess:
-    """`edgepos hub --db PATH --port N` as a child process; `kill()` is SIGKILL, `start()` again restarts it on
-    the same port and database."""
-
-    def __init__(self, db: Path, port: int | None = None, extra_args: tuple[str, ...] = ()) -> None:
-        self.db = db
-        self.port = port or free_port()
-        self.extra_args = extra_args
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = db.with_suffix(".log")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, wait: float = 20.0) -> HubProcess:
-        env = {**os.environ, "EDGEPOS_HUB_ENROL_SECRET": ENROL_SECRET, "EDGEPOS_HUB_ADMIN_TOKEN": ADMIN_TOKEN}
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [*edgepos_command(), "hub", "--db", str(self.db), "--port", str(self.port), *self.extra_args],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"hub exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
-            try:
-                httpx.get(f"{self.url}/v1/config", timeout=0.5)  # any HTTP answer (401 here) means it serves
-                return self
-            except httpx.TransportError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"hub did not start within {wait} s: {self.log.read_text()[-2000:]}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown handlers, no flushing."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
-        self.process = None
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self.process = None
-
-    def __enter__(self) -> HubProcess:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # --- admin endpoints (bearer token) -------------------------------------------------------------------------
-
-    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = httpx.request(method, f"{self.url}{path}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-                                 timeout=10, **kwargs)
-        response.raise_for_status()
-        return response.json() if response.content else None
+def local_hub(db: Path, dsn: str | None = None) -> HubProcess:
+    """A hub child process with the test secrets, its log next to its database."""
+    return HubProcess(db=None if dsn else db, dsn=dsn, enrol_secret=ENROL_SECRET, admin_token=ADMIN_TOKEN,
+                      log=db.with_suffix(".log"))
 
 
 # --- terminal side -----------------------------------------------------------------------------------------------

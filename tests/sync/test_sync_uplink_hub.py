@@ -23,8 +23,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hub_process import ADMIN_TOKEN, ENROL_SECRET, KEY_SECRET, MERCHANT, HubProcess, edgepos_command, free_port, sell
+from hub_process import ADMIN_TOKEN, ENROL_SECRET, KEY_SECRET, MERCHANT, free_port, local_hub, sell
 
+from hub.process import HubProcess, edgepos_command
 from sync.journal import Journal
 from sync.keystore import FileKeyStore
 from sync.protocol import AuthRequest
@@ -35,7 +36,7 @@ from sync.verify import verify_journal
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    with HubProcess(tmp_path_factory.mktemp("hub") / "hub.db") as running:
+    with local_hub(tmp_path_factory.mktemp("hub") / "hub.db") as running:
         yield running
 
 
@@ -142,7 +143,7 @@ def _raise_crash(*_args, **_kwargs):
 
 
 def test_hub_down_keeps_records_queued_then_drains_when_it_is_back(tmp_path, terminal):
-    hub = HubProcess(tmp_path / "own-hub.db").start()
+    hub = local_hub(tmp_path / "own-hub.db").start()
     try:
         enrolled(terminal, hub)
         sell(terminal.journal, 60)
@@ -199,7 +200,7 @@ def test_terminal_clock_far_off_is_corrected_for_requests_and_reported(hub, term
 def test_hub_restored_from_an_older_backup_gets_the_missing_records_again(tmp_path, terminal):
     """The hub lost records the terminal holds as acknowledged: it answers `gap`, the uplink re-sends from the
     hub's last record, and the hub ends with every record once."""
-    hub = HubProcess(tmp_path / "hub.db").start()
+    hub = local_hub(tmp_path / "hub.db").start()
     try:
         enrolled(terminal, hub)
         sell(terminal.journal, 20)
