@@ -12,8 +12,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -21,8 +19,6 @@ from typing import Any, Literal
 from sync.crypto import Sm2PrivateKey
 from sync.journal import canonical_json, genesis_hash, record_digest, time_text
 from sync.protocol import MAX_BATCH, EnrolRequest, WireRecord
-
-DEFAULT_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 
 
 def signed_sales(terminal_id: str, key: Sm2PrivateKey, count: int) -> list[WireRecord]:
@@ -48,27 +44,15 @@ def signed_sales(terminal_id: str, key: Sm2PrivateKey, count: int) -> list[WireR
     return records
 
 
-@contextmanager
-def _pg_schema(dsn: str) -> Iterator[str]:
-    import psycopg
-
-    name = f"hub_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {name}")
-    try:
-        yield f"{dsn} options='-c search_path={name}'"
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {name} CASCADE")
-
-
 def run(backend: Literal["sqlite", "postgresql"] = "sqlite", records: int = 10_000, dsn: str | None = None,
         path: str | Path | None = None) -> dict[str, Any]:
     from hub.store import Store
 
     with tempfile.TemporaryDirectory(prefix="edgepos-hub-bench-") as tmp:
         if backend == "postgresql":
-            with _pg_schema(dsn or DEFAULT_DSN) as schema_dsn:
+            from hub.postgres_backend import LOCAL_DSN, scratch_schema
+
+            with scratch_schema(dsn or LOCAL_DSN, "hub_bench") as schema_dsn:
                 store = Store.open(dsn=schema_dsn)
                 try:
                     return _measure(store, backend, records)

@@ -19,6 +19,24 @@ from psycopg.conninfo import conninfo_to_dict
 from hub.backend import Row
 from hub.errors import StoreUnavailable
 
+LOCAL_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"  # what these machines run (trust auth)
+
+
+@contextmanager
+def scratch_schema(dsn: str = LOCAL_DSN, prefix: str = "hub_scratch") -> Iterator[str]:
+    """A fresh, uniquely named schema for a benchmark or a test run; yields a DSN whose search_path is it and drops
+    it afterwards. Raises psycopg.OperationalError when the server cannot be reached."""
+    import uuid
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    try:
+        yield f"{dsn} options='-c search_path={name}'"
+    finally:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"DROP SCHEMA {name} CASCADE")
+
 
 @functools.lru_cache(maxsize=512)
 def _pg(sql: str) -> str:

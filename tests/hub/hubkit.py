@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from hub.postgres_backend import LOCAL_DSN, scratch_schema
 from sync.journal import Journal, Record
 from sync.keystore import FileKeyStore
 from sync.protocol import WireRecord, enrolment_proof, sign_request
@@ -22,7 +22,7 @@ from sync.uplink import to_wire
 
 ENROL_SECRET = b"merchant enrolment secret for tests"
 ADMIN_TOKEN = "admin-token-for-tests"
-PG_ADMIN_DSN = os.environ.get("EDGEPOS_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=test")
+PG_ADMIN_DSN = os.environ.get("EDGEPOS_TEST_PG_DSN", LOCAL_DSN)
 BACKENDS = ("sqlite", "postgresql")
 
 
@@ -44,17 +44,9 @@ def pg_available() -> bool:
         return False
 
 
-@contextmanager
-def pg_schema() -> Iterator[str]:
-    """A fresh, uniquely named schema; yields a DSN whose search_path is it. Dropped afterwards."""
-    name = f"hub_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {name}")
-    try:
-        yield f"{PG_ADMIN_DSN} options='-c search_path={name}'"
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {name} CASCADE")
+def pg_schema() -> AbstractContextManager[str]:
+    """A fresh, uniquely named schema (dropped afterwards); yields a DSN whose search_path is it."""
+    return scratch_schema(PG_ADMIN_DSN, "hub_test")
 
 
 def unique(prefix: str) -> str:
