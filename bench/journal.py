@@ -6,6 +6,7 @@ hash, SM2 signature, SQLite commit with WAL + synchronous=FULL.
 
 from __future__ import annotations
 
+import base64
 import random
 import statistics
 import tempfile
@@ -50,7 +51,7 @@ def sale_record(rng: random.Random, terminal_id: str) -> tuple[dict[str, Any], d
         sale.add_tender(Tender(kind, sale.total, reference=f"A{rng.getrandbits(40):010X}", card_last4=last4,
                                token=token))
         sensitive = {"last4": last4, "auth_code": f"{rng.randint(0, 999999):06d}",
-                     "arqc": f"{rng.getrandbits(64):016X}"}
+                     "arqc": base64.b64encode(rng.randbytes(8)).decode()}  # binary as base64: see Journal.append
     sale.complete(now)
     return sale.to_dict(), sensitive
 

@@ -22,6 +22,15 @@ from hub.errors import StoreUnavailable
 LOCAL_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"  # what these machines run (trust auth)
 
 
+def reachable(dsn: str = LOCAL_DSN) -> bool:
+    """Whether a PostgreSQL server answers at `dsn` (benchmarks and tests skip or fail clearly when not)."""
+    try:
+        with psycopg.connect(dsn, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
 @contextmanager
 def scratch_schema(dsn: str = LOCAL_DSN, prefix: str = "hub_scratch") -> Iterator[str]:
     """A fresh, uniquely named schema for a benchmark or a test run; yields a DSN whose search_path is it and drops

@@ -1,1 +1,2 @@
-"""Store-and-forward: the signed journal, crypto, key store and (later) the uplink."""
+"""Store-and-forward: crypto, key store, the signed journal and its verifier, the sync protocol, the uplink and
+the downstream state a terminal pulls from its hub."""

@@ -224,7 +224,9 @@ class Journal:
         """Append one record and make it durable before returning.
 
         `sensitive` (card token, auth data, wallet proofs) is stored only sealed (SM4-GCM then AES-GCM). A clear
-        card number anywhere in the record is refused: tokenise it first (sync.pan.tokenize_pan).
+        card number anywhere in the record is refused: tokenise it first (sync.pan.tokenize_pan). Store binary
+        values (cryptograms, EMV tag values) as base64, not hex: 16 hex digits are all decimal now and then, and a
+        Luhn-valid run of them would be refused as a card number (about 1 ARQC in 50,000).
         """
         if not _RECORD_TYPE.match(record_type) or len(record_type) > 64:
             raise ValueError(f"record type {record_type!r} must look like 'sale.completed'")

@@ -11,7 +11,16 @@ from sync.crypto import hmac_sm3
 
 # 14-19 digits, optionally grouped by single spaces or dashes, standing alone (not inside a hex id or a longer
 # number). 13-digit PANs are left out on purpose: EAN-13 product barcodes would collide, and such cards are gone.
-_PAN_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){13,18}(?![0-9A-Za-z])")
+# 14-19 digits in a row, or written the way cards are printed: groups of four (4-4-4-4, 4-4-4-4-3) or Amex's
+# 4-6-5, with one kind of separator. Other groupings are ids, not cards: a uuid4 starting "12345678-1234-4123-"
+# must not look like a 16-digit card (with any digit grouping, about 1 uuid in 40,000 would).
+_PAN_CANDIDATE = re.compile(
+    r"(?<![0-9A-Za-z])"
+    r"(?:[0-9]{14,19}"
+    r"|[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}\1[0-9]{4}(?:\1[0-9]{3})?"
+    r"|[0-9]{4}([ -])[0-9]{6}\2[0-9]{4,5})"
+    r"(?![0-9A-Za-z])"
+)
 # issuer prefixes of the card schemes a terminal meets (Visa, Mastercard, Amex, UnionPay, JCB, Discover, Diners,
 # Maestro, Mir); a digit string outside them is not a card number even when its Luhn digit happens to fit
 _CARD_PREFIX = re.compile(r"^(2[2-7]|3|4|5[0-8]|6)")

@@ -42,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench_journal.add_argument("--count", type=int, default=5000, help="sales to append (default 5000)")
     bench_journal.add_argument("--json", action="store_true", help="print one JSON object")
     bench_journal.set_defaults(handler=cmd_bench_journal)
+    bench_sync = bench.add_parser("sync", help="drain queued sales to a local hub over loopback; auth round trips")
+    bench_sync.add_argument("--count", type=int, default=10_000, help="queued sales to drain (default 10000)")
+    bench_sync.add_argument("--auth-calls", type=int, default=500, help="online authorisations timed (default 500)")
+    bench_sync.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    bench_sync.add_argument("--dsn", help="PostgreSQL server to make a scratch schema on (default: local server)")
+    bench_sync.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_sync.set_defaults(handler=cmd_bench_sync)
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from hub.cli import register as register_hub
     from sync.cli import register as register_sync
@@ -85,6 +92,26 @@ def cmd_bench_journal(args: argparse.Namespace) -> int:
     text = (f"journal appends: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
             f"{result['appends_per_second']} appends/s over {result['appends']} sales")
     return _emit(args, result, text, EXIT_OK)
+
+
+def cmd_bench_sync(args: argparse.Namespace) -> int:
+    from bench.sync import run
+
+    if args.count < 1 or args.auth_calls < 1:
+        return _fail(args, "--count and --auth-calls must be at least 1")
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    result = run(count=args.count, auth_calls=args.auth_calls, backends=backends, dsn=args.dsn)
+    lines = []
+    for backend, numbers in result.items():
+        if "error" in numbers:
+            lines.append(f"{backend}: could not run: {numbers['error']}")
+            continue
+        lines.append(f"{backend}: drained {numbers['sales']} sales in {numbers['drain_seconds']} s, "
+                     f"lost {numbers['lost']}, duplicated {numbers['duplicated']}; ingest "
+                     f"{numbers['postings_per_second']} postings/s; auth p50 {numbers['auth_p50_ms']} ms, "
+                     f"p99 {numbers['auth_p99_ms']} ms")
+    failed = any("error" in numbers or numbers["lost"] or numbers["duplicated"] for numbers in result.values())
+    return _emit(args, result, "\n".join(lines), EXIT_ERROR if failed else EXIT_OK)
 
 
 def _emit(args: argparse.Namespace, data: dict[str, object], text: str, code: int) -> int:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 
+import pytest
 from edgepos_cli import edgepos
 
+from hub.postgres_backend import reachable
 from terminal import __version__
 
 
@@ -49,3 +52,16 @@ def test_bench_journal_prints_its_numbers_and_keeps_a_verifiable_journal(tmp_pat
 def test_bench_refuses_a_silly_count():
     result = edgepos("bench", "journal", "--count", "0", "--json")
     assert result.returncode == 1 and json.loads(result.stdout)["ok"] is False
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_bench_sync_drains_to_a_real_hub_and_reports_its_numbers(backend):
+    if backend == "postgresql" and not reachable() and not os.environ.get("CI"):
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432 (CI runs it)")
+    result = edgepos("bench", "sync", "--count", "60", "--auth-calls", "5", "--backend", backend, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    got = json.loads(result.stdout)[backend]
+    assert (got["lost"], got["duplicated"], got["pending_after"]) == (0, 0, 0), got
+    assert got["settled_amount_matches"] and got["balanced"]
+    assert got["drain_seconds"] > 0 and got["postings_per_second"] > 0
+    assert 0 < got["auth_p50_ms"] <= got["auth_p99_ms"]

@@ -12,9 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
-from hub.postgres_backend import LOCAL_DSN, scratch_schema
+from hub.postgres_backend import LOCAL_DSN, reachable, scratch_schema
 from sync.journal import Journal, Record
 from sync.keystore import FileKeyStore
 from sync.protocol import WireRecord, enrolment_proof, sign_request
@@ -37,11 +35,7 @@ class Clock:
 
 
 def pg_available() -> bool:
-    try:
-        with psycopg.connect(PG_ADMIN_DSN, connect_timeout=3):
-            return True
-    except psycopg.OperationalError:
-        return False
+    return reachable(PG_ADMIN_DSN)
 
 
 def pg_schema() -> AbstractContextManager[str]:

@@ -30,11 +30,13 @@ def test_token_is_stable_per_key_and_reveals_only_last_four():
         json.dumps({"pan": int(VISA_TEST)}),
         json.dumps({UNIONPAY_TEST: "as a key"}),
         "track2=" + VISA_TEST + "=2512101",
+        "4111-1111-1111-1111",
+        "amex 3782 822463 10005",
     ],
 )
 def test_finds_a_card_number_wherever_it_hides(text):
     found = find_pan(text)
-    assert found in ("41**********1111", "62**********1265")  # masked: first two and last four only
+    assert found in ("41**********1111", "62**********1265", "37*********0005")  # masked: first two and last four only
 
 
 def test_no_false_alarm_on_ordinary_sale_data():
@@ -51,3 +53,6 @@ def test_no_false_alarm_on_ordinary_sale_data():
     assert find_pan("a4111111111111111b") is None
     # Luhn-invalid
     assert find_pan("4111111111111112") is None
+    # a uuid whose first groups happen to be all digits: 8-4-4 is no card grouping (this one is Luhn-valid)
+    assert find_pan('"sale_id": "41111111-1111-4115-a111-111111111111"') is None
+    assert find_pan("4111-1111 1111-1111") is None  # mixed separators: not how a card is written
