@@ -1,6 +1,7 @@
-"""The uplink against the real hub (`edgepos hub` in a subprocess) over real loopback HTTP: drain exactly once,
-hub down then up, the terminal SIGKILLed mid-round, an offline sale the hub declines, downstream pulls, online
-authorisation within its budget, and the `edgepos sync` command's exit codes and JSON.
+"""The uplink against the real hub (`edgepos hub` in a subprocess, on SQLite and on PostgreSQL) over real loopback
+HTTP: drain exactly once, a faulty network, the hub SIGKILLed mid-drain, hub down then up, the terminal SIGKILLed
+mid-round, an offline sale the hub declines, downstream pulls, online authorisation within its budget, and the
+`edgepos sync` command's exit codes and JSON.
 
 "Exactly once" is checked on the hub's side: its record count and chain head for the terminal, and its settlement
 totals (count and money) against the sales in the journal.
@@ -14,6 +15,7 @@ import random
 import select
 import signal
 import sqlite3
+import threading
 import time
 import uuid
 from collections import Counter
@@ -25,6 +27,7 @@ from pathlib import Path
 import pytest
 from hub_process import ADMIN_TOKEN, ENROL_SECRET, KEY_SECRET, MERCHANT, free_port, local_hub, sell
 
+from hub.postgres_backend import reachable, scratch_schema
 from hub.process import HubProcess, edgepos_command
 from sync.journal import Journal
 from sync.keystore import FileKeyStore
@@ -34,9 +37,17 @@ from sync.uplink import EXCEPTION_TYPE, Uplink
 from sync.verify import verify_journal
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    with local_hub(tmp_path_factory.mktemp("hub") / "hub.db") as running:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def hub(request, tmp_path_factory):
+    """One hub per backend, shared by the module's tests: the same scenarios must hold on both stores."""
+    directory = tmp_path_factory.mktemp(f"hub-{request.param}")
+    if request.param == "sqlite":
+        with local_hub(directory / "hub.db") as running:
+            yield running
+        return
+    if not reachable() and not os.environ.get("CI"):
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432 (CI runs it)")
+    with scratch_schema(prefix="uplink_test") as dsn, local_hub(directory / "hub.db", dsn=dsn) as running:
         yield running
 
 
@@ -184,6 +195,29 @@ def test_drain_through_a_faulty_network_is_exactly_once(hub, terminal):
             assert rounds < 200 and not report.alarm, report.errors
     assert set(proxy.seen) == set(weights), proxy.seen  # every kind of fault happened
     assert terminal.journal.outbox() == []
+    assert_hub_holds_each_sale_once(hub, terminal)
+
+
+def test_hub_killed_mid_drain_and_restarted_counts_every_record_once(hub, terminal):
+    """SIGKILL the hub while the uplink is uploading, three times; restart it on the same port and store. Batches
+    the hub committed before dying are answered `duplicate` on retry, the rest `accepted`: each record once."""
+    enrolled(terminal, hub)
+    sell(terminal.journal, 600)
+    interrupted = 0
+    with terminal.uplink(hub.url, batch_size=50, timeout=5.0) as link:
+        for delay in (0.05, 0.15, 0.3):
+            killer = threading.Timer(delay, hub.kill)
+            killer.start()
+            report = link.sync_once(pull=False)
+            killer.join()
+            assert not report.alarm, report.errors
+            interrupted += report.pending > 0
+            hub.start()
+        while (report := link.sync_once(pull=True)).pending:
+            assert report.ok, report.errors
+    assert interrupted >= 1, "no kill landed while records were still queued"
+    assert report.ok and terminal.journal.outbox() == []
+    assert sum(ack_results(terminal).values()) == 600
     assert_hub_holds_each_sale_once(hub, terminal)
 
 
