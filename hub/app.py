@@ -14,7 +14,6 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -38,12 +37,12 @@ from sync.protocol import (
     H_SIGNATURE,
     H_TERMINAL,
     H_TIME,
-    MAX_CLOCK_SKEW,
     PROTOCOL_VERSION,
     AuthRequest,
     AuthResponse,
     BlacklistDelta,
     CaptureRequest,
+    ClockSkewError,
     ConfigResponse,
     EnrolRequest,
     EnrolResponse,
@@ -57,6 +56,7 @@ from sync.protocol import (
     UploadResponse,
     VoidRequest,
     check_request,
+    clock_skew_ms,
 )
 
 log = logging.getLogger("edgepos.hub")
@@ -128,24 +128,6 @@ def _context(request: Request) -> HubContext:
     return request.app.state.hub
 
 
-def check_skew(request: Request) -> None:
-    """Measure the terminal's clock (reported on the answer) and refuse one too far off."""
-    clock = _context(request).clock
-    sent = request.headers.get(H_TIME)
-    try:
-        sent_at = datetime.fromisoformat(sent) if sent else None
-    except ValueError:
-        sent_at = None
-    if sent_at is None or sent_at.utcoffset() is None:
-        return  # check_request names the header problem
-    skew = clock() - sent_at
-    setattr(request.state, SKEW_STATE, round(skew.total_seconds() * 1000))
-    if abs(skew) > MAX_CLOCK_SKEW:
-        raise Unauthorized(f"terminal clock is off by {skew.total_seconds():.0f} s (more than "
-                           f"{MAX_CLOCK_SKEW.total_seconds() / 60:.0f} min); set the clock and retry",
-                           code="clock_skew")
-
-
 def _signed_path(request: Request) -> str:
     """Path with query, as the terminal signed it."""
     query = request.url.query
@@ -153,11 +135,14 @@ def _signed_path(request: Request) -> str:
 
 
 def verify(request: Request, public_key: bytes, body: bytes) -> None:
-    clock = _context(request).clock
-    check_skew(request)
+    now = _context(request).clock()
     headers = {h: request.headers[h] for h in _SIGNED_HEADERS if h in request.headers}
+    with contextlib.suppress(SignatureError):  # reported on every answer, a refusal included
+        setattr(request.state, SKEW_STATE, clock_skew_ms(headers.get(H_TIME, ""), now))
     try:
-        check_request(public_key, request.method, _signed_path(request), headers, body, now=clock())
+        check_request(public_key, request.method, _signed_path(request), headers, body, now=now)
+    except ClockSkewError as exc:
+        raise Unauthorized(str(exc), code="clock_skew") from None
     except SignatureError as exc:
         raise Unauthorized(str(exc), code="bad_signature") from None
 

@@ -264,6 +264,14 @@ class SignatureError(Exception):
     """A request's signature headers are missing, malformed, stale or do not verify."""
 
 
+class ClockSkewError(SignatureError):
+    """The terminal's clock is further off than MAX_CLOCK_SKEW (the hub answers `clock_skew`, not `bad_signature`)."""
+
+    def __init__(self, message: str, skew_ms: int) -> None:
+        super().__init__(message)
+        self.skew_ms = skew_ms
+
+
 def signing_input(method: str, path: str, terminal_id: str, time: str, idempotency_key: str, body: bytes) -> bytes:
     """What the terminal signs: SM3 over method, path (with query), the headers and the SM3 of the body."""
     head = "\n".join(("edgepos-request-v1", method.upper(), path, terminal_id, time, idempotency_key)).encode()
@@ -280,6 +288,17 @@ def sign_request(
     return {H_TERMINAL: terminal_id, H_TIME: sent, H_IDEMPOTENCY: idempotency_key, H_SIGNATURE: signature.hex()}
 
 
+def clock_skew_ms(sent: str, now: datetime | None = None) -> int:
+    """How far the terminal's clock (its `X-Edgepos-Time` header) is behind the hub's, in ms (negative: ahead)."""
+    try:
+        sent_at = datetime.fromisoformat(sent)
+    except ValueError:
+        raise SignatureError(f"{H_TIME} is not an ISO 8601 time") from None
+    if sent_at.utcoffset() is None:
+        raise SignatureError(f"{H_TIME} must carry a time zone")
+    return round(((now or datetime.now(UTC)) - sent_at).total_seconds() * 1000)
+
+
 def check_request(
     public_key: bytes, method: str, path: str, headers: dict[str, str], body: bytes, now: datetime | None = None,
 ) -> int:
@@ -289,15 +308,14 @@ def check_request(
     except KeyError as missing:
         raise SignatureError(f"header {missing.args[0]} is missing") from None
     try:
-        sent_at = datetime.fromisoformat(sent)
         raw_signature = bytes.fromhex(signature)
     except ValueError:
-        raise SignatureError("signature headers are malformed") from None
-    if sent_at.utcoffset() is None:
-        raise SignatureError(f"{H_TIME} must carry a time zone")
-    skew = (now or datetime.now(UTC)) - sent_at
-    if abs(skew) > MAX_CLOCK_SKEW:
-        raise SignatureError(f"terminal clock is off by {skew.total_seconds():.0f} s; set the clock and retry")
+        raise SignatureError(f"{H_SIGNATURE} is not hex") from None
+    skew_ms = clock_skew_ms(sent, now)
+    if abs(skew_ms) > MAX_CLOCK_SKEW.total_seconds() * 1000:
+        raise ClockSkewError(
+            f"terminal clock is off by {skew_ms / 1000:.0f} s (more than {MAX_CLOCK_SKEW.total_seconds() / 60:.0f} "
+            "min); set the clock and retry", skew_ms)
     if not Sm2PublicKey(public_key).verify(raw_signature, signing_input(method, path, terminal_id, sent, key, body)):
         raise SignatureError("request signature does not verify with the key registered for this terminal")
-    return round(skew.total_seconds() * 1000)
+    return skew_ms
