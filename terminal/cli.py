@@ -50,11 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench_sync.add_argument("--json", action="store_true", help="print one JSON object")
     bench_sync.set_defaults(handler=cmd_bench_sync)
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
+    from drivers.cli import register as register_drivers
     from hub.cli import register as register_hub
+    from models.cli import register as register_models
     from sync.cli import register as register_sync
 
     register_hub(commands)
     register_sync(commands)
+    register_drivers(commands, bench)
+    register_models(commands, bench)
     return parser
 
 
