@@ -1,0 +1,1 @@
+"""Receipt printer and cash drawer on python-escpos: layout, transports, status, preview (ESC/POS -> PNG)."""
