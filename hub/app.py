@@ -20,7 +20,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -31,6 +31,7 @@ from hub.errors import HubError, Unauthorized
 from hub.http_guard import SKEW_STATE, HubGuard
 from hub.store import Idempotency, Reply, Store, problem_body
 from hub.terminals import Terminal, check_proof
+from sync.crypto import CryptoError, Sm2PublicKey
 from sync.protocol import (
     API_PREFIX,
     H_IDEMPOTENCY,
@@ -112,8 +113,8 @@ def _json(model: BaseModel, status: int = 200) -> Response:
     return Response(content=model.model_dump_json(), status_code=status, media_type="application/json")
 
 
-def _problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(Problem(code=code, message=message).model_dump(exclude_none=True), status_code=status)
+def _problem(status: int, code: str, message: str) -> Response:
+    return Response(problem_body(HubError(message, code=code)), status_code=status, media_type="application/json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +207,10 @@ def create_app(store: Store, enrolment_secret: bytes, admin_token: str, clock: C
         enrolment = parse(EnrolRequest, body)
         if request.headers.get(H_TERMINAL) != enrolment.terminal_id:
             raise Unauthorized(f"header {H_TERMINAL} must name the terminal being enrolled", code="bad_signature")
+        try:
+            Sm2PublicKey(bytes.fromhex(enrolment.public_key))
+        except CryptoError as exc:  # hostile or broken input: a 422 like any bad field, not a 500
+            raise RequestValidationError([{"loc": ("body", "public_key"), "msg": str(exc)}]) from None
         verify(request, bytes.fromhex(enrolment.public_key), body)
         check_proof(enrolment_secret, enrolment)
         return _json(await run_in_threadpool(store.enrol, enrolment))

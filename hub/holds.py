@@ -38,6 +38,7 @@ def capture_hold(hold: Hold, amount: int, day: str, writes: Writes) -> None:
 
 
 def _own_hold(tx: Tx, terminal_id: str, auth_id: str, now: datetime, writes: Writes) -> Hold:
+    tx.lock_terminal(terminal_id)  # read-modify-write of the hold: never two at once (HTTP holds it already)
     hold = load_holds(tx, [auth_id]).get(auth_id)
     if hold is None or hold.terminal_id != terminal_id:
         raise NotFound(f"no authorisation {auth_id} from this terminal", code="unknown_auth")
@@ -48,6 +49,7 @@ def _own_hold(tx: Tx, terminal_id: str, auth_id: str, now: datetime, writes: Wri
 def authorise(tx: Tx, terminal_id: str, merchant_id: str, request: AuthRequest, now: datetime,
               ttl: timedelta = DEFAULT_HOLD_TTL) -> AuthResponse:
     writes = Writes()
+    tx.lock_terminal(terminal_id)
     existing = load_holds(tx, [request.auth_id]).get(request.auth_id)
     if existing is not None:
         same = (existing.terminal_id, existing.sale_id, existing.tender, existing.amount, existing.currency,
@@ -116,10 +118,9 @@ def online_refund_id(terminal_id: str, refund_id: str, auth_id: str) -> str:
     return f"refund:{terminal_id}:{refund_id}:{auth_id}"
 
 
-def refund_transfer(transfer_id: str, hold: Hold, amount: int, day: str, now: datetime, refund_id: str,
-                    seq: int | None = None) -> Transfer:
+def refund_transfer(transfer_id: str, hold: Hold, amount: int, day: str, now: datetime, refund_id: str) -> Transfer:
     transfer = Transfer(transfer_id, "refund", "posted", hold.terminal_id, hold.merchant_id, day, iso(now),
-                        seq=seq, auth_id=hold.auth_id, sale_id=hold.sale_id, ref=refund_id)
+                        auth_id=hold.auth_id, sale_id=hold.sale_id, ref=refund_id)
     transfer.move(merchant_refunds(hold.merchant_id), tender_account(TenderKind(hold.tender), hold.merchant_id),
                   hold.currency, amount, TenderKind(hold.tender), tender_on_debit=False)
     return transfer

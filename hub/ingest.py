@@ -81,14 +81,14 @@ def ingest(tx: Tx, terminal_id: str, records: Sequence[WireRecord], problems: Se
         raise NotFound(f"terminal {terminal_id} is not enrolled", code="unknown_terminal")
     if (terminal.last_seq, terminal.last_hash) != basis:
         raise StaleState
-    held = _held_hashes(tx, terminal, records)
+    held, declined = _held(tx, terminal, records)
     results: list[RecordResult] = []
     accepted: list[tuple[WireRecord, Payload | None, int]] = []  # record, booked part, index in results
     seq, head = terminal.last_seq, terminal.chain_head
     for index, record in enumerate(records):
         if record.seq <= seq:
             if held.get(record.seq) == record.hash:
-                results.append(RecordResult(seq=record.seq, status=RecordStatus.DUPLICATE))
+                results.append(_duplicate(record.seq, declined.get(record.seq)))
                 continue
             results.append(_rejected(record.seq, "conflict", f"record {record.seq} differs from the record "
                                      f"{record.seq} the hub already holds for this terminal"))
@@ -104,6 +104,8 @@ def ingest(tx: Tx, terminal_id: str, records: Sequence[WireRecord], problems: Se
             results.append(_rejected(record.seq, "broken_chain", problem))
             break
         try:
+            if "\x00" in record.payload or "\x00" in record.time:  # signed, but no database text can hold it
+                raise BadPayload("a NUL character cannot be stored")
             payload = parse_payload(record.type, record.payload)
             if payload is not None:
                 business_day(record.time)
@@ -144,13 +146,24 @@ def _declined(seq: int, code: str, message: str) -> RecordResult:
     return RecordResult(seq=seq, status=RecordStatus.DECLINED, code=code, message=message)
 
 
-def _held_hashes(tx: Tx, terminal: Terminal, records: Sequence[WireRecord]) -> dict[int, str]:
+def _duplicate(seq: int, declined_code: str | None) -> RecordResult:
+    """A record held already. When the hub declined it, the answer says so again (code `declined:<code>`): the
+    terminal may have lost the first answer before noting the decline, and must still raise its exception."""
+    if declined_code is None:
+        return RecordResult(seq=seq, status=RecordStatus.DUPLICATE)
+    return RecordResult(seq=seq, status=RecordStatus.DUPLICATE, code=f"declined:{declined_code}",
+                        message=f"record {seq} is held already; the hub declined it ({declined_code})")
+
+
+def _held(tx: Tx, terminal: Terminal, records: Sequence[WireRecord]) -> tuple[dict[int, str], dict[int, str]]:
+    """Of the batch's records the hub holds already: each one's hash, and the decline code of those it declined."""
     seqs = sorted({r.seq for r in records if r.seq <= terminal.last_seq})
     if not seqs:
-        return {}
-    rows = tx.all(f"SELECT seq, hash FROM records WHERE terminal_id = ? AND seq IN {in_clause(seqs)}",
+        return {}, {}
+    rows = tx.all(f"SELECT seq, hash, status, code FROM records WHERE terminal_id = ? AND seq IN {in_clause(seqs)}",
                   [terminal.id, *seqs])
-    return {int(s): h for s, h in rows}
+    return ({int(s): h for s, h, _, _ in rows},
+            {int(s): code or "declined" for s, _, status, code in rows if status == RecordStatus.DECLINED})
 
 
 class _Booker:
@@ -184,9 +197,9 @@ class _Booker:
         if any(token in self.state.blocked for token in tokens):
             return _declined(record.seq, "blacklisted", f"record {record.seq}: sale {sale.sale_id}: {BLACKLISTED}; "
                              "no money was booked")
-        to_capture: list[tuple[Hold, int]] = []
         transfer = Transfer(f"sale:{self.terminal.id}:{record.seq}", "sale", "posted", self.terminal.id,
                             self.merchant, day, iso(self.now), seq=record.seq, sale_id=sale.sale_id)
+        taken: dict[str, int] = {}  # auth id -> what this sale's tenders take from that hold, together
         for tender in sale.tenders:
             amount = tender.amount.amount
             hold = self._own_hold(tender.reference, tender.kind)
@@ -195,6 +208,10 @@ class _Booker:
                     transfer.move(tender_account(tender.kind, self.merchant), merchant_sales(self.merchant),
                                   sale.currency, amount, tender.kind)
                 continue
+            taken[hold.auth_id] = taken.get(hold.auth_id, 0) + amount
+        to_capture: list[tuple[Hold, int]] = []
+        for auth_id, amount in taken.items():
+            hold = self.state.holds[auth_id]
             problem = _capture_problem(hold, amount, sale.currency)
             if problem:
                 code, message = problem

@@ -83,6 +83,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    from sync.state import StateError
     from sync.uplink import HubRefused, HubUnavailable
 
     secret = os.environ.get(ENV_ENROL_SECRET, "")
@@ -99,6 +100,8 @@ def cmd_enrol(args: argparse.Namespace) -> int:
             return _fail(args, f"{exc}; try again when the hub is reachable", EXIT_UNREACHABLE)
         except HubRefused as exc:
             return _fail(args, f"the hub refused the enrolment: {exc.message}")
+        except StateError as exc:  # the state file failed under us: say so, no traceback
+            return _fail(args, str(exc))
         data = {"ok": True, "terminal_id": answer.terminal_id, "merchant_id": answer.merchant_id,
                 "enrolled_at": answer.enrolled_at.isoformat(), "last_seq": answer.last_seq}
         text = (f"terminal {answer.terminal_id} enrolled at {uplink.hub_url} for merchant {answer.merchant_id}; "

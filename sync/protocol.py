@@ -1,7 +1,8 @@
 """The terminal <-> hub sync protocol, version 1: message schemas and request signing.
 
-Both sides import this module (the hub imports nothing else of `sync` but `crypto` and `verify`). The OpenAPI file
-generated from the hub (`hub/openapi.json`) is the published form; a test keeps the two identical.
+Both sides import this module (the hub imports nothing else of `sync` but `crypto`, `verify` and the journal's
+`genesis_hash`). The OpenAPI file generated from the hub (`hub/openapi.json`) is the published form; a test keeps
+the two identical.
 
 Every terminal request carries four headers and is signed with the terminal's SM2 key:
     X-Edgepos-Terminal   terminal id (as enrolled)
@@ -201,7 +202,8 @@ class RecordStatus(StrEnum):
 class RecordResult(Message):
     seq: int
     status: RecordStatus
-    code: str | None = None  # machine-readable reason for declined / rejected
+    code: str | None = None  # machine-readable reason for declined / rejected; `declined:<code>` on a duplicate of
+    #                          a record the hub declined (the terminal raises its exception if it has not yet)
     message: str | None = None
 
 

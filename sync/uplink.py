@@ -14,6 +14,7 @@ import base64
 import itertools
 import logging
 import random
+import re
 import threading
 import time
 import uuid
@@ -357,18 +358,24 @@ class Uplink:
                 report.declined += 1
                 if raised is not None:
                     report.exceptions.append(raised)
+            elif result.status is RecordStatus.DUPLICATE and (result.code or "").startswith("declined:"):
+                # declined before, but that answer may have been lost before the decline was noted (a crash)
+                raised = self._raise_decline(record, (result.code or "").removeprefix("declined:"),
+                                             result.message or "declined by the hub", resent=True)
+                if raised is not None:
+                    report.exceptions.append(raised)
             acks[record.seq] = str(result.status)
         if acks:
             report.acknowledged += self.journal.acknowledge(acks)
         return len(acks), rejected
 
-    def _raise_decline(self, record: Record, code: str, message: str) -> int | None:
+    def _raise_decline(self, record: Record, code: str, message: str, resent: bool = False) -> int | None:
         """Raise the manager's exception record for a declined offline sale, exactly once (noted first); returns
-        its seq when raised now."""
+        its seq when raised now. `resent`: declined in an earlier answer, maybe lost before it was noted."""
         decline, seen_before = self.state.note_decline(record.seq, code, message)
         if decline.exception_seq is not None:
             return None
-        if seen_before:  # a crash came between noting and raising: look whether it was raised
+        if seen_before or resent:  # a crash came between noting and raising, or the state file was lost: look
             for later in self.journal.records(after=record.seq):
                 if later.type == EXCEPTION_TYPE and later.payload.get("declined_seq") == record.seq:
                     self.state.decline_raised(record.seq, later.seq)
@@ -573,9 +580,9 @@ class Uplink:
             raise HubUnavailable(f"hub at {self.hub_url} did not answer in time") from None
         except httpx.TransportError as exc:
             raise HubUnavailable(f"hub at {self.hub_url} is unreachable ({_reason(exc)})") from None
-        skew = response.headers.get(H_SKEW)
-        if skew is not None and skew.lstrip("-").isdigit():  # the terminal's own clock, correction taken out
-            self._last_skew = int(skew) + round(self._clock_offset.total_seconds() * 1000)
+        skew = _skew_ms(response)
+        if skew is not None:  # the terminal's own clock, correction taken out
+            self._last_skew = skew + round(self._clock_offset.total_seconds() * 1000)
         if response.status_code < 300:
             return response
         problem = _problem(response)
@@ -584,7 +591,7 @@ class Uplink:
                                  f"{problem.message})")
         if problem.code == "clock_skew" and skew is not None and not _retried:
             # like well-known cloud SDKs: sign with the hub's time once it tells us how far off we are, and retry
-            self._clock_offset += timedelta(milliseconds=int(skew))
+            self._clock_offset += timedelta(milliseconds=skew)
             log.warning("terminal clock is off by %s ms from the hub's; correcting request times", skew)
             return self._call(method, path, body, key, timeout, _retried=True)
         if problem.code == "unknown_terminal":
@@ -609,6 +616,14 @@ def _problem(response: httpx.Response) -> Problem:
         return Problem.model_validate_json(response.content)
     except ValidationError:
         return Problem(code=f"http_{response.status_code}", message=response.reason_phrase or "no details")
+
+
+def _skew_ms(response: httpx.Response) -> int | None:
+    """The hub's X-Edgepos-Clock-Skew-Ms, or None when absent or not a plausible integer (never trusted blindly)."""
+    text = response.headers.get(H_SKEW, "")
+    if not re.fullmatch(r"-?[0-9]{1,13}", text):  # 13 digits: about 300 years either way
+        return None
+    return int(text)
 
 
 def _reason(exc: httpx.TransportError) -> str:

@@ -69,6 +69,13 @@ def test_enrolment_needs_the_enrolment_secret_and_the_key(client, tmp_path: Path
     problem(client.post("/v1/enrol", content=payload, headers=headers), 401, "bad_signature")
 
 
+def test_enrolment_with_a_key_off_the_curve_is_refused_not_a_crash(client, tmp_path: Path) -> None:
+    """Hostile input: a well-formed public key that is not an SM2 point is a 422, never a 500 with a traceback."""
+    term = Terminal.create(tmp_path)
+    body = problem(enrol(client, term, term.enrol_body(public_key="04" + "11" * 64)), 422, "invalid_request")
+    assert "public_key" in body["message"]
+
+
 # --- signatures ---------------------------------------------------------------------------------------------------
 
 

@@ -115,6 +115,34 @@ def test_refunds_never_exceed_captured(store: Store, terminal: Terminal) -> None
     assert_balanced(store)
 
 
+def test_concurrent_refunds_of_one_hold_never_exceed_the_capture(store: Store, terminal: Terminal) -> None:
+    """Store callers without an idempotency key (benchmarks, back office) still serialise on the terminal: refunds
+    racing on one hold cannot all read "nothing refunded yet" and give back more than was captured."""
+    import threading
+
+    hold = auth(store, terminal, 1000)
+    capture(store, terminal, hold.auth_id, 1000)
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def one() -> None:
+        start.wait()
+        try:
+            give_back(store, terminal, hold.auth_id, 300)
+            outcomes.append("refunded")
+        except HubError as refused:
+            outcomes.append(refused.code)
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refund_exceeds_capture"] * 5 + ["refunded"] * 3
+    assert store.balances()[(f"merchant:{terminal.merchant_id}:refunds", "CNY")] == 900
+    assert_balanced(store)
+
+
 def test_blacklisted_token_is_declined_with_reason(store: Store, terminal: Terminal) -> None:
     from hub.downstream import BlacklistChange
 
@@ -242,6 +270,22 @@ def test_non_json_payload_is_bad_payload(store: Store, terminal: Terminal) -> No
     assert (result.results[0].status, result.results[0].code) == ("rejected", "bad_payload")
 
 
+@pytest.mark.parametrize("record_type", ["note.added", "sale.completed"])
+def test_signed_record_with_a_nul_character_is_bad_payload_not_a_crash(store: Store, terminal: Terminal,
+                                                                       record_type: str) -> None:
+    """Hostile input from an enrolled terminal: PostgreSQL text cannot hold NUL, so it would fail the whole upload
+    with a 500 on every retry; it is refused like any record that can never be stored."""
+    time, payload = "2025-01-01T00:00:00.000000+00:00", b'{"text":"a\x00b"}'
+    prev = genesis_hash(terminal.id, terminal.keys.public_key())
+    digest = record_digest(terminal.id.encode(), 1, time.encode(), record_type.encode(), payload, None, prev)
+    signature = terminal.keys.signing_key().sign(digest).hex()
+    record = WireRecord(seq=1, terminal_id=terminal.id, time=time, type=record_type, payload=payload.decode(),
+                        prev_hash=prev.hex(), hash=digest.hex(), signature=signature)
+    result = upload(store, terminal, [record])
+    assert (result.results[0].status, result.results[0].code) == ("rejected", "bad_payload")
+    assert result.last_seq == 0
+
+
 def test_blacklisted_sale_is_stored_but_declined(store: Store, terminal: Terminal) -> None:
     from hub.downstream import BlacklistChange
 
@@ -253,7 +297,9 @@ def test_blacklisted_sale_is_stored_but_declined(store: Store, terminal: Termina
     assert [(r.status, r.code) for r in result.results] == [("declined", "blacklisted"), ("accepted", None)]
     assert store.terminal_status(terminal.id).records == {"accepted": 1, "declined": 1}
     assert store.balances()[(f"merchant:{terminal.merchant_id}:sales", "CNY")] == -10
-    assert upload(store, terminal, records).results[0].status == "duplicate"
+    again = upload(store, terminal, records).results[0]  # a re-send says again that it was declined
+    assert (again.status, again.code) == ("duplicate", "declined:blacklisted")
+    assert upload(store, terminal, records).results[1].code is None
 
 
 def test_sale_above_its_hold_is_declined(store: Store, terminal: Terminal) -> None:
@@ -262,6 +308,21 @@ def test_sale_above_its_hold_is_declined(store: Store, terminal: Terminal) -> No
                                                       sale([tender("card_contact", 501, hold.auth_id)]))])
     assert (result.results[0].status, result.results[0].code) == ("declined", "exceeds_hold")
     assert capture(store, terminal, hold.auth_id, 500).status == "captured"  # the hold is untouched
+
+
+def test_two_tenders_through_one_hold_capture_their_sum(store: Store, terminal: Terminal) -> None:
+    """A sale split over two tenders naming the same hold takes both from it: the first is not lost."""
+    hold = auth(store, terminal, 1000)
+    paid = sale([tender("card_contact", 400, hold.auth_id), tender("card_contact", 600, hold.auth_id)])
+    result = upload(store, terminal, [terminal.append("sale.completed", paid)])
+    assert result.results[0].status == "accepted"
+    assert store.balances()[(f"merchant:{terminal.merchant_id}:sales", "CNY")] == -1000
+    assert capture(store, terminal, hold.auth_id, 1000).captured.amount == 1000
+    over = auth(store, terminal, 1000)
+    result = upload(store, terminal, [terminal.append("sale.completed", sale(
+        [tender("card_contact", 600, over.auth_id), tender("card_contact", 600, over.auth_id)]))])
+    assert (result.results[0].status, result.results[0].code) == ("declined", "exceeds_hold")
+    assert_balanced(store)
 
 
 def test_void_of_sale_paid_through_hold_reverses_capture(store: Store, terminal: Terminal) -> None:

@@ -338,6 +338,29 @@ def test_declined_offline_sale_becomes_one_exception_record(hub, terminal):
     assert_hub_holds_each_sale_once(hub, terminal)
 
 
+def test_decline_answer_lost_in_a_crash_still_raises_one_exception_record(hub, terminal, monkeypatch):
+    """The hub declines a sale, the terminal dies before noting it, and a new sale joins the next batch (another
+    idempotency key, so no replayed answer): the re-send is a duplicate that still says `declined`."""
+    enrolled(terminal, hub)
+    token = f"tk_{uuid.uuid4().hex}"
+    hub.admin("POST", "/v1/admin/blacklist", json={"add": [token]})
+    sell(terminal.journal, 1)
+    (stolen,) = sell(terminal.journal, 1, start=1, token=token)
+    with terminal.uplink(hub.url) as link:
+        monkeypatch.setattr(terminal.state, "note_decline", _raise_crash)
+        with pytest.raises(_Crash):
+            link.sync_once(pull=False)
+        monkeypatch.undo()
+        assert len(terminal.journal.outbox()) == 2
+        sell(terminal.journal, 1, start=2)
+        report = link.sync_once(pull=False)
+        assert report.ok and report.pending == 0 and len(report.exceptions) == 1
+        assert link.sync_once(pull=False).exceptions == []
+    exceptions = [r for r in terminal.journal.records() if r.type == EXCEPTION_TYPE]
+    assert [(e.payload["declined_seq"], e.payload["code"]) for e in exceptions] == [(stolen.seq, "blacklisted")]
+    assert terminal.state.declines()[0].exception_seq == exceptions[0].seq
+
+
 # --- downstream -------------------------------------------------------------------------------------------------------
 
 
@@ -463,6 +486,24 @@ def test_cli_enrol_sync_status_and_exit_codes(hub, terminal):
     missing = run_sync(terminal, "--status", EDGEPOS_JOURNAL=str(terminal.dir / "nope.db"))
     assert missing.returncode == 1 and "no journal here" in missing.stderr and "Traceback" not in missing.stderr
     assert ADMIN_TOKEN not in synced.stdout + synced.stderr
+
+
+def test_cli_enrol_with_a_failing_state_file_says_so_without_a_traceback(hub, terminal, monkeypatch, capsys):
+    import argparse
+
+    from sync import cli
+    from sync.state import StateError, SyncState
+
+    def broken(self, **values):
+        raise StateError(f"{self.path}: sync state write failed (disk I/O error); nothing was changed")
+
+    monkeypatch.setattr(SyncState, "update", broken)
+    monkeypatch.setenv("EDGEPOS_KEY_SECRET", KEY_SECRET.decode())
+    monkeypatch.setenv("EDGEPOS_ENROL_SECRET", ENROL_SECRET)
+    args = argparse.Namespace(db=str(terminal.journal.path), keys=str(terminal.keystore.path), hub=hub.url,
+                              json=True, merchant=MERCHANT)
+    assert cli.cmd_enrol(args) == 1
+    assert "sync state write failed" in json.loads(capsys.readouterr().out)["error"]
 
 
 def test_cli_exit_3_when_the_hub_rejects_records_as_conflicting(hub, terminal):

@@ -305,6 +305,21 @@ def test_503_is_retried_later_and_records_stay_queued(uplink, journal, standin):
     assert uplink.sync_once(pull=False).acknowledged == 3
 
 
+@pytest.mark.parametrize("skew", ["9" * 40, "12ms", ""])
+def test_a_hostile_clock_skew_header_is_ignored_not_a_crash(journal, keystore, state, skew):
+    """A hub (or something posing as one) answering clock_skew with a skew that is no sane number: the round
+    reports the refusal, the records stay queued, no exception escapes and the clock correction stays 0."""
+    sell(journal, 2)
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"code": "clock_skew", "message": "clock is off"}, headers={H_SKEW: skew})
+
+    with Uplink(journal, keystore, "http://hub.test", state=state, transport=httpx.MockTransport(refuse)) as link:
+        report = link.sync_once(pull=False)
+        assert report.refused and report.pending == 2 and report.skew_ms is None
+        assert "clock is off" in report.errors[0]
+
+
 def test_background_worker_backs_off_then_drains_and_wakes_on_poke(journal, keystore, state, standin):
     standin.unavailable = 4
     with Uplink(journal, keystore, "http://hub.test", state=state, transport=standin.transport(),
