@@ -34,18 +34,20 @@ def run(count: int = 20_000, model: Path | None = None, public_key: bytes | None
         engine = RiskEngine(state, scorer)
         by_index = dict(txs)
         clock = time.perf_counter
-        for i, line in enumerate(lines):
-            if "feedback" in line:
-                state.feedback(*parse_feedback(line))
-                continue
-            tx = by_index[i]
-            if i < timed_from:
+        try:
+            for i, line in enumerate(lines):
+                if "feedback" in line:
+                    state.feedback(*parse_feedback(line))
+                    continue
+                tx = by_index[i]
+                if i < timed_from:
+                    engine.decide(tx)
+                    continue
+                t0 = clock()
                 engine.decide(tx)
-                continue
-            t0 = clock()
-            engine.decide(tx)
-            times.append(clock() - t0)
-        state.close()
+                times.append(clock() - t0)
+        finally:  # the temporary directory goes next: close the database first
+            state.close()
     times.sort()
     n = len(times)
     pick = lambda q: round(times[min(n - 1, int(q * n))] * 1000, 4)  # noqa: E731

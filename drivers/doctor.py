@@ -184,7 +184,9 @@ def real_checks() -> list[DeviceStatus]:
         from drivers.scanner.serial_scanner import SerialScanner
 
         suffix = os.environ.get("EDGEPOS_SCANNER_SUFFIX", "\r").encode()
-        rows.append(SerialScanner(port, suffix=suffix).status())
+        scanner = SerialScanner(port, suffix=suffix)
+        rows.append(scanner.status())
+        scanner.close()  # status() opened the port
     camera = os.environ.get("EDGEPOS_CAMERA")
     if camera:
         from drivers.scanner.camera import CameraScanner
@@ -196,9 +198,14 @@ def real_checks() -> list[DeviceStatus]:
     if url:
         from drivers.printer.device import EscposPrinter
 
-        printer = EscposPrinter(url)
-        rows.append(printer.status())
-        printer.close()
+        try:
+            printer = EscposPrinter(url)
+        except ValueError as exc:  # a mistyped address is a finding to show, not a traceback
+            rows.append(DeviceStatus("receipt printer", "printer", "-", False, "error", None,
+                                     f"EDGEPOS_PRINTER: {exc}"))
+        else:
+            rows.append(printer.status())
+            printer.close()
     if not (port and camera and url):
         missing = [v for v, x in (("EDGEPOS_SCANNER", port), ("EDGEPOS_CAMERA", camera),
                                   ("EDGEPOS_PRINTER", url)) if not x]

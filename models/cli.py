@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-PROFILES = ("retail", "cross_border", "b2b")
+from models.features import PROFILES
 
 
 def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
@@ -131,8 +131,9 @@ def cmd_risk_simulate(args: argparse.Namespace) -> int:
         if args.days < 1 or args.customers < 1 or args.terminals < 1:
             raise ValueError("--days, --customers and --terminals must be at least 1")
         extra = {}
-        if args.start:
-            extra["start"] = datetime.fromisoformat(args.start).replace(tzinfo=UTC)
+        if args.start:  # a date or a naive time is taken as UTC; an explicit offset is honoured, not overwritten
+            start = datetime.fromisoformat(args.start)
+            extra["start"] = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
     except ValueError as exc:
         _err(str(exc))
         return 1

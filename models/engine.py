@@ -8,11 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from models.decision import DEFAULT_RATES, BlacklistSource, Decision, Offline, combine, rules, to_base
-from models.features import FEATURES, FeatureState, Tx
+from models.features import CARD_CNT_1D, CARD_CNT_1H, FeatureState, Tx
 from models.scorer import Scorer
 
 shadow_log = logging.getLogger("edgepos.risk.shadow")
-_CARD_CNT_1H, _CARD_CNT_1D = FEATURES.index("card_cnt_1h"), FEATURES.index("card_cnt_1d")  # the velocity rules
 
 
 class RiskEngine:
@@ -26,7 +25,7 @@ class RiskEngine:
 
     def decide(self, tx: Tx, offline: Offline | None = None) -> Decision:
         features = self.state.observe(tx)
-        cnt_1h, cnt_1d = int(features[_CARD_CNT_1H]), int(features[_CARD_CNT_1D])
+        cnt_1h, cnt_1d = int(features[CARD_CNT_1H]), int(features[CARD_CNT_1D])
         reasons = rules(t=tx.t, amount_minor=tx.amount_minor, currency=tx.currency, card_token=tx.card,
                         entry_mode=tx.entry_mode, profile=tx.profile, card_sales_1h=cnt_1h, card_sales_1d=cnt_1d,
                         blacklists=self.blacklists, rates=self.rates, offline=offline)

@@ -1,14 +1,14 @@
 """Features of one sale, computed from the stream seen so far: the one function both training and scoring use.
 
 `FeatureState.observe(tx)` returns the feature vector of `tx` from the state *before* it, then adds `tx` to the
-state; `FeatureState.feedback(fb)` applies a confirmed-fraud report (blacklists the token, raises the terminal's
-risk). Training replays a simulated stream through a memory-only state; the terminal and `edgepos risk score`
+state; `FeatureState.feedback(tx_id, t, fraud)` applies a confirmed-fraud report (blacklists the token, raises the
+terminal's risk). Training replays a simulated stream through a memory-only state; the terminal and `edgepos risk score`
 use the same class backed by SQLite. Because every window is a function of the last 30 days of events, and every
 sum is an integer, the in-memory aggregates equal the ones rebuilt from SQLite after a restart, bit for bit.
 
 Speed: each entity (card/wallet token, terminal) keeps its 30-day event list in memory with one head pointer and
 running integer count/sum per window (1 h, 1 d, 7 d, 30 d), so a decision is O(1) amortised; the SQLite store is
-written through in the same call (one executemany per table, one commit) and read only on a cache miss.
+written through in the same call (one insert per table, one commit) and read only on a cache miss.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ FEATURES = (
     "term_cnt_1h", "term_cnt_1d", "term_cnt_7d", "term_cnt_30d", "term_mean_30d", "term_amount_ratio_30d",
     "term_fraud_7d", "term_fraud_30d", "term_risk_30d",
 )
+CARD_CNT_1H, CARD_CNT_1D = FEATURES.index("card_cnt_1h"), FEATURES.index("card_cnt_1d")  # what the velocity rules read
 
 
 class InputError(ValueError):

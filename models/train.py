@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from models.decision import DEFAULT_RATES, rules
-from models.features import FEATURES, FeatureState, parse_feedback, parse_tx
+from models.features import CARD_CNT_1D, CARD_CNT_1H, FEATURES, FeatureState, parse_feedback, parse_tx
 from models.simulate import Config, generate, parse_mix
 
 TARGET_FPR = {"pin": 0.01, "supervisor": 0.003, "decline": 0.001}
@@ -58,8 +58,8 @@ def replay(lines: list[dict[str, Any]], start_t: int | None = None) -> Replayed:
         known.append(state.is_blacklisted(tx.card))
         f = state.observe(tx)
         reasons = rules(t=tx.t, amount_minor=tx.amount_minor, currency=tx.currency, card_token=tx.card,
-                        entry_mode=tx.entry_mode, profile=tx.profile, card_sales_1h=int(f[9]),
-                        card_sales_1d=int(f[10]), rates=DEFAULT_RATES)
+                        entry_mode=tx.entry_mode, profile=tx.profile, card_sales_1h=int(f[CARD_CNT_1H]),
+                        card_sales_1d=int(f[CARD_CNT_1D]), rates=DEFAULT_RATES)
         flags.append(bool(reasons))
         rows.append(f)
         ys.append(bool(line["label"]["fraud"]))

@@ -93,7 +93,13 @@ def exchange(channel: CardChannel, apdu: bytes, max_chain: int = 32) -> Response
             apdu = command(apdu[0] & 0x03, 0xC0, 0x00, 0x00, le=sw2)  # GET RESPONSE
             continue
         if sw1 == 0x6C:
-            apdu = apdu[:-1] + bytes([sw2]) if len(apdu) > 4 else apdu + bytes([sw2])
+            apdu = _with_le(apdu, sw2)
             continue
         return Response(data + body, (sw1 << 8) | sw2)
     raise MalformedResponse("the card kept asking for more exchanges")
+
+
+def _with_le(apdu: bytes, le: int) -> bytes:
+    """The same command with Le replaced (case 2, 4) or added (case 1, 3): never cut into the command data."""
+    body = apdu[:4] if len(apdu) <= 5 else apdu[: 5 + apdu[4]]
+    return body + bytes([le])

@@ -81,14 +81,14 @@ class EmvCardEmulator:
 
     def __init__(self, profile: CardProfile) -> None:
         self.profile = profile
+        self.atc = 0  # the transaction counter and the PIN tries survive a reset, like on a real card
+        self.tries = profile.pin_tries
         self.reset()
 
     def reset(self) -> None:
         self.app: CardApp | None = None
         self.gpo_done = False
         self.pending = b""
-        self.atc = getattr(self, "atc", 0)
-        self.tries = getattr(self, "tries", self.profile.pin_tries)
 
     def process(self, apdu: bytes) -> bytes:
         if len(apdu) < 4:

@@ -27,8 +27,9 @@ from drivers.card.apdu import (
     read_record,
     select,
 )
+from drivers.currency import CURRENCY_NUMERIC
 from drivers.errors import DeviceError, MalformedResponse
-from sync.pan import CardToken, tokenize_pan
+from sync.pan import CardToken, find_pan, tokenize_pan
 
 PSE = b"1PAY.SYS.DDF01"
 PPSE = b"2PAY.SYS.DDF01"
@@ -36,7 +37,6 @@ VISA = bytes.fromhex("A0000000031010")
 MASTERCARD = bytes.fromhex("A0000000041010")
 UNIONPAY_DEBIT = bytes.fromhex("A000000333010101")
 UNIONPAY_CREDIT = bytes.fromhex("A000000333010102")
-CURRENCY_NUMERIC = {"CNY": 156, "USD": 840, "EUR": 978, "HKD": 344, "GBP": 826, "JPY": 392, "SGD": 702}
 
 # TVR bits (Book 3 annex C5) the terminal sets: (byte index, mask)
 TVR_EXPIRED = (1, 0x40)
@@ -69,7 +69,7 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class TerminalConfig:
-    token_key: bytes
+    token_key: bytes = field(repr=False)  # the PAN-tokenising key: never in a log line or a traceback
     supported_aids: tuple[bytes, ...] = (VISA, MASTERCARD, UNIONPAY_DEBIT, UNIONPAY_CREDIT)
     country_numeric: int = 156
     floor_limit: int = 30_000  # minor units; above it the card is asked for an ARQC
@@ -120,8 +120,11 @@ def _bcd(number: int, length: int) -> bytes:
     return bytes.fromhex(f"{number:0{length * 2}d}")
 
 
-def _text(value: bytes) -> str:
-    return value.decode("ascii", "replace").strip()
+def _label(value: bytes, aid: bytes) -> str:
+    """An application label for the cashier and the receipt; one carrying a card number (a broken or hostile card
+    wrote it there) is replaced by the AID, so the PAN cannot leave through it."""
+    text = value.decode("ascii", "replace").strip()
+    return aid.hex().upper() if find_pan(text) else text
 
 
 class EmvKernel:
@@ -175,7 +178,7 @@ class EmvKernel:
     @staticmethod
     def _candidate(aid: bytes, values: dict[int, bytes]) -> Candidate:
         prio = values.get(0x87, b"\x00")[:1] or b"\x00"
-        label = _text(values.get(0x9F12) or values.get(0x50) or aid.hex().encode())
+        label = _label(values.get(0x9F12) or values.get(0x50) or aid.hex().encode(), aid)
         return Candidate(aid, label, prio[0] & 0x0F, bool(prio[0] & 0x80))
 
     def _pick(self, candidates: list[Candidate]) -> Candidate | None:
@@ -200,7 +203,7 @@ class EmvKernel:
                 continue
             fci = tlv.flatten(tlv.parse(resp.data))
             terminal = self._terminal_data(tx, tvr)
-            pdol = tlv.build_dol(tlv.parse_dol(fci.get(0x9F38, b"")), terminal)
+            pdol = tlv.build_dol(tlv.parse_dol(fci.get(0x9F38, b"")), terminal, limit=252)  # fits 83 81 L in 255
             gpo = exchange(channel, command(0x80, 0xA8, 0x00, 0x00, tlv.encode(0x83, pdol)))
             if gpo.sw == SW_CONDITIONS_NOT_SATISFIED:  # Book 3 10.1: drop this application, select again
                 candidates.remove(chosen)
@@ -210,7 +213,7 @@ class EmvKernel:
             break
         aip, afl = self._gpo_response(gpo.data)
         data = self._read_records(channel, afl)
-        label = _text(fci.get(0x9F12) or fci.get(0x50) or data.get(0x50) or chosen.label.encode())
+        label = _label(fci.get(0x9F12) or fci.get(0x50) or data.get(0x50) or chosen.label.encode(), chosen.aid)
         token, expiry = self._identify(data)
         data.pop(0x5A, None)  # the PAN goes no further
         data.pop(0x57, None)
@@ -243,7 +246,7 @@ class EmvKernel:
             reason = "the card asked to go online"
         return CardResult(
             token=token.token, last4=token.last4, expiry=expiry[:4], label=label, aid=chosen.aid.hex().upper(),
-            pan_sequence=data.get(0x5F34, b"\x00").hex(), cvm=cvm, decision=decision, reason=reason,
+            pan_sequence=data.get(0x5F34, b"\x00")[:1].hex(), cvm=cvm, decision=decision, reason=reason,
             cryptogram=cryptogram.hex().upper(), cid=cid, atc=atc, tvr=bytes(tvr).hex().upper(),
             entry_mode="contactless" if contactless else "contact",
         )

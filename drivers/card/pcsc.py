@@ -90,19 +90,24 @@ class PcscCardReader:
     @contextmanager
     def session(self) -> Iterator[PcscChannel]:
         """A connection to the inserted card, reset and released on exit whatever happens."""
+        connection = None
         try:
             connection = _find(self.name).createConnection()
             connection.connect(disposition=scard.SCARD_RESET_CARD)
-        except (CardConnectionException, NoCardException) as exc:
+        except (CardConnectionException, NoCardException, BaseSCardException) as exc:
+            if connection is not None:
+                connection.release()  # its PC/SC context: not left to the garbage collector
+            if isinstance(exc, BaseSCardException):
+                raise ServiceUnavailable(f"PC/SC service not available: {exc}") from None
             raise CardRemoved(f"no card to talk to in {self.name!r}: {exc}") from None
-        except BaseSCardException as exc:
-            raise ServiceUnavailable(f"PC/SC service not available: {exc}") from None
         try:
             yield PcscChannel(connection)
         finally:
-            with contextlib.suppress(CardConnectionException):  # already gone with the card
-                connection.disconnect()
-            connection.release()
+            try:
+                with contextlib.suppress(CardConnectionException):  # already gone with the card
+                    connection.disconnect()
+            finally:
+                connection.release()
 
     def transact(self, tx: Transaction, timeout: float = 30.0) -> CardResult:
         self.wait_for_card(timeout)
@@ -140,6 +145,8 @@ class ReaderWatcher:
         self._thread = threading.Thread(target=self._run, name="pcsc-watcher", daemon=True)
 
     def start(self) -> ReaderWatcher:
+        """Raises ServiceUnavailable here, to the caller, rather than letting the thread die unseen without pcscd."""
+        self._context = _context()
         self._thread.start()
         return self
 
@@ -148,7 +155,7 @@ class ReaderWatcher:
         self._thread.join(timeout=2 + self.poll_ms / 1000)
 
     def _run(self) -> None:
-        context = _context()
+        context = self._context
         try:
             state = scard.SCARD_STATE_UNAWARE
             present: bool | None = None

@@ -143,8 +143,14 @@ def parse_dol(data: bytes) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-def build_dol(dol: Iterable[tuple[int, int]], values: dict[int, bytes]) -> bytes:
-    """Concatenate the values a DOL asks for (Book 3 5.4): unknown tags zero-filled, numbers left-padded."""
+def build_dol(dol: Iterable[tuple[int, int]], values: dict[int, bytes], limit: int = 255) -> bytes:
+    """Concatenate the values a DOL asks for (Book 3 5.4): unknown tags zero-filled, numbers left-padded.
+
+    The DOL comes from the card: asking for more than `limit` bytes (what one short APDU can carry) is a TlvError,
+    raised before anything is allocated."""
+    dol = tuple(dol)
+    if sum(length for _, length in dol) > limit:
+        raise TlvError(f"the card's data object list asks for more than {limit} bytes")
     out = bytearray()
     for tag, length in dol:
         value = values.get(tag, b"")

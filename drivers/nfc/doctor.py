@@ -31,8 +31,9 @@ def simulated_nfc_row(unplugged: bool = False) -> DeviceStatus:
         status, advice = "ok", ""
     except DeviceError as exc:
         status, advice = "error", f"{exc}. {exc.advice}"
-    latency = round((time.perf_counter() - start) * 1000, 1)
-    reader.close()
-    if sim is not None:
-        sim.stop()  # up to 0.5 s: the simulator's listen() must time out
+    finally:  # whatever the self-test raised, neither the reader nor the simulator thread may stay open
+        latency = round((time.perf_counter() - start) * 1000, 1)
+        reader.close()
+        if sim is not None:
+            sim.stop()  # up to 0.5 s: the simulator's listen() must time out
     return DeviceStatus("contactless reader", "nfc", "udp", True, status, latency, advice)

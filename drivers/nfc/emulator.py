@@ -8,17 +8,16 @@ payment application) and an NFC Forum Type 4 NDEF application (CC file E103, NDE
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
 
 from drivers.card.emulator import EmvCardEmulator, PulledOut
 
 NDEF_AID = bytes.fromhex("D2760000850101")
 
+
 def ats(fwi: int = 14) -> bytes:
     """FSCI 8 (256-byte frames), FWI 14 by default (~5 s frame wait: slow CI machines), SFGI 0, no CID/NAD."""
     return bytes([0x05, 0x78, 0x80, (fwi << 4) & 0xF0, 0x00])
-log = logging.getLogger(__name__)
 
 
 class NdefApp:
@@ -87,6 +86,9 @@ class UdpCardSim:
         import nfc
         import nfc.clf
 
+        from drivers.nfc.reader import mute_frame_dumps
+
+        mute_frame_dumps()  # the card side sends the same records
         try:
             clf = nfc.ContactlessFrontend(f"udp:127.0.0.1:{self.port}")
         except Exception as exc:  # reported by the test / doctor, which then shows what failed

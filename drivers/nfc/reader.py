@@ -7,6 +7,7 @@ the simulator. nfcpy's poll blocks up to ~1 s per round without a card, so stopp
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,15 @@ from contextlib import contextmanager
 from drivers.base import DeviceStatus
 from drivers.card.kernel import CardResult, EmvKernel, Transaction
 from drivers.errors import CardRemoved, DeviceAbsent, DeviceTimeout, MalformedResponse
+
+
+def mute_frame_dumps() -> None:
+    """nfcpy logs every frame in hex at DEBUG, card records (PAN, track 2) included: never let that level through,
+    whatever logging an operator turned on. Its own loggers only; called before any frame is exchanged."""
+    for name in ("nfc", *[n for n in list(logging.Logger.manager.loggerDict) if n.startswith("nfc.")]):
+        logger = logging.getLogger(name)
+        if logger.level < logging.INFO and (name == "nfc" or logger.level != logging.NOTSET):
+            logger.setLevel(logging.INFO)
 
 
 class IsoDepChannel:
@@ -48,6 +58,7 @@ class NfcReader:
         import nfc
 
         if self.clf is None:
+            mute_frame_dumps()
             try:
                 self.clf = nfc.ContactlessFrontend(self.path)
             except OSError as exc:
@@ -82,6 +93,7 @@ class NfcReader:
 
     def read_ndef(self, timeout: float = 5.0) -> list[tuple[str, bytes]]:
         """(type, payload) of each NDEF record, e.g. a CBDC offline token."""
+        import ndef as ndeflib
         import nfc.tag
 
         with self.tag(timeout) as tag:
@@ -91,7 +103,10 @@ class NfcReader:
                 raise CardRemoved(f"card left during NDEF read: {exc}") from None
             if ndef is None:
                 raise MalformedResponse("the card holds no NDEF message")
-            return [(r.type, bytes(r.data)) for r in ndef.records]
+            try:  # the message is the card's bytes: hostile input
+                return [(r.type, bytes(r.data)) for r in ndef.records]
+            except (ndeflib.DecodeError, ValueError) as exc:
+                raise MalformedResponse(f"the card's NDEF message is damaged: {exc}") from None
 
     def status(self) -> DeviceStatus:
         start = time.perf_counter()

@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_EXPONENT = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
+from drivers.currency import exponent
+
 _MASKED = re.compile(r"^\*{4} [0-9]{4}$")
 
 
 def format_money(minor: int, currency: str) -> str:
     """12345 CNY -> "123.45"; 500 JPY -> "500"; negative amounts keep their sign."""
-    exp = _EXPONENT.get(currency, 2)
+    exp = exponent(currency)
     sign = "-" if minor < 0 else ""
     whole, frac = divmod(abs(minor), 10**exp)
     return f"{sign}{whole:,}" + (f".{frac:0{exp}d}" if exp else "")

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qs, urlsplit
 
+from drivers.currency import CURRENCY_NUMERIC, exponent
 from drivers.errors import DeviceError
 
 MAX_PAYLOAD = 512
-CURRENCY_ALPHA = {"156": "CNY", "840": "USD", "978": "EUR", "344": "HKD", "826": "GBP", "392": "JPY", "702": "SGD"}
-_EXPONENT = {"JPY": 0}
+CURRENCY_ALPHA = {f"{number:03d}": code for code, number in CURRENCY_NUMERIC.items()}  # field 53 -> ISO code
 _MANDATORY = ("00", "52", "53", "58", "59", "60", "63")
 _TAG_LENGTH = re.compile(r"[0-9]{4}")  # ASCII only: str.isdigit() would take "²"
 _AMOUNT = re.compile(r"[0-9]{1,10}(\.[0-9]{1,3})?")
@@ -64,7 +64,7 @@ def _tlv(text: str) -> list[tuple[str, str]]:
 def _minor(amount: str, currency: str | None) -> int:
     if not _AMOUNT.fullmatch(amount):
         raise PayloadError("the amount in the code is not a number")
-    exp = _EXPONENT.get(currency or "", 2)
+    exp = exponent(currency)
     try:
         value = Decimal(amount) * (10**exp)
     except InvalidOperation:
@@ -110,17 +110,21 @@ def parse_emvco(text: str) -> PaymentQr:
 
 
 def parse_link(text: str, allowed_hosts: frozenset[str] | None = None) -> PaymentQr:
-    parts = urlsplit(text)
-    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+    try:  # both raise ValueError on hostile links: a broken "[" host, more than 20 query fields
+        parts = urlsplit(text)
+        hostname = parts.hostname
+        query = parse_qs(parts.query, max_num_fields=20)
+    except ValueError:
+        raise PayloadError("damaged payment link") from None
+    if parts.scheme != "https" or not hostname or parts.username or parts.password:
         raise PayloadError("payment links must be plain https URLs")
-    if allowed_hosts is not None and parts.hostname not in allowed_hosts:
-        raise PayloadError(f"payment links from {parts.hostname} are not accepted here")
-    query = parse_qs(parts.query, max_num_fields=20)
+    if allowed_hosts is not None and hostname not in allowed_hosts:
+        raise PayloadError(f"payment links from {hostname} are not accepted here")
     currency = (query.get("currency") or query.get("cur") or [None])[0]
     if currency is not None and currency not in CURRENCY_ALPHA.values():
         raise PayloadError(f"currency {currency} is not accepted here")
     amount = (query.get("amount") or [None])[0]
-    return PaymentQr(kind="link", merchant_name=(query.get("merchant") or [parts.hostname])[0], currency=currency,
+    return PaymentQr(kind="link", merchant_name=(query.get("merchant") or [hostname])[0], currency=currency,
                      amount=_minor(amount, currency) if amount else None, dynamic=amount is not None,
                      reference=(query.get("ref") or [""])[0], url=text)
 

@@ -112,8 +112,11 @@ class PtyScannerSim:
         self.write(code.encode() + self.suffix)
 
     def unplug(self) -> None:
-        for fd in (self.master, self.slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        """Close both ends, once: closing a file descriptor number twice could close whatever reuses it meanwhile."""
+        fds, self.master, self.slave = (self.master, self.slave), -1, -1  # a scan after this raises OSError
+        for fd in fds:
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     close = unplug

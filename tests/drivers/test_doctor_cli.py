@@ -47,3 +47,24 @@ def test_bench_devices_json(pcscd: str) -> None:
     result = json.loads(run.stdout)
     assert set(result) == {"emv_contact_ms", "qr_decode_p50_ms", "qr_decode_p99_ms", "receipt_render_ms"}
     assert 0 < result["emv_contact_ms"] < 200 and 0 < result["qr_decode_p50_ms"] <= result["qr_decode_p99_ms"]
+
+
+
+def test_real_checks_show_a_mistyped_printer_address_and_free_the_scanner(monkeypatch, pcscd: str) -> None:
+    from drivers.scanner.serial_scanner import PtyScannerSim, SerialScanner
+
+    checked: list[SerialScanner] = []
+    status = SerialScanner.status
+    monkeypatch.setattr(SerialScanner, "status", lambda self: checked.append(self) or status(self))
+    pty = PtyScannerSim()
+    monkeypatch.setenv("EDGEPOS_PRINTER", "lpt:1")
+    monkeypatch.setenv("EDGEPOS_SCANNER", pty.port)
+    monkeypatch.delenv("EDGEPOS_CAMERA", raising=False)
+    try:
+        rows = doctor.real_checks()
+    finally:
+        pty.close()
+    printer = next(r for r in rows if r.kind == "printer")
+    assert not printer.ok and "EDGEPOS_PRINTER" in printer.advice and "unknown printer address" in printer.advice
+    assert next(r for r in rows if r.kind == "scanner").ok
+    assert checked and checked[0].serial is None, "the doctor left the scanner's port open"

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from drivers.card.apdu import exchange, select
+from drivers.card.apdu import command, exchange, select
 from drivers.card.emulator import TEST_CARDS, CardApp, EmulatorChannel, EmvCardEmulator
 from drivers.card.kernel import (
     UNIONPAY_CREDIT,
@@ -99,6 +99,21 @@ def test_pan_never_reaches_logs_or_result(caplog: pytest.LogCaptureFixture) -> N
     assert pan not in caplog.text and pan not in repr(result) and pan not in str(result.__slots__)
     with pytest.raises(ValueError):
         EmvKernel(CONFIG).run(_channel(), Transaction(100, "XXX"))
+    assert "token_key" not in repr(CONFIG) and repr(CONFIG.token_key) not in repr(CONFIG)
+
+
+def test_a_pan_written_into_the_application_label_is_not_handed_out() -> None:
+    pan = TEST_CARDS["visa"].pan
+    card = replace(TEST_CARDS["visa"], apps=(CardApp(VISA, f"VISA {pan}"), CardApp(UNIONPAY_DEBIT, "UNIONPAY")))
+    offered: list[str] = []
+
+    def choose(candidates):
+        offered.extend(c.label for c in candidates)
+        return next(c for c in candidates if c.aid == VISA)
+
+    result = EmvKernel(CONFIG, choose=choose).run(_channel(card), Transaction(100, "CNY"))
+    assert result.label == VISA.hex().upper() and pan not in repr(result)
+    assert offered == [VISA.hex().upper(), "UNIONPAY"]
 
 
 def test_gpo_6985_drops_the_application_and_tries_the_next() -> None:
@@ -110,6 +125,30 @@ def test_gpo_6985_drops_the_application_and_tries_the_next() -> None:
 
     result = EmvKernel(CONFIG).run(EmulatorChannel(Refusing(TWO_APPS)), Transaction(100, "CNY"))
     assert result.label == "VISA CREDIT"
+
+
+@pytest.mark.parametrize("dol", ["PDOL", "CDOL1"])
+@pytest.mark.parametrize("asks", ["9F0283FFFFFF", "9F02820100", "DF0160" * 4])
+def test_a_card_asking_for_an_oversized_dol_is_malformed(monkeypatch: pytest.MonkeyPatch, dol: str,
+                                                         asks: str) -> None:
+    from drivers.card import emulator
+
+    monkeypatch.setattr(emulator, dol, bytes.fromhex(asks))
+    with pytest.raises(MalformedResponse, match="data object list"):
+        EmvKernel(CONFIG).run(_channel(), Transaction(100, "CNY"))
+
+
+def test_6cxx_on_a_command_without_le_keeps_its_data() -> None:
+    sent: list[bytes] = []
+
+    class WantsLe:
+        def transmit(self, apdu: bytes) -> bytes:
+            sent.append(apdu)
+            return b"\x6c\x10" if len(sent) == 1 else b"\x90\x00"
+
+    verify = command(0x00, 0x20, 0x00, 0x80, bytes.fromhex("241234FFFFFFFFFF"), le=None)
+    assert exchange(WantsLe(), verify).ok
+    assert sent[1] == verify + b"\x10"
 
 
 def _hostile_answers():

@@ -120,16 +120,32 @@ def test_watcher_sees_insert_and_remove(pcscd: str) -> None:
             seen.notify_all()
 
     watcher = ReaderWatcher(pcscd, on_event, poll_ms=50).start()
+    card = VpcdCard(EmvCardEmulator(TEST_CARDS["visa"]))
     try:
-        card = VpcdCard(EmvCardEmulator(TEST_CARDS["visa"])).insert()
+        card.insert()
         with seen:
             assert seen.wait_for(lambda: "inserted" in events, timeout=3)
         card.remove()
         with seen:
             assert seen.wait_for(lambda: "removed" in events, timeout=3)
     finally:
+        card.remove()  # a no-op once removed; else the next test would find this card in the reader
         watcher.stop()
     assert events == ["inserted", "removed"]
+
+
+def test_watcher_without_reader_service_fails_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from drivers.card import pcsc
+    from drivers.errors import ServiceUnavailable
+
+    def no_service() -> int:
+        raise ServiceUnavailable("PC/SC service not available")
+
+    monkeypatch.setattr(pcsc, "_context", no_service)
+    watcher = ReaderWatcher("Virtual PCD 00 00", lambda kind, reader: None)
+    with pytest.raises(ServiceUnavailable):
+        watcher.start()
+    assert not watcher._thread.is_alive()
 
 
 def test_status_reports_reader_ok(pcscd: str) -> None:

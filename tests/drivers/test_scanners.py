@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -138,6 +139,8 @@ def _with_crc(body: str) -> str:
     (_with_crc("0002010002016304"), "repeats"),
     ("http://pay.example.cn/p?amount=1", "https"),
     ("https://user:pw@pay.example.cn/", "https"),
+    ("https://[pay.example.cn/p?amount=1", "damaged"),
+    ("https://pay.example.cn/p?" + "&".join(f"f{i}=1" for i in range(21)), "damaged"),
     ("https://evil.example/p?amount=1", "not accepted"),
     ("https://pay.example.cn/p?amount=1e9", "not a number"),
 ])
@@ -175,3 +178,17 @@ def test_scanner_unplugged_mid_read_is_device_absent(pty: PtyScannerSim) -> None
         scanner.read_code(timeout=0.5)
     assert err.type is DeviceAbsent, "a vanished port must not look like 'no scan yet'"
     scanner.close()
+
+
+def test_unplugging_twice_leaves_reused_descriptors_alone() -> None:
+    sim = PtyScannerSim()
+    sim.unplug()
+    read_end, write_end = os.pipe()  # takes the lowest free numbers: those the pty just gave back
+    try:
+        sim.close()
+        os.fstat(read_end), os.fstat(write_end)
+        with pytest.raises(OSError):
+            sim.scan("after unplug")
+    finally:
+        os.close(read_end)
+        os.close(write_end)

@@ -58,3 +58,17 @@ def test_stream_is_time_ordered_parseable_and_feedback_follows_fraud() -> None:
 def test_bad_mix_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_mix(text)
+
+
+def test_simulate_start_with_an_offset_is_converted_not_overwritten(tmp_path) -> None:
+    from argparse import Namespace
+
+    from models.cli import cmd_risk_simulate
+
+    out = tmp_path / "stream.jsonl"
+    args = Namespace(mix=None, days=1, customers=200, terminals=50, seed=3, start="2026-01-05T08:00:00+08:00",
+                     out=out)
+    assert cmd_risk_simulate(args) == 0
+    times = [json.loads(x).get("time") for x in out.read_text().splitlines()]
+    times = [t for t in times if t]
+    assert times and all("2026-01-05T00:00:00Z" <= t < "2026-01-06T00:00:00Z" for t in times)
