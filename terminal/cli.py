@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench_sync.add_argument("--dsn", help="PostgreSQL server to make a scratch schema on (default: local server)")
     bench_sync.add_argument("--json", action="store_true", help="print one JSON object")
     bench_sync.set_defaults(handler=cmd_bench_sync)
+    bench_checkout = bench.add_parser("checkout", help="scripted sales end to end through the checkout and a hub")
+    bench_checkout.add_argument("--sales", type=int, default=200, help="sales to run (default 200)")
+    bench_checkout.add_argument("--data-dir", type=Path, help="keep the journal and hub database here (new dir)")
+    bench_checkout.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_checkout.set_defaults(handler=cmd_bench_checkout)
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from drivers.cli import register as register_drivers
     from hub.cli import register as register_hub
@@ -116,6 +121,20 @@ def cmd_bench_sync(args: argparse.Namespace) -> int:
                      f"p99 {numbers['auth_p99_ms']} ms")
     failed = any("error" in numbers or numbers["lost"] or numbers["duplicated"] for numbers in result.values())
     return _emit(args, result, "\n".join(lines), EXIT_ERROR if failed else EXIT_OK)
+
+
+def cmd_bench_checkout(args: argparse.Namespace) -> int:
+    from bench.checkout import run
+
+    if args.sales < 1:
+        return _fail(args, "--sales must be at least 1")
+    if args.data_dir is not None and args.data_dir.exists() and any(args.data_dir.iterdir()):
+        return _fail(args, f"{args.data_dir}: not empty; the benchmark starts a new till and hub there")
+    result = run(sales=args.sales, data_dir=args.data_dir)
+    text = (f"checkout: {result['sales']} sales, {result['approved']} approved, {result['declined']} declined "
+            f"tenders, {result['stepped_up']} stepped up, {result['offline']} offline; synced {result['synced']}, "
+            f"lost {result['lost']}; tender to durable approval p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms")
+    return _emit(args, result, text, EXIT_ERROR if result["lost"] or result["duplicated"] else EXIT_OK)
 
 
 def _emit(args: argparse.Namespace, data: dict[str, object], text: str, code: int) -> int:

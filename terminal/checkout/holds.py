@@ -1,0 +1,45 @@
+"""Online holds the checkout gave up on: an `unavailable` auth may still have reached the hub and placed a hold.
+
+The checkout journals `auth.abandoned` for each; once the hub answers again, `release_abandoned_holds` voids them
+and journals `auth.released`, so no customer's money stays held for a sale that was paid another way.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger("edgepos.checkout")
+
+
+def pending_releases(journal: Any) -> list[dict[str, Any]]:
+    """auth.abandoned records (from the journal) without a matching auth.released."""
+    abandoned: dict[str, dict[str, Any]] = {}
+    for record in journal.records():
+        if record.type == "auth.abandoned":
+            abandoned[record.payload["auth_id"]] = record.payload
+        elif record.type == "auth.released":
+            abandoned.pop(record.payload["auth_id"], None)
+    return list(abandoned.values())
+
+
+def release_abandoned_holds(journal: Any, auth: Any) -> int:
+    """Void every abandoned hold the hub may hold; returns how many were settled (voided or never placed)."""
+    from sync.uplink import HubRefused, HubUnavailable
+
+    done = 0
+    for item in pending_releases(journal):
+        auth_id = item["auth_id"]
+        try:
+            response = auth.void(auth_id, "abandoned: the hub did not answer in time; the sale was paid otherwise")
+            status = str(response.status)
+        except HubRefused as exc:
+            if exc.code != "unknown_auth":
+                log.warning("abandoned hold %s not released: %s", auth_id, exc.code)
+                continue
+            status = "never_placed"
+        except HubUnavailable:
+            break  # still offline: try on the next round
+        journal.append("auth.released", {"auth_id": auth_id, "sale_id": item.get("sale_id"), "status": status})
+        done += 1
+    return done
