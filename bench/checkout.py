@@ -25,6 +25,7 @@ from typing import Any
 
 from stdnum import luhn
 
+from bench.stats import percentile
 from drivers.card.emulator import OFFLINE_PIN, CardProfile
 from hub.process import HubProcess
 from terminal.checkout import Outcome, State, release_abandoned_holds
@@ -44,11 +45,6 @@ SALE_EVERY = timedelta(seconds=40)  # shop time between sales: a busy till
 def _pan(rng: random.Random, prefix: str = "4761") -> str:
     body = prefix + "".join(rng.choice("0123456789") for _ in range(15 - len(prefix)))
     return body + luhn.calc_check_digit(body)
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 3) if ordered else 0.0
 
 
 @contextmanager
@@ -147,9 +143,9 @@ def _run(till: Till, hub: HubProcess, count: int, rng: random.Random, clock: Sho
         "journal_records": journal_records,
         "holds_released": released,
         "balanced": hub.admin("GET", "/v1/admin/trial-balance")["balanced"],
-        "p50_ms": _percentile(tally.latencies, 0.50),
-        "p99_ms": _percentile(tally.latencies, 0.99),
-        "max_ms": _percentile(tally.latencies, 1.0),
+        "p50_ms": percentile(tally.latencies, 0.50),
+        "p99_ms": percentile(tally.latencies, 0.99),
+        "max_ms": percentile(tally.latencies, 1.0),
         "sales_per_second": round(count / sell_seconds, 1),
     }
 

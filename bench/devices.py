@@ -13,10 +13,7 @@ from typing import Any
 
 import numpy as np
 
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+from bench.stats import percentile
 
 
 def emv_contact(rounds: int) -> float:
@@ -68,7 +65,7 @@ def qr_decode(frames: int) -> tuple[float, float]:
         start = time.perf_counter()
         decode_frame(frame)
         times.append((time.perf_counter() - start) * 1000)
-    return _pct(times, 0.50), _pct(times, 0.99)
+    return percentile(times, 0.50), percentile(times, 0.99)
 
 
 def receipt_render(rounds: int = 20) -> float:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import random
-import statistics
 import tempfile
 import time
 import uuid
@@ -17,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench.stats import percentile
 from sync.journal import Journal
 from sync.keystore import FileKeyStore, random_secret
 from terminal.domain import Cart, Money, Sale, TaxRate, Tender, TenderKind
@@ -76,8 +76,8 @@ def run(count: int = 5000, db: Path | None = None, seed: int = 7) -> dict[str, A
         latencies_ms = sorted(x * 1000 for x in latencies)
         return {
             "appends": count,
-            "p50_ms": round(statistics.median(latencies_ms), 3),
-            "p99_ms": round(latencies_ms[min(len(latencies_ms) - 1, int(len(latencies_ms) * 0.99))], 3),
+            "p50_ms": percentile(latencies_ms, 0.5),
+            "p99_ms": percentile(latencies_ms, 0.99),
             "max_ms": round(latencies_ms[-1], 3),
             "appends_per_second": round(count / elapsed, 1),
             "durability": durability,  # as read back from SQLite; one commit per sale

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.stats import percentile
+
 
 def run(count: int = 20_000, model: Path | None = None, public_key: bytes | None = None,
         warmup_days: int = 7) -> dict[str, Any]:
@@ -48,10 +50,10 @@ def run(count: int = 20_000, model: Path | None = None, public_key: bytes | None
                 times.append(clock() - t0)
         finally:  # the temporary directory goes next: close the database first
             state.close()
-    times.sort()
-    n = len(times)
-    pick = lambda q: round(times[min(n - 1, int(q * n))] * 1000, 4)  # noqa: E731
-    return {"decisions": n, "p50_ms": pick(0.5), "p99_ms": pick(0.99), "max_ms": round(times[-1] * 1000, 4),
+    ms = [t * 1000 for t in times]
+    n = len(ms)
+    return {"decisions": n, "p50_ms": percentile(ms, 0.5, 4), "p99_ms": percentile(ms, 0.99, 4),
+            "max_ms": percentile(ms, 1.0, 4),
             "decisions_per_second": round(n / sum(times)), "state": "sqlite (WAL, synchronous=NORMAL)",
             "model": str(scorer.active.version if scorer.active else None)}
 
