@@ -21,6 +21,7 @@ from drivers.card.apdu import (
     SW_FILE_NOT_FOUND,
     SW_RECORD_NOT_FOUND,
     CardChannel,
+    Response,
     StatusError,
     command,
     exchange,
@@ -125,6 +126,14 @@ def _label(value: bytes, aid: bytes) -> str:
     wrote it there) is replaced by the AID, so the PAN cannot leave through it."""
     text = value.decode("ascii", "replace").strip()
     return aid.hex().upper() if find_pan(text) else text
+
+
+def verify_plaintext_pin(channel: CardChannel, pin: str | None) -> Response | None:
+    """Offline plaintext PIN check by the card (VERIFY, ISO 9564 format 2 block); None for a PIN that is no PIN."""
+    if not pin or not pin.isdigit() or not 4 <= len(pin) <= 12:
+        return None
+    block = bytes.fromhex(f"2{len(pin):X}{pin}".ljust(16, "F"))
+    return exchange(channel, command(0x00, 0x20, 0x00, 0x80, block, le=None))
 
 
 class EmvKernel:
@@ -338,11 +347,9 @@ class EmvKernel:
         if method == 0x01 and self.config.pin_pad and self.pin_entry:
             tries = self._pin_tries(channel)
             while tries != 0:
-                pin = self.pin_entry(tries)
-                if not pin or not pin.isdigit() or not 4 <= len(pin) <= 12:
+                resp = verify_plaintext_pin(channel, self.pin_entry(tries))
+                if resp is None:
                     return "offline_pin", False
-                block = bytes.fromhex(f"2{len(pin):X}{pin}".ljust(16, "F"))
-                resp = exchange(channel, command(0x00, 0x20, 0x00, 0x80, block, le=None))
                 if resp.ok:
                     return "offline_pin", True
                 if resp.sw >> 4 != 0x63C:

@@ -1,6 +1,6 @@
 """The checkout state machine (no Qt): the UI and the headless benchmark drive the same `Checkout`."""
 
-from terminal.checkout.card_sim import EmulatedCardReader
+from drivers.card.inprocess import EmulatedCardReader
 from terminal.checkout.errors import CheckoutError, InvalidTransition, NotAllowed
 from terminal.checkout.holds import pending_releases, release_abandoned_holds
 from terminal.checkout.machine import Checkout

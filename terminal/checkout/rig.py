@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from drivers.card.inprocess import EmulatedCardReader
 from drivers.card.kernel import TerminalConfig
 from drivers.printer.device import CashDrawer, EscposPrinter
 from models.engine import RiskEngine
@@ -22,7 +23,6 @@ from sync.journal import Journal, utc_now
 from sync.keystore import FileKeyStore, random_secret
 from sync.state import SyncState, state_path_for
 from sync.uplink import Uplink
-from terminal.checkout.card_sim import EmulatedCardReader
 from terminal.checkout.machine import Checkout
 from terminal.checkout.ports import CheckoutPorts
 from terminal.operators import Operator, OperatorStore, Role, operators_path_for, pepper_from_keystore

@@ -1,4 +1,4 @@
-"""An in-process card reader: the emulator's test cards through the real EMV kernel (no pcscd needed).
+"""An in-process card reader (a simulator): the emulator's test cards through the real EMV kernel, no pcscd needed.
 
 The demo and the tests "present" a card, then the checkout transacts exactly as with a PC/SC or NFC reader. The
 PIN the customer would type on the PIN pad is given with the card.
@@ -9,9 +9,8 @@ from __future__ import annotations
 import time
 
 from drivers.base import DeviceStatus
-from drivers.card.apdu import command, exchange
 from drivers.card.emulator import TEST_CARDS, CardProfile, EmulatorChannel, EmvCardEmulator
-from drivers.card.kernel import CardResult, EmvKernel, TerminalConfig, Transaction
+from drivers.card.kernel import CardResult, EmvKernel, TerminalConfig, Transaction, verify_plaintext_pin
 from drivers.errors import DeviceTimeout
 
 
@@ -48,10 +47,10 @@ class EmulatedCardReader:
 
     def verify_pin(self, pin: str) -> bool:
         """Plaintext offline PIN check by the card just read (VERIFY); False when no card or a wrong PIN."""
-        if self._last is None or not pin.isdigit() or not 4 <= len(pin) <= 12:
+        if self._last is None:
             return False
-        block = bytes.fromhex(f"2{len(pin):X}{pin}".ljust(16, "F"))
-        return exchange(EmulatorChannel(self._last), command(0x00, 0x20, 0x00, 0x80, block, le=None)).ok
+        response = verify_plaintext_pin(EmulatorChannel(self._last), pin)
+        return response is not None and response.ok
 
     def status(self) -> DeviceStatus:
         return DeviceStatus(self.name, "nfc" if self.contactless else "card", "in-process", True, "ok", 0.0)
