@@ -111,23 +111,7 @@ class Receipt:
     def for_sale(cls, sale: Sale, header: Iterable[str] = ()) -> Receipt:
         if sale.completed_at is None:
             raise SaleStateError("The sale is not paid yet; there is no receipt to print.")
-        totals = sale.totals
-        return cls(
-            kind=ReceiptKind.SALE,
-            document_id=sale.sale_id,
-            sale_id=sale.sale_id,
-            terminal_id=sale.terminal_id,
-            issued_at=sale.completed_at,
-            currency=sale.currency,
-            lines=tuple(ReceiptLine(x.name, x.quantity, x.unit_price, x.discount, x.amount) for x in sale.lines),
-            subtotal=totals.subtotal,
-            discount=totals.discount,
-            taxes=totals.taxes,
-            total=totals.total,
-            tenders=tuple(ReceiptTender.of(t) for t in sale.tenders),
-            change=sale.change_due,
-            header=tuple(header),
-        )
+        return cls._of_sale(sale, ReceiptKind.SALE, sale.sale_id, sale.terminal_id, sale.completed_at, header)
 
     @classmethod
     def for_refund(cls, sale: Sale, refund: Refund, header: Iterable[str] = ()) -> Receipt:
@@ -161,13 +145,20 @@ class Receipt:
         void = sale.void_record
         if void is None:
             raise SaleStateError("This sale is not voided.")
+        return cls._of_sale(sale, ReceiptKind.VOID, void.void_id, void.terminal_id, void.voided_at, header,
+                            void.reason)
+
+    @classmethod
+    def _of_sale(cls, sale: Sale, kind: ReceiptKind, document_id: str, terminal_id: str, issued_at: datetime,
+                 header: Iterable[str], reason: str = "") -> Receipt:
+        """A receipt showing the whole sale (a sale receipt, or the void slip that reverses it)."""
         totals = sale.totals
         return cls(
-            kind=ReceiptKind.VOID,
-            document_id=void.void_id,
+            kind=kind,
+            document_id=document_id,
             sale_id=sale.sale_id,
-            terminal_id=void.terminal_id,
-            issued_at=void.voided_at,
+            terminal_id=terminal_id,
+            issued_at=issued_at,
             currency=sale.currency,
             lines=tuple(ReceiptLine(x.name, x.quantity, x.unit_price, x.discount, x.amount) for x in sale.lines),
             subtotal=totals.subtotal,
@@ -176,7 +167,7 @@ class Receipt:
             total=totals.total,
             tenders=tuple(ReceiptTender.of(t) for t in sale.tenders),
             change=sale.change_due,
-            reason=void.reason,
+            reason=reason,
             header=tuple(header),
         )
 
