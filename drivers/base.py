@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
+
+from drivers.errors import DeviceAbsent
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +26,18 @@ class DeviceStatus:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def probe(name: str, kind: str, transport: str, simulated: bool, check: Callable[[], object]) -> DeviceStatus:
+    """Run a device's self-check and time it: ok, or error with the device's own advice when it is absent."""
+    start = time.perf_counter()
+    try:
+        check()
+        ok, advice = True, ""
+    except DeviceAbsent as exc:
+        ok, advice = False, f"{exc}. {exc.advice}"
+    return DeviceStatus(name, kind, transport, simulated, "ok" if ok else "error",
+                        round((time.perf_counter() - start) * 1000, 2), advice)
 
 
 class Device(Protocol):

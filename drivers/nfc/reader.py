@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from drivers.base import DeviceStatus
+from drivers.base import DeviceStatus, probe
 from drivers.card.kernel import CardResult, EmvKernel, Transaction
 from drivers.errors import CardRemoved, DeviceAbsent, DeviceTimeout, MalformedResponse
 
@@ -109,14 +109,7 @@ class NfcReader:
                 raise MalformedResponse(f"the card's NDEF message is damaged: {exc}") from None
 
     def status(self) -> DeviceStatus:
-        start = time.perf_counter()
-        try:
-            self.connect()
-            ok, advice = True, ""
-        except DeviceAbsent as exc:
-            ok, advice = False, f"{exc}. {exc.advice}"
-        return DeviceStatus(self.name, self.kind, self.transport, self.simulated, "ok" if ok else "error",
-                            round((time.perf_counter() - start) * 1000, 2), advice)
+        return probe(self.name, self.kind, self.transport, self.simulated, self.connect)
 
     def close(self) -> None:
         if self.clf is not None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drivers.base import DeviceStatus
+from drivers.base import DeviceStatus, probe
 from drivers.errors import DeviceAbsent, DeviceTimeout
 
 
@@ -72,17 +72,13 @@ class CameraScanner:
         raise DeviceTimeout(f"{self.name}: no code within {timeout:g} s", "Hold the code closer to the camera.")
 
     def status(self) -> DeviceStatus:
-        start = time.perf_counter()
-        try:
+        def check() -> None:
             self.connect()
             ok, frame = self.capture.read()
             if not ok or frame is None:
                 raise DeviceAbsent(f"{self.name}: no frames")
-            ok, advice = True, ""
-        except DeviceAbsent as exc:
-            ok, advice = False, f"{exc}. {exc.advice}"
-        return DeviceStatus(self.name, self.kind, self.transport, self.simulated, "ok" if ok else "error",
-                            round((time.perf_counter() - start) * 1000, 2), advice)
+
+        return probe(self.name, self.kind, self.transport, self.simulated, check)
 
     def close(self) -> None:
         if self.capture is not None:

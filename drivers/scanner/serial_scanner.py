@@ -14,7 +14,7 @@ import tty
 
 import serial
 
-from drivers.base import DeviceStatus
+from drivers.base import DeviceStatus, probe
 from drivers.errors import DeviceAbsent, DeviceTimeout
 
 MAX_FRAME = 4096  # a QR holds at most ~3 KB; longer means a lost suffix or a babbling line
@@ -80,14 +80,7 @@ class SerialScanner:
                 self.dropped += 1
 
     def status(self) -> DeviceStatus:
-        start = time.perf_counter()
-        try:
-            self.connect()
-            ok, advice = True, ""
-        except DeviceAbsent as exc:
-            ok, advice = False, f"{exc}. {exc.advice}"
-        return DeviceStatus(self.name, self.kind, self.transport, self.simulated, "ok" if ok else "error",
-                            round((time.perf_counter() - start) * 1000, 2), advice)
+        return probe(self.name, self.kind, self.transport, self.simulated, self.connect)
 
     def close(self) -> None:
         if self.serial is not None:
