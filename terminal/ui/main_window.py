@@ -1,0 +1,182 @@
+"""The cashier window: a status bar (network and queue, devices, operator), a banner for sentences, and one page at
+a time, chosen from the checkout's state so the screen can never disagree with the till."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QStatusBar, QVBoxLayout, QWidget
+
+from terminal.ui.pages.base import Page
+from terminal.ui.pages.login import LoginPage
+from terminal.ui.pages.payment import (
+    ApprovePage,
+    CardPage,
+    CashPage,
+    CustomerQrPage,
+    MerchantQrPage,
+    StepUpPage,
+    TenderPage,
+)
+from terminal.ui.pages.receipt import ReceiptPage
+from terminal.ui.pages.sale import SalePage
+from terminal.ui.shop import Shop
+from terminal.ui.widgets import Banner
+from terminal.ui.worker import Runner
+
+log = logging.getLogger("edgepos.ui")
+TONES = {"approved": "ok", "completed": "ok", "declined": "error", "step_up": "warn", "error": "error",
+         "cancelled": "info", "qr_shown": "info", "tender": "info"}
+STATE_PAGES = {"idle": "sale", "basket": "sale", "tender_selection": "tender", "merchant_qr": "merchant_qr",
+               "step_up_pin": "step_up", "step_up_supervisor": "step_up", "receipt_failed": "receipt"}
+# errors whose message is a sentence for the cashier (anything else is a bug: say so and log it)
+FRIENDLY = ("CheckoutError", "OperatorError", "DomainError", "CatalogueError", "ShiftError", "AfterSaleError")
+
+
+def friendly(exc: Exception) -> bool:
+    return any(cls.__name__ in FRIENDLY for cls in type(exc).__mro__)
+
+
+class CashierWindow(QMainWindow):
+    def __init__(self, shop: Shop, lang: str = "en", extra_pages: tuple[type[Page], ...] = ()) -> None:
+        super().__init__()
+        self.shop, self.lang = shop, lang
+        self.setWindowTitle("edgepos")
+        self.setObjectName("cashier_window")
+        self.runner = Runner(self)
+        self.runner.busy.connect(self._busy)
+        self.runner.idle.connect(self._idle)
+        self.banner = Banner()
+        self.stack = QStackedWidget()
+        self.pages: dict[str, Page] = {}
+        for page in (LoginPage(self), SalePage(self), TenderPage(self), CashPage(self), CardPage(self),
+                     CardPage(self, contactless=True), CustomerQrPage(self), MerchantQrPage(self), StepUpPage(self),
+                     ApprovePage(self), ReceiptPage(self), *(cls(self) for cls in extra_pages)):
+            self.pages[page.name] = page
+            self.stack.addWidget(page)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(body)
+        self._status_labels()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.refresh_status)
+        self.timer.start(1000)
+        self.refresh_status()
+        self.go("login")
+
+    # --- pages --------------------------------------------------------------------------------------------------
+
+    @property
+    def page(self) -> Page:
+        return self.stack.currentWidget()  # type: ignore[return-value]
+
+    def go(self, name: str, **context: Any) -> None:
+        page = self.pages[name]
+        self.stack.setCurrentWidget(page)
+        page.enter(**context)
+
+    def follow_state(self, outcome: Any = None) -> None:
+        """Show the page that fits the checkout's state (after every action)."""
+        state = str(self.shop.checkout.state)
+        if outcome is not None and outcome.result == "completed" and state in ("idle", "receipt_failed"):
+            self.go("receipt", outcome=outcome)
+        elif state == "tender_selection" and self.page.name in ("cash", "card", "tap", "customer_qr") and (
+                outcome is None or not outcome.ok):
+            self.go("tender")
+        else:
+            self.go(STATE_PAGES.get(state, "sale"), outcome=outcome)
+
+    def logged_in(self, operator: Any) -> None:
+        self.say(self.tr("Hello {0}.").format(operator.name), "ok")
+        self.refresh_status()
+        self.follow_state()
+
+    def logout(self) -> None:
+        if self.shop.checkout.state != "idle":
+            self.say(self.tr("Finish or cancel the sale before logging out."), "warn")
+            return
+        self.banner.hide()
+        self.go("login")
+
+    # --- actions ------------------------------------------------------------------------------------------------
+
+    def act(self, fn: Any, what: str, on_done: Any = None, quiet: bool = False) -> None:
+        """Run a till action off the UI thread; show its sentence and move to the page that fits."""
+        if self.runner.running:
+            return  # one action at a time: a double tap does not pay twice
+        self._quiet = quiet
+        self.runner.run(fn, on_done or self.show_outcome, self.fail, what)
+
+    def show_outcome(self, outcome: Any) -> None:
+        if outcome is not None and outcome.result == "completed" and outcome.receipt_printed is not False:
+            self.banner.hide()  # the receipt page says it in large type
+        elif outcome is not None and hasattr(outcome, "sentence"):
+            tone = TONES.get(outcome.result, "info")
+            if outcome.result == "completed" and outcome.offline:
+                tone = "warn"
+            self.say(outcome.sentence, tone)
+        self.follow_state(outcome)
+
+    def fail(self, exc: Exception) -> None:
+        if friendly(exc):
+            self.say(str(exc), "error")
+        else:
+            log.exception("unexpected error at the till", exc_info=exc)
+            self.say(self.tr("Something went wrong ({0}). Nothing was paid twice; call a technician if it happens "
+                             "again.").format(type(exc).__name__), "error")
+        if self.page.name not in ("login", "approve", "refund", "shift"):
+            self.follow_state()
+
+    def say(self, text: str, tone: str = "info") -> None:
+        self.banner.show_text(text, tone)
+
+    def _busy(self, what: str) -> None:
+        self.stack.setEnabled(False)
+        if what and not getattr(self, "_quiet", False):
+            self.banner.show_text(what, "info", busy=True)
+
+    def _idle(self) -> None:
+        self.stack.setEnabled(True)
+        if self.banner.progress.isVisible():
+            self.banner.hide()
+
+    # --- status bar ---------------------------------------------------------------------------------------------
+
+    def _status_labels(self) -> None:
+        bar = QStatusBar()
+        bar.setSizeGripEnabled(False)
+        self.link_label, self.device_label, self.operator_label = QLabel(), QLabel(), QLabel()
+        self.link_label.setObjectName("status_link")
+        self.device_label.setObjectName("status_devices")
+        self.operator_label.setObjectName("status_operator")
+        bar.addWidget(self.link_label, 1)
+        bar.addWidget(self.device_label, 1)
+        bar.addPermanentWidget(self.operator_label)
+        self.setStatusBar(bar)
+        self._device_tick = 0
+
+    def refresh_status(self) -> None:
+        try:
+            link = self.shop.link()
+        except Exception as exc:  # the status bar must never take the till down
+            self.link_label.setText(self.tr("Sync state unknown: {0}").format(type(exc).__name__))
+        else:
+            if link.online:
+                text = self.tr("● Online · {0} to send").format(link.pending)
+            else:
+                text = self.tr("○ Offline · {0} waiting to send").format(link.pending)
+            if link.alarm:
+                text += " · " + link.alarm
+            self.link_label.setText(text)
+        if self._device_tick % 5 == 0:  # devices are asked every 5 s (a status call may touch the hardware)
+            devices = self.shop.devices()
+            bad = [d for d in devices if not d.ok]
+            self.device_label.setText(self.tr("Devices ok ({0})").format(len(devices)) if not bad else
+                                      self.tr("Check: {0}").format(", ".join(f"{d.name} - {d.advice}" for d in bad)))
+        self._device_tick += 1
+        op = self.shop.operator
+        self.operator_label.setText(f"{op.name} · {op.role}" if self.page.name != "login" else self.tr("Logged out"))

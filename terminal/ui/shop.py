@@ -1,0 +1,151 @@
+"""What the cashier screens may do, in one place: the till (checkout, operators, uplink), the catalogue, the demo's
+card slot, after-sale (refunds, voids) and shifts. Widgets call this; it never touches Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from drivers.base import DeviceStatus
+from terminal.domain import Money
+
+
+class RecordingPrinter:
+    """The till's printer, keeping the bytes of the last slip so the screen can preview exactly what printed."""
+
+    def __init__(self, printer: Any) -> None:
+        self._printer = printer
+        self.last: bytes | None = None
+
+    def print_receipt(self, doc: Any) -> bytes:
+        data = self._printer.print_receipt(doc)
+        self.last = data
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._printer, name)
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """The network/sync line of the status bar."""
+
+    online: bool
+    pending: int
+    oldest_pending_age_s: float | None
+    last_error: str | None
+    alarm: str | None
+
+
+@dataclass
+class Shop:
+    """Built from a demo store (terminal.demo) or any object with `till`, `catalogue`, optional `cards` and
+    `device_note`."""
+
+    till: Any
+    catalogue: Any
+    cards: Any = None
+    device_note: str = ""
+    aftersale: Any = None
+    shifts: Any = None
+    printer: RecordingPrinter = field(init=False)
+    _on_change: list[Callable[[], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        ports = self.till.checkout.ports
+        if not isinstance(ports.printer, RecordingPrinter):
+            ports.printer = RecordingPrinter(ports.printer)
+        self.printer = ports.printer
+
+    @classmethod
+    def of(cls, store: Any) -> Shop:
+        from terminal.checkout import AfterSale, SaleIndex
+        from terminal.shifts import Shifts
+
+        till = store.till
+        shop = cls(till, store.catalogue, getattr(store, "cards", None), getattr(store, "device_note", ""))
+        shop.aftersale = AfterSale(till.checkout, SaleIndex.open(till.journal))
+        shop.shifts = Shifts(till.journal, till.operators, shop.printer, till.checkout.ports.clock,
+                             till.keystore.terminal_id)
+        return shop
+
+    # --- people -------------------------------------------------------------------------------------------------
+
+    @property
+    def checkout(self) -> Any:
+        return self.till.checkout
+
+    @property
+    def operator(self) -> Any:
+        return self.till.checkout.operator
+
+    def login(self, operator_id: str, pin: str) -> Any:
+        """Raises the operator store's errors (wrong PIN with tries left, locked out, unknown)."""
+        operator = self.till.operators.login(operator_id.strip().upper(), pin)
+        self.till.checkout.operator = operator
+        return operator
+
+    def staff(self) -> list[Any]:
+        from terminal.checkout.rig import SAMPLE_OPERATORS
+
+        return [self.till.operators.get(ident) for ident, *_ in SAMPLE_OPERATORS]
+
+    # --- basket -------------------------------------------------------------------------------------------------
+
+    def add_product(self, product: Any, quantity: int = 1) -> int:
+        checkout = self.checkout
+        if checkout.state == "idle":
+            checkout.start_sale()
+        return checkout.add_item(product.sku, product.name, product.price, product.tax_rate, quantity)
+
+    def scan(self, code: str) -> Any:
+        """A barcode from the scanner or typed: the product added (raises the catalogue's error if unknown)."""
+        product = self.catalogue.by_barcode(code)
+        self.add_product(product)
+        return product
+
+    def set_quantity(self, line_no: int, quantity: int) -> None:
+        cart = self.checkout.cart
+        if cart is None or self.checkout.state != "basket":
+            return
+        if quantity <= 0:
+            cart.remove(line_no)
+        else:
+            cart.set_quantity(line_no, quantity)
+
+    def money(self, text: str) -> Money:
+        return Money.parse(text.strip() or "0", self.checkout.currency)
+
+    # --- link and devices ---------------------------------------------------------------------------------------
+
+    def link(self) -> LinkState:
+        uplink = self.till.uplink
+        if uplink is None:
+            pending = self.till.journal.outbox_stats()[0]
+            return LinkState(False, pending, None, "no hub configured", None)
+        s = uplink.status()
+        online = s.enrolled and s.last_error is None and self.checkout.offline is None
+        return LinkState(online, s.pending, s.oldest_pending_age_s, s.last_error, s.alarm)
+
+    def devices(self) -> list[DeviceStatus]:
+        out = []
+        for device in (self.till.card_reader, self.till.contactless_reader, self.till.printer, self.till.drawer):
+            try:
+                out.append(device.status())
+            except Exception as exc:  # a device that cannot even say how it is, is not ok
+                out.append(DeviceStatus(type(device).__name__, "?", "?", True, "error", None, str(exc)))
+        return out
+
+    def sync_now(self) -> Any:
+        """One sync round now (the uplink thread keeps going on its own); returns its report."""
+        if self.till.uplink is None:
+            raise RuntimeError("No hub is configured on this till.")
+        return self.till.uplink.sync_once()
+
+    def receipt_png(self, data: bytes | None = None) -> bytes | None:
+        from drivers.printer.preview import render_png
+
+        data = self.printer.last if data is None else data
+        return None if data is None else render_png(data)
