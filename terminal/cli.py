@@ -54,6 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench_checkout.add_argument("--data-dir", type=Path, help="keep the journal and hub database here (new dir)")
     bench_checkout.add_argument("--json", action="store_true", help="print one JSON object")
     bench_checkout.set_defaults(handler=cmd_bench_checkout)
+    demo = commands.add_parser("demo", help="open a working demo store: cashier app, simulated devices, local hub")
+    demo.add_argument("--data-dir", type=Path, help="keep the store here; the same directory again reopens it")
+    demo.add_argument("--lang", choices=["en", "zh_CN"], default="en", help="cashier app language (default en)")
+    demo.add_argument("--devices", choices=["auto", "pcscd", "inprocess"], default="auto",
+                      help="card reader: pcscd + vpcd virtual reader, or in-process emulation (auto: in-process)")
+    demo.add_argument("--headless", action="store_true", help="no window: run scripted sales and print the numbers")
+    demo.add_argument("--sales", type=int, default=60, help="scripted sales with --headless (default 60)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed of the scripted sales (default 7)")
+    demo.add_argument("--screenshot", type=Path, metavar="DIR", help="render every screen to PNGs in DIR and exit")
+    demo.add_argument("--json", action="store_true", help="print one JSON object (with --headless)")
+    demo.set_defaults(handler=cmd_demo)
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from drivers.cli import register as register_drivers
     from hub.cli import register as register_hub
@@ -135,6 +146,46 @@ def cmd_bench_checkout(args: argparse.Namespace) -> int:
             f"tenders, {result['stepped_up']} stepped up, {result['offline']} offline; synced {result['synced']}, "
             f"lost {result['lost']}; tender to durable approval p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms")
     return _emit(args, result, text, EXIT_ERROR if result["lost"] or result["duplicated"] else EXIT_OK)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if args.headless:
+        return _demo_headless(args)
+    from terminal.demo import describe, open_demo_store
+
+    try:
+        if args.screenshot is not None:
+            from terminal.ui.screenshots import render_all as ui_entry
+        else:
+            from terminal.ui.app import run_cashier as ui_entry
+    except ImportError as exc:
+        return _fail(args, f"the cashier app is not available in this installation ({exc}); "
+                           "try: edgepos demo --headless")
+    with open_demo_store(args.data_dir, devices=args.devices) as store:
+        print("edgepos demo store is open")
+        for line in describe(store):
+            print(f"  {line}")
+        sys.stdout.flush()
+        if args.screenshot is not None:
+            for path in ui_entry(store, args.screenshot):
+                print(path)
+            return EXIT_OK
+        return ui_entry(store, lang=args.lang)
+
+
+def _demo_headless(args: argparse.Namespace) -> int:
+    from terminal.demo.script import run_headless
+
+    if args.sales < 1:
+        return _fail(args, "--sales must be at least 1")
+    result = run_headless(args.data_dir, sales=args.sales, seed=args.seed, devices=args.devices)
+    text = (f"demo: {result['sales']} sales, {result['approved']} approved, {result['declined']} declined tenders, "
+            f"{result['stepped_up']} stepped up, {result['offline']} offline; synced {result['synced']}, "
+            f"lost {result['lost']}, ledger {'balanced' if result['balanced'] else 'NOT BALANCED'}; "
+            f"tender to durable approval p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms\n"
+            f"{result['device_note']}\ndata: {result['data_dir']}")
+    ok = not result["lost"] and not result["duplicated"] and result["balanced"]
+    return _emit(args, result, text, EXIT_OK if ok else EXIT_ERROR)
 
 
 def _emit(args: argparse.Namespace, data: dict[str, object], text: str, code: int) -> int:

@@ -20,7 +20,9 @@ def test_version():
 def test_usage_errors_exit_2_and_there_are_no_placeholder_commands():
     assert edgepos().returncode == 2
     assert edgepos("journal", "verify").returncode == 2  # --db missing
-    for later in ("demo", "run", "kiosk", "provision"):
+    assert edgepos("demo", "--devices", "usb").returncode == 2
+    assert "--headless" in edgepos("demo", "--help").stdout
+    for later in ("run", "kiosk", "provision"):
         assert edgepos(later).returncode == 2, f"`edgepos {later}` exists before it works"
 
 

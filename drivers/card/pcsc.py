@@ -18,7 +18,7 @@ from smartcard.pcsc.PCSCExceptions import BaseSCardException
 from smartcard.System import readers as _pcsc_readers
 
 from drivers.base import DeviceStatus
-from drivers.card.kernel import CardResult, EmvKernel, Transaction
+from drivers.card.kernel import CardResult, EmvKernel, Transaction, verify_plaintext_pin
 from drivers.errors import CardRemoved, DeviceAbsent, DeviceTimeout, ServiceUnavailable
 
 
@@ -113,6 +113,16 @@ class PcscCardReader:
         self.wait_for_card(timeout)
         with self.session() as channel:
             return self.kernel.run(channel, tx)
+
+    def verify_pin(self, pin: str) -> bool:
+        """Plaintext offline PIN check (VERIFY) by the card still in the reader, for a step-up after the
+        transaction; False for a wrong PIN, a PIN that is no PIN, or a card already taken out."""
+        try:
+            with self.session() as channel:
+                response = verify_plaintext_pin(channel, pin)
+        except (CardRemoved, DeviceAbsent, ServiceUnavailable):
+            return False
+        return response is not None and response.ok
 
     def status(self) -> DeviceStatus:
         start = time.perf_counter()

@@ -16,6 +16,7 @@ from drivers.base import DeviceStatus
 from drivers.errors import DeviceAbsent, PaperOut, PrinterOffline
 from drivers.printer.document import ReceiptDocument
 from drivers.printer.layout import MM80, PaperProfile, encode_receipt
+from drivers.printer.report import ReportDocument, encode_report
 
 
 def _escpos_device(url: str, profile: str) -> tuple[Any, str]:
@@ -93,6 +94,13 @@ class EscposPrinter:
     def print_receipt(self, doc: ReceiptDocument) -> bytes:
         """Print and return the exact bytes sent (for the preview and the journal of what was printed)."""
         data = encode_receipt(doc, self.paper)
+        self.check()
+        self._send(data)
+        return data
+
+    def print_report(self, doc: ReportDocument) -> bytes:
+        """Print a shift (X/Z) report; returns the exact bytes sent, like `print_receipt`."""
+        data = encode_report(doc, self.paper)
         self.check()
         self._send(data)
         return data

@@ -7,28 +7,43 @@ and journals `auth.released`, so no customer's money stays held for a sale that 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from terminal.checkout.sales_index import SaleIndex
 
 log = logging.getLogger("edgepos.checkout")
 
 
-def pending_releases(journal: Any) -> list[dict[str, Any]]:
-    """auth.abandoned records (from the journal) without a matching auth.released."""
-    abandoned: dict[str, dict[str, Any]] = {}
-    for record in journal.records():
-        if record.type == "auth.abandoned":
-            abandoned[record.payload["auth_id"]] = record.payload
-        elif record.type == "auth.released":
-            abandoned.pop(record.payload["auth_id"], None)
-    return list(abandoned.values())
+def pending_releases(journal: Any, index: SaleIndex | None = None) -> list[dict[str, Any]]:
+    """auth.abandoned records (from the journal) without a matching auth.released, oldest first.
+
+    Read from the sales index (terminal.checkout.sales_index), caught up first, instead of a scan of the whole
+    journal on every call; without an `index`, the one next to the journal is opened for the call."""
+    with _index(journal, index) as idx:
+        idx.refresh()
+        return idx.pending_releases()
 
 
-def release_abandoned_holds(journal: Any, auth: Any) -> int:
+@contextmanager
+def _index(journal: Any, index: SaleIndex | None) -> Iterator[SaleIndex]:
+    if index is not None:
+        yield index
+        return
+    opened = SaleIndex.open(journal)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def release_abandoned_holds(journal: Any, auth: Any, index: SaleIndex | None = None) -> int:
     """Void every abandoned hold the hub may hold; returns how many were settled (voided or never placed)."""
     from sync.uplink import HubRefused, HubUnavailable
 
     done = 0
-    for item in pending_releases(journal):
+    for item in pending_releases(journal, index):
         auth_id = item["auth_id"]
         try:
             response = auth.void(auth_id, "abandoned: the hub did not answer in time; the sale was paid otherwise")

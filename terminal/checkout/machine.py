@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from drivers.card.kernel import CURRENCY_NUMERIC, Decision, Transaction
@@ -32,6 +33,7 @@ from terminal.checkout.attempt import (
 from terminal.checkout.errors import CheckoutError, InvalidTransition
 from terminal.checkout.outcome import Outcome
 from terminal.checkout.ports import CheckoutPorts
+from terminal.checkout.sales_index import RECEIPT_QR_CAPTION, receipt_code
 from terminal.checkout.states import CANCELLABLE, TRANSITIONS, State
 from terminal.domain import Cart, Money, Receipt, Sale, TaxRate, Tender, TenderKind
 from terminal.operators.roles import Permission
@@ -455,7 +457,9 @@ class Checkout:
         assert sale is not None
         self._go(State.RECEIPT_PRINT, "print the receipt")
         try:
-            sent = self.ports.printer.print_receipt(document_from_receipt(Receipt.for_sale(sale, self.header)))
+            document = document_from_receipt(Receipt.for_sale(sale, self.header),
+                                             qr_link=receipt_code(self.terminal_id, sale.sale_id))
+            sent = self.ports.printer.print_receipt(replace(document, qr_caption=RECEIPT_QR_CAPTION))
         except DeviceError as exc:
             self.print_problem = f"The receipt did not print: {exc.advice}"
             self._journal("receipt.failed", {"sale_id": sale.sale_id, "error": type(exc).__name__})

@@ -21,7 +21,9 @@ from terminal.ui.pages.payment import (
     TenderPage,
 )
 from terminal.ui.pages.receipt import ReceiptPage
+from terminal.ui.pages.refund import RefundPage
 from terminal.ui.pages.sale import SalePage
+from terminal.ui.pages.shift import ShiftPage
 from terminal.ui.shop import Shop
 from terminal.ui.widgets import Banner
 from terminal.ui.worker import Runner
@@ -40,7 +42,7 @@ def friendly(exc: Exception) -> bool:
 
 
 class CashierWindow(QMainWindow):
-    def __init__(self, shop: Shop, lang: str = "en", extra_pages: tuple[type[Page], ...] = ()) -> None:
+    def __init__(self, shop: Shop, lang: str = "en") -> None:
         super().__init__()
         self.shop, self.lang = shop, lang
         self.setWindowTitle("edgepos")
@@ -53,7 +55,7 @@ class CashierWindow(QMainWindow):
         self.pages: dict[str, Page] = {}
         for page in (LoginPage(self), SalePage(self), TenderPage(self), CashPage(self), CardPage(self),
                      CardPage(self, contactless=True), CustomerQrPage(self), MerchantQrPage(self), StepUpPage(self),
-                     ApprovePage(self), ReceiptPage(self), *(cls(self) for cls in extra_pages)):
+                     ApprovePage(self), ReceiptPage(self), RefundPage(self), ShiftPage(self)):
             self.pages[page.name] = page
             self.stack.addWidget(page)
         body = QWidget()
@@ -82,7 +84,9 @@ class CashierWindow(QMainWindow):
     def follow_state(self, outcome: Any = None) -> None:
         """Show the page that fits the checkout's state (after every action)."""
         state = str(self.shop.checkout.state)
-        if outcome is not None and outcome.result == "completed" and state in ("idle", "receipt_failed"):
+        if state == "idle" and self.shop.shifts.current() is None and (outcome is None or not outcome.ok):
+            self.go("shift")  # no selling before the float is counted
+        elif outcome is not None and outcome.result == "completed" and state in ("idle", "receipt_failed"):
             self.go("receipt", outcome=outcome)
         elif state == "tender_selection" and self.page.name in ("cash", "card", "tap", "customer_qr") and (
                 outcome is None or not outcome.ok):
@@ -104,14 +108,16 @@ class CashierWindow(QMainWindow):
 
     # --- actions ------------------------------------------------------------------------------------------------
 
-    def act(self, fn: Any, what: str, on_done: Any = None, quiet: bool = False) -> None:
+    def act(self, fn: Any, what: str, on_done: Any = None, quiet: bool = False, on_error: Any = None) -> None:
         """Run a till action off the UI thread; show its sentence and move to the page that fits."""
         if self.runner.running:
             return  # one action at a time: a double tap does not pay twice
         self._quiet = quiet
-        self.runner.run(fn, on_done or self.show_outcome, self.fail, what)
+        self.runner.run(fn, on_done or self.show_outcome, on_error or self.fail, what)
 
     def show_outcome(self, outcome: Any) -> None:
+        if outcome is not None and getattr(outcome, "result", "") == "completed":
+            self.shop.poke_sync()
         if outcome is not None and outcome.result == "completed" and outcome.receipt_printed is not False:
             self.banner.hide()  # the receipt page says it in large type
         elif outcome is not None and hasattr(outcome, "sentence"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from drivers.base import DeviceStatus
@@ -68,7 +69,9 @@ class Shop:
         shop = cls(till, store.catalogue, getattr(store, "cards", None), getattr(store, "device_note", ""))
         shop.aftersale = AfterSale(till.checkout, SaleIndex.open(till.journal))
         shop.shifts = Shifts(till.journal, till.operators, shop.printer, till.checkout.ports.clock,
-                             till.keystore.terminal_id)
+                             till.keystore.terminal_id, header=till.checkout.header)
+        if till.uplink is not None:
+            till.uplink.start()  # sync runs in its own thread; the status bar shows the queue
         return shop
 
     # --- people -------------------------------------------------------------------------------------------------
@@ -95,16 +98,20 @@ class Shop:
     # --- basket -------------------------------------------------------------------------------------------------
 
     def add_product(self, product: Any, quantity: int = 1) -> int:
+        """Add to the basket; the same item at the same price again adds to its line (one line per item)."""
         checkout = self.checkout
         if checkout.state == "idle":
             checkout.start_sale()
+        if checkout.state == "basket" and checkout.cart is not None:
+            for line in checkout.cart.lines:
+                if line.sku == product.sku and line.unit_price == product.price and line.discount is None:
+                    return checkout.cart.set_quantity(line.line_no, line.quantity + quantity).line_no
         return checkout.add_item(product.sku, product.name, product.price, product.tax_rate, quantity)
 
-    def scan(self, code: str) -> Any:
-        """A barcode from the scanner or typed: the product added (raises the catalogue's error if unknown)."""
-        product = self.catalogue.by_barcode(code)
-        self.add_product(product)
-        return product
+    def scan(self, code: str, quantity: int = 1) -> int:
+        """A barcode from the scanner or typed: adds the product, returns its line (the catalogue's error if
+        unknown)."""
+        return self.add_product(self.catalogue.by_barcode(code), quantity)
 
     def set_quantity(self, line_no: int, quantity: int) -> None:
         cart = self.checkout.cart
@@ -126,7 +133,10 @@ class Shop:
             pending = self.till.journal.outbox_stats()[0]
             return LinkState(False, pending, None, "no hub configured", None)
         s = uplink.status()
-        online = s.enrolled and s.last_error is None and self.checkout.offline is None
+        offline = self.checkout.offline  # the till approved offline since...; a sync round after that clears it
+        synced_since = offline is None or (s.last_success_at is not None and
+                                           datetime.fromisoformat(s.last_success_at).timestamp() > offline.since)
+        online = s.enrolled and s.last_error is None and synced_since
         return LinkState(online, s.pending, s.oldest_pending_age_s, s.last_error, s.alarm)
 
     def devices(self) -> list[DeviceStatus]:
@@ -137,6 +147,11 @@ class Shop:
             except Exception as exc:  # a device that cannot even say how it is, is not ok
                 out.append(DeviceStatus(type(device).__name__, "?", "?", True, "error", None, str(exc)))
         return out
+
+    def poke_sync(self) -> None:
+        """A sale or refund was journalled: send it now rather than at the next idle round."""
+        if self.till.uplink is not None:
+            self.till.uplink.poke()
 
     def sync_now(self) -> Any:
         """One sync round now (the uplink thread keeps going on its own); returns its report."""

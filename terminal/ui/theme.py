@@ -23,6 +23,7 @@ QPushButton[role="key"] {{ min-height: 64px; font-size: 24px; }}
 QLineEdit {{ min-height: 48px; padding: 0 10px; border: 1px solid #c7cad1; border-radius: 8px; background: white;
              font-size: 20px; }}
 QTableWidget, QListWidget {{ background: white; border: 1px solid #c7cad1; border-radius: 8px; }}
+QListWidget::item {{ min-height: 48px; padding: 0 8px; border-bottom: 1px solid #eceef1; }}
 QHeaderView::section {{ background: #eceef1; padding: 6px; border: none; font-weight: 600; }}
 QLabel[role="total"] {{ font-size: 34px; font-weight: 700; }}
 QLabel[role="title"] {{ font-size: 24px; font-weight: 600; }}

@@ -161,3 +161,13 @@ def test_unknown_reader_is_device_absent(pcscd: str) -> None:
     with pytest.raises(DeviceAbsent):
         reader.card_present()
     assert not reader.status().ok
+
+
+def test_verify_pin_asks_the_card_still_in_the_reader(pcscd: str) -> None:
+    reader = _reader(pcscd)
+    with VpcdCard(EmvCardEmulator(TEST_CARDS["pin"])):
+        reader.transact(Transaction(1_000, "CNY", day=DAY), timeout=5)
+        assert reader.verify_pin("1234")  # the step-up after the transaction, same card
+        assert not reader.verify_pin("0000") and not reader.verify_pin("12")
+    _wait_gone(reader)
+    assert not reader.verify_pin("1234")  # the card is gone: no PIN check, no exception

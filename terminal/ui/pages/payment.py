@@ -186,11 +186,8 @@ class CardPage(Page):
 def _card_names(slot: Any) -> list[tuple[str, str]]:
     if slot is None:
         return []
-    out = []
-    for item in slot.names():
-        key, text = (item, item.replace("_", " ")) if isinstance(item, str) else item
-        out.append((key, text))
-    return out
+    label_of = getattr(slot, "label", lambda name: name.replace("_", " "))
+    return [(name, label_of(name)) for name in slot.names()]
 
 
 class CustomerQrPage(Page):
@@ -343,11 +340,12 @@ class ApprovePage(Page):
         layout.addWidget(button(self.tr("Back"), self._back, shortcut="Esc", name="approve_back"))
         self._context: dict[str, Any] = {}
 
-    def enter(self, action: str = "", title: str = "", run: Any = None, back: str = "sale", **context: Any) -> None:
+    def enter(self, action: str = "", title: str = "", run: Any = None, back: str = "sale", done: Any = None,
+              **context: Any) -> None:
         if action == "no_sale":
             title = self.tr("Open the drawer without a sale: supervisor approval")
             run = lambda who, pin: self.checkout.open_drawer_no_sale(approver_id=who, approver_pin=pin)  # noqa: E731
-        self._context = {"run": run, "back": back}
+        self._context = {"run": run, "back": back, "done": done}
         self.title.setText(title)
         self.who.setText(self.shop.operator.operator_id if self.shop.operator.role != "cashier" else "")
         self.keypad.clear()
@@ -357,7 +355,7 @@ class ApprovePage(Page):
     def _submit(self, pin: str) -> None:
         self.keypad.clear()
         run, who = self._context["run"], self.who.text().strip().upper() or None
-        self.window_.act(lambda: run(who, pin), self.tr("Checking the approval…"))
+        self.window_.act(lambda: run(who, pin), self.tr("Checking the approval…"), self._context["done"])
 
     def _back(self) -> None:
         self.window_.go(self._context.get("back", "sale"))

@@ -3,6 +3,7 @@ quantities, the total, and Pay."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -24,6 +25,7 @@ from terminal.ui.pages.base import Page
 from terminal.ui.widgets import button, label
 
 GRID_COLUMNS = 3
+TIMES = re.compile(r"(\d{1,4})\s*[*xX×]\s*(\d+)")  # "12*6901234567892": twelve of that item
 
 
 class SalePage(Page):
@@ -45,7 +47,7 @@ class SalePage(Page):
             self.tabs.addTab(grid_host, category)
         self.entry = QLineEdit()
         self.entry.setObjectName("barcode")
-        self.entry.setPlaceholderText(self.tr("Scan or type a barcode, or a name to search - Enter adds"))
+        self.entry.setPlaceholderText(self.tr("Scan or type a barcode (12*code: twelve), or a name - Enter adds"))
         self.entry.returnPressed.connect(self._entered)
         self.lines = QTableWidget(0, 4)
         self.lines.setObjectName("basket")
@@ -109,10 +111,11 @@ class SalePage(Page):
         self.refresh()
         self.entry.setFocus()
 
-    def refresh(self) -> None:
+    def refresh(self, select: int | None = None) -> None:
+        """Redraw the basket; `select`: the line just added (else the selection stays)."""
         cart = self.checkout.cart
         lines = cart.priced_lines() if cart is not None and not cart.is_empty else ()
-        selected = self._selected()
+        selected = select if isinstance(select, int) else self._selected()
         self.lines.setRowCount(len(lines))
         for row, line in enumerate(lines):
             for col, text in enumerate((line.name, str(line.quantity), line.unit_price.format(), line.amount.format())):
@@ -139,7 +142,7 @@ class SalePage(Page):
         return None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
 
     def _add(self, product: Any) -> None:
-        self.window_.act(lambda: self.shop.add_product(product), "", lambda _: self.refresh(), quiet=True)
+        self.window_.act(lambda: self.shop.add_product(product), "", self.refresh, quiet=True)
         self.entry.setFocus()
 
     def _entered(self) -> None:
@@ -149,8 +152,10 @@ class SalePage(Page):
             if self.pay.isEnabled():
                 self._pay()
             return
-        if text.isdigit():
-            self.window_.act(lambda: self.shop.scan(text), "", lambda _: self.refresh(), quiet=True)
+        times = TIMES.fullmatch(text)
+        if text.isdigit() or times:
+            code, quantity = (times.group(2), int(times.group(1))) if times else (text, 1)
+            self.window_.act(lambda: self.shop.scan(code, quantity), "", self.refresh, quiet=True)
             return
         found = self.shop.catalogue.search(text)
         if len(found) == 1:

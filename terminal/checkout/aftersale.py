@@ -1,0 +1,311 @@
+"""Refunds and voids of completed sales, at an idle till: find the sale (sales index), get a supervisor's approval,
+pay back through the original tenders, journal the record, print the slip, open the drawer for cash.
+
+Money goes back the way it came: card and QR tenders first, in sale order, each up to what is left of it after
+earlier refunds, cash last and never more than the cash kept (taken minus change). An online hold (reference = the
+hub's auth id) is captured (idempotent: it is what the sale record does at ingest anyway) and refunded online under
+the refund id *before* the record is journalled, so the hub's ingest finds the online refund and does not book the
+record's part twice. When the hub does not answer, the record alone carries the refund: ingest books it against
+the hold once it arrives. Voids go only through the `sale.voided` record, pushed to the hub at once when it answers:
+voiding a hold directly would make the hub decline the sale record that captures it later.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from drivers.errors import DeviceError
+from drivers.printer.adapt import document_from_receipt
+from sync.protocol import PositiveAmount
+from terminal.checkout.errors import CheckoutError, InvalidTransition, NotAllowed
+from terminal.checkout.machine import Checkout
+from terminal.checkout.outcome import Outcome
+from terminal.checkout.sales_index import SaleIndex, SaleNotFound
+from terminal.checkout.states import State
+from terminal.domain import DomainError, Money, Receipt, Refund, RefundLine, Sale, Tender, TenderKind
+from terminal.operators import OperatorError, Permission
+
+log = logging.getLogger("edgepos.checkout")
+
+ONLINE_HOLD = re.compile(r"A[0-9a-f]{32}")  # the auth ids Checkout._authorise asks the hub for
+
+
+class RefundRefused(CheckoutError):
+    """The refund cannot be made as asked (nothing was paid back, nothing journalled)."""
+
+
+class VoidRefused(CheckoutError):
+    """The sale cannot be voided (nothing was changed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RefundQuote:
+    """What a refund would pay back: per line, and per original tender (`tenders`, in payout order)."""
+
+    sale_id: str
+    currency: str
+    lines: tuple[RefundLine, ...]
+    tenders: tuple[Tender, ...]
+
+    @property
+    def total(self) -> Money:
+        return Money.total((line.gross for line in self.lines), self.currency)
+
+    @property
+    def cash(self) -> Money:
+        return Money.total((t.amount for t in self.tenders if t.is_cash), self.currency)
+
+
+def business_day(moment: datetime) -> str:
+    """The hub's settlement day of a moment: its UTC calendar date (as hub.clock.business_day; terminal code does
+    not import the hub)."""
+    return moment.astimezone(UTC).date().isoformat()
+
+
+def is_online_hold(tender: Tender) -> bool:
+    return not tender.is_cash and ONLINE_HOLD.fullmatch(tender.reference) is not None
+
+
+def route_refund(sale: Sale, amount: Money) -> tuple[Tender, ...]:
+    """The tenders paying back `amount` of `sale`: card/QR tenders first in sale order, each up to what earlier
+    refunds left of it, then cash up to the cash kept. Refuses what the original payments cannot cover."""
+    used: dict[tuple[str, str], int] = {}
+    cash_back = 0
+    for refund in sale.refunds:
+        for tender in refund.tenders:
+            if tender.is_cash:
+                cash_back += tender.amount.amount
+            else:
+                key = (str(tender.kind), tender.reference)
+                used[key] = used.get(key, 0) + tender.amount.amount
+    left, out = amount.amount, []
+    for tender in sale.tenders:
+        if tender.is_cash or left == 0:
+            continue
+        key = (str(tender.kind), tender.reference)
+        taken_before = min(used.get(key, 0), tender.amount.amount)
+        used[key] = used.get(key, 0) - taken_before
+        take = min(tender.amount.amount - taken_before, left)
+        if take > 0:
+            out.append(Tender(tender.kind, Money(take, sale.currency), tender.reference, tender.card_last4))
+            left -= take
+    cash_kept = sum(t.amount.amount for t in sale.tenders if t.is_cash) - sale.change_due.amount - cash_back
+    if left > 0 and cash_kept > 0:
+        take = min(cash_kept, left)
+        out.append(Tender(TenderKind.CASH, Money(take, sale.currency)))
+        left -= take
+    if left > 0:
+        raise RefundRefused(f"Only {Money(amount.amount - left, sale.currency).format()} of this can go back to the "
+                            "original payments; refund fewer items or call the manager.")
+    return tuple(out)
+
+
+class AfterSale:
+    """Refunds and voids for the till `checkout`, answered from `index` (both share the checkout's ports)."""
+
+    def __init__(self, checkout: Checkout, index: SaleIndex) -> None:
+        self.checkout, self.index = checkout, index
+        self.print_problem = ""
+
+    @property
+    def _ports(self) -> Any:
+        return self.checkout.ports
+
+    # --- refunds --------------------------------------------------------------------------------------------------
+
+    def quote_refund(self, sale_id: str, lines: Mapping[int, int]) -> RefundQuote:
+        """What refunding `lines` ({line_no: quantity}) of the sale would pay back, and to which tenders."""
+        return self._quote(self._sale(sale_id), lines)
+
+    def refund(self, sale_id: str, lines: Mapping[int, int], *, approver_id: str | None = None,
+               approver_pin: str | None = None, reason: str) -> Outcome:
+        """Pay back `lines` of a completed sale through its original tenders (approval needed: Permission.REFUND)."""
+        self._require_idle("refund a sale")
+        reason = self._reason(reason, RefundRefused, "refund")
+        sale = self._sale(sale_id)
+        quote = self._quote(sale, lines)
+        approver = self._authorize(Permission.REFUND, "refund", approver_id, approver_pin,
+                                   {"sale_id": sale.sale_id, "amount": quote.total.amount,
+                                    "currency": quote.currency, "lines": {str(k): v for k, v in lines.items()}})
+        try:
+            record = sale.refund(lines=lines, tenders=quote.tenders, reason=reason, approver_id=approver.operator_id,
+                                 at=self._ports.clock(), terminal_id=self.checkout.terminal_id)
+        except DomainError as exc:
+            raise RefundRefused(str(exc)) from exc
+        online, deferred, unreachable = self._refund_online(sale, record)
+        self._save("refund.completed", record.to_dict(), "The refund could not be saved. Call a technician before "
+                   "refunding this sale again.")
+        self.index.refresh()
+        printed = self._print(Receipt.for_refund(sale, record, self.checkout.header), sale.sale_id,
+                              record.refund_id, "refund")
+        cash = Money.total((t.amount for t in record.tenders if t.is_cash), record.currency)
+        if cash.is_positive:
+            self._open_drawer(sale.sale_id, record.refund_id, "refund")
+        sentence = f"Refunded {record.total.format()}."
+        if cash.is_positive:
+            sentence += f" Give back {cash.format()} cash."
+        if online:
+            sentence += " The card or QR refund went to the bank."
+        if deferred:
+            sentence += (" The card or QR refund reaches the bank when the network is back." if unreachable
+                         else " The card or QR refund reaches the bank with the next sync.")
+        if not printed:
+            sentence += f" {self.print_problem}"
+        return Outcome("completed", self.checkout.state, sentence, sale.sale_id, change_minor=cash.amount,
+                       offline=unreachable, receipt_printed=printed)
+
+    def _quote(self, sale: Sale, lines: Mapping[int, int]) -> RefundQuote:
+        if not isinstance(lines, Mapping) or not lines:
+            raise RefundRefused("Choose at least one item to refund.")
+        if sale.void_record is not None:
+            raise RefundRefused("This sale was voided, so there is nothing to refund.")
+        try:
+            quoted = sale.quote_refund(lines)
+        except (DomainError, TypeError) as exc:
+            raise RefundRefused(str(exc) if isinstance(exc, DomainError) else "Enter whole numbers of items.") from exc
+        total = Money.total((line.gross for line in quoted), sale.currency)
+        return RefundQuote(sale.sale_id, sale.currency, quoted, route_refund(sale, total))
+
+    def _refund_online(self, sale: Sale, record: Refund) -> tuple[list[str], list[str], bool]:
+        """Refund online holds at the hub now; returns (refunded online, left to the record, hub unreachable).
+
+        The uplink keys an online refund by refund id alone, so only one hold per refund goes online; any other
+        non-cash part is booked by the hub when the record arrives."""
+        from sync.uplink import HubRefused, HubUnavailable
+
+        auth = self._ports.auth
+        non_cash = [t for t in record.tenders if not t.is_cash]
+        holds = [t for t in non_cash if is_online_hold(t)][:1]
+        deferred = [t.reference for t in non_cash if t not in holds]
+        if not holds or auth is None:
+            return [], [t.reference for t in non_cash], bool(holds)
+        tender = holds[0]
+        captured = sum(t.amount.amount for t in sale.tenders if t.reference == tender.reference)
+        try:
+            auth.capture(tender.reference, PositiveAmount(amount=captured, currency=sale.currency))
+            auth.refund(record.refund_id, tender.reference,
+                        PositiveAmount(amount=tender.amount.amount, currency=record.currency), record.reason[:200])
+        except HubUnavailable:
+            log.info("hub unavailable: refund %s is journalled and booked when the journal syncs", record.refund_id)
+            return [], [tender.reference, *deferred], True
+        except HubRefused as exc:
+            log.warning("hub refused refund %s of sale %s: %s", record.refund_id, sale.sale_id, exc.code)
+            raise RefundRefused("The bank refused to refund this card or QR payment. Call the manager.") from exc
+        return [tender.reference], deferred, False
+
+    # --- voids ----------------------------------------------------------------------------------------------------
+
+    def void(self, sale_id: str, *, approver_id: str | None = None, approver_pin: str | None = None,
+             reason: str) -> Outcome:
+        """Cancel a whole sale of today's business day that has no refunds (approval needed: Permission.VOID)."""
+        self._require_idle("void a sale")
+        reason = self._reason(reason, VoidRefused, "void")
+        sale = self._sale(sale_id)
+        if sale.void_record is not None:
+            raise VoidRefused("This sale was voided already.")
+        if sale.refunds:
+            raise VoidRefused("This sale has refunds, so it cannot be voided; refund the rest instead.")
+        now = self._ports.clock()
+        recorded = self.index.recorded_at(sale.sale_id) or sale.completed_at
+        assert recorded is not None
+        if business_day(recorded) != business_day(now):
+            raise VoidRefused("This sale is from an earlier business day and is settled; refund it instead.")
+        approver = self._authorize(Permission.VOID, "void", approver_id, approver_pin,
+                                   {"sale_id": sale.sale_id, "amount": sale.total.amount, "currency": sale.currency})
+        try:
+            record = sale.void(reason=reason, approver_id=approver.operator_id, at=now,
+                               terminal_id=self.checkout.terminal_id)
+        except DomainError as exc:
+            raise VoidRefused(str(exc)) from exc
+        self._save("sale.voided", record.to_dict(), "The void could not be saved, so the sale stands. Call a "
+                   "technician.")
+        self.index.refresh()
+        unreachable = self._push_void(sale)
+        printed = self._print(Receipt.for_void(sale, self.checkout.header), sale.sale_id, record.void_id, "void")
+        cash = Money.total((t.amount for t in sale.tenders if t.is_cash), sale.currency) - sale.change_due
+        if cash.is_positive:
+            self._open_drawer(sale.sale_id, record.void_id, "void")
+        sentence = f"Sale voided ({sale.total.format()})."
+        if cash.is_positive:
+            sentence += f" Give back {cash.format()} cash."
+        if any(not t.is_cash for t in sale.tenders):
+            sentence += (" The card or QR payment is released when the network is back." if unreachable
+                         else " The card or QR payment is released.")
+        if not printed:
+            sentence += f" {self.print_problem}"
+        return Outcome("completed", self.checkout.state, sentence, sale.sale_id, change_minor=cash.amount,
+                       offline=unreachable, receipt_printed=printed)
+
+    def _push_void(self, sale: Sale) -> bool:
+        """Send the void record to the hub now when the sale had online holds; True when the hub did not take it."""
+        if not any(is_online_hold(t) for t in sale.tenders):
+            return False
+        sync = getattr(self._ports.auth, "sync_once", None)
+        if sync is None:
+            return True
+        report = sync(pull=False)
+        return bool(report.unreachable or report.pending)
+
+    # --- shared steps ---------------------------------------------------------------------------------------------
+
+    def _require_idle(self, action: str) -> None:
+        if self.checkout.state is not State.IDLE:
+            raise InvalidTransition(action, self.checkout.state, f"Finish or cancel the open sale first, then "
+                                    f"{action}.")
+
+    @staticmethod
+    def _reason(reason: object, error: type[CheckoutError], what: str) -> str:
+        if not isinstance(reason, str) or not reason.strip():
+            raise error(f"Enter a reason for the {what}.")
+        return reason.strip()[:200]
+
+    def _sale(self, sale_id: str) -> Sale:
+        self.index.refresh()
+        sale = self.index.find(sale_id) if isinstance(sale_id, str) else None
+        if sale is None:
+            raise SaleNotFound("No completed sale with that number on this till. Search by time, amount or card.")
+        return sale
+
+    def _authorize(self, permission: Permission, action: str, approver_id: str | None, approver_pin: str | None,
+                   details: dict[str, Any]) -> Any:
+        try:
+            return self._ports.operators.authorize(self.checkout.operator, permission, action,
+                                                   approver_id=approver_id, approver_pin=approver_pin,
+                                                   details=details)
+        except OperatorError as exc:
+            raise NotAllowed(str(exc)) from exc
+
+    def _save(self, record_type: str, payload: dict[str, Any], refusal: str) -> None:
+        try:
+            self._ports.journal.append(record_type, payload)
+        except Exception as exc:
+            log.error("%s not journalled (%s)", record_type, type(exc).__name__)
+            raise CheckoutError(refusal) from exc
+
+    def _print(self, receipt: Receipt, sale_id: str, document_id: str, kind: str) -> bool:
+        """Print the slip; a printer problem is journalled and reported, never undoes the refund or void."""
+        try:
+            sent = self._ports.printer.print_receipt(document_from_receipt(receipt))
+        except DeviceError as exc:
+            self.print_problem = f"The {kind} slip did not print: {exc.advice}"
+            self._ports.journal.append("receipt.failed", {"sale_id": sale_id, "document_id": document_id,
+                                                          "kind": kind, "error": type(exc).__name__})
+            return False
+        self._ports.journal.append("receipt.printed", {"sale_id": sale_id, "document_id": document_id, "kind": kind,
+                                                       "bytes": len(sent)})
+        return True
+
+    def _open_drawer(self, sale_id: str, document_id: str, kind: str) -> None:
+        try:
+            self._ports.drawer.open()
+        except DeviceError as exc:
+            self._ports.journal.append("drawer.failed", {"sale_id": sale_id, "document_id": document_id,
+                                                         "reason": kind, "error": type(exc).__name__})
+            return
+        self._ports.journal.append("drawer.opened", {"sale_id": sale_id, "document_id": document_id, "reason": kind,
+                                                     "operator": self.checkout.operator.operator_id})

@@ -1,0 +1,213 @@
+"""The demo store: an embedded hub, a till with sample staff, the sample catalogue and simulated card hardware.
+
+Everything lives in one data directory: `hub.db` (+ `hub.log`) for the hub, `till/` for the terminal (key store,
+journal, operators, risk state). Opening the same directory again reopens that store, so the journal keeps growing.
+The till's key store secret comes from EDGEPOS_KEY_SECRET when set; otherwise the demo keeps a random one in
+`demo-key-secret` (0600) next to the store, which is fine for sample data and says so: a real till never does this.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from drivers.card.emulator import TEST_CARDS, CardProfile
+from hub.process import HubProcess
+from sync.journal import utc_now
+from sync.keystore import SECRET_ENV, random_secret
+from terminal.catalogue import Catalogue, sample_catalogue
+from terminal.checkout.rig import SAMPLE_OPERATORS, Till, build_till
+
+DEVICES = ("auto", "pcscd", "inprocess")
+SECRET_FILE = "demo-key-secret"
+# what each test card does, for the "customer hands over a card" buttons
+CARD_LABELS: dict[str, str] = {
+    "visa": "Visa credit (approves)",
+    "unionpay": "UnionPay debit (approves)",
+    "expired": "Expired card (declined by the card)",
+    "blacklisted": "Blocked card (declined)",
+    "pin": "Card that asks for its PIN (1234)",
+    "online": "Card that always goes online",
+    "malformed": "Damaged chip (unreadable)",
+    "pulled": "Card pulled out too early",
+}
+
+
+class CardSlot(Protocol):
+    """The demo's "customer hands over a card" control, whichever reader backs it."""
+
+    def names(self) -> list[str]: ...
+    def label(self, name: str) -> str: ...
+    def present(self, name: str | CardProfile, pin: str | None = None, contactless: bool = False) -> None: ...
+    def close(self) -> None: ...
+
+
+class InProcessCardSlot:
+    """Cards go straight to the till's in-process emulated readers (no pcscd needed)."""
+
+    def __init__(self, till: Till) -> None:
+        self.till = till
+
+    def names(self) -> list[str]:
+        return list(TEST_CARDS)
+
+    def label(self, name: str) -> str:
+        return CARD_LABELS.get(name, name)
+
+    def present(self, name: str | CardProfile, pin: str | None = None, contactless: bool = False) -> None:
+        reader = self.till.contactless_reader if contactless else self.till.card_reader
+        reader.present(name, pin=pin)
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class DemoStore:
+    till: Till
+    catalogue: Catalogue
+    hub: HubProcess
+    data_dir: Path
+    device_note: str
+    cards: CardSlot
+    devices: str  # what was chosen: "pcscd" or "inprocess"
+    key_note: str = ""  # where the key store secret came from
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def operators(self) -> list[tuple[str, str, str]]:
+        """(id, name, PIN) of the sample staff, for the start-up banner and the login screen's hint."""
+        return [(ident, name, pin) for ident, name, _role, pin in SAMPLE_OPERATORS]
+
+    def close(self) -> None:
+        for close in reversed(self._closers):
+            with contextlib.suppress(Exception):
+                close()
+        self._closers.clear()
+
+    def __enter__(self) -> DemoStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sales_hub: bool = True,
+                    clock: Callable[[], datetime] = utc_now) -> DemoStore:
+    """Start the demo store (use as a context manager). `data_dir=None`: a temporary store removed on close.
+
+    `sales_hub=False` skips the hub (the till sells offline only). `clock` is the till's clock (the headless run
+    replays a shop day with one)."""
+    if devices not in DEVICES:
+        raise ValueError(f"devices must be one of {', '.join(DEVICES)}, not {devices!r}")
+    closers: list[Callable[[], None]] = []
+    try:
+        if data_dir is None:
+            where = Path(tempfile.mkdtemp(prefix="edgepos-demo-"))
+            closers.append(lambda: shutil.rmtree(where, ignore_errors=True))
+        else:
+            where = data_dir.resolve()
+            where.mkdir(parents=True, exist_ok=True)
+        secret, key_note = _key_secret(where, temporary=data_dir is None)
+        enrol_secret, admin_token = uuid.uuid4().hex, uuid.uuid4().hex
+        hub = HubProcess(db=where / "hub.db", enrol_secret=enrol_secret, admin_token=admin_token,
+                         log=where / "hub.log")
+        if sales_hub:
+            hub.start()
+            closers.append(hub.stop)
+        backend = _choose_devices(devices)
+        pcscd = None
+        if backend == "pcscd":
+            from terminal.demo.pcscd_slot import PcscdCardSlot
+
+            pcscd = PcscdCardSlot.start()
+            closers.append(pcscd.close)
+        till = build_till(where / "till", terminal_id=f"DEMO-{uuid.uuid4().hex[:8].upper()}",
+                          hub_url=hub.url if sales_hub else None, enrol_secret=enrol_secret.encode(),
+                          clock=clock, secret=secret, card_reader=pcscd.reader if pcscd else None)
+        closers.append(till.close)
+        if pcscd is not None:
+            pcscd.attach(till)
+            cards: CardSlot = pcscd
+            note = (f"Cards are virtual chips in pcscd's reader {pcscd.reader_name!r} (real PC/SC stack); "
+                    "taps use the in-process contactless reader.")
+        else:
+            cards = InProcessCardSlot(till)
+            why = "as asked" if devices == "inprocess" else "because auto picks the fastest set-up"
+            note = f"Cards are emulated in-process through the real EMV kernel ({why}); no pcscd is used."
+        store = DemoStore(till, sample_catalogue(), hub, where, note, cards, backend, key_note)
+        store._closers = closers
+        return store
+    except BaseException:
+        for close in reversed(closers):
+            with contextlib.suppress(Exception):
+                close()
+        raise
+
+
+def _choose_devices(devices: str) -> str:
+    """"auto" means in-process: the pcscd + vpcd stack needs a system service and is opt-in (`devices="pcscd"`)."""
+    return "pcscd" if devices == "pcscd" else "inprocess"
+
+
+def _key_secret(where: Path, *, temporary: bool) -> tuple[bytes, str]:
+    """The key store secret: EDGEPOS_KEY_SECRET, else a demo file (kept only for a store that outlives the run)."""
+    from_env = os.environ.get(SECRET_ENV, "")
+    if from_env:
+        return from_env.encode(), f"key store secret from {SECRET_ENV}"
+    if temporary:
+        return random_secret(), "key store secret random, for this run only"
+    path = where / SECRET_FILE
+    if path.exists():
+        return path.read_bytes().strip(), f"demo key store secret in {path} (set {SECRET_ENV} to keep it off disk)"
+    secret = random_secret()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(secret)
+        out.flush()
+        os.fsync(out.fileno())
+    return secret, f"demo key store secret in {path} (set {SECRET_ENV} to keep it off disk)"
+
+
+def describe(store: DemoStore) -> list[str]:
+    """What was started, as the banner lines `edgepos demo` prints."""
+    lines = [
+        f"hub: {store.hub.url if store.hub.process else 'not started (offline only)'}",
+        f"data: {store.data_dir}",
+        f"terminal: {store.till.keystore.terminal_id}",
+        f"devices: {store.device_note}",
+        f"keys: {store.key_note}",
+        f"catalogue: {len(store.catalogue)} products in {', '.join(store.catalogue.categories())}",
+        "staff (id, PIN): " + ", ".join(f"{ident} {name} {pin}" for ident, name, pin in store.operators),
+    ]
+    return lines
+
+
+def sale_clock_floor(data_dir: Path | None) -> datetime | None:
+    """Time of the last journal record of an existing store, read without its keys (record times are not secret):
+    a replayed shop day must start after it, so a reopened till's clock never runs backwards."""
+    import sqlite3
+
+    if data_dir is None:
+        return None
+    path = data_dir / "till" / "journal.db"
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT time FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return datetime.fromisoformat(row[0]) if row else None
+
+
+__all__ = ["CARD_LABELS", "DEVICES", "CardSlot", "DemoStore", "InProcessCardSlot", "describe", "open_demo_store",
+           "sale_clock_floor"]

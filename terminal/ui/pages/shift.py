@@ -1,0 +1,119 @@
+"""The shift: open it with the counted float, an X report at any time, close with the cash count (Z report, a
+manager approves). Reports are shown as they print and can be printed again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPlainTextEdit, QVBoxLayout
+
+from terminal.ui.pages.base import Page
+from terminal.ui.widgets import button, label
+
+
+class ShiftPage(Page):
+    name = "shift"
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.state = label("", "title", "shift_state")
+        self.cash = QLineEdit()
+        self.cash.setObjectName("shift_cash")
+        self.preview = QPlainTextEdit()
+        self.preview.setObjectName("shift_preview")
+        self.preview.setReadOnly(True)
+        self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.open_button = button(self.tr("Open shift"), self._open, role="primary", name="shift_open")
+        self.x_button = button(self.tr("X report"), self._x, name="shift_x")
+        self.z_button = button(self.tr("Close shift (Z report)…"), self._close, role="danger", name="shift_close")
+        self.print_button = button(self.tr("Print"), self._print, name="shift_print")
+        left = QVBoxLayout()
+        left.addWidget(self.state)
+        left.addWidget(self.cash)
+        left.addWidget(self.open_button)
+        left.addWidget(self.x_button)
+        left.addWidget(self.z_button)
+        left.addWidget(self.print_button)
+        left.addStretch(1)
+        left.addWidget(button(self.tr("Back to selling"), self._back, shortcut="Esc", name="shift_back"))
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addWidget(self.preview, 2)
+        self.report: Any = None
+
+    @property
+    def shifts(self) -> Any:
+        return self.shop.shifts
+
+    def enter(self, report: Any = None, **context: Any) -> None:
+        shift = self.shifts.current()
+        currency = self.checkout.currency
+        if shift is None:
+            self.state.setText(self.tr("No shift is open. Count the cash float in the drawer and open the shift."))
+            self.cash.setPlaceholderText(self.tr("Cash float in {0}").format(currency))
+        else:
+            when = shift.opened_at.astimezone().strftime("%H:%M")
+            self.state.setText(self.tr("Shift Z{0} open since {1} ({2}).").format(shift.z_number, when,
+                                                                                 shift.opened_by))
+            self.cash.setPlaceholderText(self.tr("Cash counted in the drawer ({0}) - to close").format(currency))
+        self.open_button.setVisible(shift is None)
+        self.x_button.setEnabled(shift is not None)
+        self.z_button.setEnabled(shift is not None)
+        if report is not None:
+            self._show(report)
+        self.print_button.setEnabled(self.report is not None)
+        self.cash.clear()
+        self.cash.setFocus()
+
+    def _counted(self) -> dict[str, Any] | None:
+        try:
+            return {self.checkout.currency: self.shop.money(self.cash.text())}
+        except Exception as exc:
+            self.window_.fail(exc)
+            return None
+
+    def _open(self) -> None:
+        counted = self._counted()
+        if counted is not None:
+            operator = self.shop.operator
+            self.window_.act(lambda: self.shifts.open(operator, counted), self.tr("Opening the shift…"),
+                             lambda _: self._opened())
+
+    def _opened(self) -> None:
+        self.window_.say(self.tr("Shift open. Good selling!"), "ok")
+        self.window_.go("sale")
+
+    def _x(self) -> None:
+        operator = self.shop.operator
+        self.window_.act(lambda: self.shifts.x_report(operator), self.tr("Adding up the shift…"), self._done)
+
+    def _close(self) -> None:
+        counted = self._counted()
+        if counted is None:
+            return
+        if not self.cash.text().strip():
+            self.window_.say(self.tr("Count the cash in the drawer and enter it before closing."), "warn")
+            return
+        operator = self.shop.operator
+        self.window_.go("approve", back="shift", title=self.tr("Close the shift: a manager approves"),
+                        run=lambda who, pin: self.shifts.close(operator, counted, approver_id=who, approver_pin=pin),
+                        done=self._done)
+
+    def _done(self, report: Any) -> None:
+        self.window_.go("shift", report=report)
+        self._print()
+
+    def _show(self, report: Any) -> None:
+        self.report = report
+        self.preview.setPlainText("\n".join(report.lines(self.window_.lang)))
+
+    def _print(self) -> None:
+        report, lang = self.report, self.window_.lang
+        if report is not None:
+            self.window_.act(lambda: self.shifts.print(report, lang), self.tr("Printing the report…"),
+                             lambda _: self.window_.say(self.tr("{0} report {1} printed.").format(
+                                 report.kind, report.number), "ok"))
+
+    def _back(self) -> None:
+        self.window_.go("sale" if self.shifts.current() is not None else "shift")
