@@ -161,13 +161,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except ImportError as exc:
         return _fail(args, f"the cashier app is not available in this installation ({exc}); "
                            "try: edgepos demo --headless")
-    with open_demo_store(args.data_dir, devices=args.devices) as store:
+    from terminal.demo.script import daytime_clock
+
+    clock = {"clock": daytime_clock()} if args.screenshot is not None else {}  # same risk decisions at any hour
+    with open_demo_store(args.data_dir, devices=args.devices, **clock) as store:
         print("edgepos demo store is open")
         for line in describe(store):
             print(f"  {line}")
         sys.stdout.flush()
         if args.screenshot is not None:
-            for path in ui_entry(store, args.screenshot):
+            for path in ui_entry(store, args.screenshot, lang=args.lang):
                 print(path)
             return EXIT_OK
         return ui_entry(store, lang=args.lang)

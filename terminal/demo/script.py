@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,17 @@ class ShopClock:
 
     def __call__(self) -> datetime:
         return self.start + self.step * self.sales_started + timedelta(seconds=time.perf_counter() - self._t0)
+
+
+def daytime_clock(hour: int = 10) -> Callable[[], datetime]:
+    """Real time, running on from `hour`:00 UTC of the latest weekday already past: the risk model weighs the time
+    of day and weekends, so screenshots and UI tests taken at 3 am or on a Sunday see the same decisions."""
+    now = datetime.now(UTC)
+    start = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    while start > now or start.weekday() >= 5:
+        start -= timedelta(days=1)
+    t0 = time.perf_counter()
+    return lambda: start + timedelta(seconds=time.perf_counter() - t0)
 
 
 def run_headless(data_dir: Path | None = None, sales: int = 60, seed: int = 7, devices: str = "auto") -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from drivers.card.emulator import TEST_CARDS, CardProfile
 from hub.process import HubProcess
@@ -123,12 +123,8 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
         if sales_hub:
             hub.start()
             closers.append(hub.stop)
-        backend = _choose_devices(devices)
-        pcscd = None
-        if backend == "pcscd":
-            from terminal.demo.pcscd_slot import PcscdCardSlot
-
-            pcscd = PcscdCardSlot.start()
+        backend, pcscd, why = _start_cards(devices)
+        if pcscd is not None:
             closers.append(pcscd.close)
         till = build_till(where / "till", terminal_id=f"DEMO-{uuid.uuid4().hex[:8].upper()}",
                           hub_url=hub.url if sales_hub else None, enrol_secret=enrol_secret.encode(),
@@ -141,7 +137,6 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
                     "taps use the in-process contactless reader.")
         else:
             cards = InProcessCardSlot(till)
-            why = "as asked" if devices == "inprocess" else "because auto picks the fastest set-up"
             note = f"Cards are emulated in-process through the real EMV kernel ({why}); no pcscd is used."
         store = DemoStore(till, sample_catalogue(), hub, where, note, cards, backend, key_note)
         store._closers = closers
@@ -153,9 +148,22 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
         raise
 
 
-def _choose_devices(devices: str) -> str:
-    """"auto" means in-process: the pcscd + vpcd stack needs a system service and is opt-in (`devices="pcscd"`)."""
-    return "pcscd" if devices == "pcscd" else "inprocess"
+def _start_cards(devices: str) -> tuple[str, Any, str]:
+    """(backend, pcscd slot or None, why in-process). "auto" takes pcscd + vpcd when this machine has them (the real
+    PC/SC stack, on vpcd's first reader; the tests use the second) and says why when it falls back."""
+    if devices == "inprocess":
+        return "inprocess", None, "as asked"
+    from drivers.errors import ServiceUnavailable
+    from terminal.demo.pcscd_slot import PcscdCardSlot
+
+    if devices == "auto" and shutil.which("pcscd") is None and not Path("/usr/sbin/pcscd").exists():
+        return "inprocess", None, "pcscd is not installed"
+    try:
+        return "pcscd", PcscdCardSlot.start(), ""
+    except ServiceUnavailable as exc:
+        if devices == "pcscd":
+            raise
+        return "inprocess", None, f"pcscd is not usable here: {exc}"
 
 
 def _key_secret(where: Path, *, temporary: bool) -> tuple[bytes, str]:

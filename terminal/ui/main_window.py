@@ -4,6 +4,7 @@ a time, chosen from the checkout's state so the screen can never disagree with t
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from PySide6.QtCore import QTimer
@@ -80,6 +81,7 @@ class CashierWindow(QMainWindow):
         page = self.pages[name]
         self.stack.setCurrentWidget(page)
         page.enter(**context)
+        self.refresh_status()
 
     def follow_state(self, outcome: Any = None) -> None:
         """Show the page that fits the checkout's state (after every action)."""
@@ -163,7 +165,7 @@ class CashierWindow(QMainWindow):
         bar.addWidget(self.device_label, 1)
         bar.addPermanentWidget(self.operator_label)
         self.setStatusBar(bar)
-        self._device_tick = 0
+        self._devices_at = -60.0
 
     def refresh_status(self) -> None:
         try:
@@ -178,11 +180,12 @@ class CashierWindow(QMainWindow):
             if link.alarm:
                 text += " · " + link.alarm
             self.link_label.setText(text)
-        if self._device_tick % 5 == 0:  # devices are asked every 5 s (a status call may touch the hardware)
+        now = time.monotonic()
+        if now - self._devices_at >= 5:  # devices are asked every 5 s at most (a status call may touch hardware)
+            self._devices_at = now
             devices = self.shop.devices()
             bad = [d for d in devices if not d.ok]
             self.device_label.setText(self.tr("Devices ok ({0})").format(len(devices)) if not bad else
                                       self.tr("Check: {0}").format(", ".join(f"{d.name} - {d.advice}" for d in bad)))
-        self._device_tick += 1
         op = self.shop.operator
         self.operator_label.setText(f"{op.name} · {op.role}" if self.page.name != "login" else self.tr("Logged out"))

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton
 
 from terminal.demo import open_demo_store
+from terminal.demo.script import daytime_clock
 from terminal.ui.app import build_window
 
 
@@ -93,7 +94,8 @@ def shots(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Any]:
-    with open_demo_store(tmp_path / "store", devices="inprocess") as store:
+    # a weekday morning: the risk model weighs the hour, so the step-up test does not depend on when CI runs
+    with open_demo_store(tmp_path / "store", devices="inprocess", clock=daytime_clock()) as store:
         yield store
 
 

@@ -280,6 +280,7 @@ class StepUpPage(Page):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.title = label("", "title", "step_up_title")
+        self.due = label("", "total", "step_up_due")
         self.reason = label("", "", "step_up_reason")
         self.supervisor = QLineEdit()
         self.supervisor.setObjectName("step_up_supervisor")
@@ -289,6 +290,7 @@ class StepUpPage(Page):
         self.keypad.submitted.connect(self._submit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.due)
         layout.addWidget(self.reason)
         layout.addWidget(self.supervisor)
         layout.addWidget(self.keypad)
@@ -301,6 +303,8 @@ class StepUpPage(Page):
         self.title.setText(self.tr("Ask the customer to enter the card PIN.") if pin
                            else self.tr("A supervisor must approve this payment."))
         self.reason.setText(outcome.sentence if outcome is not None else "")
+        sale = self.checkout.sale
+        self.due.setText(self.tr("To pay {0}").format(sale.remaining.format()) if sale is not None else "")
         self.supervisor.setVisible(not pin)
         self.supervisor.clear()
         self.keypad.clear()

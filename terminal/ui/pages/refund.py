@@ -53,7 +53,9 @@ class RefundPage(Page):
         self.lines.setObjectName("refund_lines")
         self.lines.setHorizontalHeaderLabels([self.tr("Item"), self.tr("Sold"), self.tr("Can return"),
                                               self.tr("Return")])
-        self.lines.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.lines.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.lines.verticalHeader().setDefaultSectionSize(48)
         self.lines.verticalHeader().hide()
         self.lines.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

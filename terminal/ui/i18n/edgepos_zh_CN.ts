@@ -1,0 +1,731 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>ApprovePage</name>
+    <message>
+        <location filename="../pages/payment.py" line="336" />
+        <source>Supervisor id, e.g. S-001</source>
+        <translation>主管工号，例如 S-001</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="337" />
+        <source>PIN</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="344" />
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="350" />
+        <source>Open the drawer without a sale: supervisor approval</source>
+        <translation>无交易开钱箱：需主管批准</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="362" />
+        <source>Checking the approval…</source>
+        <translation>正在核对授权…</translation>
+    </message>
+</context>
+<context>
+    <name>CardPage</name>
+    <message>
+        <location filename="../pages/payment.py" line="141" />
+        <source>Ask the customer to tap the card or phone.</source>
+        <translation>请顾客挥卡或手机贴近。</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="142" />
+        <source>Ask the customer to insert the card.</source>
+        <translation>请顾客插卡。</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="147" />
+        <source>Customer's PIN on the PIN pad (demo)</source>
+        <translation>顾客在密码键盘上输入的密码（演示）</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="157" />
+        <source>Demo: the customer hands over one of these cards</source>
+        <translation>演示：顾客递上以下一张卡</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="161" />
+        <source>Read the card</source>
+        <translation>读卡</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="164" />
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="173" />
+        <source>Amount {0}</source>
+        <translation>金额 {0}</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="183" />
+        <source>Reading the card and asking the bank…</source>
+        <translation>正在读卡并向银行请求授权…</translation>
+    </message>
+</context>
+<context>
+    <name>CashPage</name>
+    <message>
+        <location filename="../pages/payment.py" line="95" />
+        <source>Cash handed over</source>
+        <translation>顾客付现金额</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="101" />
+        <source>Type what the customer handed over, or tap a note. Enter takes it.</source>
+        <translation>输入顾客所付金额，或点选面额。回车确认。</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="104" />
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="112" />
+        <source>Cash due {0}</source>
+        <translation>应收现金 {0}</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="115" />
+        <source>Exact</source>
+        <translation>正好</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="129" />
+        <source>Saving the payment…</source>
+        <translation>正在保存付款…</translation>
+    </message>
+</context>
+<context>
+    <name>CashierWindow</name>
+    <message>
+        <location filename="../main_window.py" line="100" />
+        <source>Hello {0}.</source>
+        <translation>您好，{0}。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="106" />
+        <source>Finish or cancel the sale before logging out.</source>
+        <translation>请先完成或取消当前交易再退出登录。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="137" />
+        <source>Something went wrong ({0}). Nothing was paid twice; call a technician if it happens again.</source>
+        <translation>出现错误（{0}）。没有重复扣款；如再次发生请联系技术人员。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="174" />
+        <source>Sync state unknown: {0}</source>
+        <translation>同步状态未知：{0}</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="177" />
+        <source>● Online · {0} to send</source>
+        <translation>● 在线 · {0} 条待发送</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="179" />
+        <source>○ Offline · {0} waiting to send</source>
+        <translation>○ 离线 · {0} 条待发送</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="188" />
+        <source>Devices ok ({0})</source>
+        <translation>设备正常（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="189" />
+        <source>Check: {0}</source>
+        <translation>请检查：{0}</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="191" />
+        <source>Logged out</source>
+        <translation>未登录</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerQrPage</name>
+    <message>
+        <location filename="../pages/payment.py" line="203" />
+        <source>Scan the code on the customer's phone</source>
+        <translation>扫描顾客手机上的付款码</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="207" />
+        <source>Scan the payment code on the customer's phone.</source>
+        <translation>请扫描顾客手机上的付款码。</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="210" />
+        <source>Demo: customer shows a payment code</source>
+        <translation>演示：顾客出示付款码</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="213" />
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="221" />
+        <source>Amount {0}</source>
+        <translation>金额 {0}</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="232" />
+        <source>Asking the wallet…</source>
+        <translation>正在向钱包请求付款…</translation>
+    </message>
+</context>
+<context>
+    <name>Keypad</name>
+    <message>
+        <location filename="../widgets.py" line="103" />
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+</context>
+<context>
+    <name>LoginPage</name>
+    <message>
+        <location filename="../pages/login.py" line="20" />
+        <source>Operator id, e.g. C-001</source>
+        <translation>工号，例如 C-001</translation>
+    </message>
+    <message>
+        <location filename="../pages/login.py" line="25" />
+        <source>PIN</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../pages/login.py" line="29" />
+        <source>Who is at the till?</source>
+        <translation>谁在收银？</translation>
+    </message>
+    <message>
+        <location filename="../pages/login.py" line="34" />
+        <source>Enter your PIN</source>
+        <translation>请输入您的密码</translation>
+    </message>
+    <message>
+        <location filename="../pages/login.py" line="51" />
+        <source>Checking the PIN…</source>
+        <translation>正在核对密码…</translation>
+    </message>
+</context>
+<context>
+    <name>MerchantQrPage</name>
+    <message>
+        <location filename="../pages/payment.py" line="250" />
+        <source>Demo: customer paid in the wallet</source>
+        <translation>演示：顾客已在钱包中付款</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="252" />
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="269" />
+        <source>Checking the payment…</source>
+        <translation>正在确认付款…</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptPage</name>
+    <message>
+        <location filename="../pages/receipt.py" line="27" />
+        <source>Reprint</source>
+        <translation>重打小票</translation>
+    </message>
+    <message>
+        <location filename="../pages/receipt.py" line="28" />
+        <source>No receipt</source>
+        <translation>不打印小票</translation>
+    </message>
+    <message>
+        <location filename="../pages/receipt.py" line="29" />
+        <source>Next customer</source>
+        <translation>下一位顾客</translation>
+    </message>
+    <message>
+        <location filename="../pages/receipt.py" line="55" />
+        <source>No receipt printed yet.</source>
+        <translation>尚未打印小票。</translation>
+    </message>
+    <message>
+        <location filename="../pages/receipt.py" line="58" />
+        <source>Printing…</source>
+        <translation>正在打印…</translation>
+    </message>
+</context>
+<context>
+    <name>RefundPage</name>
+    <message>
+        <location filename="../pages/refund.py" line="34" />
+        <source>Scan the receipt's QR code (or type the sale number)</source>
+        <translation>扫描小票二维码（或输入交易编号）</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="38" />
+        <source>Sale total</source>
+        <translation>交易金额</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="41" />
+        <source>Card last 4</source>
+        <translation>卡号后四位</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="45" />
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="45" />
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="45" />
+        <source>Last 90 days</source>
+        <translation>最近 90 天</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="54" />
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="54" />
+        <source>Sold</source>
+        <translation>已售</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="54" />
+        <source>Can return</source>
+        <translation>可退</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="55" />
+        <source>Return</source>
+        <translation>退回</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="67" />
+        <source>Customer returned the goods</source>
+        <translation>顾客退货</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="67" />
+        <source>Damaged or faulty</source>
+        <translation>商品损坏或故障</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="67" />
+        <source>Wrong price</source>
+        <translation>价格错误</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="68" />
+        <source>Charged twice</source>
+        <translation>重复扣款</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="74" />
+        <source>Search</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="76" />
+        <source>Find the original sale</source>
+        <translation>查找原交易</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="80" />
+        <source>Back to selling</source>
+        <translation>返回收银</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="85" />
+        <source>Everything</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="87" />
+        <source>Refund…</source>
+        <translation>退款…</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="88" />
+        <source>Void the whole sale…</source>
+        <translation>作废整笔交易…</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="133" />
+        <source>No sale with that number on this till. Search by amount or card instead.</source>
+        <translation>本机没有该编号的交易。请按金额或卡号查找。</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="138" />
+        <source>Looking up the sale…</source>
+        <translation>正在查找交易…</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="162" />
+        <source> · part refunded</source>
+        <translation> · 部分退款</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="162" />
+        <source> · refunded</source>
+        <translation> · 已退款</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="163" />
+        <source> · voided</source>
+        <translation> · 已作废</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="168" />
+        <source>No sales match. Widen the search.</source>
+        <translation>没有匹配的交易。请放宽查找条件。</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="182" />
+        <source>Scan a receipt or pick a sale.</source>
+        <translation>请扫描小票或选择一笔交易。</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="186" />
+        <source>Sale of {0}: {1} ({2})</source>
+        <translation>{0} 的交易：{1}（{2}）</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="221" />
+        <source>Choose what the customer returns (− / + or Everything).</source>
+        <translation>选择顾客退回的商品（− / + 或 全部）。</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="230" />
+        <source>Pay back {0} to: {1}</source>
+        <translation>退还 {0} 至：{1}</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="235" />
+        <source>Choose what the customer returns first.</source>
+        <translation>请先选择顾客退回的商品。</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="237" />
+        <source>Refund: a supervisor approves</source>
+        <translation>退款：需主管批准</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="245" />
+        <source>Void the whole sale: a supervisor approves</source>
+        <translation>作废整笔交易：需主管批准</translation>
+    </message>
+</context>
+<context>
+    <name>SalePage</name>
+    <message>
+        <location filename="../pages/sale.py" line="50" />
+        <source>Scan or type a barcode (12*code: twelve), or a name - Enter adds</source>
+        <translation>扫描或输入条码（12*条码：12 件），或商品名 - 回车添加</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="54" />
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="54" />
+        <source>Qty</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="54" />
+        <source>Price</source>
+        <translation>单价</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="54" />
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="64" />
+        <source>Pay</source>
+        <translation>付款</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="68" />
+        <source>Remove  [Del]</source>
+        <translation>删除  [Del]</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="69" />
+        <source>Cancel sale</source>
+        <translation>取消交易</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="71" />
+        <source>Refund / void</source>
+        <translation>退款 / 作废</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="73" />
+        <source>Shift &amp;&amp; reports</source>
+        <translation>班次与报表</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="75" />
+        <source>No sale</source>
+        <translation>开钱箱</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="76" />
+        <source>Log out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="131" />
+        <location filename="../pages/sale.py" line="135" />
+        <source>Total {0}</source>
+        <translation>合计 {0}</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="132" />
+        <source>{0} items · tax {1}</source>
+        <translation>{0} 件 · 税额 {1}</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="136" />
+        <source>Scan an item to start a sale.</source>
+        <translation>扫描商品开始交易。</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="165" />
+        <source>Several items match: {0}. Type more of the name.</source>
+        <translation>有多个商品匹配：{0}。请输入更完整的名称。</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="167" />
+        <source>Nothing matches “{0}”. Scan the barcode or pick from the grid.</source>
+        <translation>没有与“{0}”匹配的商品。请扫描条码或在商品栏中选择。</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="184" />
+        <source>Pricing the sale…</source>
+        <translation>正在结算…</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="188" />
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+</context>
+<context>
+    <name>ShiftPage</name>
+    <message>
+        <location filename="../pages/shift.py" line="27" />
+        <source>Open shift</source>
+        <translation>开班</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="28" />
+        <source>X report</source>
+        <translation>X 报表</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="29" />
+        <source>Close shift (Z report)…</source>
+        <translation>交班（Z 报表）…</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="30" />
+        <source>Print</source>
+        <translation>打印</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="39" />
+        <source>Back to selling</source>
+        <translation>返回收银</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="53" />
+        <source>No shift is open. Count the cash float in the drawer and open the shift.</source>
+        <translation>尚未开班。请清点钱箱备用金并开班。</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="54" />
+        <source>Cash float in {0}</source>
+        <translation>备用金（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="57" />
+        <source>Shift Z{0} open since {1} ({2}).</source>
+        <translation>班次 Z{0} 自 {1} 开始（{2}）。</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="59" />
+        <source>Cash counted in the drawer ({0}) - to close</source>
+        <translation>钱箱清点现金（{0}）- 交班用</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="80" />
+        <source>Opening the shift…</source>
+        <translation>正在开班…</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="84" />
+        <source>Shift open. Good selling!</source>
+        <translation>已开班，祝生意兴隆！</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="89" />
+        <source>Adding up the shift…</source>
+        <translation>正在汇总本班…</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="96" />
+        <source>Count the cash in the drawer and enter it before closing.</source>
+        <translation>交班前请清点钱箱现金并输入金额。</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="99" />
+        <source>Close the shift: a manager approves</source>
+        <translation>交班：需经理批准</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="114" />
+        <source>Printing the report…</source>
+        <translation>正在打印报表…</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="115" />
+        <source>{0} report {1} printed.</source>
+        <translation>{0} 报表 {1} 已打印。</translation>
+    </message>
+</context>
+<context>
+    <name>StepUpPage</name>
+    <message>
+        <location filename="../pages/payment.py" line="287" />
+        <source>Supervisor id, e.g. S-001</source>
+        <translation>主管工号，例如 S-001</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="288" />
+        <source>PIN</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="297" />
+        <source>Refuse: pay another way</source>
+        <translation>拒绝：改用其他方式付款</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="303" />
+        <source>Ask the customer to enter the card PIN.</source>
+        <translation>请顾客输入银行卡密码。</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="304" />
+        <source>A supervisor must approve this payment.</source>
+        <translation>此笔付款需要主管批准。</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="307" />
+        <source>To pay {0}</source>
+        <translation>应付 {0}</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="317" />
+        <source>The card checks the PIN…</source>
+        <translation>卡片正在核对密码…</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="320" />
+        <source>Checking the approval…</source>
+        <translation>正在核对授权…</translation>
+    </message>
+</context>
+<context>
+    <name>TenderPage</name>
+    <message>
+        <location filename="../pages/payment.py" line="29" />
+        <source>Amount to pay now (empty: all that is due)</source>
+        <translation>本次支付金额（留空：支付全部应付）</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="32" />
+        <source>Cash</source>
+        <translation>现金</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="33" />
+        <source>Card (insert)</source>
+        <translation>刷卡（插卡）</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="34" />
+        <source>Card (tap)</source>
+        <translation>刷卡（挥卡）</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="35" />
+        <source>Scan customer's QR</source>
+        <translation>扫顾客付款码</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="36" />
+        <source>Show shop QR</source>
+        <translation>出示收款码</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="41" />
+        <source>Back to basket</source>
+        <translation>返回购物篮</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="42" />
+        <source>Cancel sale</source>
+        <translation>取消交易</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="56" />
+        <source>To pay {0}</source>
+        <translation>应付 {0}</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="58" />
+        <source>Total {0}. Paid so far: {1}</source>
+        <translation>合计 {0}。已付：{1}</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="59" />
+        <source>Total {0}</source>
+        <translation>合计 {0}</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="80" />
+        <source>Making the QR code…</source>
+        <translation>正在生成二维码…</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="86" />
+        <source>Cancelling the sale…</source>
+        <translation>正在取消交易…</translation>
+    </message>
+</context>
+</TS>
