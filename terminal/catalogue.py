@@ -58,6 +58,7 @@ class Product:
     tax_rate: TaxRate
     barcode: str
     unit: str = "each"
+    category_zh: str = ""  # the category's Simplified Chinese name ("" : shown in English)
 
     def __post_init__(self) -> None:
         for value, what in ((self.sku, "SKU"), (self.name, "product name"), (self.name_zh, "Chinese name"),
@@ -145,6 +146,14 @@ class Catalogue:
         return [p for p in self._products
                 if needle in p.name.casefold() or needle in p.name_zh.casefold() or needle in p.sku.casefold()]
 
+    def category_label(self, name: str, lang: str = "en") -> str:
+        """A category's name in the cashier's language (the first product's `category_zh` for Chinese)."""
+        if lang.lower().startswith("zh"):
+            for p in self.in_category(name):
+                if p.category_zh:
+                    return p.category_zh
+        return name
+
     def categories(self) -> list[str]:
         """Category names in the order they first appear (the order the shop lays them out)."""
         return list(dict.fromkeys(p.category for p in self._products))
@@ -198,6 +207,9 @@ _STOCK: dict[str, list[tuple[str, str, str, str, TaxRate, str, str]]] = {
 }
 
 
+_CATEGORY_ZH = {"Drinks": "饮料", "Snacks": "零食", "Fresh": "生鲜", "Household": "日用品"}
+
+
 def sample_catalogue(currency: str = "CNY") -> Catalogue:
     """The demo store: 24 everyday products in 4 categories, English + Simplified Chinese names, CNY shelf prices.
 
@@ -208,5 +220,5 @@ def sample_catalogue(currency: str = "CNY") -> Catalogue:
     for category, rows in _STOCK.items():
         for sku, name, name_zh, price, vat, digits, unit in rows:
             products.append(Product(sku, name, name_zh, category, Money.from_decimal(Decimal(price), currency),
-                                    vat, _ean13(digits), unit))
+                                    vat, _ean13(digits), unit, _CATEGORY_ZH[category]))
     return Catalogue(products)

@@ -25,6 +25,7 @@ from terminal.ui.pages.receipt import ReceiptPage
 from terminal.ui.pages.refund import RefundPage
 from terminal.ui.pages.sale import SalePage
 from terminal.ui.pages.shift import ShiftPage
+from terminal.ui.sentences import sentence
 from terminal.ui.shop import Shop
 from terminal.ui.widgets import Banner
 from terminal.ui.worker import Runner
@@ -126,8 +127,14 @@ class CashierWindow(QMainWindow):
             tone = TONES.get(outcome.result, "info")
             if outcome.result == "completed" and outcome.offline:
                 tone = "warn"
-            self.say(outcome.sentence, tone)
+            self.say(self.worded(outcome), tone)
         self.follow_state(outcome)
+
+    def worded(self, outcome: Any) -> str:
+        """The outcome's sentence in the screen's language."""
+        checkout = self.shop.checkout
+        sale = checkout.last_sale if outcome.result == "completed" else None
+        return sentence(outcome, checkout.currency, self.lang, sale.total if sale is not None else None)
 
     def fail(self, exc: Exception) -> None:
         if friendly(exc):
@@ -188,4 +195,7 @@ class CashierWindow(QMainWindow):
             self.device_label.setText(self.tr("Devices ok ({0})").format(len(devices)) if not bad else
                                       self.tr("Check: {0}").format(", ".join(f"{d.name} - {d.advice}" for d in bad)))
         op = self.shop.operator
-        self.operator_label.setText(f"{op.name} · {op.role}" if self.page.name != "login" else self.tr("Logged out"))
+        roles = {"cashier": self.tr("cashier"), "supervisor": self.tr("supervisor"), "manager": self.tr("manager"),
+                 "technician": self.tr("technician")}
+        self.operator_label.setText(f"{op.name} · {roles.get(str(op.role), str(op.role))}"
+                                    if self.page.name != "login" else self.tr("Logged out"))

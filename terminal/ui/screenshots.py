@@ -37,7 +37,7 @@ class _Walk:
     def product(self, catalogue: Any, sku: str) -> None:
         """Open the product's category tab, then tap it."""
         tabs = self.window.pages["sale"].tabs
-        category = catalogue.by_sku(sku).category
+        category = catalogue.category_label(catalogue.by_sku(sku).category, self.window.lang)
         tabs.setCurrentIndex(next(i for i in range(tabs.count()) if tabs.tabText(i) == category))
         self.tap(f"product_{sku}")
 

@@ -108,6 +108,13 @@ class Shop:
                     return checkout.cart.set_quantity(line.line_no, line.quantity + quantity).line_no
         return checkout.add_item(product.sku, product.name, product.price, product.tax_rate, quantity)
 
+    def item_name(self, sku: str, fallback: str, lang: str) -> str:
+        """The basket line's name in the cashier's language (the journal keeps the catalogue's English name)."""
+        try:
+            return self.catalogue.by_sku(sku).display_name(lang)
+        except Exception:  # an item no longer in the catalogue keeps the name it was sold under
+            return fallback
+
     def scan(self, code: str, quantity: int = 1) -> int:
         """A barcode from the scanner or typed: adds the product, returns its line (the catalogue's error if
         unknown)."""

@@ -107,47 +107,67 @@
 <context>
     <name>CashierWindow</name>
     <message>
-        <location filename="../main_window.py" line="100" />
+        <location filename="../main_window.py" line="101" />
         <source>Hello {0}.</source>
         <translation>您好，{0}。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="106" />
+        <location filename="../main_window.py" line="107" />
         <source>Finish or cancel the sale before logging out.</source>
         <translation>请先完成或取消当前交易再退出登录。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="137" />
+        <location filename="../main_window.py" line="144" />
         <source>Something went wrong ({0}). Nothing was paid twice; call a technician if it happens again.</source>
         <translation>出现错误（{0}）。没有重复扣款；如再次发生请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="181" />
         <source>Sync state unknown: {0}</source>
         <translation>同步状态未知：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="177" />
+        <location filename="../main_window.py" line="184" />
         <source>● Online · {0} to send</source>
         <translation>● 在线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="179" />
+        <location filename="../main_window.py" line="186" />
         <source>○ Offline · {0} waiting to send</source>
         <translation>○ 离线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="195" />
         <source>Devices ok ({0})</source>
         <translation>设备正常（{0}）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="189" />
+        <location filename="../main_window.py" line="196" />
         <source>Check: {0}</source>
         <translation>请检查：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="191" />
+        <location filename="../main_window.py" line="198" />
+        <source>cashier</source>
+        <translation>收银员</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="198" />
+        <source>supervisor</source>
+        <translation>主管</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="198" />
+        <source>manager</source>
+        <translation>经理</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="199" />
+        <source>technician</source>
+        <translation>技术员</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="201" />
         <source>Logged out</source>
         <translation>未登录</translation>
     </message>
@@ -237,6 +257,129 @@
         <location filename="../pages/payment.py" line="269" />
         <source>Checking the payment…</source>
         <translation>正在确认付款…</translation>
+    </message>
+</context>
+<context>
+    <name>Reason</name>
+    <message>
+        <location filename="../sentences.py" line="17" />
+        <source>blacklisted</source>
+        <translation>此卡或钱包已被冻结。请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="17" />
+        <source>currency_not_accepted</source>
+        <translation>本终端不收此币种。请顾客用本币付款。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="18" />
+        <source>no_fx_rate</source>
+        <translation>此币种暂无汇率。请收本币或联网后再试。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="18" />
+        <source>over_sale_limit</source>
+        <translation>金额超过本终端限额。请拆分交易或请主管处理。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="19" />
+        <source>aml_limit</source>
+        <translation>大额外币交易需主管核验身份后才能付款。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="19" />
+        <source>offline_sale_limit</source>
+        <translation>当前离线，此金额过高。请收现金或降低金额。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="20" />
+        <source>offline_total_limit</source>
+        <translation>当前离线，离线额度已用完。请收现金。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="20" />
+        <source>offline_too_long</source>
+        <translation>离线时间过长，暂不能刷卡。网络恢复前请收现金。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="21" />
+        <source>velocity_hour</source>
+        <translation>此卡一小时内使用次数过多。请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="21" />
+        <source>velocity_day</source>
+        <translation>此卡今天使用非常频繁。请主管确认。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="22" />
+        <source>key_entered</source>
+        <translation>此卡未通过芯片或挥卡读取。请顾客输入密码。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="22" />
+        <source>amount_pin</source>
+        <translation>金额较大：请顾客输入密码。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="23" />
+        <source>amount_supervisor</source>
+        <translation>金额很大：须由主管确认此笔交易。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="23" />
+        <source>risk_pin</source>
+        <translation>此卡交易异常。请顾客输入密码。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="24" />
+        <source>risk_supervisor</source>
+        <translation>此笔付款存在风险。请主管核验身份。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="24" />
+        <source>risk_decline</source>
+        <translation>此笔付款疑似欺诈。请拒绝并请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="25" />
+        <source>card_expired</source>
+        <translation>此卡已过期。请顾客换一张卡或其他付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="25" />
+        <source>card_blacklisted</source>
+        <translation>此卡已被冻结。请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="26" />
+        <source>card_cvm_failed</source>
+        <translation>密码未通过验证。请顾客重试或换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="26" />
+        <source>card_declined</source>
+        <translation>卡片拒绝了此笔付款。请顾客换一张卡或其他付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="27" />
+        <source>hub_declined</source>
+        <translation>银行拒绝了此笔付款。请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="27" />
+        <source>qr_needs_network</source>
+        <translation>扫码付款需要网络，当前已断网。请收现金或刷卡。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="28" />
+        <source>step_up_pin_refused</source>
+        <translation>密码错误或未输入。请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="28" />
+        <source>step_up_supervisor_refused</source>
+        <translation>主管未批准此笔付款。请顾客换一种付款方式。</translation>
     </message>
 </context>
 <context>
@@ -410,27 +553,27 @@
         <translation>{0} 的交易：{1}（{2}）</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="221" />
+        <location filename="../pages/refund.py" line="222" />
         <source>Choose what the customer returns (− / + or Everything).</source>
         <translation>选择顾客退回的商品（− / + 或 全部）。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="230" />
+        <location filename="../pages/refund.py" line="231" />
         <source>Pay back {0} to: {1}</source>
         <translation>退还 {0} 至：{1}</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="235" />
+        <location filename="../pages/refund.py" line="236" />
         <source>Choose what the customer returns first.</source>
         <translation>请先选择顾客退回的商品。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="237" />
+        <location filename="../pages/refund.py" line="238" />
         <source>Refund: a supervisor approves</source>
         <translation>退款：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="245" />
+        <location filename="../pages/refund.py" line="246" />
         <source>Void the whole sale: a supervisor approves</source>
         <translation>作废整笔交易：需主管批准</translation>
     </message>
@@ -498,40 +641,63 @@
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="131" />
-        <location filename="../pages/sale.py" line="135" />
+        <location filename="../pages/sale.py" line="132" />
+        <location filename="../pages/sale.py" line="136" />
         <source>Total {0}</source>
         <translation>合计 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="132" />
+        <location filename="../pages/sale.py" line="133" />
         <source>{0} items · tax {1}</source>
         <translation>{0} 件 · 税额 {1}</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="136" />
+        <location filename="../pages/sale.py" line="137" />
         <source>Scan an item to start a sale.</source>
         <translation>扫描商品开始交易。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="165" />
+        <location filename="../pages/sale.py" line="166" />
         <source>Several items match: {0}. Type more of the name.</source>
         <translation>有多个商品匹配：{0}。请输入更完整的名称。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="167" />
+        <location filename="../pages/sale.py" line="168" />
         <source>Nothing matches “{0}”. Scan the barcode or pick from the grid.</source>
         <translation>没有与“{0}”匹配的商品。请扫描条码或在商品栏中选择。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="184" />
+        <location filename="../pages/sale.py" line="185" />
         <source>Pricing the sale…</source>
         <translation>正在结算…</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="188" />
+        <location filename="../pages/sale.py" line="189" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
+    </message>
+</context>
+<context>
+    <name>Sentence</name>
+    <message>
+        <location filename="../sentences.py" line="45" />
+        <source>Paid {0}. Give {1} change.</source>
+        <translation>已付 {0}。请找零 {1}。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="46" />
+        <source>Paid {0}.</source>
+        <translation>已付 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="48" />
+        <source>Approved. {0} still to pay.</source>
+        <translation>已批准。还需支付 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="50" />
+        <source>Total {0}. Choose how to pay.</source>
+        <translation>合计 {0}。请选择付款方式。</translation>
     </message>
 </context>
 <context>

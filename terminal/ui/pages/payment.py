@@ -262,7 +262,7 @@ class MerchantQrPage(Page):
         pixmap = QPixmap()
         pixmap.loadFromData(buffer.getvalue(), "PNG")
         self.image.setPixmap(pixmap)
-        self.text.setText(outcome.sentence)
+        self.text.setText(self.window_.worded(outcome))
 
     def _paid(self) -> None:
         wallet = "demo-wallet-" + secrets.token_hex(4)
@@ -302,7 +302,7 @@ class StepUpPage(Page):
         pin = self.checkout.state == "step_up_pin"
         self.title.setText(self.tr("Ask the customer to enter the card PIN.") if pin
                            else self.tr("A supervisor must approve this payment."))
-        self.reason.setText(outcome.sentence if outcome is not None else "")
+        self.reason.setText(self.window_.worded(outcome) if outcome is not None else "")
         sale = self.checkout.sale
         self.due.setText(self.tr("To pay {0}").format(sale.remaining.format()) if sale is not None else "")
         self.supervisor.setVisible(not pin)

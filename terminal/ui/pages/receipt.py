@@ -42,7 +42,7 @@ class ReceiptPage(Page):
     def enter(self, outcome: Any = None, png: bytes | None = None, **context: Any) -> None:
         failed = self.checkout.state == "receipt_failed"
         if outcome is not None:
-            self.result.setText(outcome.sentence)
+            self.result.setText(self.window_.worded(outcome))
         self.reprint.setVisible(failed)
         self.skip.setVisible(failed)
         self.next.setVisible(not failed)

@@ -187,7 +187,8 @@ class RefundPage(Page):
             sale.completed_at.astimezone().strftime("%Y-%m-%d %H:%M"), sale.total.format(), paid))
         self.lines.setRowCount(len(sale.lines))
         for row, line in enumerate(sale.lines):
-            for col, text in enumerate((line.name, str(line.quantity), str(sale.refundable_quantity(line.line_no)),
+            name = self.shop.item_name(line.sku, line.name, self.window_.lang)
+            for col, text in enumerate((name, str(line.quantity), str(sale.refundable_quantity(line.line_no)),
                                         "0")):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, line.line_no)

@@ -44,7 +44,7 @@ class SalePage(Page):
                 grid.addWidget(button(text, lambda _=False, p=product: self._add(p), role="product",
                                       name=f"product_{product.sku}"), i // GRID_COLUMNS, i % GRID_COLUMNS)
             grid.setRowStretch(grid.rowCount(), 1)
-            self.tabs.addTab(grid_host, category)
+            self.tabs.addTab(grid_host, self.shop.catalogue.category_label(category, lang))
         self.entry = QLineEdit()
         self.entry.setObjectName("barcode")
         self.entry.setPlaceholderText(self.tr("Scan or type a barcode (12*code: twelve), or a name - Enter adds"))
@@ -118,7 +118,8 @@ class SalePage(Page):
         selected = select if isinstance(select, int) else self._selected()
         self.lines.setRowCount(len(lines))
         for row, line in enumerate(lines):
-            for col, text in enumerate((line.name, str(line.quantity), line.unit_price.format(), line.amount.format())):
+            name = self.shop.item_name(line.sku, line.name, self.window_.lang)
+            for col, text in enumerate((name, str(line.quantity), line.unit_price.format(), line.amount.format())):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, line.line_no)
                 if col:
