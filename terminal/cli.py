@@ -57,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="open a working demo store: cashier app, simulated devices, local hub")
     demo.add_argument("--data-dir", type=Path, help="keep the store here; the same directory again reopens it")
     demo.add_argument("--lang", choices=["en", "zh_CN"], default="en", help="cashier app language (default en)")
-    demo.add_argument("--devices", choices=["auto", "pcscd", "inprocess"], default="auto",
-                      help="card reader: pcscd + vpcd virtual reader, or in-process emulation (auto: in-process)")
+    demo.add_argument("--devices", choices=["auto", "pcscd", "inprocess"],
+                      help="cards: auto (the app: the virtual card through pcscd when this machine has it, else "
+                           "in-process; --headless: in-process, as pcscd takes ~0.4 s to notice each card)")
     demo.add_argument("--headless", action="store_true", help="no window: run scripted sales and print the numbers")
     demo.add_argument("--sales", type=int, default=60, help="scripted sales with --headless (default 60)")
     demo.add_argument("--seed", type=int, default=7, help="random seed of the scripted sales (default 7)")
@@ -164,7 +165,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from terminal.demo.script import daytime_clock
 
     clock = {"clock": daytime_clock()} if args.screenshot is not None else {}  # same risk decisions at any hour
-    with open_demo_store(args.data_dir, devices=args.devices, **clock) as store:
+    with open_demo_store(args.data_dir, devices=args.devices or "auto", **clock) as store:
         print("edgepos demo store is open")
         for line in describe(store):
             print(f"  {line}")
@@ -181,7 +182,7 @@ def _demo_headless(args: argparse.Namespace) -> int:
 
     if args.sales < 1:
         return _fail(args, "--sales must be at least 1")
-    result = run_headless(args.data_dir, sales=args.sales, seed=args.seed, devices=args.devices)
+    result = run_headless(args.data_dir, sales=args.sales, seed=args.seed, devices=args.devices or "inprocess")
     text = (f"demo: {result['sales']} sales, {result['approved']} approved, {result['declined']} declined tenders, "
             f"{result['stepped_up']} stepped up, {result['offline']} offline; synced {result['synced']}, "
             f"lost {result['lost']}, ledger {'balanced' if result['balanced'] else 'NOT BALANCED'}; "

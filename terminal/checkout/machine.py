@@ -7,9 +7,10 @@ completed (journalled `sale.completed`) or cancelled with every online hold void
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -39,6 +40,34 @@ from terminal.domain import Cart, Money, Receipt, Sale, TaxRate, Tender, TenderK
 from terminal.operators.roles import Permission
 
 log = logging.getLogger("edgepos.checkout")
+# mid-tender steps an unexpected failure (a bug, a broken model, a dead disk) must never leave the till stuck in
+TENDER_STEPS = (State.CARD, State.CUSTOMER_QR, State.MERCHANT_QR, State.RISK_DECISION, State.JOURNAL_COMMIT)
+
+
+def _recovering(action: Callable[..., Outcome]) -> Callable[..., Outcome]:
+    """A tender action that fails unexpectedly puts the sale back at the tender choice, nothing taken (any hold
+    placed for it is voided by `cancel` or released later), and says so in one sentence."""
+
+    @functools.wraps(action)
+    def run(self: Checkout, *args: Any, **kwargs: Any) -> Outcome:
+        try:
+            return action(self, *args, **kwargs)
+        except CheckoutError:
+            raise
+        except Exception as exc:
+            if self.state not in TENDER_STEPS or self.sale is None:
+                raise
+            log.exception("tender step %s failed unexpectedly in %s", action.__name__, self.state)
+            self.state, self._pending = State.TENDER_SELECTION, None
+            try:
+                self._journal("tender.failed", {"sale_id": self.sale.sale_id, "error": type(exc).__name__,
+                                                "step": action.__name__})
+            except Exception:
+                log.exception("tender.failed could not be journalled either")
+            raise CheckoutError("That payment could not be completed and nothing was taken. Try again, take "
+                                "another way to pay, or call a technician if it happens again.") from exc
+
+    return run
 
 class Checkout:
     """One till. `operator` is the logged-in operator (terminal.operators.Operator)."""
@@ -150,12 +179,14 @@ class Checkout:
             raise CheckoutError(f"Only cash can pay more than the {due.format()} due.")
         return amount
 
+    @_recovering
     def pay_cash(self, tendered: Money) -> Outcome:
         """Cash handed over; more than is due gives change."""
         self._require("take cash", State.TENDER_SELECTION)
         pending = TenderAttempt(TenderKind.CASH, self._amount(tendered, cash=True))
         return self._accept(pending, offline=False)
 
+    @_recovering
     def pay_card(self, amount: Money | None = None, *, contactless: bool = False) -> Outcome:
         """Read the card (contact or tap) through the EMV kernel, then risk and the hub."""
         self._require("take a card", State.TENDER_SELECTION)
@@ -186,6 +217,7 @@ class Checkout:
                                         "error": type(exc).__name__, "sentence": sentence})
         return self._outcome("error", sentence)
 
+    @_recovering
     def pay_customer_qr(self, code: str, amount: Money | None = None) -> Outcome:
         """The customer's payment code, scanned. It is tokenised at once; only the token goes on."""
         self._require("scan a payment code", State.TENDER_SELECTION)
@@ -212,6 +244,7 @@ class Checkout:
         return self._outcome("qr_shown", f"Ask the customer to scan the code and pay {money.format()}.",
                              qr_payload=payload)
 
+    @_recovering
     def merchant_qr_paid(self, wallet_id: str) -> Outcome:
         """The wallet's payment notification for the shown code arrived (wallet id tokenised like a card)."""
         self._require("confirm the QR payment", State.MERCHANT_QR)
@@ -262,6 +295,7 @@ class Checkout:
         return self._outcome("step_up", sentences[0] if sentences else "Confirm this payment.",
                              reasons=tuple(pending.decision.reasons))
 
+    @_recovering
     def enter_pin(self, pin: str | None) -> Outcome:
         """The customer typed the PIN on the PIN pad (None: refused or gave up); the card checks it."""
         self._require("enter the PIN", State.STEP_UP_PIN)
@@ -270,6 +304,7 @@ class Checkout:
         ok = pin is not None and pending.reader.verify_pin(pin)
         return self._step_up_done(pending, "pin", ok, None)
 
+    @_recovering
     def supervisor_approve(self, operator_id: str, pin: str) -> Outcome:
         """A supervisor confirms with their own PIN. A wrong PIN or role raises (operators errors); the step stays."""
         self._require("approve as supervisor", State.STEP_UP_SUPERVISOR)
@@ -282,6 +317,7 @@ class Checkout:
         self._pending = None
         return self._step_up_done(pending, "supervisor", True, approver.operator_id)
 
+    @_recovering
     def refuse_step_up(self) -> Outcome:
         self._require("refuse the step-up", State.STEP_UP_PIN, State.STEP_UP_SUPERVISOR)
         pending, self._pending = self._pending, None

@@ -124,7 +124,7 @@ def build_till(data_dir: Path, *, terminal_id: str, hub_url: str | None = None, 
     ports = CheckoutPorts(journal=journal, risk=risk, auth=uplink, clock=clock, printer=printer, drawer=drawer,
                           operators=operators, card_reader=card_reader_, contactless_reader=contactless,
                           token_key=keystore.token_key())
-    checkout = Checkout(ports, terminal_id=terminal_id, operator=operator, profile=profile,
+    checkout = Checkout(ports, terminal_id=keystore.terminal_id, operator=operator, profile=profile,
                         auth_budget_s=auth_budget_s, header=("EDGEPOS DEMO STORE",))
     return Till(data_dir, keystore, journal, sync_state, risk, operators, uplink, card_reader_, contactless, printer,
                 drawer, blacklist, operator, checkout, closers)

@@ -89,7 +89,8 @@ class CashierWindow(QMainWindow):
         state = str(self.shop.checkout.state)
         if state == "idle" and self.shop.shifts.current() is None and (outcome is None or not outcome.ok):
             self.go("shift")  # no selling before the float is counted
-        elif outcome is not None and outcome.result == "completed" and state in ("idle", "receipt_failed"):
+        elif outcome is not None and outcome.result == "completed" and outcome.sale_id and state in (
+                "idle", "receipt_failed"):
             self.go("receipt", outcome=outcome)
         elif state == "tender_selection" and self.page.name in ("cash", "card", "tap", "customer_qr") and (
                 outcome is None or not outcome.ok):
@@ -121,7 +122,8 @@ class CashierWindow(QMainWindow):
     def show_outcome(self, outcome: Any) -> None:
         if outcome is not None and getattr(outcome, "result", "") == "completed":
             self.shop.poke_sync()
-        if outcome is not None and outcome.result == "completed" and outcome.receipt_printed is not False:
+        if outcome is not None and outcome.result == "completed" and outcome.sale_id and \
+                outcome.receipt_printed is not False:
             self.banner.hide()  # the receipt page says it in large type
         elif outcome is not None and hasattr(outcome, "sentence"):
             tone = TONES.get(outcome.result, "info")
@@ -188,7 +190,8 @@ class CashierWindow(QMainWindow):
                 text += " · " + link.alarm
             self.link_label.setText(text)
         now = time.monotonic()
-        if now - self._devices_at >= 5:  # devices are asked every 5 s at most (a status call may touch hardware)
+        # devices are asked every 5 s at most, and never while an action may be using them (same thread only)
+        if now - self._devices_at >= 5 and not self.runner.running:
             self._devices_at = now
             devices = self.shop.devices()
             bad = [d for d in devices if not d.ok]

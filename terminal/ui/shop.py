@@ -126,6 +126,8 @@ class Shop:
             return
         if quantity <= 0:
             cart.remove(line_no)
+            if cart.is_empty:  # an emptied basket is no sale: back to idle (refunds, shift, log-out allowed)
+                self.checkout.cancel("basket emptied")
         else:
             cart.set_quantity(line_no, quantity)
 

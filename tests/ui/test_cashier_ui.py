@@ -221,3 +221,26 @@ def test_chinese_screens(qtbot: Any, store: Any) -> None:
         from terminal.ui.app import application
 
         application("en")
+
+
+def test_refund_shift_and_no_sale_wait_for_the_open_sale(cashier: Any, store: Any) -> None:
+    cashier.login()
+    cashier.open_shift()
+    cashier.tap("product_" + store.catalogue.products[0].sku)
+    for name in ("open_refund", "open_shift", "no_sale", "logout"):
+        assert not cashier._find(QPushButton, name).isEnabled(), name
+    cashier.tap("remove_line")  # the basket is empty again: no sale is open
+    assert store.till.checkout.state == "idle"
+    assert cashier._find(QPushButton, "open_refund").isEnabled()
+
+
+def test_no_sale_opens_the_drawer_without_showing_an_old_receipt(cashier: Any, store: Any) -> None:
+    cashier.login()
+    cashier.open_shift()
+    cashier.tap("no_sale")
+    assert cashier.page == "approve"
+    cashier.type("approve_id", "S-001")
+    supervisor_pin = next(pin for ident, _, _, pin in SAMPLE_OPERATORS if ident == "S-001")
+    cashier.type("approve_pin", supervisor_pin, enter=True)
+    assert cashier.page == "sale" and "Drawer open" in cashier.banner
+    assert records(store, "drawer.opened")[-1]["reason"] == "no_sale"

@@ -3,27 +3,27 @@
 <context>
     <name>ApprovePage</name>
     <message>
-        <location filename="../pages/payment.py" line="336" />
+        <location filename="../pages/payment.py" line="338" />
         <source>Supervisor id, e.g. S-001</source>
         <translation>主管工号，例如 S-001</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="337" />
+        <location filename="../pages/payment.py" line="339" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="344" />
+        <location filename="../pages/payment.py" line="346" />
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="350" />
+        <location filename="../pages/payment.py" line="352" />
         <source>Open the drawer without a sale: supervisor approval</source>
         <translation>无交易开钱箱：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="362" />
+        <location filename="../pages/payment.py" line="364" />
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>
@@ -117,57 +117,57 @@
         <translation>请先完成或取消当前交易再退出登录。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="144" />
+        <location filename="../main_window.py" line="145" />
         <source>Something went wrong ({0}). Nothing was paid twice; call a technician if it happens again.</source>
         <translation>出现错误（{0}）。没有重复扣款；如再次发生请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="181" />
+        <location filename="../main_window.py" line="182" />
         <source>Sync state unknown: {0}</source>
         <translation>同步状态未知：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="184" />
+        <location filename="../main_window.py" line="185" />
         <source>● Online · {0} to send</source>
         <translation>● 在线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="186" />
+        <location filename="../main_window.py" line="187" />
         <source>○ Offline · {0} waiting to send</source>
         <translation>○ 离线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195" />
+        <location filename="../main_window.py" line="197" />
         <source>Devices ok ({0})</source>
         <translation>设备正常（{0}）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196" />
+        <location filename="../main_window.py" line="198" />
         <source>Check: {0}</source>
         <translation>请检查：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="200" />
         <source>cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="200" />
         <source>supervisor</source>
         <translation>主管</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="200" />
         <source>manager</source>
         <translation>经理</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../main_window.py" line="201" />
         <source>technician</source>
         <translation>技术员</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="203" />
         <source>Logged out</source>
         <translation>未登录</translation>
     </message>
@@ -185,22 +185,22 @@
         <translation>请扫描顾客手机上的付款码。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="210" />
+        <location filename="../pages/payment.py" line="211" />
         <source>Demo: customer shows a payment code</source>
         <translation>演示：顾客出示付款码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="213" />
+        <location filename="../pages/payment.py" line="214" />
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="221" />
+        <location filename="../pages/payment.py" line="222" />
         <source>Amount {0}</source>
         <translation>金额 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="232" />
+        <location filename="../pages/payment.py" line="233" />
         <source>Asking the wallet…</source>
         <translation>正在向钱包请求付款…</translation>
     </message>
@@ -244,17 +244,17 @@
 <context>
     <name>MerchantQrPage</name>
     <message>
-        <location filename="../pages/payment.py" line="250" />
+        <location filename="../pages/payment.py" line="252" />
         <source>Demo: customer paid in the wallet</source>
         <translation>演示：顾客已在钱包中付款</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="252" />
+        <location filename="../pages/payment.py" line="254" />
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="269" />
+        <location filename="../pages/payment.py" line="271" />
         <source>Checking the payment…</source>
         <translation>正在确认付款…</translation>
     </message>
@@ -400,12 +400,12 @@
         <translation>下一位顾客</translation>
     </message>
     <message>
-        <location filename="../pages/receipt.py" line="55" />
+        <location filename="../pages/receipt.py" line="56" />
         <source>No receipt printed yet.</source>
         <translation>尚未打印小票。</translation>
     </message>
     <message>
-        <location filename="../pages/receipt.py" line="58" />
+        <location filename="../pages/receipt.py" line="59" />
         <source>Printing…</source>
         <translation>正在打印…</translation>
     </message>
@@ -621,7 +621,7 @@
         <translation>取消交易</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="71" />
+        <location filename="../pages/sale.py" line="72" />
         <source>Refund / void</source>
         <translation>退款 / 作废</translation>
     </message>
@@ -631,48 +631,48 @@
         <translation>班次与报表</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="75" />
+        <location filename="../pages/sale.py" line="74" />
         <source>No sale</source>
         <translation>开钱箱</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="76" />
+        <location filename="../pages/sale.py" line="75" />
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="132" />
-        <location filename="../pages/sale.py" line="136" />
+        <location filename="../pages/sale.py" line="134" />
+        <location filename="../pages/sale.py" line="138" />
         <source>Total {0}</source>
         <translation>合计 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="133" />
+        <location filename="../pages/sale.py" line="135" />
         <source>{0} items · tax {1}</source>
         <translation>{0} 件 · 税额 {1}</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="137" />
+        <location filename="../pages/sale.py" line="139" />
         <source>Scan an item to start a sale.</source>
         <translation>扫描商品开始交易。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="166" />
+        <location filename="../pages/sale.py" line="170" />
         <source>Several items match: {0}. Type more of the name.</source>
         <translation>有多个商品匹配：{0}。请输入更完整的名称。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="168" />
+        <location filename="../pages/sale.py" line="172" />
         <source>Nothing matches “{0}”. Scan the barcode or pick from the grid.</source>
         <translation>没有与“{0}”匹配的商品。请扫描条码或在商品栏中选择。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="185" />
+        <location filename="../pages/sale.py" line="189" />
         <source>Pricing the sale…</source>
         <translation>正在结算…</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="189" />
+        <location filename="../pages/sale.py" line="193" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
@@ -763,22 +763,27 @@
         <translation>正在汇总本班…</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="96" />
+        <location filename="../pages/shift.py" line="93" />
+        <source>Finish or cancel the open sale before closing the shift.</source>
+        <translation>交班前请先完成或取消当前交易。</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="99" />
         <source>Count the cash in the drawer and enter it before closing.</source>
         <translation>交班前请清点钱箱现金并输入金额。</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="99" />
+        <location filename="../pages/shift.py" line="102" />
         <source>Close the shift: a manager approves</source>
         <translation>交班：需经理批准</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="114" />
+        <location filename="../pages/shift.py" line="117" />
         <source>Printing the report…</source>
         <translation>正在打印报表…</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="115" />
+        <location filename="../pages/shift.py" line="118" />
         <source>{0} report {1} printed.</source>
         <translation>{0} 报表 {1} 已打印。</translation>
     </message>
@@ -786,42 +791,42 @@
 <context>
     <name>StepUpPage</name>
     <message>
-        <location filename="../pages/payment.py" line="287" />
+        <location filename="../pages/payment.py" line="289" />
         <source>Supervisor id, e.g. S-001</source>
         <translation>主管工号，例如 S-001</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="288" />
+        <location filename="../pages/payment.py" line="290" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="297" />
+        <location filename="../pages/payment.py" line="299" />
         <source>Refuse: pay another way</source>
         <translation>拒绝：改用其他方式付款</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="303" />
+        <location filename="../pages/payment.py" line="305" />
         <source>Ask the customer to enter the card PIN.</source>
         <translation>请顾客输入银行卡密码。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="304" />
+        <location filename="../pages/payment.py" line="306" />
         <source>A supervisor must approve this payment.</source>
         <translation>此笔付款需要主管批准。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="307" />
+        <location filename="../pages/payment.py" line="309" />
         <source>To pay {0}</source>
         <translation>应付 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="317" />
+        <location filename="../pages/payment.py" line="319" />
         <source>The card checks the PIN…</source>
         <translation>卡片正在核对密码…</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="320" />
+        <location filename="../pages/payment.py" line="322" />
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>

@@ -207,8 +207,9 @@ class CustomerQrPage(Page):
         layout.addWidget(label(self.tr("Scan the payment code on the customer's phone."), "title"))
         layout.addWidget(self.due)
         layout.addWidget(self.code)
-        layout.addWidget(button(self.tr("Demo: customer shows a payment code"), self._demo_code,
-                                name="customer_qr_demo"))
+        if self.shop.cards is not None:  # the demo store only: a real till takes the code from the scanner
+            layout.addWidget(button(self.tr("Demo: customer shows a payment code"), self._demo_code,
+                                    name="customer_qr_demo"))
         layout.addStretch(1)
         layout.addWidget(button(self.tr("Back"), lambda: window.go("tender"), shortcut="Esc", name="customer_qr_back"))
         self._amount: Any = None
@@ -247,8 +248,9 @@ class MerchantQrPage(Page):
         layout.addWidget(self.text)
         layout.addWidget(self.image, 1)
         row = QHBoxLayout()
-        row.addWidget(button(self.tr("Demo: customer paid in the wallet"), self._paid, role="primary",
-                             name="merchant_qr_paid"))
+        if self.shop.cards is not None:  # the demo store only: a real till waits for the wallet's payment notice
+            row.addWidget(button(self.tr("Demo: customer paid in the wallet"), self._paid, role="primary",
+                                 name="merchant_qr_paid"))
         row.addWidget(button(self.tr("Back"), self._back, shortcut="Esc", name="merchant_qr_back"))
         layout.addLayout(row)
 

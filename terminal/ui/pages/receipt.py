@@ -46,7 +46,8 @@ class ReceiptPage(Page):
         self.reprint.setVisible(failed)
         self.skip.setVisible(failed)
         self.next.setVisible(not failed)
-        data = png if png is not None else (None if failed else self.shop.receipt_png())
+        printed = outcome is None or outcome.receipt_printed is not False
+        data = png if png is not None else (self.shop.receipt_png() if printed and not failed else None)
         pixmap = QPixmap()
         if data:
             pixmap.loadFromData(data, "PNG")

@@ -68,12 +68,14 @@ class SalePage(Page):
         qty.addWidget(button(self.tr("Remove  [Del]"), self._remove, role="danger", name="remove_line"))
         qty.addWidget(button(self.tr("Cancel sale"), self._cancel, role="danger", name="cancel_sale"))
         tools = QHBoxLayout()
-        tools.addWidget(button(self.tr("Refund / void"), lambda: window.go("refund"), shortcut="Ctrl+R",
-                               name="open_refund"))
-        tools.addWidget(button(self.tr("Shift && reports"), lambda: window.go("shift"), shortcut="Ctrl+J",
-                               name="open_shift"))
-        tools.addWidget(button(self.tr("No sale"), self._no_sale, name="no_sale"))
-        tools.addWidget(button(self.tr("Log out"), window.logout, name="logout"))
+        self.idle_only = [  # these need a till with no open sale
+            button(self.tr("Refund / void"), lambda: window.go("refund"), shortcut="Ctrl+R", name="open_refund"),
+            button(self.tr("Shift && reports"), lambda: window.go("shift"), shortcut="Ctrl+J", name="open_shift"),
+            button(self.tr("No sale"), self._no_sale, name="no_sale"),
+            button(self.tr("Log out"), window.logout, name="logout"),
+        ]
+        for b in self.idle_only:
+            tools.addWidget(b)
         left = QVBoxLayout()
         left.addWidget(self.entry)
         left.addWidget(self.tabs, 1)
@@ -136,6 +138,8 @@ class SalePage(Page):
             self.total.setText(self.tr("Total {0}").format(self.shop.money("0").format()))
             self.tax.setText(self.tr("Scan an item to start a sale."))
         self.pay.setEnabled(bool(lines))
+        for b in self.idle_only:
+            b.setEnabled(self.checkout.state == "idle")
 
     def _selected(self) -> int | None:
         row = self.lines.currentRow()

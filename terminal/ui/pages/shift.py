@@ -89,6 +89,9 @@ class ShiftPage(Page):
         self.window_.act(lambda: self.shifts.x_report(operator), self.tr("Adding up the shift…"), self._done)
 
     def _close(self) -> None:
+        if self.checkout.state != "idle":
+            self.window_.say(self.tr("Finish or cancel the open sale before closing the shift."), "warn")
+            return
         counted = self._counted()
         if counted is None:
             return
