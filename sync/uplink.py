@@ -485,7 +485,8 @@ class Uplink:
 
     def refund(self, refund_id: str, auth_id: str, amount: PositiveAmount, reason: str) -> AuthResponse:
         request = RefundRequest(refund_id=refund_id, auth_id=auth_id, amount=amount, reason=reason)
-        return self._parse(self._call("POST", "/refund", request, _key("refund", refund_id)), AuthResponse)
+        key = _key("refund", f"{refund_id}:{auth_id}")  # one refund may go back to several holds
+        return self._parse(self._call("POST", "/refund", request, key), AuthResponse)
 
     # --- background worker --------------------------------------------------------------------------------------
 

@@ -174,29 +174,35 @@ class AfterSale:
     def _refund_online(self, sale: Sale, record: Refund) -> tuple[list[str], list[str], bool]:
         """Refund online holds at the hub now; returns (refunded online, left to the record, hub unreachable).
 
-        The uplink keys an online refund by refund id alone, so only one hold per refund goes online; any other
-        non-cash part is booked by the hub when the record arrives."""
+        Each hold is refunded under (refund id, auth id), so a refund spread over two cards goes online for both;
+        whatever the hub did not take now is booked by it when the record arrives (it skips the parts done)."""
         from sync.uplink import HubRefused, HubUnavailable
 
         auth = self._ports.auth
         non_cash = [t for t in record.tenders if not t.is_cash]
-        holds = [t for t in non_cash if is_online_hold(t)][:1]
+        holds = [t for t in non_cash if is_online_hold(t)]
         deferred = [t.reference for t in non_cash if t not in holds]
         if not holds or auth is None:
             return [], [t.reference for t in non_cash], bool(holds)
-        tender = holds[0]
-        captured = sum(t.amount.amount for t in sale.tenders if t.reference == tender.reference)
-        try:
-            auth.capture(tender.reference, PositiveAmount(amount=captured, currency=sale.currency))
-            auth.refund(record.refund_id, tender.reference,
-                        PositiveAmount(amount=tender.amount.amount, currency=record.currency), record.reason[:200])
-        except HubUnavailable:
-            log.info("hub unavailable: refund %s is journalled and booked when the journal syncs", record.refund_id)
-            return [], [tender.reference, *deferred], True
-        except HubRefused as exc:
-            log.warning("hub refused refund %s of sale %s: %s", record.refund_id, sale.sale_id, exc.code)
-            raise RefundRefused("The bank refused to refund this card or QR payment. Call the manager.") from exc
-        return [tender.reference], deferred, False
+        online: list[str] = []
+        for n, tender in enumerate(holds):
+            captured = sum(t.amount.amount for t in sale.tenders if t.reference == tender.reference)
+            try:
+                auth.capture(tender.reference, PositiveAmount(amount=captured, currency=sale.currency))
+                auth.refund(record.refund_id, tender.reference,
+                            PositiveAmount(amount=tender.amount.amount, currency=record.currency),
+                            record.reason[:200])
+            except HubUnavailable:
+                log.info("hub unavailable: refund %s is journalled and booked when the journal syncs",
+                         record.refund_id)
+                return online, [t.reference for t in holds[n:]] + deferred, True
+            except HubRefused as exc:
+                log.warning("hub refused refund %s of sale %s: %s", record.refund_id, sale.sale_id, exc.code)
+                if online:  # part went back already: the record must still be journalled, the rest at ingest
+                    return online, [t.reference for t in holds[n:]] + deferred, False
+                raise RefundRefused("The bank refused to refund this card or QR payment. Call the manager.") from exc
+            online.append(tender.reference)
+        return online, deferred, False
 
     # --- voids ----------------------------------------------------------------------------------------------------
 

@@ -205,6 +205,30 @@ def test_split_tender_refund_goes_card_first_then_cash_and_reaches_the_hub(till,
     assert hub.admin("GET", "/v1/admin/trial-balance")["balanced"]
 
 
+def test_refund_over_two_cards_goes_online_for_both_and_is_booked_once(till, hub):
+    after = aftersale(till)
+    co = till.checkout
+    co.start_sale()
+    co.add_item("TENT", "Tent", cny("100.00"), VAT)
+    co.checkout()
+    till.card_reader.present("visa")
+    assert co.pay_card(cny("40.00")).result == "approved"
+    till.card_reader.present("unionpay")
+    sale_id = co.pay_card().sale_id  # the other 60.00 on a second card
+    day = datetime.now(UTC).date().isoformat()
+    whole = after.refund(sale_id, {1: 1}, reason="returned", **SUP)
+    assert whole.ok and not whole.offline and "went to the bank" in whole.sentence
+    (refund,) = refunds(till)
+    assert paid_back(refund) == [("card_contact", 4000), ("card_contact", 6000)]
+    assert hub_day(hub, till, day)["refunds"] == 10000  # both holds refunded online, before any sync
+    assert till.uplink.sync_once(pull=False).ok
+    held = hub.admin("GET", f"/v1/admin/terminals/{till.keystore.terminal_id}")
+    assert held["records"] == {"accepted": len(records(till))}
+    totals = hub_day(hub, till, day)
+    assert totals["refunds"] == 10000 and totals["net"] == 0  # the record did not book it again
+    assert hub.admin("GET", "/v1/admin/trial-balance")["balanced"]
+
+
 def test_hub_down_refund_is_journalled_then_booked_once_when_synced(tmp_path, hub):
     cut = {"all": False}
 
