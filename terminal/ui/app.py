@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtCore import QLocale, QtMsgType, QTranslator, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from terminal.ui.theme import STYLE
@@ -15,10 +16,23 @@ I18N = Path(__file__).with_name("i18n")
 LANGUAGES = ("en", "zh_CN")
 
 
+log = logging.getLogger("edgepos.ui")
+_HARMLESS = ("This plugin does not support propagateSizeHints()",)  # the offscreen platform, every window
+
+
+def _qt_message(kind: QtMsgType, _context: object, message: str) -> None:
+    """Qt's own messages go to our log (not raw to stderr), minus the offscreen plugin's noise."""
+    if message in _HARMLESS:
+        return
+    level = logging.DEBUG if kind in (QtMsgType.QtDebugMsg, QtMsgType.QtInfoMsg) else logging.WARNING
+    log.log(level, "Qt: %s", message)
+
+
 def application(lang: str = "en") -> QApplication:
     """The one QApplication, styled, with the chosen language installed (English needs no file)."""
     if lang not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+    qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("edgepos")
     app.setStyleSheet(STYLE)
