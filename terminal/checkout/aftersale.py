@@ -154,6 +154,10 @@ class AfterSale:
         if deferred:
             sentence += (" The card or QR refund reaches the bank when the network is back." if unreachable
                          else " The card or QR refund reaches the bank with the next sync.")
+        return self._done(sale, sentence, cash, printed, unreachable)
+
+    def _done(self, sale: Sale, sentence: str, cash: Money, printed: bool, unreachable: bool) -> Outcome:
+        """The outcome of a refund or void: the sentence, plus the printer's problem when the slip did not print."""
         if not printed:
             sentence += f" {self.print_problem}"
         return Outcome("completed", self.checkout.state, sentence, sale.sale_id, change_minor=cash.amount,
@@ -242,10 +246,7 @@ class AfterSale:
         if any(not t.is_cash for t in sale.tenders):
             sentence += (" The card or QR payment is released when the network is back." if unreachable
                          else " The card or QR payment is released.")
-        if not printed:
-            sentence += f" {self.print_problem}"
-        return Outcome("completed", self.checkout.state, sentence, sale.sale_id, change_minor=cash.amount,
-                       offline=unreachable, receipt_printed=printed)
+        return self._done(sale, sentence, cash, printed, unreachable)
 
     def _push_void(self, sale: Sale) -> bool:
         """Send the void record to the hub now when the sale had online holds; True when the hub did not take it."""

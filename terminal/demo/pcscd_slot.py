@@ -14,11 +14,12 @@ from drivers.card.pcsc import PcscCardReader
 from drivers.card.vpcd import VpcdCard
 from drivers.pcscd import PcscdService
 from terminal.checkout.rig import Till
+from terminal.demo.store import DemoCardNames
 
 READER = "Virtual PCD 00 00"
 
 
-class PcscdCardSlot:
+class PcscdCardSlot(DemoCardNames):
     def __init__(self, service: PcscdService, reader_name: str = READER) -> None:
         self.service, self.reader_name = service, reader_name
         self.pin: str | None = None
@@ -39,14 +40,6 @@ class PcscdCardSlot:
 
     def attach(self, till: Till) -> None:
         self.till = till
-
-    def names(self) -> list[str]:
-        return list(TEST_CARDS)
-
-    def label(self, name: str) -> str:
-        from terminal.demo.store import CARD_LABELS
-
-        return CARD_LABELS.get(name, name)
 
     def present(self, name: str | CardProfile, pin: str | None = None, contactless: bool = False) -> None:
         profile = TEST_CARDS[name] if isinstance(name, str) else name

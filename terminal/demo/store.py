@@ -50,17 +50,21 @@ class CardSlot(Protocol):
     def close(self) -> None: ...
 
 
-class InProcessCardSlot:
-    """Cards go straight to the till's in-process emulated readers (no pcscd needed)."""
-
-    def __init__(self, till: Till) -> None:
-        self.till = till
+class DemoCardNames:
+    """The emulator's test cards, as the demo's card panel lists them (shared by both card slots)."""
 
     def names(self) -> list[str]:
         return list(TEST_CARDS)
 
     def label(self, name: str) -> str:
         return CARD_LABELS.get(name, name)
+
+
+class InProcessCardSlot(DemoCardNames):
+    """Cards go straight to the till's in-process emulated readers (no pcscd needed)."""
+
+    def __init__(self, till: Till) -> None:
+        self.till = till
 
     def present(self, name: str | CardProfile, pin: str | None = None, contactless: bool = False) -> None:
         reader = self.till.contactless_reader if contactless else self.till.card_reader

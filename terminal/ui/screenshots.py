@@ -79,7 +79,7 @@ def render_all(store: Any, out_dir: Path, lang: str = "en") -> list[Path]:
         walk.tap("tender_customer_qr")
         walk.tap("customer_qr_demo")
         walk.shot("02-step-up")
-        walk.fill("step_up_supervisor", "S-001")
+        walk.fill("step_up_id", "S-001")
         walk.fill("step_up_pin", PINS["S-001"], enter=True)
         walk.tap("next_sale")
         for sku in ("DRK-002", "DRK-002", "SNK-001", "FRS-001"):

@@ -119,3 +119,34 @@ class Keypad(QWidget):
     def clear(self) -> None:
         self.field.clear()
         self.field.setFocus()
+
+
+class ApproverEntry(QWidget):
+    """Who approves (an operator id) and their PIN on the keypad: the supervisor step-up and every privileged
+    action use this one control. `submitted(operator_id, pin)`; the id field hides for a customer's card PIN."""
+
+    submitted = Signal(str, str)
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.who = QLineEdit()
+        self.who.setObjectName(f"{name}_id")
+        self.who.setPlaceholderText(self.tr("Supervisor id, e.g. S-001"))
+        self.keypad = Keypad(secret=True, decimal=False, placeholder=self.tr("PIN"))
+        self.keypad.field.setObjectName(f"{name}_pin")
+        self.keypad.submitted.connect(self._submit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.who)
+        layout.addWidget(self.keypad)
+
+    def reset(self, who: str = "", ask_who: bool = True) -> None:
+        self.who.setVisible(ask_who)
+        self.who.setText(who)
+        self.keypad.clear()
+        if ask_who and not who:
+            self.who.setFocus()
+
+    def _submit(self, pin: str) -> None:
+        self.keypad.clear()
+        self.submitted.emit(self.who.text().strip().upper(), pin)

@@ -127,12 +127,12 @@ def test_big_wallet_payment_needs_a_supervisor_and_a_wrong_pin_is_refused(cashie
     assert cashier.page == "step_up", cashier.banner
     assert store.till.checkout.state == "step_up_supervisor"
     cashier.shot("09-step-up")
-    cashier.type("step_up_supervisor", "S-001")
+    cashier.type("step_up_id", "S-001")
     cashier.type("step_up_pin", "0000", enter=True)  # wrong: the step stays, nothing is paid
     assert cashier.page == "step_up" and cashier.window.banner.tone == "error"
     assert records(store, "tender.approved") == []
     supervisor_pin = next(pin for ident, _, _, pin in SAMPLE_OPERATORS if ident == "S-001")
-    cashier.type("step_up_supervisor", "S-001")
+    cashier.type("step_up_id", "S-001")
     cashier.type("step_up_pin", supervisor_pin, enter=True)
     assert cashier.page == "receipt", cashier.banner
     tender = records(store, "tender.approved")[-1]

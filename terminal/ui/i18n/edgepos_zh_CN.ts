@@ -3,29 +3,32 @@
 <context>
     <name>ApprovePage</name>
     <message>
-        <location filename="../pages/payment.py" line="338" />
-        <source>Supervisor id, e.g. S-001</source>
-        <translation>主管工号，例如 S-001</translation>
-    </message>
-    <message>
-        <location filename="../pages/payment.py" line="339" />
-        <source>PIN</source>
-        <translation>密码</translation>
-    </message>
-    <message>
-        <location filename="../pages/payment.py" line="346" />
+        <location filename="../pages/payment.py" line="330" />
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="352" />
+        <location filename="../pages/payment.py" line="336" />
         <source>Open the drawer without a sale: supervisor approval</source>
         <translation>无交易开钱箱：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="364" />
+        <location filename="../pages/payment.py" line="344" />
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
+    </message>
+</context>
+<context>
+    <name>ApproverEntry</name>
+    <message>
+        <location filename="../widgets.py" line="134" />
+        <source>Supervisor id, e.g. S-001</source>
+        <translation>主管工号，例如 S-001</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="135" />
+        <source>PIN</source>
+        <translation>密码</translation>
     </message>
 </context>
 <context>
@@ -107,67 +110,67 @@
 <context>
     <name>CashierWindow</name>
     <message>
-        <location filename="../main_window.py" line="101" />
+        <location filename="../main_window.py" line="102" />
         <source>Hello {0}.</source>
         <translation>您好，{0}。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="107" />
+        <location filename="../main_window.py" line="108" />
         <source>Finish or cancel the sale before logging out.</source>
         <translation>请先完成或取消当前交易再退出登录。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="145" />
+        <location filename="../main_window.py" line="146" />
         <source>Something went wrong ({0}). Nothing was paid twice; call a technician if it happens again.</source>
         <translation>出现错误（{0}）。没有重复扣款；如再次发生请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="182" />
+        <location filename="../main_window.py" line="183" />
         <source>Sync state unknown: {0}</source>
         <translation>同步状态未知：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="185" />
+        <location filename="../main_window.py" line="186" />
         <source>● Online · {0} to send</source>
         <translation>● 在线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="187" />
+        <location filename="../main_window.py" line="188" />
         <source>○ Offline · {0} waiting to send</source>
         <translation>○ 离线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197" />
+        <location filename="../main_window.py" line="198" />
         <source>Devices ok ({0})</source>
         <translation>设备正常（{0}）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="199" />
         <source>Check: {0}</source>
         <translation>请检查：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="201" />
         <source>cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="201" />
         <source>supervisor</source>
         <translation>主管</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="201" />
         <source>manager</source>
         <translation>经理</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="202" />
         <source>technician</source>
         <translation>技术员</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../main_window.py" line="204" />
         <source>Logged out</source>
         <translation>未登录</translation>
     </message>
@@ -791,42 +794,32 @@
 <context>
     <name>StepUpPage</name>
     <message>
-        <location filename="../pages/payment.py" line="289" />
-        <source>Supervisor id, e.g. S-001</source>
-        <translation>主管工号，例如 S-001</translation>
-    </message>
-    <message>
-        <location filename="../pages/payment.py" line="290" />
-        <source>PIN</source>
-        <translation>密码</translation>
-    </message>
-    <message>
-        <location filename="../pages/payment.py" line="299" />
+        <location filename="../pages/payment.py" line="294" />
         <source>Refuse: pay another way</source>
         <translation>拒绝：改用其他方式付款</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="305" />
+        <location filename="../pages/payment.py" line="300" />
         <source>Ask the customer to enter the card PIN.</source>
         <translation>请顾客输入银行卡密码。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="306" />
+        <location filename="../pages/payment.py" line="301" />
         <source>A supervisor must approve this payment.</source>
         <translation>此笔付款需要主管批准。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="309" />
+        <location filename="../pages/payment.py" line="304" />
         <source>To pay {0}</source>
         <translation>应付 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="319" />
+        <location filename="../pages/payment.py" line="309" />
         <source>The card checks the PIN…</source>
         <translation>卡片正在核对密码…</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="322" />
+        <location filename="../pages/payment.py" line="311" />
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>

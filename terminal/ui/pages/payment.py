@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout
 
 from terminal.ui.pages.base import Page
-from terminal.ui.widgets import Keypad, button, label
+from terminal.ui.widgets import ApproverEntry, Keypad, button, label
 
 
 class TenderPage(Page):
@@ -284,18 +284,13 @@ class StepUpPage(Page):
         self.title = label("", "title", "step_up_title")
         self.due = label("", "total", "step_up_due")
         self.reason = label("", "", "step_up_reason")
-        self.supervisor = QLineEdit()
-        self.supervisor.setObjectName("step_up_supervisor")
-        self.supervisor.setPlaceholderText(self.tr("Supervisor id, e.g. S-001"))
-        self.keypad = Keypad(secret=True, decimal=False, placeholder=self.tr("PIN"))
-        self.keypad.field.setObjectName("step_up_pin")
-        self.keypad.submitted.connect(self._submit)
+        self.entry = ApproverEntry("step_up")
+        self.entry.submitted.connect(self._submit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.due)
         layout.addWidget(self.reason)
-        layout.addWidget(self.supervisor)
-        layout.addWidget(self.keypad)
+        layout.addWidget(self.entry)
         layout.addWidget(button(self.tr("Refuse: pay another way"), self._refuse, role="danger",
                                 name="step_up_refuse"))
         QShortcut(QKeySequence("Escape"), self, self._refuse)
@@ -307,18 +302,12 @@ class StepUpPage(Page):
         self.reason.setText(self.window_.worded(outcome) if outcome is not None else "")
         sale = self.checkout.sale
         self.due.setText(self.tr("To pay {0}").format(sale.remaining.format()) if sale is not None else "")
-        self.supervisor.setVisible(not pin)
-        self.supervisor.clear()
-        self.keypad.clear()
-        if not pin:
-            self.supervisor.setFocus()
+        self.entry.reset(ask_who=not pin)
 
-    def _submit(self, pin: str) -> None:
-        self.keypad.clear()
+    def _submit(self, who: str, pin: str) -> None:
         if self.checkout.state == "step_up_pin":
             self.window_.act(lambda: self.checkout.enter_pin(pin), self.tr("The card checks the PIN…"))
         else:
-            who = self.supervisor.text().strip().upper()
             self.window_.act(lambda: self.checkout.supervisor_approve(who, pin), self.tr("Checking the approval…"))
 
     def _refuse(self) -> None:
@@ -333,16 +322,11 @@ class ApprovePage(Page):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.title = label("", "title", "approve_title")
-        self.who = QLineEdit()
-        self.who.setObjectName("approve_id")
-        self.who.setPlaceholderText(self.tr("Supervisor id, e.g. S-001"))
-        self.keypad = Keypad(secret=True, decimal=False, placeholder=self.tr("PIN"))
-        self.keypad.field.setObjectName("approve_pin")
-        self.keypad.submitted.connect(self._submit)
+        self.entry = ApproverEntry("approve")
+        self.entry.submitted.connect(self._submit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.who)
-        layout.addWidget(self.keypad)
+        layout.addWidget(self.entry)
         layout.addWidget(button(self.tr("Back"), self._back, shortcut="Esc", name="approve_back"))
         self._context: dict[str, Any] = {}
 
@@ -353,15 +337,11 @@ class ApprovePage(Page):
             run = lambda who, pin: self.checkout.open_drawer_no_sale(approver_id=who, approver_pin=pin)  # noqa: E731
         self._context = {"run": run, "back": back, "done": done}
         self.title.setText(title)
-        self.who.setText(self.shop.operator.operator_id if self.shop.operator.role != "cashier" else "")
-        self.keypad.clear()
-        if not self.who.text():
-            self.who.setFocus()
+        self.entry.reset(self.shop.operator.operator_id if self.shop.operator.role != "cashier" else "")
 
-    def _submit(self, pin: str) -> None:
-        self.keypad.clear()
-        run, who = self._context["run"], self.who.text().strip().upper() or None
-        self.window_.act(lambda: run(who, pin), self.tr("Checking the approval…"), self._context["done"])
+    def _submit(self, who: str, pin: str) -> None:
+        run = self._context["run"]
+        self.window_.act(lambda: run(who or None, pin), self.tr("Checking the approval…"), self._context["done"])
 
     def _back(self) -> None:
         self.window_.go(self._context.get("back", "sale"))
