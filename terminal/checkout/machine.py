@@ -36,7 +36,7 @@ from terminal.checkout.outcome import Outcome
 from terminal.checkout.ports import CheckoutPorts
 from terminal.checkout.sales_index import RECEIPT_QR_CAPTION, receipt_code
 from terminal.checkout.states import CANCELLABLE, TRANSITIONS, State
-from terminal.domain import Cart, Money, Receipt, Sale, TaxRate, Tender, TenderKind
+from terminal.domain import Cart, Discount, Money, Receipt, Sale, TaxRate, Tender, TenderKind
 from terminal.operators.roles import Permission
 
 log = logging.getLogger("edgepos.checkout")
@@ -139,6 +139,18 @@ class Checkout:
                                                 "currency": price.currency})
         self.cart.remove(line_no)
         return self.cart.add(line.sku, line.name, price, line.tax_rate, line.quantity, line.discount).line_no
+
+    def discount_line(self, line_no: int, discount: Discount | None, *, approver_id: str | None = None,
+                      approver_pin: str | None = None) -> int:
+        """Give a line a discount (None removes it): the price-override privilege, audited. Returns the line."""
+        self._require("give a discount", State.BASKET)
+        assert self.cart is not None
+        line = self.cart.line(line_no)
+        self.ports.operators.authorize(self.operator, Permission.PRICE_OVERRIDE, "line_discount",
+                                       approver_id=approver_id, approver_pin=approver_pin,
+                                       details={"sku": line.sku, "line": line_no,
+                                                "discount": None if discount is None else discount.to_dict()})
+        return self.cart.set_line_discount(line_no, discount).line_no
 
     def checkout(self) -> Outcome:
         """Close the basket: the sale is priced and frozen, tenders may be taken."""

@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QStatusBar, QVBoxLayout, QWidget
 
 from terminal.ui.pages.base import Page
+from terminal.ui.pages.discount import DiscountPage
 from terminal.ui.pages.login import LoginPage
 from terminal.ui.pages.payment import (
     ApprovePage,
@@ -57,7 +58,7 @@ class CashierWindow(QMainWindow):
         self.pages: dict[str, Page] = {}
         for page in (LoginPage(self), SalePage(self), TenderPage(self), CashPage(self), CardPage(self),
                      CardPage(self, contactless=True), CustomerQrPage(self), MerchantQrPage(self), StepUpPage(self),
-                     ApprovePage(self), ReceiptPage(self), RefundPage(self), ShiftPage(self)):
+                     ApprovePage(self), ReceiptPage(self), RefundPage(self), ShiftPage(self), DiscountPage(self)):
             self.pages[page.name] = page
             self.stack.addWidget(page)
         body = QWidget()
@@ -145,7 +146,7 @@ class CashierWindow(QMainWindow):
             log.exception("unexpected error at the till", exc_info=exc)
             self.say(self.tr("Something went wrong ({0}). Nothing was paid twice; call a technician if it happens "
                              "again.").format(type(exc).__name__), "error")
-        if self.page.name not in ("login", "approve", "refund", "shift"):
+        if not self.page.keep_on_error:
             self.follow_state()
 
     def say(self, text: str, tone: str = "info") -> None:

@@ -4,6 +4,7 @@ journal and the hub hold afterwards."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -244,3 +245,29 @@ def test_no_sale_opens_the_drawer_without_showing_an_old_receipt(cashier: Any, s
     cashier.type("approve_pin", supervisor_pin, enter=True)
     assert cashier.page == "sale" and "Drawer open" in cashier.banner
     assert records(store, "drawer.opened")[-1]["reason"] == "no_sale"
+
+
+def test_line_discount_needs_a_supervisor_and_lowers_the_total(cashier: Any, store: Any) -> None:
+    cashier.login()
+    cashier.open_shift()
+    oil = store.catalogue.by_sku("HSH-003")  # 39.90
+    cashier.type("barcode", f"2*{oil.barcode}", enter=True)
+    cashier.tap("discount_line")
+    assert cashier.page == "discount"
+    cashier.tap("discount_10")
+    cashier.type("discount_id", "C-001")  # a cashier cannot approve a discount
+    cashier.type("discount_pin", "1357", enter=True)
+    assert cashier.page == "discount" and cashier.window.banner.tone == "error"
+    supervisor_pin = next(pin for ident, _, _, pin in SAMPLE_OPERATORS if ident == "S-001")
+    cashier.type("discount_id", "S-001")
+    cashier.type("discount_pin", supervisor_pin, enter=True)
+    assert cashier.page == "sale", cashier.banner
+    expected = oil.price * 2 - (oil.price * 2).scale(Decimal("0.1"))
+    assert expected.format() in cashier.text("sale_total")
+    cashier.tap("pay")
+    cashier.tap("tender_cash")
+    cashier.tap("cash_exact")
+    sale = records(store, "sale.completed")[-1]
+    assert sale["totals"]["total"]["amount"] == expected.amount
+    assert any(p.get("action") == "line_discount" and p.get("approved_by") == "S-001"
+               for p in records(store, "audit.privileged"))

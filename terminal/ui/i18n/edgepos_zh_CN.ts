@@ -110,67 +110,67 @@
 <context>
     <name>CashierWindow</name>
     <message>
-        <location filename="../main_window.py" line="102" />
+        <location filename="../main_window.py" line="103" />
         <source>Hello {0}.</source>
         <translation>您好，{0}。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="108" />
+        <location filename="../main_window.py" line="109" />
         <source>Finish or cancel the sale before logging out.</source>
         <translation>请先完成或取消当前交易再退出登录。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="146" />
+        <location filename="../main_window.py" line="147" />
         <source>Something went wrong ({0}). Nothing was paid twice; call a technician if it happens again.</source>
         <translation>出现错误（{0}）。没有重复扣款；如再次发生请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="183" />
+        <location filename="../main_window.py" line="184" />
         <source>Sync state unknown: {0}</source>
         <translation>同步状态未知：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="186" />
+        <location filename="../main_window.py" line="187" />
         <source>● Online · {0} to send</source>
         <translation>● 在线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="189" />
         <source>○ Offline · {0} waiting to send</source>
         <translation>○ 离线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="199" />
         <source>Devices ok ({0})</source>
         <translation>设备正常（{0}）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../main_window.py" line="200" />
         <source>Check: {0}</source>
         <translation>请检查：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="202" />
         <source>cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="202" />
         <source>supervisor</source>
         <translation>主管</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="202" />
         <source>manager</source>
         <translation>经理</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202" />
+        <location filename="../main_window.py" line="203" />
         <source>technician</source>
         <translation>技术员</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="205" />
         <source>Logged out</source>
         <translation>未登录</translation>
     </message>
@@ -206,6 +206,44 @@
         <location filename="../pages/payment.py" line="233" />
         <source>Asking the wallet…</source>
         <translation>正在向钱包请求付款…</translation>
+    </message>
+</context>
+<context>
+    <name>DiscountPage</name>
+    <message>
+        <location filename="../pages/discount.py" line="23" />
+        <source>Discount in % (0 removes it)</source>
+        <translation>折扣百分比（输入 0 取消折扣）</translation>
+    </message>
+    <message>
+        <location filename="../pages/discount.py" line="28" />
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../pages/discount.py" line="35" />
+        <source>A supervisor approves with their id and PIN.</source>
+        <translation>需主管输入工号和密码批准。</translation>
+    </message>
+    <message>
+        <location filename="../pages/discount.py" line="37" />
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../pages/discount.py" line="47" />
+        <source>Discount on {0} ({1} × {2})</source>
+        <translation>{0} 的折扣（{1} × {2}）</translation>
+    </message>
+    <message>
+        <location filename="../pages/discount.py" line="60" />
+        <source>Enter the discount as a percentage, e.g. 10.</source>
+        <translation>请输入折扣百分比，例如 10。</translation>
+    </message>
+    <message>
+        <location filename="../pages/discount.py" line="67" />
+        <source>Checking the approval…</source>
+        <translation>正在核对授权…</translation>
     </message>
 </context>
 <context>
@@ -615,67 +653,72 @@
     </message>
     <message>
         <location filename="../pages/sale.py" line="68" />
+        <source>Discount…</source>
+        <translation>折扣…</translation>
+    </message>
+    <message>
+        <location filename="../pages/sale.py" line="69" />
         <source>Remove  [Del]</source>
         <translation>删除  [Del]</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="69" />
+        <location filename="../pages/sale.py" line="70" />
         <source>Cancel sale</source>
         <translation>取消交易</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="72" />
+        <location filename="../pages/sale.py" line="73" />
         <source>Refund / void</source>
         <translation>退款 / 作废</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="73" />
+        <location filename="../pages/sale.py" line="74" />
         <source>Shift &amp;&amp; reports</source>
         <translation>班次与报表</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="74" />
+        <location filename="../pages/sale.py" line="75" />
         <source>No sale</source>
         <translation>开钱箱</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="75" />
+        <location filename="../pages/sale.py" line="76" />
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="134" />
-        <location filename="../pages/sale.py" line="138" />
+        <location filename="../pages/sale.py" line="137" />
+        <location filename="../pages/sale.py" line="141" />
         <source>Total {0}</source>
         <translation>合计 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="135" />
+        <location filename="../pages/sale.py" line="138" />
         <source>{0} items · tax {1}</source>
         <translation>{0} 件 · 税额 {1}</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="139" />
+        <location filename="../pages/sale.py" line="142" />
         <source>Scan an item to start a sale.</source>
         <translation>扫描商品开始交易。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="170" />
+        <location filename="../pages/sale.py" line="173" />
         <source>Several items match: {0}. Type more of the name.</source>
         <translation>有多个商品匹配：{0}。请输入更完整的名称。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="172" />
+        <location filename="../pages/sale.py" line="175" />
         <source>Nothing matches “{0}”. Scan the barcode or pick from the grid.</source>
         <translation>没有与“{0}”匹配的商品。请扫描条码或在商品栏中选择。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="189" />
+        <location filename="../pages/sale.py" line="197" />
         <source>Pricing the sale…</source>
         <translation>正在结算…</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="193" />
+        <location filename="../pages/sale.py" line="201" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 class Page(QWidget):
     name = "page"
+    keep_on_error = False  # True: a refused action leaves the cashier here to correct it (a PIN, a search)
 
     def __init__(self, window: CashierWindow) -> None:
         super().__init__()

@@ -12,6 +12,7 @@ from terminal.ui.widgets import Keypad, button, label
 
 class LoginPage(Page):
     name = "login"
+    keep_on_error = True
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)

@@ -318,6 +318,7 @@ class ApprovePage(Page):
     """A supervisor or manager confirms a privileged action with their own id and PIN (audited by the till)."""
 
     name = "approve"
+    keep_on_error = True
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)

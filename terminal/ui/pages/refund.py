@@ -26,6 +26,7 @@ from terminal.ui.widgets import button, label
 
 class RefundPage(Page):
     name = "refund"
+    keep_on_error = True
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)

@@ -65,6 +65,7 @@ class SalePage(Page):
         qty = QHBoxLayout()
         qty.addWidget(button("−  [-]", lambda: self._step(-1), name="qty_minus"))
         qty.addWidget(button("+  [+]", lambda: self._step(+1), name="qty_plus"))
+        qty.addWidget(button(self.tr("Discount…"), self._discount, name="discount_line"))
         qty.addWidget(button(self.tr("Remove  [Del]"), self._remove, role="danger", name="remove_line"))
         qty.addWidget(button(self.tr("Cancel sale"), self._cancel, role="danger", name="cancel_sale"))
         tools = QHBoxLayout()
@@ -121,6 +122,8 @@ class SalePage(Page):
         self.lines.setRowCount(len(lines))
         for row, line in enumerate(lines):
             name = self.shop.item_name(line.sku, line.name, self.window_.lang)
+            if line.line_discount.is_positive:
+                name += f"  (−{line.line_discount.format()})"
             for col, text in enumerate((name, str(line.quantity), line.unit_price.format(), line.amount.format())):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, line.line_no)
@@ -179,6 +182,11 @@ class SalePage(Page):
             return
         self.window_.act(lambda: self.shop.set_quantity(line_no, cart.line(line_no).quantity + delta), "",
                          lambda _: self.refresh(), quiet=True)
+
+    def _discount(self) -> None:
+        line_no = self._selected()
+        if line_no is not None and self.checkout.state == "basket":
+            self.window_.go("discount", line_no=line_no)
 
     def _remove(self) -> None:
         line_no = self._selected()

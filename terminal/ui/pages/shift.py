@@ -14,6 +14,7 @@ from terminal.ui.widgets import button, label
 
 class ShiftPage(Page):
     name = "shift"
+    keep_on_error = True
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
