@@ -224,8 +224,12 @@ class Uplink:
         pull_every_s: float = 60.0,
         rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
+        after_round: Callable[[RoundReport], None] | None = None,
     ) -> None:
+        """`after_round` runs in the sync thread after each good round (the till releases abandoned holds there:
+        sync does not know the checkout)."""
         self.journal = journal
+        self.after_round = after_round
         self.state = state
         self._keys = keystore
         self._signer = keystore.signing_key()
@@ -515,6 +519,8 @@ class Uplink:
             self._wake.clear()  # a poke from now on (even during the round) means: go again
             try:
                 report = self.sync_once()
+                if report.ok and self.after_round is not None:
+                    self.after_round(report)
             except Exception:  # a bug or a damaged journal: keep the thread alive, say it loudly, back off
                 log.exception("sync round failed unexpectedly")
                 report = RoundReport(errors=["sync round failed unexpectedly"])

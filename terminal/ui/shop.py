@@ -62,7 +62,7 @@ class Shop:
 
     @classmethod
     def of(cls, store: Any) -> Shop:
-        from terminal.checkout import AfterSale, SaleIndex
+        from terminal.checkout import AfterSale, SaleIndex, release_abandoned_holds
         from terminal.shifts import Shifts
 
         till = store.till
@@ -71,6 +71,9 @@ class Shop:
         shop.shifts = Shifts(till.journal, till.operators, shop.printer, till.checkout.ports.clock,
                              till.keystore.terminal_id, header=till.checkout.header)
         if till.uplink is not None:
+            index = shop.aftersale.index
+            # holds the checkout gave up on while the hub was silent are voided once a round gets through
+            till.uplink.after_round = lambda _report: release_abandoned_holds(till.journal, till.uplink, index)
             till.uplink.start()  # sync runs in its own thread; the status bar shows the queue
         return shop
 
@@ -164,9 +167,13 @@ class Shop:
 
     def sync_now(self) -> Any:
         """One sync round now (the uplink thread keeps going on its own); returns its report."""
-        if self.till.uplink is None:
+        uplink = self.till.uplink
+        if uplink is None:
             raise RuntimeError("No hub is configured on this till.")
-        return self.till.uplink.sync_once()
+        report = uplink.sync_once()
+        if report.ok and uplink.after_round is not None:
+            uplink.after_round(report)
+        return report
 
     def receipt_png(self, data: bytes | None = None) -> bytes | None:
         from drivers.printer.preview import render_png

@@ -124,6 +124,29 @@ def test_drain_of_a_few_hundred_sales_exactly_once_and_again_is_a_no_op(hub, ter
     assert_hub_holds_each_sale_once(hub, terminal)
 
 
+def test_background_thread_drains_and_calls_the_after_round_hook(hub, terminal):
+    """The app's sync thread: a poke sends new records at once; after each good round the hook runs (the till
+    releases abandoned holds there); a failing hook does not stop the thread."""
+    enrolled(terminal, hub)
+    rounds: list = []
+
+    def hook(report) -> None:
+        rounds.append(report)
+        if len(rounds) == 1:
+            raise RuntimeError("the hook fails once")
+
+    with terminal.uplink(hub.url, after_round=hook, idle_s=0.05, backoff_base_s=0.05) as link:
+        link.start()
+        sell(terminal.journal, 20)
+        link.poke()
+        deadline = time.monotonic() + 20
+        while (terminal.journal.outbox() or len(rounds) < 2) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        link.stop()
+    assert terminal.journal.outbox() == [] and len(rounds) >= 2 and all(r.ok for r in rounds)
+    assert_hub_holds_each_sale_once(hub, terminal)
+
+
 def test_upload_answered_but_not_acknowledged_is_resent_and_counted_once(hub, terminal, monkeypatch):
     """A crash between the hub's answer and the journal's ack. The same batch again carries the same idempotency
     key and gets the first answer replayed; a different batch over the same records is answered `duplicate`."""

@@ -3,17 +3,17 @@
 <context>
     <name>ApprovePage</name>
     <message>
-        <location filename="../pages/payment.py" line="330" />
+        <location filename="../pages/payment.py" line="331" />
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="336" />
+        <location filename="../pages/payment.py" line="337" />
         <source>Open the drawer without a sale: supervisor approval</source>
         <translation>无交易开钱箱：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="344" />
+        <location filename="../pages/payment.py" line="345" />
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>
@@ -211,37 +211,37 @@
 <context>
     <name>DiscountPage</name>
     <message>
-        <location filename="../pages/discount.py" line="23" />
+        <location filename="../pages/discount.py" line="24" />
         <source>Discount in % (0 removes it)</source>
         <translation>折扣百分比（输入 0 取消折扣）</translation>
     </message>
     <message>
-        <location filename="../pages/discount.py" line="28" />
+        <location filename="../pages/discount.py" line="29" />
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../pages/discount.py" line="35" />
+        <location filename="../pages/discount.py" line="36" />
         <source>A supervisor approves with their id and PIN.</source>
         <translation>需主管输入工号和密码批准。</translation>
     </message>
     <message>
-        <location filename="../pages/discount.py" line="37" />
+        <location filename="../pages/discount.py" line="38" />
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/discount.py" line="47" />
+        <location filename="../pages/discount.py" line="48" />
         <source>Discount on {0} ({1} × {2})</source>
         <translation>{0} 的折扣（{1} × {2}）</translation>
     </message>
     <message>
-        <location filename="../pages/discount.py" line="60" />
+        <location filename="../pages/discount.py" line="61" />
         <source>Enter the discount as a percentage, e.g. 10.</source>
         <translation>请输入折扣百分比，例如 10。</translation>
     </message>
     <message>
-        <location filename="../pages/discount.py" line="67" />
+        <location filename="../pages/discount.py" line="68" />
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>
@@ -257,27 +257,27 @@
 <context>
     <name>LoginPage</name>
     <message>
-        <location filename="../pages/login.py" line="20" />
+        <location filename="../pages/login.py" line="21" />
         <source>Operator id, e.g. C-001</source>
         <translation>工号，例如 C-001</translation>
     </message>
     <message>
-        <location filename="../pages/login.py" line="25" />
+        <location filename="../pages/login.py" line="26" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../pages/login.py" line="29" />
+        <location filename="../pages/login.py" line="30" />
         <source>Who is at the till?</source>
         <translation>谁在收银？</translation>
     </message>
     <message>
-        <location filename="../pages/login.py" line="34" />
+        <location filename="../pages/login.py" line="35" />
         <source>Enter your PIN</source>
         <translation>请输入您的密码</translation>
     </message>
     <message>
-        <location filename="../pages/login.py" line="51" />
+        <location filename="../pages/login.py" line="52" />
         <source>Checking the PIN…</source>
         <translation>正在核对密码…</translation>
     </message>
@@ -454,167 +454,167 @@
 <context>
     <name>RefundPage</name>
     <message>
-        <location filename="../pages/refund.py" line="34" />
+        <location filename="../pages/refund.py" line="35" />
         <source>Scan the receipt's QR code (or type the sale number)</source>
         <translation>扫描小票二维码（或输入交易编号）</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="38" />
+        <location filename="../pages/refund.py" line="39" />
         <source>Sale total</source>
         <translation>交易金额</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="41" />
+        <location filename="../pages/refund.py" line="42" />
         <source>Card last 4</source>
         <translation>卡号后四位</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="45" />
+        <location filename="../pages/refund.py" line="46" />
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="45" />
+        <location filename="../pages/refund.py" line="46" />
         <source>Last 7 days</source>
         <translation>最近 7 天</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="45" />
+        <location filename="../pages/refund.py" line="46" />
         <source>Last 90 days</source>
         <translation>最近 90 天</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="54" />
+        <location filename="../pages/refund.py" line="55" />
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="54" />
+        <location filename="../pages/refund.py" line="55" />
         <source>Sold</source>
         <translation>已售</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="54" />
+        <location filename="../pages/refund.py" line="55" />
         <source>Can return</source>
         <translation>可退</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="55" />
+        <location filename="../pages/refund.py" line="56" />
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="67" />
+        <location filename="../pages/refund.py" line="68" />
         <source>Customer returned the goods</source>
         <translation>顾客退货</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="67" />
+        <location filename="../pages/refund.py" line="68" />
         <source>Damaged or faulty</source>
         <translation>商品损坏或故障</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="67" />
+        <location filename="../pages/refund.py" line="68" />
         <source>Wrong price</source>
         <translation>价格错误</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="68" />
+        <location filename="../pages/refund.py" line="69" />
         <source>Charged twice</source>
         <translation>重复扣款</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="74" />
+        <location filename="../pages/refund.py" line="75" />
         <source>Search</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="76" />
+        <location filename="../pages/refund.py" line="77" />
         <source>Find the original sale</source>
         <translation>查找原交易</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="80" />
+        <location filename="../pages/refund.py" line="81" />
         <source>Back to selling</source>
         <translation>返回收银</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="85" />
+        <location filename="../pages/refund.py" line="86" />
         <source>Everything</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="87" />
+        <location filename="../pages/refund.py" line="88" />
         <source>Refund…</source>
         <translation>退款…</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="88" />
+        <location filename="../pages/refund.py" line="89" />
         <source>Void the whole sale…</source>
         <translation>作废整笔交易…</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="133" />
+        <location filename="../pages/refund.py" line="134" />
         <source>No sale with that number on this till. Search by amount or card instead.</source>
         <translation>本机没有该编号的交易。请按金额或卡号查找。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="138" />
+        <location filename="../pages/refund.py" line="139" />
         <source>Looking up the sale…</source>
         <translation>正在查找交易…</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="162" />
+        <location filename="../pages/refund.py" line="163" />
         <source> · part refunded</source>
         <translation> · 部分退款</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="162" />
+        <location filename="../pages/refund.py" line="163" />
         <source> · refunded</source>
         <translation> · 已退款</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="163" />
+        <location filename="../pages/refund.py" line="164" />
         <source> · voided</source>
         <translation> · 已作废</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="168" />
+        <location filename="../pages/refund.py" line="169" />
         <source>No sales match. Widen the search.</source>
         <translation>没有匹配的交易。请放宽查找条件。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="182" />
+        <location filename="../pages/refund.py" line="183" />
         <source>Scan a receipt or pick a sale.</source>
         <translation>请扫描小票或选择一笔交易。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="186" />
+        <location filename="../pages/refund.py" line="187" />
         <source>Sale of {0}: {1} ({2})</source>
         <translation>{0} 的交易：{1}（{2}）</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="222" />
+        <location filename="../pages/refund.py" line="223" />
         <source>Choose what the customer returns (− / + or Everything).</source>
         <translation>选择顾客退回的商品（− / + 或 全部）。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="231" />
+        <location filename="../pages/refund.py" line="232" />
         <source>Pay back {0} to: {1}</source>
         <translation>退还 {0} 至：{1}</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="236" />
+        <location filename="../pages/refund.py" line="237" />
         <source>Choose what the customer returns first.</source>
         <translation>请先选择顾客退回的商品。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="238" />
+        <location filename="../pages/refund.py" line="239" />
         <source>Refund: a supervisor approves</source>
         <translation>退款：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="246" />
+        <location filename="../pages/refund.py" line="247" />
         <source>Void the whole sale: a supervisor approves</source>
         <translation>作废整笔交易：需主管批准</translation>
     </message>
@@ -749,89 +749,109 @@
 <context>
     <name>ShiftPage</name>
     <message>
-        <location filename="../pages/shift.py" line="27" />
+        <location filename="../pages/shift.py" line="28" />
         <source>Open shift</source>
         <translation>开班</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="28" />
+        <location filename="../pages/shift.py" line="29" />
         <source>X report</source>
         <translation>X 报表</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="29" />
+        <location filename="../pages/shift.py" line="30" />
         <source>Close shift (Z report)…</source>
         <translation>交班（Z 报表）…</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="30" />
+        <location filename="../pages/shift.py" line="31" />
         <source>Print</source>
         <translation>打印</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="39" />
+        <location filename="../pages/shift.py" line="32" />
+        <source>Send to the hub now</source>
+        <translation>立即上传至中心</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="42" />
         <source>Back to selling</source>
         <translation>返回收银</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="53" />
+        <location filename="../pages/shift.py" line="56" />
         <source>No shift is open. Count the cash float in the drawer and open the shift.</source>
         <translation>尚未开班。请清点钱箱备用金并开班。</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="54" />
+        <location filename="../pages/shift.py" line="57" />
         <source>Cash float in {0}</source>
         <translation>备用金（{0}）</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="57" />
+        <location filename="../pages/shift.py" line="60" />
         <source>Shift Z{0} open since {1} ({2}).</source>
         <translation>班次 Z{0} 自 {1} 开始（{2}）。</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="59" />
+        <location filename="../pages/shift.py" line="62" />
         <source>Cash counted in the drawer ({0}) - to close</source>
         <translation>钱箱清点现金（{0}）- 交班用</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="80" />
+        <location filename="../pages/shift.py" line="83" />
         <source>Opening the shift…</source>
         <translation>正在开班…</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="84" />
+        <location filename="../pages/shift.py" line="87" />
         <source>Shift open. Good selling!</source>
         <translation>已开班，祝生意兴隆！</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="89" />
+        <location filename="../pages/shift.py" line="92" />
         <source>Adding up the shift…</source>
         <translation>正在汇总本班…</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="93" />
+        <location filename="../pages/shift.py" line="96" />
         <source>Finish or cancel the open sale before closing the shift.</source>
         <translation>交班前请先完成或取消当前交易。</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="99" />
+        <location filename="../pages/shift.py" line="102" />
         <source>Count the cash in the drawer and enter it before closing.</source>
         <translation>交班前请清点钱箱现金并输入金额。</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="102" />
+        <location filename="../pages/shift.py" line="105" />
         <source>Close the shift: a manager approves</source>
         <translation>交班：需经理批准</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="117" />
+        <location filename="../pages/shift.py" line="120" />
         <source>Printing the report…</source>
         <translation>正在打印报表…</translation>
     </message>
     <message>
-        <location filename="../pages/shift.py" line="118" />
+        <location filename="../pages/shift.py" line="121" />
         <source>{0} report {1} printed.</source>
         <translation>{0} 报表 {1} 已打印。</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="126" />
+        <source>Sending to the hub…</source>
+        <translation>正在上传至中心…</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="130" />
+        <source>Sent {0} records; {1} still waiting.</source>
+        <translation>已上传 {0} 条记录；还有 {1} 条待发送。</translation>
+    </message>
+    <message>
+        <location filename="../pages/shift.py" line="132" />
+        <source>The hub could not be reached; {0} records wait and are sent automatically later.</source>
+        <translation>无法连接中心；{0} 条记录待发送，稍后将自动上传。</translation>
     </message>
 </context>
 <context>

@@ -29,6 +29,7 @@ class ShiftPage(Page):
         self.x_button = button(self.tr("X report"), self._x, name="shift_x")
         self.z_button = button(self.tr("Close shift (Z report)…"), self._close, role="danger", name="shift_close")
         self.print_button = button(self.tr("Print"), self._print, name="shift_print")
+        self.sync_button = button(self.tr("Send to the hub now"), self._sync, name="shift_sync")
         left = QVBoxLayout()
         left.addWidget(self.state)
         left.addWidget(self.cash)
@@ -36,6 +37,7 @@ class ShiftPage(Page):
         left.addWidget(self.x_button)
         left.addWidget(self.z_button)
         left.addWidget(self.print_button)
+        left.addWidget(self.sync_button)
         left.addStretch(1)
         left.addWidget(button(self.tr("Back to selling"), self._back, shortcut="Esc", name="shift_back"))
         layout = QHBoxLayout(self)
@@ -118,6 +120,18 @@ class ShiftPage(Page):
             self.window_.act(lambda: self.shifts.print(report, lang), self.tr("Printing the report…"),
                              lambda _: self.window_.say(self.tr("{0} report {1} printed.").format(
                                  report.kind, report.number), "ok"))
+
+    def _sync(self) -> None:
+        """One sync round now, with a progress banner (the screen stays live; the uplink thread keeps going too)."""
+        self.window_.act(self.shop.sync_now, self.tr("Sending to the hub…"), self._synced)
+
+    def _synced(self, report: Any) -> None:
+        if report.ok:
+            self.window_.say(self.tr("Sent {0} records; {1} still waiting.").format(report.sent, report.pending), "ok")
+        else:
+            self.window_.say(self.tr("The hub could not be reached; {0} records wait and are sent automatically "
+                                     "later.").format(report.pending), "warn")
+        self.window_.refresh_status()
 
     def _back(self) -> None:
         self.window_.go("sale" if self.shifts.current() is not None else "shift")
