@@ -131,6 +131,11 @@ class OperatorStore:
             raise UnknownOperator("Unknown operator. Check the operator number.")
         return Operator(row[0], row[1], Role(row[2]))
 
+    def all(self) -> list[Operator]:
+        """Every enrolled operator, in the order they were enrolled (the login screen lists them)."""
+        rows = self._conn.execute("SELECT id, name, role FROM operators ORDER BY created_at, rowid").fetchall()
+        return [Operator(ident, name, Role(role)) for ident, name, role in rows]
+
     def login(self, operator_id: str, pin: str) -> Operator:
         """Check the PIN and journal the login; wrong PINs count towards the lock-out."""
         operator = self.verify(operator_id, pin)

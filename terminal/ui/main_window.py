@@ -10,6 +10,10 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QStatusBar, QVBoxLayout, QWidget
 
+from terminal.checkout import CheckoutError
+from terminal.domain import DomainError
+from terminal.operators import OperatorError
+from terminal.shifts import ShiftError
 from terminal.ui.pages.base import Page
 from terminal.ui.pages.discount import DiscountPage
 from terminal.ui.pages.login import LoginPage
@@ -37,11 +41,7 @@ TONES = {"approved": "ok", "completed": "ok", "declined": "error", "step_up": "w
 STATE_PAGES = {"idle": "sale", "basket": "sale", "tender_selection": "tender", "merchant_qr": "merchant_qr",
                "step_up_pin": "step_up", "step_up_supervisor": "step_up", "receipt_failed": "receipt"}
 # errors whose message is a sentence for the cashier (anything else is a bug: say so and log it)
-FRIENDLY = ("CheckoutError", "OperatorError", "DomainError", "CatalogueError", "ShiftError", "AfterSaleError")
-
-
-def friendly(exc: Exception) -> bool:
-    return any(cls.__name__ in FRIENDLY for cls in type(exc).__mro__)
+FRIENDLY = (CheckoutError, OperatorError, DomainError, ShiftError)
 
 
 class CashierWindow(QMainWindow):
@@ -140,7 +140,7 @@ class CashierWindow(QMainWindow):
         return sentence(outcome, checkout.currency, self.lang, sale.total if sale is not None else None)
 
     def fail(self, exc: Exception) -> None:
-        if friendly(exc):
+        if isinstance(exc, FRIENDLY):
             self.say(str(exc), "error")
         else:
             log.exception("unexpected error at the till", exc_info=exc)

@@ -94,9 +94,8 @@ class Shop:
         return operator
 
     def staff(self) -> list[Any]:
-        from terminal.checkout.rig import SAMPLE_OPERATORS
-
-        return [self.till.operators.get(ident) for ident, *_ in SAMPLE_OPERATORS]
+        """The till's enrolled operators (the login screen's buttons)."""
+        return self.till.operators.all()
 
     # --- basket -------------------------------------------------------------------------------------------------
 

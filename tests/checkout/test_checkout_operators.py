@@ -91,6 +91,11 @@ def test_lock_out_after_five_wrong_pins_then_time_or_a_manager_unlocks(store):
     assert store.records[-2][1]["action"] == "reset_lockout" and store.records[-2][1]["operator"] == "M-1"
 
 
+def test_all_lists_every_operator_in_enrolment_order(store):
+    assert [(o.operator_id, o.role) for o in store.all()] == [
+        ("M-1", Role.MANAGER), ("S-1", Role.SUPERVISOR), ("C-1", Role.CASHIER), ("T-1", Role.TECHNICIAN)]
+
+
 def test_a_good_pin_resets_the_failure_count(store):
     for _ in range(4):
         with pytest.raises(WrongPin):
