@@ -4,7 +4,6 @@ card slot, after-sale (refunds, voids) and shifts. Widgets call this; it never t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -52,7 +51,6 @@ class Shop:
     aftersale: Any = None
     shifts: Any = None
     printer: RecordingPrinter = field(init=False)
-    _on_change: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         ports = self.till.checkout.ports
