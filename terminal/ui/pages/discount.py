@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout
 
-from terminal.domain import Discount
+from terminal.domain import Discount, DomainError
 from terminal.ui.pages.base import Page
 from terminal.ui.widgets import ApproverEntry, button, label
 
@@ -56,11 +56,14 @@ class DiscountPage(Page):
         line_no, text = self.line_no, self.percent.text().strip().rstrip("%")
         try:
             value = Decimal(text or "0")
-            discount = None if value == 0 else Discount.percent(value)
-        except (InvalidOperation, ValueError, ArithmeticError):
+            if not value.is_finite():
+                raise InvalidOperation(text)
+        except InvalidOperation:
             self.window_.say(self.tr("Enter the discount as a percentage, e.g. 10."), "error")
             return
-        except Exception as exc:  # the domain's sentence (e.g. above 100 %)
+        try:
+            discount = None if value == 0 else Discount.percent(value)
+        except DomainError as exc:  # the domain's own sentence (e.g. above 100 %)
             self.window_.fail(exc)
             return
         self.window_.act(lambda: self.checkout.discount_line(line_no, discount, approver_id=who or None,
