@@ -7,6 +7,7 @@ and journals `auth.released`, so no customer's money stays held for a sale that 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from terminal.checkout.sales_index import SaleIndex
 
 log = logging.getLogger("edgepos.checkout")
+_RELEASING = threading.Lock()  # the sync thread and a "send now" may both release: one at a time, or twice each
 
 
 def pending_releases(journal: Any, index: SaleIndex | None = None) -> list[dict[str, Any]]:
@@ -40,6 +42,11 @@ def _index(journal: Any, index: SaleIndex | None) -> Iterator[SaleIndex]:
 
 def release_abandoned_holds(journal: Any, auth: Any, index: SaleIndex | None = None) -> int:
     """Void every abandoned hold the hub may hold; returns how many were settled (voided or never placed)."""
+    with _RELEASING:
+        return _release(journal, auth, index)
+
+
+def _release(journal: Any, auth: Any, index: SaleIndex | None) -> int:
     from sync.uplink import HubRefused, HubUnavailable
 
     done = 0

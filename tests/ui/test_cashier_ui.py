@@ -116,8 +116,9 @@ def test_offline_sale_is_approved_within_limits_and_synced_when_back(cashier: An
     cashier.tap("shift_sync")  # the back-office "send now", with a progress banner
     assert cashier.window.banner.tone == "ok" and "Sent" in cashier.banner
     assert store.till.journal.outbox_stats()[0] <= 1  # (the release record itself may still be on its way)
-    released = {r["auth_id"] for r in records(store, "auth.released")}
-    assert {r["auth_id"] for r in abandoned} <= released  # no customer money left held at the hub
+    released = [r["auth_id"] for r in records(store, "auth.released")]
+    # no customer money left held at the hub, and each hold released once (sync thread and send-now race)
+    assert sorted(released) == sorted(r["auth_id"] for r in abandoned)
     cashier.window.refresh_status()
     assert "Online" in cashier.window.link_label.text()
 
