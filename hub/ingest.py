@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from hub.accounts import merchant_refunds, merchant_sales, tender_account
 from hub.backend import Tx, chunks, in_clause
@@ -26,6 +27,8 @@ from hub.payloads import BadPayload, Payload, RefundPayload, SalePayload, VoidPa
 from hub.terminals import Terminal, load_terminal
 from sync.protocol import AuthStatus, RecordResult, RecordStatus, TenderKind, UploadResponse, WireRecord
 from sync.verify import record_problem
+
+RefundScope = Literal["terminal", "merchant"]
 
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="edgepos-verify")
 _PARALLEL_FROM = 16  # smaller batches are verified inline: the hand-off would cost more than it saves
@@ -70,11 +73,32 @@ class _Batch:
     sales: dict[str, list[Transfer]] = field(default_factory=dict)  # sale id -> its posted sale/auth transfers
     reversed_sales: set[str] = field(default_factory=set)
     booked_refunds: set[str] = field(default_factory=set)  # online refund transfer ids already posted
+    money: dict[str, SaleMoney] = field(default_factory=dict)  # sale id -> what it took and gave back so far
+
+
+@dataclass
+class SaleMoney:
+    """What one booked sale took per (currency, tender kind) and what refunds gave back of it: a refund never
+    gives back more of a tender than the sale took minus earlier refunds."""
+
+    terminals: set[str] = field(default_factory=set)  # who booked a sale record under this id (more: ambiguous)
+    taken: dict[tuple[str, str], int] = field(default_factory=dict)
+    refunded: dict[tuple[str, str], int] = field(default_factory=dict)
+    reversed: bool = False
+
+    def add(self, book: dict[tuple[str, str], int], currency: str, kind: str, amount: int) -> None:
+        book[(currency, kind)] = book.get((currency, kind), 0) + amount
+
+    def left(self, currency: str, kind: str) -> int:
+        return self.taken.get((currency, kind), 0) - self.refunded.get((currency, kind), 0)
 
 
 def ingest(tx: Tx, terminal_id: str, records: Sequence[WireRecord], problems: Sequence[str | None] | None,
-           basis: tuple[int, str], now: datetime) -> UploadResponse:
-    """Book a batch whose signatures were checked against chain state `basis` (problems None: not checked)."""
+           basis: tuple[int, str], now: datetime, refund_scope: RefundScope = "terminal") -> UploadResponse:
+    """Book a batch whose signatures were checked against chain state `basis` (problems None: not checked).
+
+    `refund_scope`: whose sales a refund record may name: the terminal's own ("terminal", the default) or those of
+    any terminal of the same merchant ("merchant": returns taken at a service desk)."""
     tx.lock_terminal(terminal_id)
     terminal = load_terminal(tx, terminal_id)
     if terminal is None:
@@ -122,7 +146,7 @@ def ingest(tx: Tx, terminal_id: str, records: Sequence[WireRecord], problems: Se
         seq, head = record.seq, bytes.fromhex(record.hash)
     if accepted:
         writes = Writes()
-        booker = _Booker(tx, terminal, now, writes, [p for _, p, _ in accepted if p is not None])
+        booker = _Booker(tx, terminal, now, writes, [p for _, p, _ in accepted if p is not None], refund_scope)
         received = iso(now)
         rows = []
         for record, payload, position in accepted:
@@ -169,10 +193,12 @@ def _held(tx: Tx, terminal: Terminal, records: Sequence[WireRecord]) -> tuple[di
 class _Booker:
     """Turns accepted money records into transfers, seeing the effects of earlier records of the same batch."""
 
-    def __init__(self, tx: Tx, terminal: Terminal, now: datetime, writes: Writes, payloads: list[Payload]) -> None:
+    def __init__(self, tx: Tx, terminal: Terminal, now: datetime, writes: Writes, payloads: list[Payload],
+                 refund_scope: RefundScope = "terminal") -> None:
         self.terminal, self.now, self.writes = terminal, now, writes
         self.merchant = terminal.merchant_id
-        self.state = _prefetch(tx, terminal, payloads)
+        self.scope = refund_scope
+        self.state = _prefetch(tx, terminal, payloads, refund_scope)
 
     def book(self, record: WireRecord, payload: Payload) -> RecordResult | None:
         """None: booked as accepted; else the declined result (the record is stored, no money moves)."""
@@ -226,40 +252,91 @@ class _Booker:
             capture_hold(hold, amount, day, self.writes)
         self.writes.add(transfer)
         self.state.sales.setdefault(sale.sale_id, []).append(transfer)
+        money = self.state.money.setdefault(sale.sale_id, SaleMoney())
+        money.terminals.add(self.terminal.id)
+        for posting in transfer.postings:
+            if posting.tender and posting.amount > 0:
+                money.add(money.taken, posting.currency, posting.tender, posting.amount)
+        for hold, amount in to_capture:
+            money.add(money.taken, hold.currency, hold.tender, amount)
         return None
 
     def _refund(self, record: WireRecord, refund: RefundPayload, day: str) -> RecordResult | None:
+        """Book a refund of a sale the hub booked (in scope), never more of a tender than it took minus earlier
+        refunds; anything else is declined (stored, no money moves, the till raises its exception record)."""
+        def declined(code: str, message: str) -> RecordResult:
+            return _declined(record.seq, code, f"record {record.seq}: refund {refund.refund_id}: {message}")
+
+        money = self.state.money.get(refund.sale_id)
+        if money is None or not money.terminals:
+            return declined("unknown_sale", f"sale {refund.sale_id} is not booked at the hub for this "
+                            f"{'merchant' if self.scope == 'merchant' else 'terminal'}")
+        if len(money.terminals) > 1:
+            return declined("ambiguous_sale", f"sale id {refund.sale_id} names sales of several terminals")
+        if money.reversed:
+            return declined("sale_voided", f"sale {refund.sale_id} was voided")
         transfer = Transfer(f"refund:{self.terminal.id}:{record.seq}", "refund", "posted", self.terminal.id,
                             self.merchant, day, iso(self.now), seq=record.seq, sale_id=refund.sale_id,
                             ref=refund.refund_id)
         against: dict[str, int] = {}
+        by_kind: dict[tuple[str, str], int] = {}
         for tender in refund.tenders:
             amount = tender.amount.amount
-            hold = self._own_hold(tender.reference, tender.kind)
+            hold = self._refund_hold(tender.reference, tender.kind)
             if hold is not None:
-                if online_refund_id(self.terminal.id, refund.refund_id, hold.auth_id) in self.state.booked_refunds:
+                if hold.sale_id != refund.sale_id:
+                    return declined("wrong_sale", f"authorisation {hold.auth_id} belongs to another sale")
+                if online_refund_id(hold.terminal_id if self.scope == "merchant" else self.terminal.id,
+                                    refund.refund_id, hold.auth_id) in self.state.booked_refunds:
                     continue  # refunded online already: the record only documents it
                 if hold.status != AuthStatus.CAPTURED:
-                    return _declined(record.seq, "not_captured", f"record {record.seq}: refund {refund.refund_id}: "
-                                     f"authorisation {hold.auth_id} is {hold.status}, nothing was captured")
+                    return declined("not_captured", f"authorisation {hold.auth_id} is {hold.status}, nothing was "
+                                    "captured")
                 against[hold.auth_id] = against.get(hold.auth_id, 0) + amount
                 if hold.refunded + against[hold.auth_id] > hold.captured:
-                    return _declined(record.seq, "refund_exceeds_capture", f"record {record.seq}: refund "
-                                     f"{refund.refund_id} exceeds what is left of authorisation {hold.auth_id} "
-                                     f"({hold.captured - hold.refunded})")
+                    return declined("refund_exceeds_capture", f"it exceeds what is left of authorisation "
+                                    f"{hold.auth_id} ({hold.captured - hold.refunded})")
+            elif tender.reference and tender.kind is not TenderKind.CASH and tender.reference in self.state.holds:
+                return declined("unknown_auth", f"no authorisation {tender.reference} from this terminal")
+            key = (refund.currency, str(tender.kind))
+            by_kind[key] = by_kind.get(key, 0) + amount
+            if by_kind[key] > money.left(*key):
+                return declined("refund_exceeds_sale", f"{by_kind[key]} {refund.currency} back to {tender.kind} "
+                                f"exceeds what sale {refund.sale_id} took that way minus earlier refunds "
+                                f"({max(money.left(*key), 0)})")
             transfer.move(merchant_refunds(self.merchant), tender_account(tender.kind, self.merchant),
                           refund.currency, amount, tender.kind, tender_on_debit=False)
         for auth_id, amount in against.items():
             hold = self.state.holds[auth_id]
             hold.refunded += amount
             self.writes.hold_changed(hold)
+        for (currency, kind), amount in by_kind.items():
+            money.add(money.refunded, currency, kind, amount)
         self.writes.add(transfer)
         return None
+
+    def _refund_hold(self, reference: str | None, kind: TenderKind) -> Hold | None:
+        """The hold a refund tender names, when it is this terminal's (or, by policy, its merchant's)."""
+        if not reference or kind is TenderKind.CASH:
+            return None
+        hold = self.state.holds.get(reference)
+        if hold is None:
+            return None
+        owner_ok = (hold.terminal_id == self.terminal.id if self.scope == "terminal"
+                    else hold.merchant_id == self.merchant)
+        if not owner_ok:
+            return None
+        expire_if_due(hold, self.now, self.writes)
+        return hold
 
     def _void(self, record: WireRecord, void: VoidPayload, day: str) -> RecordResult | None:
         """Reverse the booked sale and drop or reverse its holds; a second void of the same sale moves nothing."""
         if void.sale_id in self.state.reversed_sales:
             return None
+        money = self.state.money.get(void.sale_id)
+        if money is not None and any(money.refunded.values()):
+            return _declined(record.seq, "has_refunds", f"record {record.seq}: void {void.void_id}: sale "
+                             f"{void.sale_id} has refunds; refund the rest instead")
         reversal = Transfer(f"void:{self.terminal.id}:{record.seq}", "reversal", "posted", self.terminal.id,
                             self.merchant, day, iso(self.now), seq=record.seq, sale_id=void.sale_id,
                             ref=void.void_id)
@@ -284,6 +361,8 @@ class _Booker:
             self.writes.hold_changed(hold)
         self.writes.add(reversal)
         self.state.reversed_sales.add(void.sale_id)
+        if money is not None:
+            money.reversed = True
         return None
 
 
@@ -302,8 +381,11 @@ def _capture_problem(hold: Hold, amount: int, currency: str) -> tuple[str, str] 
     return None
 
 
-def _prefetch(tx: Tx, terminal: Terminal, payloads: list[Payload]) -> _Batch:
+def _prefetch(tx: Tx, terminal: Terminal, payloads: list[Payload], refund_scope: RefundScope = "terminal") -> _Batch:
     batch = _Batch()
+    named = sorted({p.sale_id for p in payloads if isinstance(p, RefundPayload | VoidPayload)})
+    if refund_scope == "merchant" and named:
+        _lock_owners(tx, terminal, named, payloads)
     references = sorted({t.reference for p in payloads if isinstance(p, SalePayload | RefundPayload)
                          for t in p.tenders if t.reference and t.kind is not TenderKind.CASH})
     for chunk in chunks(references):
@@ -314,8 +396,12 @@ def _prefetch(tx: Tx, terminal: Terminal, payloads: list[Payload]) -> _Batch:
     voided = sorted({p.sale_id for p in payloads if isinstance(p, VoidPayload)})
     for chunk in chunks(voided):
         _prefetch_sales(tx, terminal, list(chunk), batch)
-    candidates = sorted({online_refund_id(terminal.id, p.refund_id, t.reference) for p in payloads
-                         if isinstance(p, RefundPayload) for t in p.tenders if t.reference})
+    for chunk in chunks(named):
+        _prefetch_money(tx, terminal, list(chunk), refund_scope, batch)
+    owners = {terminal.id} | ({h.terminal_id for h in batch.holds.values() if h.merchant_id == terminal.merchant_id}
+                              if refund_scope == "merchant" else set())
+    candidates = sorted({online_refund_id(owner, p.refund_id, t.reference) for p in payloads
+                         if isinstance(p, RefundPayload) for t in p.tenders if t.reference for owner in owners})
     for chunk in chunks(candidates):
         rows = tx.all(f"SELECT id FROM transfers WHERE id IN {in_clause(chunk)}", list(chunk))
         batch.booked_refunds |= {row[0] for row in rows}
@@ -343,3 +429,43 @@ def _prefetch_sales(tx: Tx, terminal: Terminal, sale_ids: list[str], batch: _Bat
     for row in tx.all(f"SELECT {', '.join(HOLD_COLUMNS)} FROM holds WHERE terminal_id = ? AND sale_id IN "
                       f"{in_clause(sale_ids)}", params):
         batch.holds.setdefault(row[0], Hold(*row))
+
+
+def _lock_owners(tx: Tx, terminal: Terminal, sale_ids: list[str], payloads: list[Payload]) -> None:
+    """Merchant-wide refunds change other terminals' sales and holds: take those terminals' locks too (after our
+    own, in id order), so their own uploads and online calls cannot book against the same money at once."""
+    owners: set[str] = set()
+    for chunk in chunks(sale_ids):
+        owners |= {row[0] for row in tx.all(
+            f"SELECT DISTINCT terminal_id FROM transfers WHERE merchant_id = ? AND sale_id IN {in_clause(chunk)}",
+            [terminal.merchant_id, *chunk])}
+    references = sorted({t.reference for p in payloads if isinstance(p, RefundPayload) for t in p.tenders
+                         if t.reference and t.kind is not TenderKind.CASH})
+    for chunk in chunks(references):
+        owners |= {row[0] for row in tx.all(
+            f"SELECT terminal_id FROM holds WHERE merchant_id = ? AND auth_id IN {in_clause(chunk)}",
+            [terminal.merchant_id, *chunk])}
+    for owner in sorted(owners - {terminal.id}):
+        tx.lock_terminal(owner)
+
+
+def _prefetch_money(tx: Tx, terminal: Terminal, sale_ids: list[str], scope: RefundScope, batch: _Batch) -> None:
+    """What each named sale took and gave back so far, from the ledger (sale and captured-hold postings debit a
+    tender's account, refund postings credit it)."""
+    where = "t.terminal_id = ?" if scope == "terminal" else "t.merchant_id = ?"
+    rows = tx.all("SELECT t.sale_id, t.terminal_id, t.kind, p.currency, p.tender, p.amount FROM transfers t "
+                  "LEFT JOIN postings p ON p.transfer_id = t.id "
+                  f"WHERE {where} AND t.sale_id IN {in_clause(sale_ids)} AND t.status = 'posted' "
+                  "AND t.kind IN ('sale', 'auth', 'refund', 'reversal')",
+                  [terminal.id if scope == "terminal" else terminal.merchant_id, *sale_ids])
+    for sale_id, owner, kind, currency, tender, amount in rows:
+        money = batch.money.setdefault(sale_id, SaleMoney())
+        if kind == "sale":
+            money.terminals.add(owner)
+        if kind == "reversal":
+            money.reversed = True
+        elif tender is not None and amount is not None:
+            if kind in ("sale", "auth") and amount > 0:
+                money.add(money.taken, currency, tender, int(amount))
+            elif kind == "refund" and amount < 0:
+                money.add(money.refunded, currency, tender, -int(amount))

@@ -116,6 +116,18 @@ MIGRATIONS: list[list[str]] = [
             published_at TEXT NOT NULL
         )""",
     ],
+    [  # 2: refunds look up a sale across the merchant's terminals (refund scope "merchant"); one-time enrolment codes
+        "CREATE INDEX transfers_merchant_sale ON transfers (merchant_id, sale_id)",
+        """CREATE TABLE enrol_codes (
+            id TEXT PRIMARY KEY,
+            key_hash TEXT NOT NULL,
+            merchant_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            used_by TEXT
+        )""",
+    ],
 ]
 
 

@@ -20,7 +20,7 @@ from hub import downstream, holds, reports
 from hub.backend import Backend, Tx
 from hub.clock import Clock, iso, utc_now
 from hub.errors import Conflict, HubError, NotFound, StaleState
-from hub.ingest import ingest, verify_batch
+from hub.ingest import RefundScope, ingest, verify_batch
 from hub.schema import migrate
 from hub.terminals import Terminal, enrol, load_terminal
 from sync.protocol import (
@@ -78,10 +78,12 @@ def problem_body(error: HubError) -> bytes:
 
 
 class Store:
-    def __init__(self, backend: Backend, clock: Clock = utc_now, hold_ttl: timedelta = holds.DEFAULT_HOLD_TTL) -> None:
+    def __init__(self, backend: Backend, clock: Clock = utc_now, hold_ttl: timedelta = holds.DEFAULT_HOLD_TTL,
+                 refund_scope: RefundScope = "terminal") -> None:
         self.backend = backend
         self.clock = clock
         self.hold_ttl = hold_ttl
+        self.refund_scope: RefundScope = refund_scope
         self.schema_version = migrate(backend)
 
     @classmethod
@@ -171,7 +173,7 @@ class Store:
             problems = verify_batch(terminal, records) if verify else None
             try:
                 return self.once(idem, lambda tx, b=basis, p=problems: ingest(tx, terminal_id, records, p, b,
-                                                                              self.clock()))
+                                                                              self.clock(), self.refund_scope))
             except StaleState:
                 continue
         raise Conflict("the terminal's chain keeps moving under this upload; retry", code="busy")

@@ -390,6 +390,9 @@ class Uplink:
         totals = payload.get("totals")
         if isinstance(totals, dict) and isinstance(totals.get("total"), dict):
             exception["total"] = totals["total"]  # money as recorded: minor units + currency
+        elif isinstance(payload.get("total"), dict):  # a refund the hub declined (no booked sale, over the cap)
+            exception["total"] = payload["total"]
+            exception["refund_id"] = payload.get("refund_id")
         raised = self.journal.append(EXCEPTION_TYPE, exception)
         self.state.decline_raised(record.seq, raised.seq)
         log.warning("hub declined record %d (sale %s) approved offline: %s; exception record %d raised for the "

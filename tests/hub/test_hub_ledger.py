@@ -169,8 +169,9 @@ def upload(store: Store, term: Terminal, records) -> UploadResponse:
 
 def test_upload_books_sales_refunds_and_voids(store: Store, terminal: Terminal) -> None:
     m = terminal.merchant_id
-    hold = auth(store, terminal, 2000)
-    card_sale = sale([tender("card_contactless", 1800, reference=hold.auth_id)])
+    card_sale_id = unique("sale")
+    hold = auth(store, terminal, 2000, sale_id=card_sale_id)
+    card_sale = sale([tender("card_contactless", 1800, reference=hold.auth_id)], sale_id=card_sale_id)
     cash_sale = sale([tender("cash", 2000)], total=1832, change=168)
     records = [
         terminal.append("shift.opened", {"operator": "cashier-01"}),
