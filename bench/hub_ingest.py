@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from sync.crypto import Sm2PrivateKey
 from sync.journal import canonical_json, genesis_hash, record_digest, time_text
-from sync.protocol import MAX_BATCH, EnrolRequest, WireRecord
+from sync.protocol import MAX_BATCH, EnrolRequest, WireRecord, enrol_code_id, enrolment_proof
 
 
 def signed_sales(terminal_id: str, key: Sm2PrivateKey, count: int) -> list[WireRecord]:
@@ -70,8 +70,11 @@ def _measure(store: Any, backend: str, count: int) -> dict[str, Any]:
     for label, verify in (("booking_only", False), ("verified", True)):
         key = Sm2PrivateKey.generate()
         terminal_id = f"BENCH-{uuid.uuid4().hex[:8]}"
-        store.enrol(EnrolRequest.model_validate({"terminal_id": terminal_id, "merchant_id": "M-BENCH",
-                                                 "public_key": key.public_key().hex(), "proof": "0" * 64}))
+        code = store.mint_enrol_code("M-BENCH").code
+        public_key = key.public_key().hex()
+        store.enrol(EnrolRequest(terminal_id=terminal_id, merchant_id="M-BENCH", public_key=public_key,
+                                 code_id=enrol_code_id(code),
+                                 proof=enrolment_proof(code, terminal_id, "M-BENCH", public_key)))
         records = signed_sales(terminal_id, key, count)
         before = store.trial_balance().postings
         started = time.perf_counter()

@@ -29,7 +29,6 @@ from sync.state import SyncState, state_path_for
 from sync.uplink import Uplink
 
 Backend = Literal["sqlite", "postgresql"]
-ENROL_SECRET = uuid.uuid4().hex  # this run's hub only
 ADMIN_TOKEN = uuid.uuid4().hex
 
 
@@ -57,7 +56,7 @@ def _run_backend(backend: Backend, count: int, auth_calls: int, dsn: str | None)
                 expected_total += payload["totals"]["total"]["amount"]
             state = SyncState.open(state_path_for(journal.path))
             with Uplink(journal, keystore, hub.url, state=state, batch_size=1000) as uplink:
-                uplink.enrol("M-BENCH", ENROL_SECRET.encode())
+                uplink.enrol("M-BENCH", hub.enrol_code("M-BENCH").encode())
                 started = time.perf_counter()
                 rounds = 0
                 while journal.outbox_stats()[0] and rounds < 100:
@@ -98,11 +97,11 @@ def _hub(backend: Backend, tmp: Path, dsn: str | None) -> Iterator[HubProcess]:
         from hub.postgres_backend import LOCAL_DSN, scratch_schema
 
         with scratch_schema(dsn or LOCAL_DSN, "hub_bench") as schema_dsn, HubProcess(
-            dsn=schema_dsn, enrol_secret=ENROL_SECRET, admin_token=ADMIN_TOKEN, log=tmp / "hub.log"
+            dsn=schema_dsn, admin_token=ADMIN_TOKEN, log=tmp / "hub.log"
         ) as hub:
             yield hub
         return
-    with HubProcess(db=tmp / "hub.db", enrol_secret=ENROL_SECRET, admin_token=ADMIN_TOKEN,
+    with HubProcess(db=tmp / "hub.db", admin_token=ADMIN_TOKEN,
                     log=tmp / "hub.log") as hub:
         yield hub
 

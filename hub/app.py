@@ -10,10 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import re
+import traceback
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -25,13 +28,14 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hub import downstream, reports
+from hub import downstream, enrol_codes, reports
 from hub.clock import Clock, utc_now
-from hub.errors import HubError, Unauthorized
-from hub.http_guard import SKEW_STATE, HubGuard
+from hub.errors import HubError, StoreUnavailable, Unauthorized
+from hub.http_guard import MAX_REQUESTS, SKEW_STATE, HubGuard, loggable
 from hub.store import Idempotency, Reply, Store, problem_body
-from hub.terminals import Terminal, check_proof
-from sync.crypto import CryptoError, Sm2PublicKey
+from hub.terminals import Terminal, TerminalCache
+from hub.throttle import Throttle, Throttled
+from sync.crypto import CryptoError, Sm2PrivateKey, Sm2PublicKey
 from sync.protocol import (
     API_PREFIX,
     H_IDEMPOTENCY,
@@ -53,6 +57,7 @@ from sync.protocol import (
     RefundRequest,
     SettlementTotal,
     SignatureError,
+    SignatureMismatch,
     UploadRequest,
     UploadResponse,
     VoidRequest,
@@ -68,9 +73,15 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REQUEST_MODELS: list[type[BaseModel]] = [
     EnrolRequest, AuthRequest, CaptureRequest, VoidRequest, RefundRequest, UploadRequest,
     downstream.ConfigUpdate, downstream.BlacklistChange, downstream.RatesUpdate, downstream.ModelUpdate,
+    enrol_codes.EnrolCodeRequest,
 ]
 _SIGNED_HEADERS = (H_TERMINAL, H_TIME, H_IDEMPOTENCY, H_SIGNATURE)
-_ERRORS = {status: {"model": Problem} for status in (401, 404, 409, 413, 422, 503)}
+_ERRORS = {status: {"model": Problem} for status in (401, 404, 408, 409, 413, 422, 429, 503)}
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{8,128}")
+
+
+class Health(BaseModel):
+    status: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +94,32 @@ class Signed:
 
 
 def parse(model: type[M], body: bytes) -> M:
-    """Strict JSON parsing of the signed bytes; errors become the same 422 Problem as FastAPI's own."""
+    """Strict JSON parsing of the signed bytes; errors become the same 422 Problem as FastAPI's own. A NUL in any
+    string is refused here too (no database text holds it); journal payloads are judged per record at ingest."""
     try:
-        return model.model_validate_json(body)
+        parsed = model.model_validate_json(body)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
+    if model is not UploadRequest and _has_nul(parsed.model_dump()):
+        raise RequestValidationError([{"loc": ("body",), "msg": "a NUL character is not allowed in any field"}])
+    return parsed
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _plain(text: str | None, what: str, limit: int = 128) -> str | None:
+    """A query or path value stored nowhere but compared in SQL: no NUL, a sane length (422 otherwise)."""
+    if text is not None and ("\x00" in text or len(text) > limit):
+        raise HubError(f"{what} must be at most {limit} characters, without NUL", code="invalid_request")
+    return text
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
@@ -120,9 +152,14 @@ def _problem(status: int, code: str, message: str) -> Response:
 @dataclass(frozen=True, slots=True)
 class HubContext:
     store: Store
-    enrolment_secret: bytes
     admin_token: str
     clock: Clock
+    throttle: Throttle
+    keys: TerminalCache
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 def _context(request: Request) -> HubContext:
@@ -135,7 +172,8 @@ def _signed_path(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def verify(request: Request, public_key: bytes, body: bytes) -> None:
+def verify(request: Request, public_key: bytes, body: bytes, mismatch: Unauthorized | None = None) -> None:
+    """Check the request's signature and clock; `mismatch` is raised instead when only the signature is wrong."""
     now = _context(request).clock()
     headers = {h: request.headers[h] for h in _SIGNED_HEADERS if h in request.headers}
     with contextlib.suppress(SignatureError):  # reported on every answer, a refusal included
@@ -144,43 +182,57 @@ def verify(request: Request, public_key: bytes, body: bytes) -> None:
         check_request(public_key, request.method, _signed_path(request), headers, body, now=now)
     except ClockSkewError as exc:
         raise Unauthorized(str(exc), code="clock_skew") from None
+    except SignatureMismatch as exc:
+        raise (mismatch or Unauthorized(str(exc), code="bad_signature")) from None
     except SignatureError as exc:
         raise Unauthorized(str(exc), code="bad_signature") from None
 
 
+UNKNOWN_TERMINAL = ("terminal {0!r} is not enrolled, or the request was not signed with its enrolled key (altered "
+                    "on the way?); enrol it (edgepos sync enrol)")
+_NOBODY = Sm2PrivateKey.generate().public_key()  # verifies no real signature: unknown ids answer alike
+
+
 async def signed_request(request: Request) -> Signed:
-    """Dependency: the signed terminal request, or 401 (unknown_terminal, bad_signature, clock_skew)."""
+    """Dependency: the signed terminal request, or 401 (unknown_terminal, bad_signature, clock_skew). An id the hub
+    does not know is answered exactly like a known one with a wrong signature, so answers never tell which ids
+    exist. The key comes from a cache (keys never change once enrolled), so refusals cost no database work."""
     body = await request.body()
     terminal_id = request.headers.get(H_TERMINAL, "")
     if not terminal_id:
         raise Unauthorized(f"header {H_TERMINAL} is missing; sign every request", code="bad_signature")
-    store = _context(request).store
-    terminal = await run_in_threadpool(store.terminal, terminal_id) if len(terminal_id) <= 64 else None
-    if terminal is None:
-        raise Unauthorized(f"terminal {terminal_id[:64]!r} is not enrolled; enrol it first",
-                           code="unknown_terminal")
-    verify(request, terminal.public_key, body)
+    context = _context(request)
+    terminal = await context.keys.get(terminal_id) if len(terminal_id) <= 64 else None
+    verify(request, terminal.public_key if terminal else _NOBODY, body,
+           Unauthorized(UNKNOWN_TERMINAL.format(loggable(terminal_id, 64)), code="unknown_terminal"))
+    assert terminal is not None  # _NOBODY verifies nothing
     key = request.headers[H_IDEMPOTENCY]
-    if not 8 <= len(key) <= 128 or not key.isascii() or not key.isprintable():
-        raise HubError(f"{H_IDEMPOTENCY} must be 8 to 128 printable ASCII characters", code="invalid_request")
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise HubError(f"{H_IDEMPOTENCY} must be 8 to 128 printable ASCII characters without spaces",
+                       code="invalid_request")
     return Signed(terminal, body, Idempotency.of(terminal.id, key, request.method, _signed_path(request), body))
 
 
 def admin_only(request: Request) -> None:
-    admin_token = _context(request).admin_token
+    """Dependency: the admin bearer token, or 401; a client guessing it is slowed down (429, see hub.throttle)."""
+    context = _context(request)
+    context.throttle.check(_client(request), "admin")
     given = request.headers.get("authorization", "")
-    if not hmac.compare_digest(given.encode(), f"Bearer {admin_token}".encode()):
+    if not hmac.compare_digest(given.encode("utf-8", "replace"), f"Bearer {context.admin_token}".encode()):
+        context.throttle.failed(_client(request), "admin")
         raise Unauthorized("admin endpoints need `Authorization: Bearer <admin token>`", code="unauthorized")
+    context.throttle.succeeded(_client(request), "admin")
 
 
 SignedRequest = Annotated[Signed, Depends(signed_request)]
 Admin = Depends(admin_only)
 
 
-def create_app(store: Store, enrolment_secret: bytes, admin_token: str, clock: Clock = utc_now,
-               sweep_every_s: float | None = SWEEP_EVERY_S) -> FastAPI:
-    if not enrolment_secret or not admin_token:
-        raise ValueError("the hub needs an enrolment secret and an admin token")
+def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
+               sweep_every_s: float | None = SWEEP_EVERY_S, max_requests: int = MAX_REQUESTS,
+               throttle: Throttle | None = None) -> FastAPI:
+    if not admin_token:
+        raise ValueError("the hub needs an admin token")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -189,20 +241,48 @@ def create_app(store: Store, enrolment_secret: bytes, admin_token: str, clock: C
         if sweeper:
             sweeper.cancel()
 
-    app = FastAPI(title="edgepos hub", version=f"{PROTOCOL_VERSION}", lifespan=lifespan,
+    app = FastAPI(title="edgepos hub", version=f"{PROTOCOL_VERSION}", lifespan=lifespan, docs_url=None,
+                  redoc_url=None, openapi_url=None,  # published as hub/openapi.json, not served
                   description="Reference central ledger and online authorisation for edgepos terminals (protocol "
                               "v1). Terminal requests are SM2-signed (see sync/protocol.py); admin requests carry "
                               "`Authorization: Bearer <token>`. Every error body is a Problem.")
     _install_error_handlers(app)
 
-    app.state.hub = HubContext(store, enrolment_secret, admin_token, clock)
+    throttle = throttle or Throttle()
+    app.state.hub = HubContext(store, admin_token, clock, throttle, TerminalCache(store))
+
+    # --- operations -----------------------------------------------------------------------------------------------
+
+    @app.get(f"{API_PREFIX}/health", response_model=Health, tags=["operations"])
+    async def health() -> Response:
+        """Liveness: the process answers (no authentication, no database)."""
+        return _json(Health(status="ok"))
+
+    @app.get(f"{API_PREFIX}/ready", response_model=Health, responses={503: {"model": Problem}},
+             tags=["operations"])
+    async def ready() -> Response:
+        """Readiness: the database answers (503 `not_ready` when not; the answer never names the database)."""
+        if await run_in_threadpool(store.ping):
+            return _json(Health(status="ready"))
+        return _problem(503, "not_ready", "the hub's database is not reachable; retry shortly")
 
     # --- terminals ------------------------------------------------------------------------------------------------
 
     @app.post(f"{API_PREFIX}/enrol", response_model=EnrolResponse, responses=_ERRORS, tags=["terminal"],
               openapi_extra=_doc(EnrolRequest))
     async def enrol(request: Request) -> Response:
-        """Register a terminal's public key (proof: HMAC-SM3 with the enrolment secret; signed with that key)."""
+        """Register a terminal's public key: proof of a one-time enrolment code minted for the merchant (HMAC-SM3
+        keyed by the code's hash; the code is spent), request signed with that key. Failures are throttled."""
+        throttle.check(_client(request), "enrol")
+        try:
+            answer = await _enrol(request)
+        except Unauthorized:
+            throttle.failed(_client(request), "enrol")
+            raise
+        throttle.succeeded(_client(request), "enrol")
+        return answer
+
+    async def _enrol(request: Request) -> Response:
         body = await request.body()
         enrolment = parse(EnrolRequest, body)
         if request.headers.get(H_TERMINAL) != enrolment.terminal_id:
@@ -212,7 +292,6 @@ def create_app(store: Store, enrolment_secret: bytes, admin_token: str, clock: C
         except CryptoError as exc:  # hostile or broken input: a 422 like any bad field, not a 500
             raise RequestValidationError([{"loc": ("body", "public_key"), "msg": str(exc)}]) from None
         verify(request, bytes.fromhex(enrolment.public_key), body)
-        check_proof(enrolment_secret, enrolment)
         return _json(await run_in_threadpool(store.enrol, enrolment))
 
     @app.post(f"{API_PREFIX}/auth", response_model=AuthResponse, responses=_ERRORS, tags=["terminal"],
@@ -296,6 +375,16 @@ def create_app(store: Store, enrolment_secret: bytes, admin_token: str, clock: C
         update = await admin_body(request, downstream.ModelUpdate)
         return _json(await run_in_threadpool(store.put_model, update))
 
+    @app.post(f"{API_PREFIX}/admin/enrol-codes", response_model=enrol_codes.EnrolCodeResponse, status_code=201,
+              responses=_ERRORS, tags=["admin"], dependencies=[Admin],
+              openapi_extra=_body(enrol_codes.EnrolCodeRequest))
+    async def mint_enrol_code(request: Request) -> Response:
+        """A one-time code that enrols one terminal of the merchant, once, before it expires (shown only now)."""
+        order = await admin_body(request, enrol_codes.EnrolCodeRequest)
+        minted = await run_in_threadpool(store.mint_enrol_code, order.merchant_id,
+                                         timedelta(seconds=order.expires_in_s))
+        return _json(minted, 201)
+
     @app.get(f"{API_PREFIX}/admin/settlement", response_model=list[SettlementTotal], responses=_ERRORS,
              tags=["admin"], dependencies=[Admin])
     def settlement(day: str, terminal: str | None = None, merchant: str | None = None) -> Response:
@@ -304,6 +393,7 @@ def create_app(store: Store, enrolment_secret: bytes, admin_token: str, clock: C
             raise HubError("day must be YYYY-MM-DD", code="invalid_request")
         if (terminal is None) == (merchant is None):
             raise HubError("give exactly one of terminal= or merchant=", code="invalid_request")
+        _plain(terminal, "terminal"), _plain(merchant, "merchant")
         totals = (store.settlement(day, "terminal", terminal) if terminal is not None
                   else store.settlement(day, "merchant", merchant or ""))
         return Response(content=b"[" + b",".join(t.model_dump_json().encode() for t in totals) + b"]",
@@ -317,19 +407,24 @@ def create_app(store: Store, enrolment_secret: bytes, admin_token: str, clock: C
     @app.get(f"{API_PREFIX}/admin/terminals/{{terminal_id}}", response_model=reports.TerminalStatus,
              responses=_ERRORS, tags=["admin"], dependencies=[Admin])
     def terminal_status(terminal_id: str) -> Response:
-        return _json(store.terminal_status(terminal_id))
+        return _json(store.terminal_status(_plain(terminal_id, "terminal id") or ""))
 
     app.openapi = _openapi_with_bodies(app)  # type: ignore[method-assign]
-    app.add_middleware(HubGuard)
+    app.add_middleware(HubGuard, max_requests=max_requests)
     return app
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def hub_error(request: Request, exc: HubError) -> Response:
-        if exc.status >= 500:
-            log.warning('{"event": "store_unavailable", "detail": %r}', exc.message)
-        return Response(problem_body(exc), status_code=exc.status, media_type="application/json")
+        headers = {}
+        if exc.status >= 500:  # the detail (database host, driver text) goes to the log, never to the client
+            log.warning(json.dumps({"event": "store_unavailable", "detail": exc.message}))
+            exc = StoreUnavailable("the hub's database is unavailable; retry shortly", code=exc.code)
+            headers["Retry-After"] = "1"
+        if isinstance(exc, Throttled):
+            headers["Retry-After"] = str(exc.retry_after_s)
+        return Response(problem_body(exc), status_code=exc.status, media_type="application/json", headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -346,7 +441,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
-        log.exception('{"event": "internal_error", "path": "%s"}', request.url.path)
+        log.error(json.dumps({"event": "internal_error", "path": loggable(request.url.path),
+                              "error": type(exc).__name__, "trace": traceback.format_exc(limit=20)}))
         return _problem(500, "internal_error", "the hub hit an internal error; the request was not applied")
 
 
@@ -375,7 +471,7 @@ async def _sweep(store: Store, every_s: float) -> None:
         try:
             expired = await run_in_threadpool(store.expire_holds)
             if expired:
-                log.info('{"event": "holds_expired", "count": %d}', expired)
+                log.info(json.dumps({"event": "holds_expired", "count": expired}))
         except HubError as exc:
-            log.warning('{"event": "sweep_failed", "detail": %r}', exc.message)
+            log.warning(json.dumps({"event": "sweep_failed", "detail": exc.message}))
 

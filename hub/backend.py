@@ -44,7 +44,9 @@ class Tx(Protocol):
 class Backend(Protocol):
     dialect: str
 
-    def transaction(self) -> AbstractContextManager[Tx]: ...
+    def transaction(self, readonly: bool = False) -> AbstractContextManager[Tx]:
+        """`readonly`: the block only reads (SQLite then takes no write lock, so reads never queue behind writers)."""
+        ...
 
     def describe(self) -> str:
         """Where the data is, for logs: no password."""

@@ -50,13 +50,14 @@ def authorise(tx: Tx, terminal_id: str, merchant_id: str, request: AuthRequest, 
               ttl: timedelta = DEFAULT_HOLD_TTL) -> AuthResponse:
     writes = Writes()
     tx.lock_terminal(terminal_id)
+    tx.lock_name(f"auth:{request.auth_id}")  # ids are global: two terminals sending one id at once queue here
     existing = load_holds(tx, [request.auth_id]).get(request.auth_id)
     if existing is not None:
         same = (existing.terminal_id, existing.sale_id, existing.tender, existing.amount, existing.currency,
                 existing.token) == (terminal_id, request.sale_id, str(request.tender), request.amount.amount,
                                     request.amount.currency, request.token)
         if not same:
-            raise Conflict(f"authorisation {request.auth_id} already exists with other details", code="auth_id_reused")
+            raise Conflict(f"authorisation id {request.auth_id} is taken; use a new id", code="auth_id_reused")
         expire_if_due(existing, now, writes)
         writes.flush(tx)
         return existing.response()

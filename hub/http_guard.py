@@ -1,19 +1,25 @@
-"""ASGI middleware in front of the app: body size limit before any parsing, the clock-skew header, access logs.
+"""ASGI middleware in front of the app: admission (a bounded number of requests at once, a fast 503 beyond), body
+size limit and read deadline before any parsing, safe response headers, the clock-skew header, access logs.
 
-Bodies are read here, up to protocol.MAX_BODY, and handed on whole; a larger body (declared or streamed) is answered
-413 without being parsed. Log lines are JSON with method, path, status, terminal and duration: never a key,
-token, signature or body.
+Admission: at most `max_requests` requests are inside the app at once; a request that cannot get in within
+`QUEUE_WAIT_S` is answered 503 `busy` with `Retry-After` at once, instead of queueing behind others until the till's
+2 s budget is long gone. Liveness (`/v1/health`) skips the queue.
+
+Bodies are read here, up to protocol.MAX_BODY and within `BODY_TIMEOUT_S`, and handed on whole; a larger body
+(declared or streamed) is answered 413, a body that trickles in too slowly 408, without being parsed. Log lines are
+JSON with method, path, status, terminal and duration: never a key, token, signature or body.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from sync.protocol import H_SKEW, H_TERMINAL, MAX_BODY, Problem
+from sync.protocol import API_PREFIX, H_SKEW, H_TERMINAL, MAX_BODY, Problem
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -23,12 +29,28 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger("edgepos.hub")
 SKEW_STATE = "edgepos_skew_ms"
+QUEUE_WAIT_S = 0.5
+BODY_TIMEOUT_S = 20.0
+MAX_REQUESTS = 64
+UNQUEUED = frozenset({f"{API_PREFIX}/health"})
+SAFE_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store"),
+                (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
+
+
+def loggable(text: str, limit: int = 200) -> str:
+    """A client-chosen string fit for a log line: printable, short (a NUL or a newline never reaches the log)."""
+    cleaned = "".join(ch if ch.isprintable() else "?" for ch in text[:limit])
+    return cleaned + ("..." if len(text) > limit else "")
 
 
 class HubGuard:
-    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY, max_requests: int = MAX_REQUESTS,
+                 queue_wait_s: float = QUEUE_WAIT_S, body_timeout_s: float = BODY_TIMEOUT_S) -> None:
         self.app = app
         self.max_body = max_body
+        self.queue_wait_s = queue_wait_s
+        self.body_timeout_s = body_timeout_s
+        self._slots = asyncio.Semaphore(max_requests)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,18 +60,35 @@ class HubGuard:
         status = {"code": 0}
         state = scope.setdefault("state", {})
 
-        async def send_with_skew(message: Message) -> None:
+        async def send_guarded(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
+                headers += SAFE_HEADERS
                 skew = state.get(SKEW_STATE)
                 if skew is not None:
-                    message["headers"] = [*message.get("headers", []), (H_SKEW.lower().encode(), str(skew).encode())]
+                    headers.append((H_SKEW.lower().encode(), str(skew).encode()))
+                message["headers"] = headers
             await send(message)
 
+        admitted = False
         try:
-            body = await self._read_body(scope, receive)
+            if scope.get("path") not in UNQUEUED:
+                try:
+                    await asyncio.wait_for(self._slots.acquire(), self.queue_wait_s)
+                except TimeoutError:
+                    await _problem(send_guarded, 503, "busy", "the hub is busy; retry shortly",
+                                   [(b"retry-after", b"1")])
+                    return
+                admitted = True
+            try:
+                body = await asyncio.wait_for(self._read_body(scope, receive), self.body_timeout_s)
+            except TimeoutError:
+                await _problem(send_guarded, 408, "request_timeout",
+                               f"the request body did not arrive within {self.body_timeout_s:.0f} s")
+                return
             if body is None:
-                await _problem(send_with_skew, 413, "body_too_large",
+                await _problem(send_guarded, 413, "body_too_large",
                                f"the request body exceeds {self.max_body} bytes; send smaller batches")
                 return
             delivered = False
@@ -61,13 +100,16 @@ class HubGuard:
                     return {"type": "http.request", "body": body, "more_body": False}
                 return await receive()
 
-            await self.app(scope, replay, send_with_skew)
+            await self.app(scope, replay, send_guarded)
         finally:
+            if admitted:
+                self._slots.release()
             headers = dict(scope.get("headers", []))
-            log.info(json.dumps({"event": "request", "method": scope.get("method"), "path": scope.get("path"),
-                                 "status": status["code"], "ms": round((time.perf_counter() - started) * 1000, 1),
-                                 "terminal": headers.get(H_TERMINAL.lower().encode(), b"").decode("latin-1")[:64]
-                                 or None}))
+            log.info(json.dumps({"event": "request", "method": loggable(str(scope.get("method"))),
+                                 "path": loggable(str(scope.get("path"))), "status": status["code"],
+                                 "ms": round((time.perf_counter() - started) * 1000, 1),
+                                 "terminal": loggable(headers.get(H_TERMINAL.lower().encode(), b"").decode(
+                                     "latin-1"), 64) or None}))
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
         """The whole body, or None when it is larger than allowed (declared or actually sent)."""
@@ -93,9 +135,10 @@ class HubGuard:
                 return b"".join(chunks)
 
 
-async def _problem(send: Send, status: int, code: str, message: str) -> None:
+async def _problem(send: Send, status: int, code: str, message: str,
+                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
     body = Problem(code=code, message=message).model_dump_json(exclude_none=True).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+                            (b"connection", b"close"), *(extra or [])]})
     await send({"type": "http.response.body", "body": body})

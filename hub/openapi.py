@@ -12,7 +12,7 @@ def openapi_json() -> str:
     """Generated from the app itself (no database touched: the schema does not depend on the store)."""
     from hub.app import create_app
 
-    app = create_app(store=None, enrolment_secret=b"-", admin_token="-", sweep_every_s=None)  # type: ignore[arg-type]
+    app = create_app(store=None, admin_token="-", sweep_every_s=None)  # type: ignore[arg-type]
     return json.dumps(app.openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sync.protocol import CurrencyCode, TenderKind, Token
+from sync.protocol import MAX_AMOUNT, CurrencyCode, NoNul, TenderKind, Token
 
 MONEY_TYPES = ("sale.completed", "refund.completed", "sale.voided")
 
@@ -25,14 +25,14 @@ class _Part(BaseModel):
 
 
 class Money(_Part):
-    amount: Annotated[int, Field(ge=0, le=2**62)]
+    amount: Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
     currency: CurrencyCode
 
 
 class TenderPart(_Part):
     kind: TenderKind
     amount: Money
-    reference: str | None = None
+    reference: Annotated[str, Field(max_length=128), NoNul] | None = None
     token: Token | None = None
 
 
@@ -49,7 +49,7 @@ def _same_currency(currency: str, tenders: tuple[TenderPart, ...], *amounts: Mon
 
 
 class SalePayload(_Part):
-    sale_id: Annotated[str, Field(min_length=1, max_length=128)]
+    sale_id: Annotated[str, Field(min_length=1, max_length=128), NoNul]
     currency: CurrencyCode
     tenders: Annotated[tuple[TenderPart, ...], Field(min_length=1, max_length=64)]
     totals: _Totals
@@ -71,8 +71,8 @@ class SalePayload(_Part):
 
 
 class RefundPayload(_Part):
-    refund_id: Annotated[str, Field(min_length=1, max_length=128)]
-    sale_id: Annotated[str, Field(min_length=1, max_length=128)]
+    refund_id: Annotated[str, Field(min_length=1, max_length=128), NoNul]
+    sale_id: Annotated[str, Field(min_length=1, max_length=128), NoNul]
     currency: CurrencyCode
     tenders: Annotated[tuple[TenderPart, ...], Field(min_length=1, max_length=64)]
     total: Money
@@ -86,8 +86,8 @@ class RefundPayload(_Part):
 
 
 class VoidPayload(_Part):
-    void_id: Annotated[str, Field(min_length=1, max_length=128)]
-    sale_id: Annotated[str, Field(min_length=1, max_length=128)]
+    void_id: Annotated[str, Field(min_length=1, max_length=128), NoNul]
+    sale_id: Annotated[str, Field(min_length=1, max_length=128), NoNul]
 
 
 Payload = SalePayload | RefundPayload | VoidPayload

@@ -17,7 +17,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from hub.backend import Row
-from hub.errors import StoreUnavailable
+from hub.errors import Conflict, HubError, StoreUnavailable
 
 LOCAL_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"  # what these machines run (trust auth)
 
@@ -87,8 +87,9 @@ class PostgresTx:
 class PostgresBackend:
     dialect = "postgresql"
 
-    def __init__(self, dsn: str, pool_size: int = 8, connect_timeout_s: int = 5) -> None:
+    def __init__(self, dsn: str, pool_size: int = 8, connect_timeout_s: int = 5, wait_s: float = 3.0) -> None:
         self._dsn = dsn
+        self._wait_s = wait_s  # for a free connection; then 503 (the till's budget is 2 s, waiting longer helps no one)
         self._connect_timeout = connect_timeout_s
         self._idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(pool_size)
@@ -106,8 +107,8 @@ class PostgresBackend:
             raise StoreUnavailable(f"the hub database cannot be reached ({_first_line(exc)})") from None
 
     @contextmanager
-    def transaction(self) -> Iterator[PostgresTx]:
-        if not self._slots.acquire(timeout=30):
+    def transaction(self, readonly: bool = False) -> Iterator[PostgresTx]:
+        if not self._slots.acquire(timeout=self._wait_s):
             raise StoreUnavailable("all hub database connections are busy; retry shortly")
         conn: psycopg.Connection | None = None
         try:
@@ -123,6 +124,12 @@ class PostgresBackend:
                 broken, conn = conn, None
                 broken.close()
                 raise StoreUnavailable(f"the hub database failed ({_first_line(exc)}); retry shortly") from None
+            except psycopg.errors.UniqueViolation:
+                raise Conflict("the request collides with data another request wrote at the same time; retry",
+                               code="conflict") from None
+            except (psycopg.DataError, psycopg.errors.ProgramLimitExceeded):  # NUL, out of range, too long
+                raise HubError("a value cannot be stored (NUL character or out of range)",
+                               code="invalid_request") from None
         finally:
             if conn is not None:
                 if conn.closed or self._closed:

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from hub.cli import ADMIN_TOKEN_ENV, ENROL_SECRET_ENV
+from hub.cli import ADMIN_TOKEN_ENV
 
 
 def edgepos_command() -> list[str]:
@@ -29,7 +29,6 @@ class HubProcess:
     def __init__(
         self,
         *,
-        enrol_secret: str,
         admin_token: str,
         db: Path | None = None,
         dsn: str | None = None,
@@ -40,7 +39,6 @@ class HubProcess:
         if (db is None) == (dsn is None):
             raise ValueError("give the hub either a SQLite file (db) or a PostgreSQL DSN (dsn)")
         self.where = ["--dsn", dsn] if dsn else ["--db", str(db)]
-        self.enrol_secret = enrol_secret
         self.admin_token = admin_token
         self.port = port
         self.log = log
@@ -53,7 +51,7 @@ class HubProcess:
 
     def start(self, timeout: float = 30.0) -> HubProcess:
         """Start and return once the hub listens (it prints its address only after binding)."""
-        env = {**os.environ, ENROL_SECRET_ENV: self.enrol_secret, ADMIN_TOKEN_ENV: self.admin_token}
+        env = {**os.environ, ADMIN_TOKEN_ENV: self.admin_token}
         with open(self.log or os.devnull, "a") as log:
             self.process = subprocess.Popen(
                 [*edgepos_command(), "hub", *self.where, "--port", str(self.port), *self.extra_args],
@@ -104,6 +102,12 @@ class HubProcess:
                                  timeout=30, **kwargs)
         response.raise_for_status()
         return response.json() if response.content else None
+
+    def enrol_code(self, merchant_id: str, expires_in_s: int = 3600) -> str:
+        """Mint a one-time enrolment code for one terminal of `merchant_id` (the admin endpoint)."""
+        minted = self.admin("POST", "/v1/admin/enrol-codes",
+                            json={"merchant_id": merchant_id, "expires_in_s": expires_in_s})
+        return minted["code"]
 
     def _log_tail(self) -> str:
         if self.log is None or not self.log.exists():

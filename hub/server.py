@@ -1,21 +1,94 @@
 """Run the hub under uvicorn: one process, sync endpoints in the thread pool; SIGTERM drains and exits cleanly.
 
 A SIGKILL at any point leaves the store consistent: every batch, hold and answer commits in one transaction.
+
+Slow and greedy clients: uvicorn closes idle keep-alive connections after `KEEP_ALIVE_S`, but it has no deadline
+for a request's head and none per client. `GuardedH11` adds both: a connection that has not sent a whole request
+head within `HEAD_TIMEOUT_S` (slowloris, or a connection opened and left idle) is closed, and one client address
+keeps at most `max_per_client` connections open (more are closed at once). Bodies have their own deadline in
+hub.http_guard. Behind a reverse proxy every client shares the proxy's address: the proxy must then enforce the
+per-client limits itself (see README, "Hub behind a reverse proxy").
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import socket
 import sys
+from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from hub.errors import StoreUnavailable
 
+KEEP_ALIVE_S = 5.0
+HEAD_TIMEOUT_S = 10.0
+MAX_PER_CLIENT = 64
+MAX_CONNECTIONS = 2048  # uvicorn answers 503 itself beyond this (connections or tasks at once)
+log = logging.getLogger("edgepos.hub")
 
-def serve(*, db: str, dsn: str | None, host: str, port: int, enrolment_secret: bytes, admin_token: str,
-          hold_days: float = 7.0) -> int:
+
+def guarded_protocol(head_timeout_s: float = HEAD_TIMEOUT_S, max_per_client: int = MAX_PER_CLIENT) -> type:
+    """uvicorn's h11 protocol with a deadline for each request head and a cap on connections per client address."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    open_per_client: Counter[str] = Counter()
+
+    class GuardedH11(H11Protocol):
+        _deadline: asyncio.TimerHandle | None = None
+        _counted: str | None = None
+
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            host = self.client[0] if self.client else "?"
+            if open_per_client[host] >= max_per_client:
+                log.warning('{"event": "too_many_connections", "client": "%s"}', host)
+                transport.close()
+                return
+            open_per_client[host] += 1
+            self._counted = host
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            if self._counted is not None:
+                open_per_client[self._counted] -= 1
+                if open_per_client[self._counted] <= 0:
+                    del open_per_client[self._counted]
+                self._counted = None
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            if self._deadline is None and self._idle():
+                self._arm()  # a new request starts (maybe byte by byte): its head must arrive in time
+            super().data_received(data)
+            if not self._idle():
+                self._disarm()
+
+        def _idle(self) -> bool:
+            return self.cycle is None or self.cycle.response_complete
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(head_timeout_s, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _too_slow(self) -> None:
+            self._deadline = None
+            if self._idle() and not self.transport.is_closing():
+                self.transport.close()
+
+    return GuardedH11
+
+
+def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, hold_days: float = 7.0,
+          refund_scope: str = "terminal", max_requests: int = 64) -> int:
     import uvicorn
 
     from hub.app import create_app
@@ -23,11 +96,11 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, enrolment_secret: b
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
-        store = Store.open(path=db, dsn=dsn, hold_ttl=timedelta(days=hold_days))
+        store = Store.open(path=db, dsn=dsn, hold_ttl=timedelta(days=hold_days), refund_scope=refund_scope)
     except StoreUnavailable as exc:
         print(f"edgepos hub: {exc.message}", file=sys.stderr)
         return 1
-    app = create_app(store, enrolment_secret, admin_token)
+    app = create_app(store, admin_token, max_requests=max_requests)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -37,7 +110,10 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, enrolment_secret: b
         print(f"edgepos hub: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=10)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=10,
+                            http=guarded_protocol(), timeout_keep_alive=int(KEEP_ALIVE_S),
+                            limit_concurrency=MAX_CONNECTIONS, server_header=False, date_header=True,
+                            h11_max_incomplete_event_size=16 * 1024)
     server = uvicorn.Server(config)
     print(f"edgepos hub listening on http://{host}:{bound_port} ({store.backend.describe()})", flush=True)
     signal.signal(signal.SIGTERM, _exit_cleanly)  # uvicorn drains on SIGTERM, then re-raises it to this handler

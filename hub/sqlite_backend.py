@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.backend import Row
-from hub.errors import StoreUnavailable
+from hub.errors import Conflict, HubError, StoreUnavailable
 
 _TRANSIENT = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
 
@@ -50,7 +50,7 @@ class SqliteTx:
 class SqliteBackend:
     dialect = "sqlite"
 
-    def __init__(self, path: str | Path, busy_timeout_s: float = 10.0) -> None:
+    def __init__(self, path: str | Path, busy_timeout_s: float = 3.0) -> None:
         self.path = Path(path)
         self._timeout = busy_timeout_s
         self._local = threading.local()
@@ -76,10 +76,12 @@ class SqliteBackend:
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[SqliteTx]:
+    def transaction(self, readonly: bool = False) -> Iterator[SqliteTx]:
+        """Writers begin IMMEDIATE (the write lock up front: no upgrade deadlocks); readers begin DEFERRED and read
+        a WAL snapshot without waiting for anyone."""
         conn = self._conn()
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(f"the hub database is busy ({exc}); retry shortly") from None
         try:
@@ -88,6 +90,11 @@ class SqliteBackend:
             conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.OperationalError) and any(t in str(exc).lower() for t in _TRANSIENT):
                 raise StoreUnavailable(f"the hub database failed ({exc}); retry shortly") from None
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise Conflict("the request collides with data another request wrote at the same time; retry",
+                               code="conflict") from None
+            if isinstance(exc, OverflowError | sqlite3.DataError):
+                raise HubError("a value cannot be stored (out of range)", code="invalid_request") from None
             raise
         try:
             conn.execute("COMMIT")

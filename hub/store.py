@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from hub import downstream, holds, reports
+from hub import downstream, enrol_codes, holds, reports
 from hub.backend import Backend, Tx
 from hub.clock import Clock, iso, utc_now
 from hub.errors import Conflict, HubError, NotFound, StaleState
@@ -84,6 +84,7 @@ class Store:
         self.clock = clock
         self.hold_ttl = hold_ttl
         self.refund_scope: RefundScope = refund_scope
+        self._identities: dict[str, Terminal] = {}
         self.schema_version = migrate(backend)
 
     @classmethod
@@ -101,27 +102,57 @@ class Store:
         self.backend.close()
 
     def read(self, action: Callable[[Tx], T]) -> T:
+        """Run `action` in a transaction that may write."""
         with self.backend.transaction() as tx:
             return action(tx)
+
+    def view(self, action: Callable[[Tx], T]) -> T:
+        """Run `action` in a read-only transaction (on SQLite it never waits for the write lock)."""
+        with self.backend.transaction(readonly=True) as tx:
+            return action(tx)
+
+    def ping(self) -> bool:
+        """Whether the database answers (readiness)."""
+        try:
+            return self.view(lambda tx: tx.one("SELECT 1")) is not None
+        except Exception:
+            return False
 
     # --- terminals ------------------------------------------------------------------------------------------------
 
     def terminal(self, terminal_id: str) -> Terminal | None:
-        return self.read(lambda tx: load_terminal(tx, terminal_id))
+        return self.view(lambda tx: load_terminal(tx, terminal_id))
+
+    def identity(self, terminal_id: str) -> Terminal | None:
+        """The enrolled terminal's id, merchant and key, cached after the first load (they never change); its chain
+        fields are as first loaded, so use `terminal()` for those."""
+        known = self._identities.get(terminal_id)
+        if known is None:
+            known = self.terminal(terminal_id)
+            if known is not None and len(self._identities) < 100_000:
+                self._identities[terminal_id] = known
+        return known
+
+    def cached_identity(self, terminal_id: str) -> Terminal | None:
+        return self._identities.get(terminal_id)
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
-        """The caller has checked the enrolment proof and the request signature (see hub.terminals.check_proof)."""
+        """The caller has checked the request signature; the enrolment code's proof is checked and the code spent
+        in the same transaction (see hub.enrol_codes)."""
         now = self.clock()
         return self.read(lambda tx: enrol(tx, request, now)).enrolment()
+
+    def mint_enrol_code(self, merchant_id: str,
+                        ttl: timedelta = enrol_codes.DEFAULT_TTL) -> enrol_codes.EnrolCodeResponse:
+        """A one-time code that enrols one terminal of `merchant_id` (see hub.enrol_codes)."""
+        now = self.clock()
+        return self.read(lambda tx: enrol_codes.mint(tx, merchant_id, ttl, now))
 
     # --- idempotent terminal operations ---------------------------------------------------------------------------
 
     def once(self, idem: Idempotency | None, action: Callable[[Tx], BaseModel]) -> Reply:
-        """Run `action` and keep its answer under `idem`; a second call with the same key replays that answer."""
-        if idem is not None:
-            stored = self.read(lambda tx: _stored(tx, idem))
-            if stored is not None:
-                return stored
+        """Run `action` and keep its answer under `idem`; a second call with the same key replays that answer
+        (looked up inside the one write transaction: a request costs one transaction, not two)."""
         try:
             with self.backend.transaction() as tx:
                 if idem is not None:
@@ -146,7 +177,9 @@ class Store:
             return reply
 
     def authorise(self, terminal_id: str, request: AuthRequest, idem: Idempotency | None = None) -> Reply:
-        terminal = self._known(terminal_id)
+        terminal = self.identity(terminal_id)
+        if terminal is None:
+            raise NotFound(f"terminal {terminal_id} is not enrolled", code="unknown_terminal")
         return self.once(idem, lambda tx: holds.authorise(tx, terminal.id, terminal.merchant_id, request,
                                                           self.clock(), self.hold_ttl))
 
@@ -164,7 +197,7 @@ class Store:
         """Verify and book a batch of journal records (see hub.ingest). `verify=False` skips the digest and
         signature checks (benchmarks only: it measures booking alone); chain links are always checked."""
         if idem is not None:
-            stored = self.read(lambda tx: _stored(tx, idem))
+            stored = self.view(lambda tx: _stored(tx, idem))
             if stored is not None:
                 return stored
         for _ in range(20):
@@ -195,25 +228,25 @@ class Store:
     # --- downstream -----------------------------------------------------------------------------------------------
 
     def config_for(self, terminal_id: str) -> downstream.ConfigResponse:
-        return self.read(lambda tx: downstream.config_for(tx, terminal_id))
+        return self.view(lambda tx: downstream.config_for(tx, terminal_id))
 
     def put_config(self, update: downstream.ConfigUpdate) -> downstream.Version:
         return self.read(lambda tx: downstream.put_config(tx, update))
 
     def blacklist_since(self, since: int) -> downstream.BlacklistDelta:
-        return self.read(lambda tx: downstream.blacklist_since(tx, since))
+        return self.view(lambda tx: downstream.blacklist_since(tx, since))
 
     def change_blacklist(self, change: downstream.BlacklistChange) -> downstream.Version:
         return self.read(lambda tx: downstream.change_blacklist(tx, change))
 
     def rates(self) -> downstream.RatesResponse:
-        return self.read(downstream.latest_rates)
+        return self.view(downstream.latest_rates)
 
     def put_rates(self, update: downstream.RatesUpdate) -> downstream.Version:
         return self.read(lambda tx: downstream.put_rates(tx, update))
 
     def model(self) -> downstream.ModelResponse:
-        return self.read(downstream.latest_model)
+        return self.view(downstream.latest_model)
 
     def put_model(self, update: downstream.ModelUpdate) -> downstream.Version:
         now = self.clock()
@@ -222,17 +255,17 @@ class Store:
     # --- reports --------------------------------------------------------------------------------------------------
 
     def trial_balance(self) -> reports.TrialBalance:
-        return self.read(reports.trial_balance)
+        return self.view(reports.trial_balance)
 
     def settlement(self, day: str, scope: Literal["terminal", "merchant"], scope_id: str) -> list[SettlementTotal]:
-        return self.read(lambda tx: reports.settlement(tx, day, scope, scope_id))
+        return self.view(lambda tx: reports.settlement(tx, day, scope, scope_id))
 
     def terminal_status(self, terminal_id: str) -> reports.TerminalStatus:
-        return self.read(lambda tx: reports.terminal_status(tx, terminal_id))
+        return self.view(lambda tx: reports.terminal_status(tx, terminal_id))
 
     def balances(self) -> dict[tuple[str, str], int]:
         """Posted balance of every (account, currency): what tests and reconciliation compare."""
-        rows = self.read(lambda tx: tx.all(
+        rows = self.view(lambda tx: tx.all(
             "SELECT p.account, p.currency, sum(p.amount) FROM postings p JOIN transfers t ON t.id = p.transfer_id "
             "WHERE t.status = 'posted' GROUP BY p.account, p.currency"))
         return {(account, currency): int(total) for account, currency, total in rows}

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from hub import enrol_codes
 from hub.accounts import merchant_accounts
 from hub.backend import Tx
 from hub.clock import iso
-from hub.errors import Conflict, Unauthorized
+from hub.errors import Conflict
 from sync.crypto import Sm2PublicKey
 from sync.journal import genesis_hash
-from sync.protocol import EnrolRequest, EnrolResponse, enrolment_proof
+from sync.protocol import EnrolRequest, EnrolResponse
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +58,11 @@ def load_terminal(tx: Tx, terminal_id: str) -> Terminal | None:
     return Terminal(row[0], row[1], bytes.fromhex(row[2]), row[3], row[4], row[5])
 
 
-def check_proof(secret: bytes, request: EnrolRequest) -> None:
-    expected = enrolment_proof(secret, request.terminal_id, request.merchant_id, request.public_key)
-    if not hmac.compare_digest(expected, request.proof):
-        raise Unauthorized("the enrolment proof does not match the merchant's enrolment secret", code="bad_proof")
-
-
 def enrol(tx: Tx, request: EnrolRequest, now: datetime) -> Terminal:
-    """Register the terminal's key; the same key again is a no-op, another key for the same id is refused."""
+    """Spend the request's enrolment code and register the terminal's key; the same key and merchant again is a
+    no-op (a retry, or a terminal re-enrolled with a fresh code), another key or merchant for the id is refused."""
     tx.lock_terminal(request.terminal_id)
+    enrol_codes.redeem(tx, request, now)
     existing = load_terminal(tx, request.terminal_id)
     if existing is not None:
         if existing.public_key.hex() != request.public_key or existing.merchant_id != request.merchant_id:
@@ -79,3 +76,20 @@ def enrol(tx: Tx, request: EnrolRequest, now: datetime) -> Terminal:
     terminal = load_terminal(tx, request.terminal_id)
     assert terminal is not None
     return terminal
+
+
+
+class TerminalCache:
+    """Enrolled terminals' identities for signature checks: a cache hit costs no thread hop and no database work
+    (see Store.identity: a key never changes after enrolment, another key for the id is refused)."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    async def get(self, terminal_id: str) -> Terminal | None:
+        terminal = self._store.cached_identity(terminal_id)
+        if terminal is None:
+            from fastapi.concurrency import run_in_threadpool
+
+            terminal = await run_in_threadpool(self._store.identity, terminal_id)
+        return terminal

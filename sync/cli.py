@@ -1,7 +1,9 @@
 """`edgepos` commands of the sync package (registered by terminal/cli.py). Heavy imports happen inside handlers.
 
 `edgepos sync` forces one round with the hub and shows the queue; `--status` shows it without contacting the hub;
-`edgepos sync enrol --merchant M` registers the terminal's key. Exit codes: 0 ok, 1 bad input or refused by the hub,
+`edgepos sync enrol --merchant M` registers the terminal's key with a one-time enrolment code (from
+$EDGEPOS_ENROL_CODE, else read from stdin, without echo on a terminal; never from the command line, where other
+users and shell histories would see it). Exit codes: 0 ok, 1 bad input or refused by the hub,
 3 the hub rejected records (chain alarm: a technician looks), 4 the hub is unreachable (records stay queued).
 """
 
@@ -26,7 +28,7 @@ EXIT_ERROR = 1
 EXIT_REJECTED = 3
 EXIT_UNREACHABLE = 4
 ENV_JOURNAL, ENV_KEYS, ENV_HUB = "EDGEPOS_JOURNAL", "EDGEPOS_KEYS", "EDGEPOS_HUB"
-ENV_ENROL_SECRET = "EDGEPOS_ENROL_SECRET"
+ENV_ENROL_CODE = "EDGEPOS_ENROL_CODE"
 
 
 class _BadInput(Exception):
@@ -40,7 +42,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     sync.add_argument("--status", action="store_true", help="show the queue without contacting the hub")
     sync.set_defaults(handler=cmd_sync)
     actions = sync.add_subparsers(metavar="ACTION")
-    enrol = actions.add_parser("enrol", help="register this terminal's key with the hub")
+    enrol = actions.add_parser("enrol", help="register this terminal's key with the hub",
+                               description=f"Register this terminal's key with a one-time enrolment code from the "
+                                           f"hub administrator (`edgepos hub enrol-code`): ${ENV_ENROL_CODE}, else "
+                                           "stdin (asked without echo on a terminal).")
     _common(enrol, argparse.SUPPRESS)  # SUPPRESS: options given before `enrol` are not reset by its defaults
     enrol.add_argument("--merchant", required=True, help="merchant id the terminal belongs to")
     enrol.set_defaults(handler=cmd_enrol)
@@ -86,14 +91,15 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     from sync.state import StateError
     from sync.uplink import HubRefused, HubUnavailable
 
-    secret = os.environ.get(ENV_ENROL_SECRET, "")
-    if not secret:
-        return _fail(args, f"set {ENV_ENROL_SECRET} to the merchant's enrolment secret")
+    code = _enrol_code()
+    if not code:
+        return _fail(args, f"no enrolment code: set {ENV_ENROL_CODE} or type it when asked (the hub administrator "
+                           "mints one with `edgepos hub enrol-code --merchant M`)")
     with ExitStack() as stack:
         try:
             _, _, uplink = _open(args, stack, need_hub=True)
             assert uplink is not None
-            answer = uplink.enrol(args.merchant, secret.encode())
+            answer = uplink.enrol(args.merchant, code.encode("utf-8", "replace"))
         except _BadInput as exc:
             return _fail(args, str(exc))
         except HubUnavailable as exc:
@@ -108,6 +114,24 @@ def cmd_enrol(args: argparse.Namespace) -> int:
                 f"the hub holds its records up to {answer.last_seq}")
         return _emit(args, data, text, EXIT_OK)
     return EXIT_ERROR
+
+
+def _enrol_code() -> str:
+    """The one-time code: the environment, else stdin (a prompt without echo when stdin is a terminal)."""
+    code = os.environ.get(ENV_ENROL_CODE, "")
+    if not code:
+        if sys.stdin is None:
+            return ""
+        if sys.stdin.isatty():
+            import getpass
+
+            try:
+                code = getpass.getpass("enrolment code: ")
+            except (EOFError, KeyboardInterrupt):
+                return ""
+        else:
+            code = sys.stdin.readline()
+    return code.strip()
 
 
 def _open(args: argparse.Namespace, stack: ExitStack, need_hub: bool) -> tuple[Journal, SyncState, Uplink | None]:

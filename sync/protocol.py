@@ -24,7 +24,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from sync.crypto import Sm2PrivateKey, Sm2PublicKey, hmac_sm3, sm3
 
@@ -41,13 +41,41 @@ MAX_CLOCK_SKEW = timedelta(minutes=15)  # wider than any NTP-less till drifts in
 MAX_BATCH = 1000  # records per upload
 MAX_BODY = 8 * 1024 * 1024  # bytes; the hub refuses larger bodies before parsing
 
+MAX_AMOUNT = 10**12  # minor units in one amount (10 billion CNY, 1 trillion JPY): sums of millions of them still fit
+#                     a signed 64-bit integer, so no day's settlement can overflow; larger amounts are refused (422)
+
+# Active ISO 4217 codes (test and precious-metal codes excluded): "ZZZ" is not money.
+_ISO_4217_CODES = """
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF
+CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL
+HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL
+MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON
+RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
+UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL
+"""
+ISO_4217 = frozenset(_ISO_4217_CODES.split())
+
+
+def _iso_4217(code: str) -> str:
+    if code not in ISO_4217:
+        raise ValueError(f"{code} is not an ISO 4217 currency code")
+    return code
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("a NUL character is not allowed")
+    return text
+
+
+NoNul = AfterValidator(_no_nul)
 TerminalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 MerchantId = TerminalId
 Key = Annotated[str, StringConstraints(min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 Hex = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{2})*$", max_length=4096)]
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-MinorUnits = Annotated[int, Field(ge=-(2**63) + 1, le=2**63 - 1, strict=True)]
-PositiveMinorUnits = Annotated[int, Field(gt=0, le=2**63 - 1, strict=True)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso_4217)]
+MinorUnits = Annotated[int, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, strict=True)]
+PositiveMinorUnits = Annotated[int, Field(gt=0, le=MAX_AMOUNT, strict=True)]
 Token = Annotated[str, StringConstraints(pattern=r"^tk_[0-9a-f]{8,64}$")]
 
 
@@ -79,12 +107,15 @@ class Problem(Message):
 
 
 class EnrolRequest(Message):
-    """Register a terminal's public key. `proof` = hex HMAC-SM3(enrolment secret, `enrolment_message(...)`) shows the
-    technician holds the merchant's enrolment secret; the request signature shows the terminal holds the key."""
+    """Register a terminal's public key with a one-time enrolment code the hub administrator minted for the merchant
+    (`edgepos hub enrol-code`). The code never travels: `code_id` names it and `proof` = hex HMAC-SM3(
+    `enrol_code_key(code)`, `enrolment_message(...)`) shows the technician holds it; the request signature shows the
+    terminal holds the key. A code enrols one terminal of its own merchant, once, before it expires."""
 
     terminal_id: TerminalId
     merchant_id: MerchantId
     public_key: Annotated[str, StringConstraints(pattern=r"^04[0-9a-f]{128}$")]
+    code_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
     proof: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
@@ -96,12 +127,33 @@ class EnrolResponse(Message):
     last_hash: Hex  # its hash (empty when none)
 
 
-def enrolment_message(terminal_id: str, merchant_id: str, public_key_hex: str) -> bytes:
-    return f"edgepos-enrol-v1\n{terminal_id}\n{merchant_id}\n{public_key_hex}".encode()
+def normalise_enrol_code(code: bytes | str) -> bytes:
+    """The code as the hub minted it: upper case, without the dashes and spaces people type or paste."""
+    text = code.decode("ascii", "replace") if isinstance(code, bytes) else code
+    return "".join(ch for ch in text.upper() if ch not in "- \t\r\n").encode("ascii", "replace")
 
 
-def enrolment_proof(secret: bytes, terminal_id: str, merchant_id: str, public_key_hex: str) -> str:
-    return hmac_sm3(secret, enrolment_message(terminal_id, merchant_id, public_key_hex)).hex()
+def enrol_code_id(code: bytes | str) -> str:
+    """The public name of a code (what the hub looks it up by); it reveals nothing of the code."""
+    return sm3(b"edgepos-enrol-code-id\n" + normalise_enrol_code(code)).hex()[:32]
+
+
+def enrol_code_key(code: bytes | str) -> bytes:
+    """The proof key of a code: the hub keeps only this hash, never the code."""
+    return sm3(b"edgepos-enrol-code-key\n" + normalise_enrol_code(code))
+
+
+def enrolment_message(terminal_id: str, merchant_id: str, public_key_hex: str, code_id: str) -> bytes:
+    return f"edgepos-enrol-v2\n{terminal_id}\n{merchant_id}\n{public_key_hex}\n{code_id}".encode()
+
+
+def proof_with_key(key: bytes, terminal_id: str, merchant_id: str, public_key_hex: str, code_id: str) -> str:
+    return hmac_sm3(key, enrolment_message(terminal_id, merchant_id, public_key_hex, code_id)).hex()
+
+
+def enrolment_proof(code: bytes | str, terminal_id: str, merchant_id: str, public_key_hex: str) -> str:
+    """What the terminal sends as `proof` for enrolment `code` (the code itself stays on the terminal)."""
+    return proof_with_key(enrol_code_key(code), terminal_id, merchant_id, public_key_hex, enrol_code_id(code))
 
 
 # --- online authorisation (two-phase) ----------------------------------------------------------------------------
@@ -156,7 +208,7 @@ class CaptureRequest(Message):
 
 class VoidRequest(Message):
     auth_id: Key
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200), NoNul]
 
 
 class RefundRequest(Message):
@@ -165,7 +217,7 @@ class RefundRequest(Message):
     refund_id: Key
     auth_id: Key
     amount: PositiveAmount
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200), NoNul]
 
 
 # --- journal upload ----------------------------------------------------------------------------------------------
@@ -266,6 +318,10 @@ class SignatureError(Exception):
     """A request's signature headers are missing, malformed, stale or do not verify."""
 
 
+class SignatureMismatch(SignatureError):
+    """Well-formed, in time, but not signed by the key given (the hub cannot tell a wrong key from an unknown id)."""
+
+
 class ClockSkewError(SignatureError):
     """The terminal's clock is further off than MAX_CLOCK_SKEW (the hub answers `clock_skew`, not `bad_signature`)."""
 
@@ -319,5 +375,5 @@ def check_request(
             f"terminal clock is off by {skew_ms / 1000:.0f} s (more than {MAX_CLOCK_SKEW.total_seconds() / 60:.0f} "
             "min); set the clock and retry", skew_ms)
     if not Sm2PublicKey(public_key).verify(raw_signature, signing_input(method, path, terminal_id, sent, key, body)):
-        raise SignatureError("request signature does not verify with the key registered for this terminal")
+        raise SignatureMismatch("request signature does not verify with the key registered for this terminal")
     return skew_ms

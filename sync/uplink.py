@@ -56,6 +56,7 @@ from sync.protocol import (
     UploadResponse,
     VoidRequest,
     WireRecord,
+    enrol_code_id,
     enrolment_proof,
     sign_request,
 )
@@ -266,12 +267,15 @@ class Uplink:
 
     # --- enrolment ----------------------------------------------------------------------------------------------
 
-    def enrol(self, merchant_id: str, enrolment_secret: bytes) -> EnrolResponse:
-        """Register this terminal's public key with the hub (proof: the merchant's enrolment secret)."""
+    def enrol(self, merchant_id: str, code: bytes) -> EnrolResponse:
+        """Register this terminal's public key with the hub, proving a one-time enrolment code the hub minted for
+        the merchant (the code itself is not sent). A retry after a lost answer enrols idempotently."""
         public_key = self._keys.public_key().hex()
+        code_id = enrol_code_id(code)
         request = EnrolRequest(terminal_id=self.terminal_id, merchant_id=merchant_id, public_key=public_key,
-                               proof=enrolment_proof(enrolment_secret, self.terminal_id, merchant_id, public_key))
-        key = _key("enrol", f"{self.terminal_id}:{merchant_id}:{sm3(self._keys.public_key()).hex()[:32]}")
+                               code_id=code_id,
+                               proof=enrolment_proof(code, self.terminal_id, merchant_id, public_key))
+        key = _key("enrol", f"{self.terminal_id}:{merchant_id}:{sm3(self._keys.public_key()).hex()[:32]}:{code_id}")
         answer = self._parse(self._call("POST", "/enrol", request, key), EnrolResponse)
         self.state.update(merchant_id=answer.merchant_id, enrolled_at=answer.enrolled_at.isoformat(),
                           last_hub_seq=answer.last_seq, hub_url=self.hub_url)

@@ -78,7 +78,7 @@ class Till:
                 close()
 
 
-def build_till(data_dir: Path, *, terminal_id: str, hub_url: str | None = None, enrol_secret: bytes | None = None,
+def build_till(data_dir: Path, *, terminal_id: str, hub_url: str | None = None, enrol_code: bytes | None = None,
                merchant_id: str = "M-DEMO", printer: Any = None, operator_id: str = "C-001",
                profile: str = "retail", clock: Callable[[], datetime] = utc_now,
                auth_budget_s: float = 2.0, secret: bytes | None = None,
@@ -114,8 +114,8 @@ def build_till(data_dir: Path, *, terminal_id: str, hub_url: str | None = None, 
     if hub_url is not None:
         uplink = Uplink(journal, keystore, hub_url, state=sync_state, batch_size=1000)
         closers.append(uplink.close)
-        if enrol_secret is not None:
-            uplink.enrol(merchant_id, enrol_secret)
+        if enrol_code is not None:
+            uplink.enrol(merchant_id, enrol_code)
     config = TerminalConfig(token_key=keystore.token_key())
     card_reader_ = card_reader(config) if card_reader else EmulatedCardReader(config)
     contactless = EmulatedCardReader(config, contactless=True)

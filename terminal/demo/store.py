@@ -121,8 +121,8 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
             where = data_dir.resolve()
             where.mkdir(parents=True, exist_ok=True)
         secret, key_note = _key_secret(where, temporary=data_dir is None)
-        enrol_secret, admin_token = uuid.uuid4().hex, uuid.uuid4().hex
-        hub = HubProcess(db=where / "hub.db", enrol_secret=enrol_secret, admin_token=admin_token,
+        admin_token = uuid.uuid4().hex
+        hub = HubProcess(db=where / "hub.db", admin_token=admin_token,
                          log=where / "hub.log")
         if sales_hub:
             hub.start()
@@ -131,7 +131,8 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
         if pcscd is not None:
             closers.append(pcscd.close)
         till = build_till(where / "till", terminal_id=f"DEMO-{uuid.uuid4().hex[:8].upper()}",
-                          hub_url=hub.url if sales_hub else None, enrol_secret=enrol_secret.encode(),
+                          hub_url=hub.url if sales_hub else None,
+                          enrol_code=hub.enrol_code("M-DEMO").encode() if sales_hub else None,
                           clock=clock, secret=secret, card_reader=pcscd.reader if pcscd else None)
         closers.append(till.close)
         if pcscd is not None:

@@ -7,7 +7,6 @@ from decimal import Decimal
 from terminal.checkout.rig import Till
 from terminal.domain import Money, TaxRate
 
-ENROL_SECRET = "checkout-tests-enrol-secret-0123456789"
 ADMIN_TOKEN = "checkout-tests-admin-token-0123456789"
 VAT = TaxRate("VAT13", Decimal("0.13"), inclusive=True)
 

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from checkout_support import ADMIN_TOKEN, ENROL_SECRET
+from checkout_support import ADMIN_TOKEN
 
 from hub.process import HubProcess
 from terminal.checkout.rig import build_till
@@ -16,7 +16,7 @@ from terminal.checkout.rig import build_till
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory: pytest.TempPathFactory):
     where = tmp_path_factory.mktemp("hub")
-    with HubProcess(db=where / "hub.db", enrol_secret=ENROL_SECRET, admin_token=ADMIN_TOKEN,
+    with HubProcess(db=where / "hub.db", admin_token=ADMIN_TOKEN,
                     log=where / "hub.log") as process:
         yield process
 
@@ -29,7 +29,7 @@ def _terminal_id() -> str:
 def till(tmp_path: Path, hub: HubProcess):
     """Online till: enrolled at the shared hub."""
     made = build_till(tmp_path / "till", terminal_id=_terminal_id(), hub_url=hub.url,
-                      enrol_secret=ENROL_SECRET.encode())
+                      enrol_code=hub.enrol_code("M-DEMO").encode())
     yield made
     made.close()
 

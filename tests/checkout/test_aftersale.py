@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from checkout_support import ENROL_SECRET, VAT, cny, records, types
+from checkout_support import VAT, cny, records, types
 from faultproxy import Fault, FaultProxy
 from test_sales_index import Clock, sell
 
@@ -237,7 +237,7 @@ def test_hub_down_refund_is_journalled_then_booked_once_when_synced(tmp_path, hu
 
     with FaultProxy(hub.port, policy) as proxy:
         till = build_till(tmp_path / "till", terminal_id="T-AS-OUTAGE", hub_url=proxy.url,
-                          enrol_secret=ENROL_SECRET.encode(), auth_budget_s=1.0)
+                          enrol_code=hub.enrol_code("M-DEMO").encode(), auth_budget_s=1.0)
         try:
             after = aftersale(till)
             sale_id = sell(till, "25.00", "15.00", card="unionpay")

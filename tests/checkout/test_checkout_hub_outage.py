@@ -3,7 +3,7 @@ checkout approves offline within limits, journals the abandoned hold, and releas
 
 from __future__ import annotations
 
-from checkout_support import ENROL_SECRET, basket, card_number, records, types
+from checkout_support import basket, card_number, records, types
 from faultproxy import Fault, FaultProxy
 
 from drivers.card.emulator import CardProfile
@@ -21,7 +21,7 @@ def test_lost_auth_answer_goes_offline_and_the_hold_is_released_later(tmp_path, 
 
     with FaultProxy(hub.port, policy) as proxy:
         till = build_till(tmp_path / "till", terminal_id="T-CO-OUTAGE", hub_url=proxy.url,
-                          enrol_secret=ENROL_SECRET.encode(), auth_budget_s=1.0)
+                          enrol_code=hub.enrol_code("M-DEMO").encode(), auth_budget_s=1.0)
         try:
             cut["what"] = "auth"
             basket(till, "88.00")

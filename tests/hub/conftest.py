@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hubkit import ADMIN_TOKEN, BACKENDS, ENROL_SECRET, Clock, Terminal, pg_available, pg_schema
+from hubkit import ADMIN_TOKEN, BACKENDS, Clock, Terminal, pg_available, pg_schema
 
 from hub.store import Store
 
@@ -54,7 +54,7 @@ def client(store: Store, clock: Clock):
 
     from hub.app import create_app
 
-    with TestClient(create_app(store, ENROL_SECRET, ADMIN_TOKEN, clock, sweep_every_s=None),
+    with TestClient(create_app(store, ADMIN_TOKEN, clock, sweep_every_s=None),
                     raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -62,8 +62,4 @@ def client(store: Store, clock: Clock):
 @pytest.fixture
 def terminal(tmp_path: Path, store: Store) -> Terminal:
     """A terminal enrolled with the store (new ids each test: tests share a module's store)."""
-    from sync.protocol import EnrolRequest
-
-    term = Terminal.create(tmp_path)
-    store.enrol(EnrolRequest.model_validate(term.enrol_body()))
-    return term
+    return Terminal.create(tmp_path).enrol(store)

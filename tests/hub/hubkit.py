@@ -15,11 +15,10 @@ from typing import Any
 from hub.postgres_backend import LOCAL_DSN, reachable, scratch_schema
 from sync.journal import Journal, Record
 from sync.keystore import FileKeyStore
-from sync.protocol import WireRecord, enrolment_proof, sign_request
+from sync.protocol import WireRecord, enrol_code_id, enrolment_proof, sign_request
 from sync.uplink import to_wire
 
-ENROL_SECRET = b"merchant enrolment secret for tests"
-ADMIN_TOKEN = "admin-token-for-tests"
+ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef"
 PG_ADMIN_DSN = os.environ.get("EDGEPOS_TEST_PG_DSN", LOCAL_DSN)
 BACKENDS = ("sqlite", "postgresql")
 
@@ -105,10 +104,18 @@ class Terminal:
         keys = FileKeyStore.create(directory / "keys.json", b"test key secret", terminal_id)
         return cls(terminal_id, merchant_id or unique("M"), keys, Journal.create(directory / "journal.db", keys))
 
-    def enrol_body(self, secret: bytes = ENROL_SECRET, public_key: str | None = None) -> dict[str, Any]:
+    def enrol_body(self, code: str, public_key: str | None = None) -> dict[str, Any]:
+        """An enrolment request proving one-time `code` (minted by the hub for this terminal's merchant)."""
         key = public_key or self.keys.public_key().hex()
         return {"terminal_id": self.id, "merchant_id": self.merchant_id, "public_key": key,
-                "proof": enrolment_proof(secret, self.id, self.merchant_id, key)}
+                "code_id": enrol_code_id(code), "proof": enrolment_proof(code, self.id, self.merchant_id, key)}
+
+    def enrol(self, store: Any) -> Terminal:
+        """Enrol straight into `store` with a fresh code (what most tests need before they start)."""
+        from sync.protocol import EnrolRequest
+
+        store.enrol(EnrolRequest.model_validate(self.enrol_body(store.mint_enrol_code(self.merchant_id).code)))
+        return self
 
     def append(self, record_type: str, payload: dict[str, Any]) -> WireRecord:
         return to_wire(self.journal.append(record_type, payload))

@@ -15,8 +15,16 @@ from sync.protocol import H_SKEW, MAX_BODY
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-def enrol(client, term: Terminal, body: dict | None = None):
-    payload, headers = term.signed("POST", "/v1/enrol", body or term.enrol_body())
+def mint(client, merchant_id: str, expires_in_s: int = 3600) -> str:
+    answer = client.post("/v1/admin/enrol-codes", json={"merchant_id": merchant_id, "expires_in_s": expires_in_s},
+                         headers=ADMIN)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["code"]
+
+
+def enrol(client, term: Terminal, body: dict | None = None, code: str | None = None):
+    body = body or term.enrol_body(code or mint(client, term.merchant_id))
+    payload, headers = term.signed("POST", "/v1/enrol", body)
     return client.post("/v1/enrol", content=payload, headers=headers)
 
 
@@ -54,25 +62,30 @@ def auth_body(amount: int = 1000, token: str | None = None) -> dict:
 
 def test_enrolment_is_idempotent_and_refuses_another_key(client, tmp_path: Path) -> None:
     term = Terminal.create(tmp_path)
-    first = enrol(client, term)
+    code = mint(client, term.merchant_id)
+    first = enrol(client, term, code=code)
     assert first.status_code == 200 and first.json()["last_seq"] == 0 and H_SKEW in first.headers
-    assert enrol(client, term).json() == first.json()
+    assert enrol(client, term, code=code).json() == first.json()  # a retry (the answer was lost) with the same code
+    assert enrol(client, term).json() == first.json()  # re-enrolled with a fresh code: the same key is a no-op
     impostor = Terminal.create(tmp_path / "impostor", terminal_id=term.id, merchant_id=term.merchant_id)
     problem(enrol(client, impostor), 409, "already_enrolled")
+    problem(enrol(client, impostor, code=code), 409, "already_enrolled")
 
 
-def test_enrolment_needs_the_enrolment_secret_and_the_key(client, tmp_path: Path) -> None:
+def test_enrolment_needs_a_code_and_the_key(client, tmp_path: Path) -> None:
     term = Terminal.create(tmp_path)
-    problem(enrol(client, term, term.enrol_body(secret=b"wrong secret")), 401, "bad_proof")
+    problem(enrol(client, term, code="WRONG-CODE-0000"), 401, "bad_code")
     stranger = Terminal.create(tmp_path / "stranger")  # signs with its own key a body naming another key
-    payload, headers = stranger.signed("POST", "/v1/enrol", {**term.enrol_body(), "terminal_id": stranger.id})
+    payload, headers = stranger.signed("POST", "/v1/enrol", {**term.enrol_body(mint(client, term.merchant_id)),
+                                                             "terminal_id": stranger.id})
     problem(client.post("/v1/enrol", content=payload, headers=headers), 401, "bad_signature")
 
 
 def test_enrolment_with_a_key_off_the_curve_is_refused_not_a_crash(client, tmp_path: Path) -> None:
     """Hostile input: a well-formed public key that is not an SM2 point is a 422, never a 500 with a traceback."""
     term = Terminal.create(tmp_path)
-    body = problem(enrol(client, term, term.enrol_body(public_key="04" + "11" * 64)), 422, "invalid_request")
+    body = problem(enrol(client, term, term.enrol_body(mint(client, term.merchant_id), public_key="04" + "11" * 64)),
+                   422, "invalid_request")
     assert "public_key" in body["message"]
 
 
@@ -83,8 +96,8 @@ def test_unknown_terminal_bad_signature_and_clock_skew(client, enrolled: Termina
     stranger = Terminal.create(tmp_path / "stranger")
     problem(post(client, stranger, "/v1/auth", auth_body()), 401, "unknown_terminal")
     body, headers = enrolled.signed("POST", "/v1/auth", auth_body())
-    tampered = body.replace(b"1000", b"9000")
-    problem(client.post("/v1/auth", content=tampered, headers=headers), 401, "bad_signature")
+    tampered = body.replace(b"1000", b"9000")  # answered like an unknown id: answers never tell which ids exist
+    problem(client.post("/v1/auth", content=tampered, headers=headers), 401, "unknown_terminal")
     problem(client.post("/v1/auth", content=body, headers={**headers, "X-Edgepos-Signature": "zz"}),
             401, "bad_signature")
     missing = {k: v for k, v in headers.items() if k != "X-Edgepos-Signature"}
@@ -98,7 +111,7 @@ def test_unknown_terminal_bad_signature_and_clock_skew(client, enrolled: Termina
 
 def test_signature_covers_path_and_query(client, enrolled: Terminal) -> None:
     _, headers = enrolled.signed("GET", "/v1/blacklist?since=0")
-    problem(client.get("/v1/blacklist?since=1", headers=headers), 401, "bad_signature")
+    problem(client.get("/v1/blacklist?since=1", headers=headers), 401, "unknown_terminal")
     assert client.get("/v1/blacklist?since=0", headers=headers).status_code == 200
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hubkit import ADMIN_TOKEN, ENROL_SECRET, Terminal, sale, tender, unique, upload_body
+from hubkit import ADMIN_TOKEN, Terminal, sale, tender, unique, upload_body
 
 from hub.process import HubProcess, edgepos_command
 
@@ -23,7 +23,7 @@ ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 
 def start_hub(backend: dict[str, str]) -> HubProcess:
     where = {"dsn": backend["dsn"]} if "dsn" in backend else {"db": Path(backend["db"])}
-    return HubProcess(**where, enrol_secret=ENROL_SECRET.decode(), admin_token=ADMIN_TOKEN).start()
+    return HubProcess(**where, admin_token=ADMIN_TOKEN).start()
 
 
 def client_of(hub: HubProcess) -> httpx.Client:
@@ -42,11 +42,15 @@ def send(client: httpx.Client, term: Terminal, method: str, path: str, payload=N
     return client.request(method, path, content=body or None, headers=headers)
 
 
-def test_refuses_to_start_without_secrets(tmp_path: Path) -> None:
+def test_refuses_to_start_without_a_strong_admin_token(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDGEPOS_HUB_")}
-    done = subprocess.run([*edgepos_command(), "hub", "--db", str(tmp_path / "h.db")], env=env,
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1 and "EDGEPOS_HUB_ENROL_SECRET" in done.stderr
+    command = [*edgepos_command(), "hub", "--db", str(tmp_path / "h.db"), "--port", "0"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "EDGEPOS_HUB_ADMIN_TOKEN" in done.stderr
+    for weak in ("x", "a" * 40, "0123456789abcdef0123"):  # the attack: a hub started with a 1-character token
+        done = subprocess.run(command, env={**env, "EDGEPOS_HUB_ADMIN_TOKEN": weak}, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 1 and "refusing to start" in done.stderr, weak
 
 
 def test_openapi_flag_prints_the_document() -> None:
@@ -57,7 +61,8 @@ def test_openapi_flag_prints_the_document() -> None:
 def test_serves_a_terminal_over_http_and_stops_on_sigterm(hub: HubProcess, tmp_path: Path) -> None:
     term = Terminal.create(tmp_path)
     with client_of(hub) as client:
-        assert send(client, term, "POST", "/v1/enrol", term.enrol_body()).status_code == 200
+        code = hub.enrol_code(term.merchant_id)
+        assert send(client, term, "POST", "/v1/enrol", term.enrol_body(code)).status_code == 200
         auth = {"auth_id": unique("auth"), "sale_id": unique("sale"), "tender": "card_contact",
                 "amount": {"amount": 4200, "currency": "CNY"}}
         assert send(client, term, "POST", "/v1/auth", auth).json()["status"] == "approved"
@@ -81,7 +86,8 @@ def test_sigkill_mid_upload_leaves_store_consistent_and_retry_counts_once(backen
     body = json.loads(upload_body(records))
     hub = start_hub(backend)
     with client_of(hub) as client:
-        assert send(client, term, "POST", "/v1/enrol", term.enrol_body()).status_code == 200
+        code = hub.enrol_code(term.merchant_id)
+        assert send(client, term, "POST", "/v1/enrol", term.enrol_body(code)).status_code == 200
     for delay in (0.05, 0.2, 0.4):
         with client_of(hub) as client:
             thread = threading.Thread(target=_upload_ignoring_errors, args=(client, term, body))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from hub.errors import HubError
 from hub.store import Store
-from sync.protocol import AuthRequest, AuthResponse, CaptureRequest, EnrolRequest, RefundRequest, VoidRequest
+from sync.protocol import AuthRequest, AuthResponse, CaptureRequest, RefundRequest, VoidRequest
 
 amounts = st.integers(min_value=1, max_value=5000)
 operations = st.lists(st.one_of(
@@ -30,7 +30,7 @@ operations = st.lists(st.one_of(
 def test_holds_keep_the_ledger_balanced(store: Store, clock, tmp_path: Path, ops) -> None:
     clock.offset = timedelta(0)
     term = Terminal.create(tmp_path / unique("p"))
-    store.enrol(EnrolRequest.model_validate(term.enrol_body()))
+    term.enrol(store)
     auth_ids: list[str] = []
     cny = lambda amount: {"amount": amount, "currency": "CNY"}  # noqa: E731
     for op in ops:

@@ -9,13 +9,11 @@ from pathlib import Path
 from hubkit import Terminal, refund, sale, tender, unique, void
 
 from hub.store import Store
-from sync.protocol import AuthRequest, AuthResponse, EnrolRequest, TenderKind
+from sync.protocol import AuthRequest, AuthResponse, TenderKind
 
 
 def enrolled(store: Store, tmp_path: Path, merchant_id: str | None = None) -> Terminal:
-    term = Terminal.create(tmp_path, merchant_id=merchant_id)
-    store.enrol(EnrolRequest.model_validate(term.enrol_body()))
-    return term
+    return Terminal.create(tmp_path, merchant_id=merchant_id).enrol(store)
 
 
 def statuses(store: Store, term: Terminal, *records) -> list[tuple[str, str | None]]:

@@ -11,8 +11,7 @@ from typing import Any
 
 from hub.process import HubProcess
 
-ENROL_SECRET = "enrol-secret-for-tests-only"
-ADMIN_TOKEN = "admin-token-for-tests-only"
+ADMIN_TOKEN = "admin-token-for-tests-only-0123456789"
 MERCHANT = "M-0001"
 KEY_SECRET = b"correct horse battery staple"
 
@@ -26,7 +25,7 @@ def free_port() -> int:
 
 def local_hub(db: Path, dsn: str | None = None) -> HubProcess:
     """A hub child process with the test secrets, its log next to its database."""
-    return HubProcess(db=None if dsn else db, dsn=dsn, enrol_secret=ENROL_SECRET, admin_token=ADMIN_TOKEN,
+    return HubProcess(db=None if dsn else db, dsn=dsn, admin_token=ADMIN_TOKEN,
                       log=db.with_suffix(".log"))
 
 

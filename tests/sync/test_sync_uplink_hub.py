@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hub_process import ADMIN_TOKEN, ENROL_SECRET, KEY_SECRET, MERCHANT, free_port, local_hub, sell
+from hub_process import ADMIN_TOKEN, KEY_SECRET, MERCHANT, free_port, local_hub, sell
 
 from hub.postgres_backend import reachable, scratch_schema
 from hub.process import HubProcess, edgepos_command
@@ -80,7 +80,7 @@ def terminal(tmp_path):
 
 def enrolled(terminal: Terminal, hub: HubProcess) -> Terminal:
     with terminal.uplink(hub.url) as link:
-        link.enrol(MERCHANT, ENROL_SECRET.encode())
+        link.enrol(MERCHANT, hub.enrol_code(MERCHANT).encode())
     return terminal
 
 
@@ -464,16 +464,19 @@ def test_authorise_within_budget_idempotent_retry_capture_and_decline(hub, termi
 # --- the command line -------------------------------------------------------------------------------------------------
 
 
-def run_sync(terminal: Terminal, *args: str, hub_url: str | None = None, secret: bytes = KEY_SECRET, **env: str):
+def run_sync(terminal: Terminal, *args: str, hub_url: str | None = None, secret: bytes = KEY_SECRET,
+             stdin: str = "", **env: str):
     import subprocess
 
     environment = {**os.environ, "EDGEPOS_KEY_SECRET": secret.decode(), "EDGEPOS_JOURNAL": str(terminal.journal.path),
                    "EDGEPOS_KEYS": str(terminal.keystore.path), **env}
     environment.pop("EDGEPOS_HUB", None)
+    environment.pop("EDGEPOS_ENROL_CODE", None)
+    environment.update(env)
     if hub_url:
         environment["EDGEPOS_HUB"] = hub_url
     return subprocess.run([*edgepos_command(), "sync", *args], capture_output=True, text=True, env=environment,
-                          timeout=60)
+                          timeout=60, input=stdin)
 
 
 def test_cli_enrol_sync_status_and_exit_codes(hub, terminal):
@@ -485,11 +488,15 @@ def test_cli_enrol_sync_status_and_exit_codes(hub, terminal):
 
     unknown = run_sync(terminal, hub_url=hub.url)
     assert unknown.returncode == 1 and "not enrolled" in unknown.stdout + unknown.stderr
-    refused = run_sync(terminal, "enrol", "--merchant", MERCHANT, hub_url=hub.url, EDGEPOS_ENROL_SECRET="wrong-one")
+    refused = run_sync(terminal, "enrol", "--merchant", MERCHANT, hub_url=hub.url, EDGEPOS_ENROL_CODE="wrong-one")
     assert refused.returncode == 1 and "refused the enrolment" in refused.stderr and "Traceback" not in refused.stderr
-    enrol = run_sync(terminal, "enrol", "--merchant", MERCHANT, "--json", hub_url=hub.url,
-                     EDGEPOS_ENROL_SECRET=ENROL_SECRET)
+    other = run_sync(terminal, "enrol", "--merchant", MERCHANT, hub_url=hub.url,
+                     EDGEPOS_ENROL_CODE=hub.enrol_code("M-OTHER"))  # a code of another merchant enrols nothing
+    assert other.returncode == 1 and "another merchant" in other.stderr
+    code = hub.enrol_code(MERCHANT)
+    enrol = run_sync(terminal, "enrol", "--merchant", MERCHANT, "--json", hub_url=hub.url, stdin=code + "\n")
     assert enrol.returncode == 0 and json.loads(enrol.stdout)["merchant_id"] == MERCHANT
+    assert code not in enrol.stdout + enrol.stderr
 
     down = run_sync(terminal, "--json", hub_url=f"http://127.0.0.1:{free_port()}")
     assert down.returncode == 4
@@ -522,7 +529,7 @@ def test_cli_enrol_with_a_failing_state_file_says_so_without_a_traceback(hub, te
 
     monkeypatch.setattr(SyncState, "update", broken)
     monkeypatch.setenv("EDGEPOS_KEY_SECRET", KEY_SECRET.decode())
-    monkeypatch.setenv("EDGEPOS_ENROL_SECRET", ENROL_SECRET)
+    monkeypatch.setenv("EDGEPOS_ENROL_CODE", hub.enrol_code(MERCHANT))
     args = argparse.Namespace(db=str(terminal.journal.path), keys=str(terminal.keystore.path), hub=hub.url,
                               json=True, merchant=MERCHANT)
     assert cli.cmd_enrol(args) == 1
