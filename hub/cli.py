@@ -35,6 +35,10 @@ def register(commands: argparse._SubParsersAction) -> None:
                           "of the same merchant (returns at a service desk)")
     hub.add_argument("--max-requests", type=int, default=64,
                      help="requests handled at once; more wait briefly, then get a fast 503 (default 64)")
+    hub.add_argument("--head-timeout", type=float, default=10.0,
+                     help="seconds a connection may take to send a request head (slow clients are cut; default 10)")
+    hub.add_argument("--max-connections-per-client", type=int, default=64,
+                     help="open connections one client address may hold (default 64; behind a proxy, limit there)")
     hub.add_argument("--openapi", action="store_true", help="print the OpenAPI document and exit")
     hub.set_defaults(handler=cmd_hub)
     actions = hub.add_subparsers(metavar="ACTION")
@@ -94,7 +98,8 @@ def cmd_hub(args: argparse.Namespace) -> int:
     from hub.server import serve
 
     return serve(db=args.db, dsn=args.dsn, host=args.host, port=args.port, admin_token=token,
-                 hold_days=args.hold_days, refund_scope=args.refund_scope, max_requests=args.max_requests)
+                 hold_days=args.hold_days, refund_scope=args.refund_scope, max_requests=args.max_requests,
+                 head_timeout_s=args.head_timeout, max_per_client=args.max_connections_per_client)
 
 
 def cmd_enrol_code(args: argparse.Namespace) -> int:

@@ -88,7 +88,8 @@ def guarded_protocol(head_timeout_s: float = HEAD_TIMEOUT_S, max_per_client: int
 
 
 def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, hold_days: float = 7.0,
-          refund_scope: str = "terminal", max_requests: int = 64) -> int:
+          refund_scope: str = "terminal", max_requests: int = 64, head_timeout_s: float = HEAD_TIMEOUT_S,
+          max_per_client: int = MAX_PER_CLIENT) -> int:
     import uvicorn
 
     from hub.app import create_app
@@ -111,7 +112,7 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
         return 1
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=10,
-                            http=guarded_protocol(), timeout_keep_alive=int(KEEP_ALIVE_S),
+                            http=guarded_protocol(head_timeout_s, max_per_client), timeout_keep_alive=int(KEEP_ALIVE_S),
                             limit_concurrency=MAX_CONNECTIONS, server_header=False, date_header=True,
                             h11_max_incomplete_event_size=16 * 1024)
     server = uvicorn.Server(config)

@@ -117,3 +117,48 @@ def test_sigkill_mid_upload_leaves_store_consistent_and_retry_counts_once(backen
 def _upload_ignoring_errors(client: httpx.Client, term: Terminal, body: dict) -> None:
     with contextlib.suppress(httpx.HTTPError):
         send(client, term, "POST", "/v1/journal", body, key="the-one-upload-key")
+
+
+# --- slow and greedy clients (issue 11, item 8): backend-independent, so SQLite only ---------------------------------
+
+
+def test_slow_and_idle_connections_are_cut_and_one_client_cannot_hog_the_hub(tmp_path: Path) -> None:
+    import socket
+
+    hub = HubProcess(db=tmp_path / "hub.db", admin_token=ADMIN_TOKEN,
+                     extra_args=("--head-timeout", "1", "--max-connections-per-client", "4")).start()
+    try:
+        slow = socket.create_connection(("127.0.0.1", hub.port))
+        slow.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")  # slowloris: the head never ends
+        idle = [socket.create_connection(("127.0.0.1", hub.port)) for _ in range(3)]
+        extra = socket.create_connection(("127.0.0.1", hub.port))  # the fifth of one address
+        extra.settimeout(5)
+        assert extra.recv(1) == b"", "a fifth connection of one client is closed at once"
+        started = time.monotonic()
+        for sock in [slow, *idle]:
+            sock.settimeout(5)
+            with contextlib.suppress(ConnectionResetError):
+                assert sock.recv(1024) == b""
+        assert time.monotonic() - started < 4, "slow and idle connections are cut after the head timeout"
+        answer = httpx.get(f"{hub.url}/v1/health", timeout=5)  # and the hub serves the next client
+        assert answer.status_code == 200 and "server" not in answer.headers
+        assert answer.headers["x-content-type-options"] == "nosniff"
+    finally:
+        hub.stop()
+
+
+def test_enrol_code_command_writes_a_code_the_hub_accepts(tmp_path: Path) -> None:
+    db = tmp_path / "hub.db"
+    minted = subprocess.run([*edgepos_command(), "hub", "enrol-code", "--merchant", "M-CLI", "--expires", "10m",
+                             "--db", str(db)], capture_output=True, text=True, timeout=60)
+    assert minted.returncode == 0, minted.stderr
+    code = minted.stdout.strip()
+    assert len(code.replace("-", "")) == 32 and "M-CLI" in minted.stderr
+    refused = subprocess.run([*edgepos_command(), "hub", "enrol-code", "--merchant", "M-CLI", "--expires", "9d",
+                              "--db", str(db)], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    with HubProcess(db=db, admin_token=ADMIN_TOKEN) as hub, client_of(hub) as client:
+        term = Terminal.create(tmp_path, merchant_id="M-CLI")
+        assert send(client, term, "POST", "/v1/enrol", term.enrol_body(code)).json()["merchant_id"] == "M-CLI"
+        ready = client.get("/v1/ready")
+        assert ready.status_code == 200 and ready.json() == {"status": "ready"}

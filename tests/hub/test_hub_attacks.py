@@ -1,0 +1,256 @@
+"""The hub attacked as an attacker and a careless integrator would (issue 11), in-process on both backends: each
+test is one attack that used to work (a 500, a leak, an enrolment under someone else's merchant, a guess a second)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import warnings
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hubkit import ADMIN_TOKEN, Terminal, sale, tender, unique, upload_body
+
+from hub.store import Store
+from hub.throttle import FREE_FAILURES, Throttle
+from sync.protocol import MAX_AMOUNT, enrol_code_id
+
+ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def test_client(store: Store, clock, throttle: Throttle | None = None):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    from hub.app import create_app
+
+    return TestClient(create_app(store, ADMIN_TOKEN, clock, sweep_every_s=None, throttle=throttle),
+                      raise_server_exceptions=False)
+
+
+test_client.__test__ = False  # a helper, not a test
+
+
+def mint(client, merchant_id: str, expires_in_s: int = 3600) -> str:
+    answer = client.post("/v1/admin/enrol-codes", json={"merchant_id": merchant_id, "expires_in_s": expires_in_s},
+                         headers=ADMIN)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["code"]
+
+
+def enrol(client, term: Terminal, code: str, **changes):
+    body, headers = term.signed("POST", "/v1/enrol", {**term.enrol_body(code), **changes})
+    return client.post("/v1/enrol", content=body, headers=headers)
+
+
+def post(client, term: Terminal, path: str, payload, key: str | None = None):
+    body, headers = term.signed("POST", path, payload, key)
+    return client.post(path, content=body, headers=headers)
+
+
+def code_of(response) -> tuple[int, str]:
+    return response.status_code, response.json().get("code")
+
+
+@pytest.fixture
+def enrolled(client, tmp_path: Path) -> Terminal:
+    term = Terminal.create(tmp_path / "enrolled")
+    assert enrol(client, term, mint(client, term.merchant_id)).status_code == 200
+    return term
+
+
+# --- item 2: no shared enrolment secret; codes are per merchant, one-time, expiring, stored hashed ---------------
+
+
+def test_a_code_of_merchant_a_never_enrols_a_terminal_of_merchant_b(client, tmp_path: Path) -> None:
+    code = mint(client, "M-A")
+    thief = Terminal.create(tmp_path, merchant_id="M-B")
+    assert code_of(enrol(client, thief, code)) == (401, "wrong_merchant")
+    assert client.get(f"/v1/admin/terminals/{thief.id}", headers=ADMIN).status_code == 404
+    honest = Terminal.create(tmp_path, merchant_id="M-A")
+    assert enrol(client, honest, code).json()["merchant_id"] == "M-A"  # the refusal did not spend the code
+
+
+def test_a_code_enrols_one_terminal_once(client, tmp_path: Path) -> None:
+    code = mint(client, "M-ONCE")
+    first = Terminal.create(tmp_path, merchant_id="M-ONCE")
+    answer = enrol(client, first, code)
+    assert answer.status_code == 200
+    assert enrol(client, first, code).json() == answer.json()  # a retry of the same enrolment: same answer
+    second = Terminal.create(tmp_path, merchant_id="M-ONCE")
+    assert code_of(enrol(client, second, code)) == (401, "code_used")
+
+
+def test_expired_and_unknown_codes_are_refused(client, clock, tmp_path: Path) -> None:
+    term = Terminal.create(tmp_path, merchant_id="M-EXP")
+    code = mint(client, "M-EXP", expires_in_s=60)
+    clock.offset = timedelta(minutes=2)
+    assert code_of(enrol(client, term, code)) == (401, "code_expired")
+    clock.offset = timedelta(0)
+    assert code_of(enrol(client, term, "AAAA-BBBB-CCCC-DDDD")) == (401, "bad_code")
+    assert code_of(enrol(client, term, mint(client, "M-EXP"), proof="0" * 64)) == (401, "bad_code")
+
+
+def test_codes_are_random_and_kept_only_as_hashes(client, store: Store) -> None:
+    codes = {mint(client, "M-HASH") for _ in range(5)}
+    assert len(codes) == 5 and all(len(c.replace("-", "")) == 32 for c in codes)  # 160 bits of base32
+    rows = store.view(lambda tx: tx.all("SELECT id, key_hash FROM enrol_codes WHERE merchant_id = 'M-HASH'"))
+    stored = json.dumps(rows)
+    assert len(rows) == 5 and not any(c in stored or c.replace("-", "") in stored for c in codes)
+    assert {r[0] for r in rows} == {enrol_code_id(c) for c in codes}
+
+
+def test_minting_codes_needs_the_admin_token(client) -> None:
+    assert client.post("/v1/admin/enrol-codes", json={"merchant_id": "M-X"}).status_code == 401
+
+
+# --- item 3: amounts capped, settlement never overflows --------------------------------------------------------
+
+
+def test_amounts_beyond_the_cap_are_refused_and_settlement_still_answers(client, enrolled: Terminal) -> None:
+    auth = {"auth_id": unique("auth"), "sale_id": unique("sale"), "tender": "card_contact",
+            "amount": {"amount": 2**63 - 1, "currency": "CNY"}}
+    assert code_of(post(client, enrolled, "/v1/auth", auth)) == (422, "invalid_request")
+    big = enrolled.append("sale.completed", sale([tender("cash", 2**62)]))
+    ok = [enrolled.append("sale.completed", sale([tender("cash", MAX_AMOUNT)], sale_id=unique("s")))]
+    answer = post(client, enrolled, "/v1/journal", json.loads(upload_body([big]))).json()
+    assert answer["results"][0]["code"] == "bad_payload"
+    day = client.get(f"/v1/admin/settlement?day=2000-01-01&terminal={enrolled.id}", headers=ADMIN)
+    assert day.status_code == 200
+    assert ok  # a record at the cap is well-formed (booking it needs the chain to continue from `big`)
+
+
+# --- item 4: NUL anywhere is a 4xx or a bad_payload record, never a 500 or a stuck queue ---------------------------
+
+
+def test_nul_inside_a_journal_payload_is_bad_payload_not_a_500(client, enrolled: Terminal) -> None:
+    record = enrolled.append("sale.completed", sale([tender("cash", 100)], sale_id="S-\x00-nul"))
+    for _ in range(2):  # the retry gets the same answer: the queue is not blocked by a 500
+        answer = post(client, enrolled, "/v1/journal", json.loads(upload_body([record])))
+        assert answer.status_code == 200
+        assert answer.json()["results"][0]["code"] == "bad_payload"
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("PUT", "/v1/admin/model", {"version": "v\x001", "sha256": "ab" * 32, "url": "/m"}),
+    ("PUT", "/v1/admin/config", {"values": {"k\x00": 1}}),
+    ("PUT", "/v1/admin/config", {"values": {"k": "v\x00"}}),
+    ("POST", "/v1/admin/enrol-codes", {"merchant_id": "M\x00"}),
+    ("GET", "/v1/admin/settlement?day=2025-01-01&merchant=M%00", None),
+    ("GET", "/v1/admin/terminals/T%00X", None),
+])
+def test_nul_in_admin_input_is_a_4xx(client, method: str, path: str, body) -> None:
+    answer = client.request(method, path, json=body, headers=ADMIN)
+    assert 400 <= answer.status_code < 500 and answer.json()["code"], answer.text
+
+
+def test_nul_in_a_refund_reason_is_a_422(client, enrolled: Terminal) -> None:
+    refund = {"refund_id": unique("r"), "auth_id": unique("a"), "amount": {"amount": 1, "currency": "CNY"},
+              "reason": "x\x00y"}
+    assert code_of(post(client, enrolled, "/v1/refund", refund)) == (422, "invalid_request")
+
+
+# --- item 5: races and oracles ----------------------------------------------------------------------------------
+
+
+def test_one_auth_id_from_two_terminals_at_once_is_one_hold_and_one_409(client, tmp_path: Path) -> None:
+    terms = [Terminal.create(tmp_path / str(n)) for n in range(2)]
+    for term in terms:
+        assert enrol(client, term, mint(client, term.merchant_id)).status_code == 200
+    for _ in range(3):
+        auth_id = unique("shared")
+        answers: list[int] = []
+        bodies = [term.signed("POST", "/v1/auth", {"auth_id": auth_id, "sale_id": unique("s"), "tender":
+                                                   "card_contact", "amount": {"amount": 500, "currency": "CNY"}})
+                  for term in terms]
+        go = threading.Barrier(2)
+
+        def send(body, headers, go=go, answers=answers):
+            go.wait()
+            answers.append(client.post("/v1/auth", content=body, headers=headers).status_code)
+
+        threads = [threading.Thread(target=send, args=pair) for pair in bodies]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(answers) == [200, 409]
+
+
+def test_answers_do_not_tell_which_terminal_ids_exist(client, enrolled: Terminal, tmp_path: Path) -> None:
+    """A request for an enrolled id signed with another key is answered exactly like one for an id never seen."""
+    forger = Terminal.create(tmp_path / "forger", terminal_id=enrolled.id)
+    nobody = Terminal.create(tmp_path / "nobody")
+    auth = {"auth_id": unique("a"), "sale_id": unique("s"), "tender": "cash", "amount": {"amount": 1,
+                                                                                          "currency": "CNY"}}
+    known, unknown = post(client, forger, "/v1/auth", auth), post(client, nobody, "/v1/auth", auth)
+    assert code_of(known) == code_of(unknown) == (401, "unknown_terminal")
+    assert known.json()["message"].replace(enrolled.id, "ID") == unknown.json()["message"].replace(nobody.id, "ID")
+
+
+# --- item 6: brute force is throttled -----------------------------------------------------------------------------
+
+
+def test_admin_token_and_enrolment_guesses_are_throttled(store: Store, clock, tmp_path: Path) -> None:
+    with test_client(store, clock, Throttle(max_lockout_s=60)) as fresh:
+        guesses = [fresh.get("/v1/admin/trial-balance", headers={"authorization": f"Bearer guess-{n}"})
+                   for n in range(FREE_FAILURES + 2)]
+        assert [g.status_code for g in guesses[:FREE_FAILURES]] == [401] * FREE_FAILURES
+        assert guesses[-1].status_code == 429 and int(guesses[-1].headers["retry-after"]) >= 1
+        assert fresh.get("/v1/admin/trial-balance", headers=ADMIN).status_code == 429  # locked out, even right
+        term = Terminal.create(tmp_path, merchant_id="M-GUESS")
+        tries = [enrol(fresh, term, f"GUESS-{n:04d}").status_code for n in range(FREE_FAILURES + 2)]
+        assert tries[:FREE_FAILURES] == [401] * FREE_FAILURES and tries[-1] == 429
+
+
+# --- item 7: leaks and defaults -----------------------------------------------------------------------------------
+
+
+def test_no_public_docs_and_safe_headers(client, enrolled: Terminal) -> None:
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert client.get(path).status_code == 404
+    answer = client.get("/v1/health")
+    assert answer.status_code == 200 and answer.json() == {"status": "ok"}
+    assert answer.headers["x-content-type-options"] == "nosniff" and answer.headers["cache-control"] == "no-store"
+    assert client.get("/v1/ready").json() == {"status": "ready"}
+    minted = client.post("/v1/admin/enrol-codes", json={"merchant_id": "M-H"}, headers=ADMIN)
+    assert minted.headers["cache-control"] == "no-store"
+
+
+def test_fake_currencies_long_references_and_spaced_keys_are_refused(client, enrolled: Terminal) -> None:
+    auth = {"auth_id": unique("a"), "sale_id": unique("s"), "tender": "card_contact",
+            "amount": {"amount": 100, "currency": "ZZZ"}}
+    assert code_of(post(client, enrolled, "/v1/auth", auth)) == (422, "invalid_request")
+    auth["amount"]["currency"] = "CNY"
+    assert code_of(post(client, enrolled, "/v1/auth", auth, key="has spaces in it")) == (400, "invalid_request")
+    long_ref = enrolled.append("sale.completed", sale([tender("card_contact", 100, reference="R" * 200_000)]))
+    answer = post(client, enrolled, "/v1/journal", json.loads(upload_body([long_ref]))).json()
+    assert answer["results"][0]["code"] == "bad_payload"
+
+
+def test_log_lines_are_json_without_raw_control_characters(client, caplog) -> None:
+    with caplog.at_level(logging.INFO, logger="edgepos.hub"):
+        client.get("/v1/a%00b%0Ac")
+        client.get("/v1/admin/terminals/x%00y", headers=ADMIN)
+    lines = [r.getMessage() for r in caplog.records if r.name == "edgepos.hub"]
+    assert lines
+    for line in lines:
+        json.loads(line)
+        assert "\x00" not in line and "\n" not in line
+
+
+def test_a_database_outage_answers_503_without_naming_the_database(store: Store, clock, backend) -> None:
+    if "dsn" not in backend:
+        pytest.skip("the leak was PostgreSQL's connection error text")
+    from hub.postgres_backend import PostgresBackend
+
+    cut = Store.open(dsn=backend["dsn"], clock=clock)
+    cut.backend.close()
+    cut.backend = PostgresBackend("host=127.0.0.1 port=9 user=postgres dbname=test", connect_timeout_s=1)
+    with test_client(cut, clock) as down:
+        for answer in (down.get("/v1/ready"), down.get("/v1/admin/trial-balance", headers=ADMIN)):
+            assert answer.status_code == 503
+            assert "127.0.0.1" not in answer.text and "port" not in answer.text and "9" not in answer.json()["message"]
+    cut.close()
