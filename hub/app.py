@@ -172,7 +172,8 @@ def _signed_path(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def verify(request: Request, public_key: bytes, body: bytes, mismatch: Unauthorized | None = None) -> None:
+def verify(request: Request, public_key: bytes | Sm2PublicKey, body: bytes,
+           mismatch: Unauthorized | None = None) -> None:
     """Check the request's signature and clock; `mismatch` is raised instead when only the signature is wrong."""
     now = _context(request).clock()
     headers = {h: request.headers[h] for h in _SIGNED_HEADERS if h in request.headers}
@@ -190,7 +191,7 @@ def verify(request: Request, public_key: bytes, body: bytes, mismatch: Unauthori
 
 UNKNOWN_TERMINAL = ("terminal {0!r} is not enrolled, or the request was not signed with its enrolled key (altered "
                     "on the way?); enrol it (edgepos sync enrol)")
-_NOBODY = Sm2PrivateKey.generate().public_key()  # verifies no real signature: unknown ids answer alike
+_NOBODY = Sm2PublicKey(Sm2PrivateKey.generate().public_key())  # verifies no real signature: unknown ids answer alike
 
 
 async def signed_request(request: Request) -> Signed:
@@ -203,7 +204,7 @@ async def signed_request(request: Request) -> Signed:
         raise Unauthorized(f"header {H_TERMINAL} is missing; sign every request", code="bad_signature")
     context = _context(request)
     terminal = await context.keys.get(terminal_id) if len(terminal_id) <= 64 else None
-    verify(request, terminal.public_key if terminal else _NOBODY, body,
+    verify(request, terminal.verifier() if terminal else _NOBODY, body,
            Unauthorized(UNKNOWN_TERMINAL.format(loggable(terminal_id, 64)), code="unknown_terminal"))
     assert terminal is not None  # _NOBODY verifies nothing
     key = request.headers[H_IDEMPOTENCY]

@@ -56,6 +56,7 @@ class SqliteBackend:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
+        self._writer = threading.Lock()  # one writer at a time, as SQLite allows: queue here, not in its busy loop
         self._conn().execute("PRAGMA journal_mode = WAL")
 
     def describe(self) -> str:
@@ -77,11 +78,26 @@ class SqliteBackend:
 
     @contextmanager
     def transaction(self, readonly: bool = False) -> Iterator[SqliteTx]:
-        """Writers begin IMMEDIATE (the write lock up front: no upgrade deadlocks); readers begin DEFERRED and read
-        a WAL snapshot without waiting for anyone."""
+        """Writers begin IMMEDIATE (the write lock up front: no upgrade deadlocks) and queue for it on an
+        in-process lock first: SQLite's own busy handler polls with sleeps, so under load some writers starve for
+        seconds while others get in. Readers begin DEFERRED and read a WAL snapshot without waiting for anyone."""
+        if readonly:
+            with self._transaction("BEGIN") as tx:
+                yield tx
+            return
+        if not self._writer.acquire(timeout=self._timeout):
+            raise StoreUnavailable("the hub database is busy (writers queued too long); retry shortly")
+        try:
+            with self._transaction("BEGIN IMMEDIATE") as tx:
+                yield tx
+        finally:
+            self._writer.release()
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[SqliteTx]:
         conn = self._conn()
         try:
-            conn.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
+            conn.execute(begin)
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(f"the hub database is busy ({exc}); retry shortly") from None
         try:

@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="print one JSON object (with --headless)")
     demo.set_defaults(handler=cmd_demo)
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
+    from bench.auth import register as register_bench_auth
     from drivers.cli import register as register_drivers
     from hub.cli import register as register_hub
     from models.cli import register as register_models
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_sync(commands)
     register_drivers(commands, bench)
     register_models(commands, bench)
+    register_bench_auth(bench)
     return parser
 
 
