@@ -13,6 +13,7 @@ per-client limits itself (see README, "Hub behind a reverse proxy").
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 import socket
@@ -99,7 +100,9 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
     from hub.app import create_app
     from hub.store import Store
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     try:
         store = Store.open(path=db, dsn=dsn, hold_ttl=timedelta(days=hold_days), refund_scope=refund_scope)
     except StoreUnavailable as exc:
@@ -115,7 +118,7 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
         print(f"edgepos hub: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=10,
+    config = uvicorn.Config(app, log_level="warning", access_log=False, log_config=None, timeout_graceful_shutdown=10,
                             http=guarded_protocol(head_timeout_s, max_per_client), timeout_keep_alive=int(KEEP_ALIVE_S),
                             limit_concurrency=MAX_CONNECTIONS, server_header=False, date_header=True,
                             h11_max_incomplete_event_size=16 * 1024)
@@ -128,8 +131,24 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
         pass
     finally:
         store.close()
-    print("edgepos hub stopped", file=sys.stderr, flush=True)
+    log.info(json.dumps({"event": "stopped"}))
     return 0
+
+
+class JsonLines(logging.Formatter):
+    """Every log line is one JSON object: the hub's own lines are JSON already; uvicorn's and any library's
+    sentences are wrapped (made printable and cut short: they may quote what a client sent)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.name == "edgepos.hub" and message.startswith("{") and not record.exc_info:
+            return message
+        from hub.http_guard import loggable
+
+        entry = {"event": "log", "logger": record.name, "level": record.levelname, "message": loggable(message, 500)}
+        if record.exc_info:
+            entry["trace"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:

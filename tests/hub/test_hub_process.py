@@ -125,7 +125,8 @@ def _upload_ignoring_errors(client: httpx.Client, term: Terminal, body: dict) ->
 def test_slow_and_idle_connections_are_cut_and_one_client_cannot_hog_the_hub(tmp_path: Path) -> None:
     import socket
 
-    hub = HubProcess(db=tmp_path / "hub.db", admin_token=ADMIN_TOKEN,
+    log = tmp_path / "hub.log"
+    hub = HubProcess(db=tmp_path / "hub.db", admin_token=ADMIN_TOKEN, log=log,
                      extra_args=("--head-timeout", "1", "--max-connections-per-client", "4")).start()
     try:
         slow = socket.create_connection(("127.0.0.1", hub.port))
@@ -143,8 +144,17 @@ def test_slow_and_idle_connections_are_cut_and_one_client_cannot_hog_the_hub(tmp
         answer = httpx.get(f"{hub.url}/v1/health", timeout=5)  # and the hub serves the next client
         assert answer.status_code == 200 and "server" not in answer.headers
         assert answer.headers["x-content-type-options"] == "nosniff"
+        with socket.create_connection(("127.0.0.1", hub.port)) as garbage:  # uvicorn's own complaint is logged too
+            garbage.sendall(b"NOT HTTP AT ALL\x00\r\n\r\n")
+            garbage.settimeout(5)
+            garbage.recv(1024)
+        assert httpx.get(f"{hub.url}/v1/x%00y%0A", timeout=5).status_code == 404
     finally:
         hub.stop()
+    lines = log.read_text().splitlines()
+    assert any('"Invalid HTTP request' in line for line in lines) and any('"stopped"' in line for line in lines)
+    for line in lines:
+        assert "\x00" not in json.loads(line).get("path", ""), line  # every line is JSON, no raw NUL
 
 
 def test_enrol_code_command_writes_a_code_the_hub_accepts(tmp_path: Path) -> None:

@@ -361,6 +361,30 @@ def test_declined_offline_sale_becomes_one_exception_record(hub, terminal):
     assert_hub_holds_each_sale_once(hub, terminal)
 
 
+def test_refund_of_money_never_taken_is_declined_into_one_exception_record(hub, terminal):
+    """Issue 11: a refund naming no booked sale (or more than the sale took) moves no money at the hub; the till
+    learns it as a decline and raises its manager's exception record, with the refund's total."""
+    enrolled(terminal, hub)
+    (sold,) = sell(terminal.journal, 1)  # a card sale of 1000 + 0
+    cny = lambda amount: {"amount": amount, "currency": "CNY"}  # noqa: E731
+    card = {"kind": "card_contactless", "reference": sold.payload["tenders"][0]["reference"]}
+    ghost = terminal.journal.append("refund.completed", {
+        "refund_id": "R-GHOST-001", "sale_id": "S-NEVER-SOLD", "currency": "CNY", "total": cny(10**12),
+        "tenders": [{"kind": "card_contact", "amount": cny(10**12)}]})
+    greedy = terminal.journal.append("refund.completed", {
+        "refund_id": "R-GREEDY-01", "sale_id": sold.payload["sale_id"], "currency": "CNY", "total": cny(5000),
+        "tenders": [{**card, "amount": cny(5000)}]})
+    with terminal.uplink(hub.url) as link:
+        report = link.sync_once(pull=False)
+        assert report.ok and report.declined == 2
+    raised = {r.payload["declined_seq"]: r.payload for r in terminal.journal.records() if r.type == EXCEPTION_TYPE}
+    assert raised[ghost.seq]["code"] == "unknown_sale" and raised[ghost.seq]["total"] == cny(10**12)
+    assert raised[greedy.seq]["code"] == "refund_exceeds_sale" and raised[greedy.seq]["refund_id"] == "R-GREEDY-01"
+    (total,) = hub.admin("GET", "/v1/admin/settlement", params={"day": sold.time.date().isoformat(),
+                                                               "terminal": terminal.id})
+    assert (total["sales"], total["refunds"]) == (1000, 0)
+
+
 def test_decline_answer_lost_in_a_crash_still_raises_one_exception_record(hub, terminal, monkeypatch):
     """The hub declines a sale, the terminal dies before noting it, and a new sale joins the next batch (another
     idempotency key, so no replayed answer): the re-send is a duplicate that still says `declined`."""
