@@ -12,9 +12,16 @@ Every terminal request carries four headers and is signed with the terminal's SM
 The hub checks the signature against the key registered at enrolment, refuses clocks more than `MAX_CLOCK_SKEW`
 away and reports the measured skew (milliseconds, hub minus terminal) in `X-Edgepos-Clock-Skew-Ms` on every answer.
 
-Money on the wire is `{"amount": int minor units, "currency": ISO 4217}`; rates are decimal strings; times are
-ISO 8601 UTC. Journal records travel exactly as stored (payload text byte for byte), so the hub checks the same
-hash chain and signatures the terminal wrote.
+Money on the wire is `{"amount": int minor units (|amount| <= MAX_AMOUNT), "currency": active ISO 4217 code}`;
+rates are decimal strings; times are ISO 8601 UTC; no string may hold a NUL character.
+
+Enrolment uses a one-time code the hub minted for the merchant (see EnrolRequest); the code itself never travels.
+Besides the signed endpoints the hub answers `GET /v1/health` (liveness) and `GET /v1/ready` (database reachable)
+without authentication, 429 with `Retry-After` to clients that keep failing authentication, and 503 `busy` with
+`Retry-After` when it is full (retry later, as for any 5xx).
+
+Journal records travel exactly as stored (payload text byte for byte), so the hub checks the same hash chain and
+signatures the terminal wrote.
 """
 
 from __future__ import annotations
