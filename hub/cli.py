@@ -115,6 +115,11 @@ def cmd_enrol_code(args: argparse.Namespace) -> int:
     except HubError as exc:
         print(f"edgepos hub enrol-code: {exc.message}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a wrong DSN or schema: one line, not a traceback
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"edgepos hub enrol-code: cannot open the hub's store ({type(exc).__name__}: {first})",
+              file=sys.stderr)
+        return 1
     try:
         from pydantic import ValidationError
 
