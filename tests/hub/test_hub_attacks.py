@@ -254,3 +254,40 @@ def test_a_database_outage_answers_503_without_naming_the_database(store: Store,
             assert answer.status_code == 503
             assert "127.0.0.1" not in answer.text and "port" not in answer.text and "9" not in answer.json()["message"]
     cut.close()
+
+
+# --- item 9: a full hub answers 503 at once, not after 17 s ------------------------------------------------------
+
+
+def test_a_full_hub_answers_busy_fast_and_health_still_answers() -> None:
+    """The admission limit of the real middleware, around a stand-in app that holds its one slot (what a slow
+    database does) until released."""
+    import asyncio
+    import time
+
+    import httpx
+
+    from hub.http_guard import HubGuard
+
+    async def scenario() -> None:
+        release = asyncio.Event()
+
+        async def slow_app(scope, receive, send) -> None:
+            await release.wait()
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"{}"})
+
+        guard = HubGuard(slow_app, max_requests=1, queue_wait_s=0.3)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=guard), base_url="http://hub") as client:
+            held = asyncio.create_task(client.post("/v1/auth", content=b"{}"))
+            await asyncio.sleep(0.05)
+            started = time.perf_counter()
+            busy = await client.post("/v1/auth", content=b"{}")
+            waited = time.perf_counter() - started
+            assert busy.status_code == 503 and busy.json()["code"] == "busy" and busy.headers["retry-after"] == "1"
+            assert waited < 1.0
+            release.set()
+            assert (await held).status_code == 200
+            assert (await client.get("/v1/health")).status_code == 200
+
+    asyncio.run(scenario())
