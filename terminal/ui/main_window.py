@@ -14,6 +14,7 @@ from terminal.checkout import CheckoutError
 from terminal.domain import DomainError
 from terminal.operators import OperatorError
 from terminal.shifts import ShiftError
+from terminal.ui.input_hold import InputHold
 from terminal.ui.pages.base import Page
 from terminal.ui.pages.discount import DiscountPage
 from terminal.ui.pages.login import LoginPage
@@ -53,6 +54,7 @@ class CashierWindow(QMainWindow):
         self.runner = Runner(self)
         self.runner.busy.connect(self._busy)
         self.runner.idle.connect(self._idle)
+        self.input_hold = InputHold(self, lambda: self.runner.running)
         self.banner = Banner()
         self.stack = QStackedWidget()
         self.pages: dict[str, Page] = {}
@@ -118,7 +120,13 @@ class CashierWindow(QMainWindow):
         if self.runner.running:
             return  # one action at a time: a double tap does not pay twice
         self._quiet = quiet
-        self.runner.run(fn, on_done or self.show_outcome, on_error or self.fail, what)
+        handler = on_done or self.show_outcome
+
+        def done(result: Any) -> None:
+            self.banner.hide()  # an old sentence (an error, a greeting) is stale once the next action went through
+            handler(result)
+
+        self.runner.run(fn, done, on_error or self.fail, what)
 
     def show_outcome(self, outcome: Any) -> None:
         if outcome is not None and getattr(outcome, "result", "") == "completed":
@@ -153,14 +161,14 @@ class CashierWindow(QMainWindow):
         self.banner.show_text(text, tone)
 
     def _busy(self, what: str) -> None:
-        self.stack.setEnabled(False)
+        self.input_hold.hold()  # no taps while it runs; keys typed meanwhile (the next scan) are kept
         if what and not getattr(self, "_quiet", False):
             self.banner.show_text(what, "info", busy=True)
 
     def _idle(self) -> None:
-        self.stack.setEnabled(True)
         if self.banner.progress.isVisible():
             self.banner.hide()
+        QTimer.singleShot(0, self.input_hold.release)  # after the action's result is on screen, the kept keys
 
     # --- status bar ---------------------------------------------------------------------------------------------
 
