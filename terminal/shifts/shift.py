@@ -156,6 +156,11 @@ class Shifts:
         self.journal.append("shift.x_report", report.to_dict())
         return report
 
+    def cash_check(self, counted: Mapping[str, Money]) -> tuple[CurrencyTotals, ...]:
+        """What the Z report would say about the drawer for this count (expected, counted, variance per currency),
+        without closing or journalling anything: the manager sees it before approving the close."""
+        return self._catch_up(self._require_open()).totals(_cash(counted, "count"))
+
     def close(self, operator: Operator, counted: Mapping[str, Money], *, approver_id: str | None = None,
               approver_pin: str | None = None) -> ShiftReport:
         """Close the shift with the cash counted per currency: the Z report, durable in the journal on return.
