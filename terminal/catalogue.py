@@ -9,7 +9,6 @@ Chinese retail shows them; `sample_catalogue()` is the demo store's stock.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal

@@ -74,7 +74,7 @@ def test_search_matches_word_starts_best_first() -> None:
     prefix match comes before a match later in the name."""
     assert [p.sku for p in CAT.search("cola")] == ["DRK-003"]
     assert [p.sku for p in CAT.search("choc")] == ["SNK-002"]
-    assert [p.name for p in CAT.search("milk")][0].startswith("Milk")  # the prefix match first
+    assert CAT.search("milk")[0].name.startswith("Milk")  # the prefix match first
     assert [p.sku for p in CAT.search("fresh milk 950 ml")] == ["FRS-004"]  # the whole name
     assert [p.sku for p in CAT.search("ric")] == ["FRS-005"]  # "Jasmine rice": a later word's start
     assert [p.sku for p in CAT.search("巧克力")] == ["SNK-002"]  # Chinese: anywhere in the name

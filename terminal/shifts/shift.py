@@ -21,7 +21,7 @@ from sync.journal import Journal, Record
 from terminal.domain import Money
 from terminal.domain._checks import iso_utc, parse_utc
 from terminal.operators import Operator, OperatorStore, Permission
-from terminal.shifts.report import LANGS, ShiftReport
+from terminal.shifts.report import LANGS, CurrencyTotals, ShiftReport
 from terminal.shifts.tally import SaleFacts, Tally
 
 _SHIFT_MARKS = ("shift.opened", "shift.closed")

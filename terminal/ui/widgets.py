@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -13,9 +15,109 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
     QVBoxLayout,
     QWidget,
 )
+
+BANNER_MARGIN = 8
+OK_SHOWN_MS = 6000  # a "done" sentence stays this long; problems stay until the next action or the × tap
+
+
+def _wrapped(fm: QFontMetrics, text: str, width: int) -> list[str]:
+    """Greedy line breaks at spaces (or between characters, for Chinese) so each line is at most `width` px."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        words = paragraph.split(" ") if " " in paragraph else list(paragraph)
+        joiner = " " if " " in paragraph else ""
+        line = ""
+        for word in words:
+            candidate = f"{line}{joiner}{word}" if line else word
+            if fm.horizontalAdvance(candidate) <= width or not line:
+                line = candidate
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+    return lines
+
+
+class TouchButton(QPushButton):
+    """A button that fits its text to the room it gets: whole if it fits, else wrapped onto more lines, else elided
+    (`full_text` keeps what it says; the tooltip shows it when cut). It may shrink below its text's width, so a
+    row of buttons never makes the window wider than a small screen."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.full_text = text
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def setText(self, text: str) -> None:
+        self.full_text = text
+        self._fit()
+        self.updateGeometry()
+
+    def _room(self) -> QSize:
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        return self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, self).size()
+
+    def sizeHint(self) -> QSize:
+        fm = self.fontMetrics()
+        lines = self.full_text.split("\n")
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        option.text = self.full_text
+        content = QSize(max(fm.horizontalAdvance(line) for line in lines), fm.height() * len(lines))
+        return self.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, option, content, self)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = self.sizeHint()
+        return QSize(min(hint.width(), 64), hint.height())
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.EnabledChange, QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._fit()  # a disabled or restyled button has another border: the room changed
+
+    def _fit(self) -> None:
+        fm, room, text = self.fontMetrics(), self._room(), self.full_text
+        shown = text
+        if max(fm.horizontalAdvance(line) for line in text.split("\n")) > room.width():
+            lines = _wrapped(fm, text, room.width())
+            if len(lines) * fm.height() <= room.height() and all(fm.horizontalAdvance(x) <= room.width()
+                                                                  for x in lines):
+                shown = "\n".join(lines)
+            else:
+                shown = fm.elidedText(" ".join(text.split()), Qt.TextElideMode.ElideRight, room.width())
+        self.setToolTip(text if shown != text else "")
+        if shown != super().text():
+            super().setText(shown)
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when the room is too small (status bar, titles in tight rows); the whole text
+    stays in `text()` and the tooltip."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(16, super().minimumSizeHint().height())
+
+    def paintEvent(self, event: object) -> None:
+        painter = QPainter(self)
+        room = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
+        self.setToolTip(self.text() if shown != self.text() else "")
+        painter.drawText(room, int(self.alignment()) | int(Qt.AlignmentFlag.AlignVCenter), shown)
 
 
 def button(text: str, on_click: Callable[[], None] | None = None, role: str = "", shortcut: str = "",
@@ -23,7 +125,7 @@ def button(text: str, on_click: Callable[[], None] | None = None, role: str = ""
     """A touch-sized button; `shortcut` is shown on it so the keyboard path is discoverable."""
     label = f"{text}\n[{shortcut}]" if shortcut and role in ("tender",) else (f"{text}  [{shortcut}]" if shortcut
                                                                           else text)
-    b = QPushButton(label)
+    b = TouchButton(label)
     if role:
         b.setProperty("role", role)
     if shortcut:
@@ -34,6 +136,14 @@ def button(text: str, on_click: Callable[[], None] | None = None, role: str = ""
     if on_click is not None:
         b.clicked.connect(on_click)
     return b
+
+
+def role_names() -> dict[str, str]:
+    """The operator roles in the screen's language."""
+    return {"cashier": QCoreApplication.translate("Role", "cashier"),
+            "supervisor": QCoreApplication.translate("Role", "supervisor"),
+            "manager": QCoreApplication.translate("Role", "manager"),
+            "technician": QCoreApplication.translate("Role", "technician")}
 
 
 def label(text: str = "", role: str = "", name: str = "") -> QLabel:
@@ -47,10 +157,13 @@ def label(text: str = "", role: str = "", name: str = "") -> QLabel:
 
 
 class Banner(QFrame):
-    """One sentence that says what happened and what to do; red for problems, green for done, blue while busy."""
+    """One sentence that says what happened and what to do; red for problems, green for done, blue while busy.
 
-    def __init__(self) -> None:
-        super().__init__()
+    It floats over the top of the page (it never pushes the page down or grows the window): `place()` fits it to
+    its parent's width; a green "done" sentence goes away by itself after a few seconds."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setProperty("role", "banner")
         layout = QHBoxLayout(self)
         self.text = label(name="banner_text")
@@ -58,11 +171,14 @@ class Banner(QFrame):
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy: an endless bar, the UI stays responsive
         self.progress.setMaximumWidth(160)
-        self.close_button = button("×", self.hide)
-        self.close_button.setMaximumWidth(56)
+        self.close_button = button("×", self.hide, name="banner_close")
+        self.close_button.setFixedWidth(56)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.close_button)
+        self.fade = QTimer(self)
+        self.fade.setSingleShot(True)
+        self.fade.timeout.connect(self.hide)
         self.hide()
 
     def show_text(self, text: str, tone: str = "info", busy: bool = False) -> None:
@@ -72,7 +188,25 @@ class Banner(QFrame):
         self.text.setText(text)
         self.progress.setVisible(busy)
         self.close_button.setVisible(not busy)
+        self.fade.stop()
+        if tone == "ok":
+            self.fade.start(OK_SHOWN_MS)
         self.show()
+        self.place()
+        self.raise_()
+
+    def place(self) -> None:
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        width = parent.width() - 2 * BANNER_MARGIN
+        height = self.layout().totalHeightForWidth(width) if self.layout().hasHeightForWidth() else \
+            self.sizeHint().height()
+        self.setGeometry(BANNER_MARGIN, BANNER_MARGIN, width, max(height, self.minimumSizeHint().height()))
+
+    def hide_unless_busy(self) -> None:
+        if not self.progress.isVisible():
+            self.hide()
 
     @property
     def tone(self) -> str:
@@ -80,11 +214,12 @@ class Banner(QFrame):
 
 
 class Keypad(QWidget):
-    """Digits for an amount or a PIN; typing on the keyboard works the same (the field has focus)."""
+    """Digits for an amount or a PIN; typing on the keyboard works the same (the field has focus). Keys are at
+    least 48 px and grow with the screen. `ok=False`: the page's own buttons submit."""
 
     submitted = Signal(str)
 
-    def __init__(self, secret: bool = False, decimal: bool = True, placeholder: str = "") -> None:
+    def __init__(self, secret: bool = False, decimal: bool = True, placeholder: str = "", ok: bool = True) -> None:
         super().__init__()
         self.field = QLineEdit()
         self.field.setObjectName("keypad_field")
@@ -94,17 +229,23 @@ class Keypad(QWidget):
             self.field.setEchoMode(QLineEdit.EchoMode.Password)
         self.field.returnPressed.connect(self._submit)
         grid = QGridLayout()
+        grid.setSpacing(6)
         keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "." if decimal else "", "0", "⌫"]
         for i, key in enumerate(keys):
             if not key:
                 continue
             b = button(key, lambda _=False, k=key: self._press(k), role="key")
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             grid.addWidget(b, i // 3, i % 3)
         self.ok = button(self.tr("OK"), self._submit, role="primary", name="keypad_ok")
-        grid.addWidget(self.ok, 4, 0, 1, 3)
+        self.ok.setVisible(ok)
+        if ok:
+            grid.addWidget(self.ok, 4, 0, 1, 3)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.field)
-        layout.addLayout(grid)
+        layout.addLayout(grid, 1)
+        self.setMaximumWidth(420)
 
     def _press(self, key: str) -> None:
         if key == "⌫":
@@ -122,29 +263,50 @@ class Keypad(QWidget):
 
 
 class ApproverEntry(QWidget):
-    """Who approves (an operator id) and their PIN on the keypad: the supervisor step-up and every privileged
-    action use this one control. `submitted(operator_id, pin)`; the id field hides for a customer's card PIN."""
+    """Who approves and their PIN, by touch alone: a button per operator who may approve (or type / scan the id),
+    then the PIN on the keypad. The supervisor step-up and every privileged action use this one control.
+    `submitted(operator_id, pin)`; for a customer's card PIN only the keypad shows."""
 
     submitted = Signal(str, str)
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, staff: Sequence[Any] = ()) -> None:
         super().__init__()
+        self.name = name
         self.who = QLineEdit()
         self.who.setObjectName(f"{name}_id")
-        self.who.setPlaceholderText(self.tr("Supervisor id, e.g. S-001"))
         self.keypad = Keypad(secret=True, decimal=False, placeholder=self.tr("PIN"))
         self.keypad.field.setObjectName(f"{name}_pin")
         self.keypad.submitted.connect(self._submit)
+        self.people: dict[str, tuple[QPushButton, str]] = {}
+        people = QGridLayout()
+        approvers = [op for op in staff if str(getattr(op, "role", "")) in ("supervisor", "manager")]
+        for i, op in enumerate(approvers):
+            b = button(f"{op.name} · {op.operator_id}", lambda _=False, o=op: self._pick(o.operator_id),
+                       name=f"{name}_pick_{op.operator_id}")
+            b.setCheckable(True)
+            self.people[op.operator_id] = (b, str(op.role))
+            people.addWidget(b, i // 2, i % 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(people)
         layout.addWidget(self.who)
-        layout.addWidget(self.keypad)
+        layout.addWidget(self.keypad, 1)
 
-    def reset(self, who: str = "", ask_who: bool = True) -> None:
+    def reset(self, who: str = "", ask_who: bool = True, role: str = "supervisor") -> None:
+        """`role`: the least role that may approve ("manager" hides the supervisors)."""
         self.who.setVisible(ask_who)
-        self.who.setText(who)
+        self.who.setPlaceholderText(self.tr("Manager id, e.g. M-001") if role == "manager"
+                                    else self.tr("Supervisor id, e.g. S-001"))
+        for b, their_role in self.people.values():
+            b.setVisible(ask_who and (role != "manager" or their_role == "manager"))
+        self._pick(who)
+
+    def _pick(self, operator_id: str) -> None:
+        self.who.setText(operator_id)
+        for ident, (b, _) in self.people.items():
+            b.setChecked(ident == operator_id)
         self.keypad.clear()
-        if ask_who and not who:
+        if not operator_id and self.who.isVisibleTo(self):
             self.who.setFocus()
 
     def _submit(self, pin: str) -> None:
