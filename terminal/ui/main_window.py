@@ -50,6 +50,7 @@ class CashierWindow(QMainWindow):
     def __init__(self, shop: Shop, lang: str = "en") -> None:
         super().__init__()
         self.shop, self.lang = shop, lang
+        shop.print_in(lang)
         self.setWindowTitle("edgepos")
         self.setObjectName("cashier_window")
         self.runner = Runner(self)

@@ -234,7 +234,8 @@ class Keypad(QWidget):
         for i, key in enumerate(keys):
             if not key:
                 continue
-            b = button(key, lambda _=False, k=key: self._press(k), role="key")
+            b = button(key, lambda _=False, k=key: self._press(k), role="key",
+                       name="key_" + {"⌫": "back", ".": "dot"}.get(key, key))
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             grid.addWidget(b, i // 3, i % 3)
         self.ok = button(self.tr("OK"), self._submit, role="primary", name="keypad_ok")

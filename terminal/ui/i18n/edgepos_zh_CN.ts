@@ -4,22 +4,22 @@
 <context>
     <name>ApprovePage</name>
     <message>
-        <location filename="../pages/payment.py" line="340"/>
+        <location filename="../pages/payment.py" line="355"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="350"/>
+        <location filename="../pages/payment.py" line="365"/>
         <source>Open the drawer without a sale: supervisor approval</source>
         <translation>无交易开钱箱：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="351"/>
+        <location filename="../pages/payment.py" line="366"/>
         <source>The drawer opens; nothing is sold or paid.</source>
         <translation>钱箱将打开；不销售、不收付任何款项。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="362"/>
+        <location filename="../pages/payment.py" line="377"/>
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>
@@ -27,17 +27,17 @@
 <context>
     <name>ApproverEntry</name>
     <message>
-        <location filename="../widgets.py" line="298"/>
+        <location filename="../widgets.py" line="299"/>
         <source>Manager id, e.g. M-001</source>
         <translation>经理工号，例如 M-001</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="299"/>
+        <location filename="../widgets.py" line="300"/>
         <source>Supervisor id, e.g. S-001</source>
         <translation>主管工号，例如 S-001</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="277"/>
+        <location filename="../widgets.py" line="278"/>
         <source>PIN</source>
         <translation>密码</translation>
     </message>
@@ -80,9 +80,14 @@
         <translation>金额 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="187"/>
+        <location filename="../pages/payment.py" line="196"/>
         <source>Reading the card and asking the bank…</source>
         <translation>正在读卡并向银行请求授权…</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="200"/>
+        <source>This card needs its PIN. Ask the customer to type the PIN on the PIN pad, then present the card again.</source>
+        <translation>此卡需要密码。请顾客在密码键盘上输入密码，然后再次出示银行卡。</translation>
     </message>
 </context>
 <context>
@@ -121,47 +126,47 @@
 <context>
     <name>CashierWindow</name>
     <message>
-        <location filename="../main_window.py" line="121"/>
+        <location filename="../main_window.py" line="122"/>
         <source>Hello {0}.</source>
         <translation>您好，{0}。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="127"/>
+        <location filename="../main_window.py" line="128"/>
         <source>Finish or cancel the sale before logging out.</source>
         <translation>请先完成或取消当前交易再退出登录。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="173"/>
+        <location filename="../main_window.py" line="174"/>
         <source>Something went wrong ({0}). Nothing was paid twice; call a technician if it happens again.</source>
         <translation>出现错误（{0}）。没有重复扣款；如再次发生请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="215"/>
+        <location filename="../main_window.py" line="216"/>
         <source>Sync state unknown: {0}</source>
         <translation>同步状态未知：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218"/>
+        <location filename="../main_window.py" line="219"/>
         <source>● Online · {0} to send</source>
         <translation>● 在线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="220"/>
+        <location filename="../main_window.py" line="221"/>
         <source>○ Offline · {0} waiting to send</source>
         <translation>○ 离线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230"/>
+        <location filename="../main_window.py" line="231"/>
         <source>Devices ok ({0})</source>
         <translation>设备正常（{0}）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231"/>
+        <location filename="../main_window.py" line="232"/>
         <source>Check: {0}</source>
         <translation>请检查：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="235"/>
+        <location filename="../main_window.py" line="236"/>
         <source>Logged out</source>
         <translation>未登录</translation>
     </message>
@@ -169,32 +174,32 @@
 <context>
     <name>CustomerQrPage</name>
     <message>
-        <location filename="../pages/payment.py" line="207"/>
+        <location filename="../pages/payment.py" line="222"/>
         <source>Scan the code on the customer&apos;s phone</source>
         <translation>扫描顾客手机上的付款码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="211"/>
+        <location filename="../pages/payment.py" line="226"/>
         <source>Scan the payment code on the customer&apos;s phone.</source>
         <translation>请扫描顾客手机上的付款码。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="215"/>
+        <location filename="../pages/payment.py" line="230"/>
         <source>Demo: customer shows a payment code</source>
         <translation>演示：顾客出示付款码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="218"/>
+        <location filename="../pages/payment.py" line="233"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="226"/>
+        <location filename="../pages/payment.py" line="241"/>
         <source>Amount {0}</source>
         <translation>金额 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="237"/>
+        <location filename="../pages/payment.py" line="252"/>
         <source>Asking the wallet…</source>
         <translation>正在向钱包请求付款…</translation>
     </message>
@@ -240,7 +245,7 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../widgets.py" line="240"/>
+        <location filename="../widgets.py" line="241"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
@@ -276,17 +281,17 @@
 <context>
     <name>MerchantQrPage</name>
     <message>
-        <location filename="../pages/payment.py" line="256"/>
+        <location filename="../pages/payment.py" line="271"/>
         <source>Demo: customer paid in the wallet</source>
         <translation>演示：顾客已在钱包中付款</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="258"/>
+        <location filename="../pages/payment.py" line="273"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="275"/>
+        <location filename="../pages/payment.py" line="290"/>
         <source>Checking the payment…</source>
         <translation>正在确认付款…</translation>
     </message>
@@ -946,32 +951,32 @@
 <context>
     <name>StepUpPage</name>
     <message>
-        <location filename="../pages/payment.py" line="298"/>
+        <location filename="../pages/payment.py" line="313"/>
         <source>Refuse: pay another way</source>
         <translation>拒绝：改用其他方式付款</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="307"/>
+        <location filename="../pages/payment.py" line="322"/>
         <source>Ask the customer to enter the card PIN.</source>
         <translation>请顾客输入银行卡密码。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="308"/>
+        <location filename="../pages/payment.py" line="323"/>
         <source>A supervisor must approve this payment.</source>
         <translation>此笔付款需要主管批准。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="311"/>
+        <location filename="../pages/payment.py" line="326"/>
         <source>To pay {0}</source>
         <translation>应付 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="316"/>
+        <location filename="../pages/payment.py" line="331"/>
         <source>The card checks the PIN…</source>
         <translation>卡片正在核对密码…</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="318"/>
+        <location filename="../pages/payment.py" line="333"/>
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>

@@ -178,13 +178,28 @@ class CardPage(Page):
         self.pin.clear()
 
     def _present(self, key: str) -> None:
-        self.shop.cards.present(key, pin=self.pin.text() or None, contactless=self.contactless)
-        self._read()
+        pin = self.pin.text() or None
+        self.shop.cards.present(key, pin=pin, contactless=self.contactless)
+        self._read(pin_typed=pin is not None)
 
-    def _read(self) -> None:
+    def _read(self, pin_typed: bool = True) -> None:
         amount, contactless = self._amount, self.contactless
+
+        def done(outcome: Any) -> None:
+            if "card_cvm_failed" in getattr(outcome, "reasons", ()) and not pin_typed and \
+                    self.checkout.state == "tender_selection":
+                self._ask_for_pin()  # no PIN was typed at all: ask for it rather than call it a wrong PIN
+            else:
+                self.window_.show_outcome(outcome)
+
         self.window_.act(lambda: self.checkout.pay_card(amount, contactless=contactless),
-                         self.tr("Reading the card and asking the bank…"))
+                         self.tr("Reading the card and asking the bank…"), done)
+
+    def _ask_for_pin(self) -> None:
+        self.window_.go(self.name, amount=self._amount)
+        self.window_.say(self.tr("This card needs its PIN. Ask the customer to type the PIN on the PIN pad, then "
+                                 "present the card again."), "warn")
+        self.pin.setFocus()
 
 
 def _card_names(slot: Any) -> list[tuple[str, str]]:
