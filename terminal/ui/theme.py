@@ -32,6 +32,7 @@ QListWidget::item:selected, QTableWidget::item:selected {{ background: #cfe0fc; 
 QHeaderView::section {{ background: #eceef1; padding: 6px; border: none; font-weight: 600; }}
 QLabel[role="total"] {{ font-size: 34px; font-weight: 700; }}
 QLabel[role="title"] {{ font-size: 24px; font-weight: 600; }}
+QLabel[role="detail"] {{ font-size: 21px; font-weight: 600; }}
 QLabel[role="hint"] {{ color: #5f6368; font-size: 14px; }}
 QFrame[role="banner"] {{ border-radius: 8px; }}
 QFrame[role="banner"][tone="error"] {{ background: #fde7e6; border: 2px solid {ERROR}; }}

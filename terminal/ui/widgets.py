@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 BANNER_MARGIN = 8
+KEYPAD_MAX_PX = 520
 OK_SHOWN_MS = 6000  # a "done" sentence stays this long; problems stay until the next action or the × tap
 
 
@@ -242,11 +243,17 @@ class Keypad(QWidget):
         self.ok.setVisible(ok)
         if ok:
             grid.addWidget(self.ok, 4, 0, 1, 3)
-        layout = QVBoxLayout(self)
+        pad = QWidget()  # keys stay a hand's width on a wide screen, centred in the room the page gives
+        pad.setMaximumWidth(KEYPAD_MAX_PX)
+        column = QVBoxLayout(pad)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.field)
+        column.addLayout(grid, 1)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.field)
-        layout.addLayout(grid, 1)
-        self.setMaximumWidth(420)
+        layout.addStretch(0)
+        layout.addWidget(pad, 1)
+        layout.addStretch(0)
 
     def _press(self, key: str) -> None:
         if key == "⌫":

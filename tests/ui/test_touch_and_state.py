@@ -61,6 +61,10 @@ def test_shift_and_refund_by_touch_alone_say_what_is_approved(cashier: Any, stor
     assert cashier._find(QPushButton, "approve_pick_M-001")  # the manager's button...
     assert not cashier.window.findChild(QPushButton, "approve_pick_S-001").isVisible()  # ...not a supervisor's
     assert "Manager" in cashier.window.pages["approve"].entry.who.placeholderText()
+    cashier.type("approve_id", "S-001")  # a supervisor may not close a shift; the sentence says who they are once
+    tap_digits(cashier, PINS["S-001"])
+    cashier.tap("keypad_ok")
+    assert "Sun (supervisor) cannot approve" in cashier.banner and cashier.page == "approve"
     cashier.tap("approve_pick_M-001")
     tap_digits(cashier, PINS["M-001"])
     cashier.tap("keypad_ok")

@@ -345,7 +345,7 @@ class ApprovePage(Page):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.title = label("", "title", "approve_title")
-        self.details = label("", "", "approve_details")
+        self.details = label("", "detail", "approve_details")
         self.entry = ApproverEntry("approve", self.shop.staff())
         self.entry.submitted.connect(self._submit)
         left = QVBoxLayout()
