@@ -19,7 +19,8 @@ QPushButton:disabled {{ color: #9a9da4; background: #eceef1; }}
 QPushButton[role="primary"] {{ background: {OK}; color: white; border: none; font-weight: 600; font-size: 20px; }}
 QPushButton[role="danger"] {{ background: #ffffff; color: {ERROR}; border: 2px solid {ERROR}; }}
 QPushButton[role="tender"] {{ min-height: 96px; font-size: 21px; font-weight: 600; }}
-QPushButton[role="product"] {{ min-height: 84px; text-align: center; }}
+QPushButton[role="product"] {{ min-height: 96px; text-align: center; }}
+QPushButton#banner_close {{ min-height: 48px; }}
 QPushButton[role="key"] {{ min-height: 48px; font-size: 24px; }}
 QPushButton:checked {{ background: #e8f0fe; border: 2px solid {INFO}; font-weight: 600; }}
 QLineEdit {{ min-height: 48px; padding: 0 10px; border: 1px solid #c7cad1; border-radius: 8px; background: white;

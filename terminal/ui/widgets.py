@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+_HINT = re.compile(r"\s+\[[^\]\n]+\]$")  # the shortcut shown on a button: "Pay  [F12]"
 BANNER_MARGIN = 8
 KEYPAD_MAX_PX = 520
 OK_SHOWN_MS = 6000  # a "done" sentence stays this long; problems stay until the next action or the × tap
@@ -88,15 +90,21 @@ class TouchButton(QPushButton):
             self._fit()  # a disabled or restyled button has another border: the room changed
 
     def _fit(self) -> None:
+        """The first that fits: the text as given, wrapped, without its shortcut hint (as is, then wrapped), each
+        line elided (so a product keeps its price line), all elided on one line."""
         fm, room, text = self.fontMetrics(), self._room(), self.full_text
-        shown = text
-        if max(fm.horizontalAdvance(line) for line in text.split("\n")) > room.width():
-            lines = _wrapped(fm, text, room.width())
-            if len(lines) * fm.height() <= room.height() and all(fm.horizontalAdvance(x) <= room.width()
-                                                                  for x in lines):
-                shown = "\n".join(lines)
-            else:
-                shown = fm.elidedText(" ".join(text.split()), Qt.TextElideMode.ElideRight, room.width())
+
+        def fits(lines: list[str]) -> bool:
+            return len(lines) * fm.height() <= room.height() and \
+                all(fm.horizontalAdvance(x) <= room.width() for x in lines)
+
+        hint = _HINT.search(text)
+        base = text[:hint.start()] if hint else text
+        candidates = [text.split("\n"), _wrapped(fm, text, room.width()), base.split("\n"),
+                      _wrapped(fm, base, room.width()),
+                      [fm.elidedText(x, Qt.TextElideMode.ElideRight, room.width()) for x in base.split("\n")]]
+        shown = next(("\n".join(lines) for lines in candidates if fits(lines)),
+                     fm.elidedText(" ".join(base.split()), Qt.TextElideMode.ElideRight, room.width()))
         self.setToolTip(text if shown != text else "")
         if shown != super().text():
             super().setText(shown)
@@ -167,13 +175,14 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setProperty("role", "banner")
         layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 4, 4, 4)  # a slim strip: it floats over the top of the page
         self.text = label(name="banner_text")
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy: an endless bar, the UI stays responsive
         self.progress.setMaximumWidth(160)
         self.close_button = button("×", self.hide, name="banner_close")
-        self.close_button.setFixedWidth(56)
+        self.close_button.setFixedSize(56, 48)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.close_button)

@@ -110,6 +110,9 @@ def problems(window: QWidget, size: tuple[int, int]) -> list[str]:
         elif isinstance(w, QPushButton) and w.text():
             if not _text_fits(fm, w.text(), _button_room(w), False):
                 found.append(f"button {name} cut: {w.text()!r} in {w.width()}x{w.height()}")
+            if isinstance(w, TouchButton) and w.property("role") == "product" and \
+                    w.text().split("\n")[-1] != w.full_text.split("\n")[-1]:
+                found.append(f"product {name} lost its price: {w.text()!r}")
             if not isinstance(w, TouchButton):
                 found.append(f"button {name} is a plain QPushButton (cannot fit its text to a small screen)")
         elif isinstance(w, QLineEdit) and w.placeholderText() and not w.text():

@@ -83,7 +83,7 @@ class SalePage(Page):
             button(self.tr("Log out"), window.logout, name="logout"),
         ]
         for b in self.idle_only:
-            tools.addWidget(b)
+            tools.addWidget(b, 1)
         left = QVBoxLayout()
         left.addWidget(self.entry)
         left.addWidget(self.tabs, 1)
@@ -176,6 +176,8 @@ class SalePage(Page):
             grid.addWidget(button(text, lambda _=False, p=product: self._add(p), role="product",
                                   name=f"{prefix}_{product.sku}"), i // GRID_COLUMNS, i % GRID_COLUMNS)
         grid.setRowStretch(grid.rowCount(), 1)
+        for column in range(GRID_COLUMNS):
+            grid.setColumnStretch(column, 1)
         return host
 
     def _live_search(self, text: str) -> None:
