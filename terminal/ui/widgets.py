@@ -155,6 +155,16 @@ def role_names() -> dict[str, str]:
             "technician": QCoreApplication.translate("Role", "technician")}
 
 
+def tender_name(kind: object) -> str:
+    """How a tender is called on the screen, in its language (the domain's English label otherwise)."""
+    english = getattr(kind, "label", str(kind))
+    names = {"Cash": QCoreApplication.translate("Tender", "Cash"), "Card": QCoreApplication.translate("Tender", "Card"),
+             "Card contactless": QCoreApplication.translate("Tender", "Card contactless"),
+             "QR payment": QCoreApplication.translate("Tender", "QR payment"),
+             "Digital currency": QCoreApplication.translate("Tender", "Digital currency")}
+    return names.get(english, english)
+
+
 def label(text: str = "", role: str = "", name: str = "") -> QLabel:
     w = QLabel(text)
     w.setWordWrap(True)

@@ -27,17 +27,17 @@
 <context>
     <name>ApproverEntry</name>
     <message>
-        <location filename="../widgets.py" line="299"/>
+        <location filename="../widgets.py" line="325"/>
         <source>Manager id, e.g. M-001</source>
         <translation>经理工号，例如 M-001</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="300"/>
+        <location filename="../widgets.py" line="326"/>
         <source>Supervisor id, e.g. S-001</source>
         <translation>主管工号，例如 S-001</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="278"/>
+        <location filename="../widgets.py" line="304"/>
         <source>PIN</source>
         <translation>密码</translation>
     </message>
@@ -245,7 +245,7 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../widgets.py" line="241"/>
+        <location filename="../widgets.py" line="261"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
@@ -638,22 +638,22 @@
 <context>
     <name>Role</name>
     <message>
-        <location filename="../widgets.py" line="143"/>
+        <location filename="../widgets.py" line="152"/>
         <source>cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="144"/>
+        <location filename="../widgets.py" line="153"/>
         <source>supervisor</source>
         <translation>主管</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="145"/>
+        <location filename="../widgets.py" line="154"/>
         <source>manager</source>
         <translation>经理</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="146"/>
+        <location filename="../widgets.py" line="155"/>
         <source>technician</source>
         <translation>技术员</translation>
     </message>
@@ -752,47 +752,47 @@
         <translation>扫描商品开始交易。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="194"/>
+        <location filename="../pages/sale.py" line="196"/>
         <source>Nothing matches. Scan the barcode or pick from the grid.</source>
         <translation>没有匹配的商品。请扫条码或在商品格中选择。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="196"/>
+        <location filename="../pages/sale.py" line="198"/>
         <source>Found: {0}</source>
         <translation>找到：{0}</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="225"/>
+        <location filename="../pages/sale.py" line="227"/>
         <source>{0} items match: tap one, or type more of the name.</source>
         <translation>有 {0} 件商品匹配：点选一件，或多输入几个字。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="228"/>
+        <location filename="../pages/sale.py" line="230"/>
         <source>Nothing matches “{0}”. Scan the barcode or pick from the grid.</source>
         <translation>没有与“{0}”匹配的商品。请扫描条码或在商品栏中选择。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="254"/>
+        <location filename="../pages/sale.py" line="256"/>
         <source>That is the last item: press − again to empty the basket.</source>
         <translation>这是最后一件商品：再按一次 − 将清空购物篮。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="267"/>
+        <location filename="../pages/sale.py" line="269"/>
         <source>That is the last item: tap Remove again to empty the basket.</source>
         <translation>这是最后一件商品：再点一次“删除”将清空购物篮。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="272"/>
+        <location filename="../pages/sale.py" line="274"/>
         <source>Pricing the sale…</source>
         <translation>正在结算…</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="276"/>
+        <location filename="../pages/sale.py" line="278"/>
         <source>Tap Cancel sale again to cancel the whole sale.</source>
         <translation>再点一次“取消交易”将取消整笔交易。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="277"/>
+        <location filename="../pages/sale.py" line="279"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
@@ -979,6 +979,34 @@
         <location filename="../pages/payment.py" line="333"/>
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
+    </message>
+</context>
+<context>
+    <name>Tender</name>
+    <message>
+        <location filename="../widgets.py" line="161"/>
+        <source>Cash</source>
+        <translation>现金</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="161"/>
+        <source>Card</source>
+        <translation>银行卡</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="162"/>
+        <source>Card contactless</source>
+        <translation>银行卡（非接）</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="163"/>
+        <source>QR payment</source>
+        <translation>扫码支付</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="164"/>
+        <source>Digital currency</source>
+        <translation>数字人民币</translation>
     </message>
 </context>
 <context>

@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout
 
 from terminal.ui.pages.base import Page
-from terminal.ui.widgets import ApproverEntry, Keypad, button, label
+from terminal.ui.widgets import ApproverEntry, Keypad, button, label, tender_name
 
 
 class TenderPage(Page):
@@ -54,7 +54,7 @@ class TenderPage(Page):
             return
         self.amount.clear()
         self.due.setText(self.tr("To pay {0}").format(sale.remaining.format()))
-        taken = ", ".join(f"{t.kind.label} {t.amount.format()}" for t in sale.tenders)
+        taken = ", ".join(f"{tender_name(t.kind)} {t.amount.format()}" for t in sale.tenders)
         self.paid.setText(self.tr("Total {0}. Paid so far: {1}").format(sale.total.format(), taken) if taken
                           else self.tr("Total {0}").format(sale.total.format()))
         self.amount.setFocus()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.ui.pages.base import Page
-from terminal.ui.widgets import button, label
+from terminal.ui.widgets import button, label, tender_name
 
 
 class RefundPage(Page):
@@ -160,7 +160,7 @@ class RefundPage(Page):
         self.results.clear()
         for s in found:
             cards = " ".join(f"•••• {x}" for x in s.last4s)
-            kinds = ", ".join(k.label for k in s.tender_kinds)
+            kinds = ", ".join(tender_name(k) for k in s.tender_kinds)
             when = s.completed_at.astimezone().strftime("%m-%d %H:%M")
             status = {"paid": "", "part_refunded": self.tr(" · part refunded"), "refunded": self.tr(" · refunded"),
                       "voided": self.tr(" · voided")}.get(s.status, s.status)
@@ -185,7 +185,7 @@ class RefundPage(Page):
             self.sale_title.setText(self.tr("Scan a receipt or pick a sale."))
             self.quote.setText("")
             return
-        paid = ", ".join(f"{t.kind.label} {t.amount.format()}" for t in sale.tenders)
+        paid = ", ".join(f"{tender_name(t.kind)} {t.amount.format()}" for t in sale.tenders)
         self.sale_title.setText(self.tr("Sale of {0}: {1} ({2})").format(
             sale.completed_at.astimezone().strftime("%Y-%m-%d %H:%M"), sale.total.format(), paid))
         self.lines.setRowCount(len(sale.lines))
@@ -229,7 +229,7 @@ class RefundPage(Page):
         except Exception as exc:
             self.quote.setText(str(exc))
             return
-        to = ", ".join(f"{t.kind.label}{' •••• ' + t.card_last4 if t.card_last4 else ''} {t.amount.format()}"
+        to = ", ".join(f"{tender_name(t.kind)}{' •••• ' + t.card_last4 if t.card_last4 else ''} {t.amount.format()}"
                        for t in quote.tenders)
         self.quote.setText(self.tr("Pay back {0} to: {1}").format(quote.total.format(), to))
 
