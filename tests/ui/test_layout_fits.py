@@ -1,9 +1,9 @@
 """Every page fits every screen a till may have: walked at 800x600, 1024x768 and 1920x1080, in English and Chinese.
 
 At each page and size the test measures the real widget tree: a label's or button's text must fit its widget (with
-the widget's own word wrap; elided text fits by construction), no widget may lie outside the window, every touch
-target is at least 48 px both ways, and the window keeps the size it was given (a banner overlays, it never grows
-the window). Screenshots of each page at each size go to $EDGEPOS_ARTIFACTS/layout (or the test's temp dir).
+the widget's own word wrap; elided text fits by construction, but a product never loses its price line), a field's
+placeholder must fit, no widget may lie outside the window, no two buttons may overlap, every touch target is at
+least 48 px both ways, and the window keeps the size it was given (a banner overlays, it never grows the window). Screenshots of each page at each size go to $EDGEPOS_ARTIFACTS/layout (or the test's temp dir).
 
 One demo store and one window per language serve all three sizes: the walk reaches a page once and then resizes.
 """
@@ -130,7 +130,16 @@ def problems(window: QWidget, size: tuple[int, int]) -> list[str]:
                     found.append(f"tab {w.tabText(i)!r} is {tab.width()}x{tab.height()}: too small to touch")
                 if fm.horizontalAdvance(w.tabText(i)) > tab.width() - 8:
                     found.append(f"tab {w.tabText(i)!r} cut in {tab.width()} px")
+    found += _overlaps(window)
     return found
+
+
+def _overlaps(window: QWidget) -> list[str]:
+    """Buttons (keypad keys above all) must not lie on top of each other."""
+    shown = [b for b in window.findChildren(QAbstractButton) if b.isVisible() and not isinstance(b.parent(), QTabBar)]
+    rects = [(b, QRect(b.mapTo(window, QPoint(0, 0)), b.size())) for b in shown]
+    return [f"{a.objectName() or a.text()!r} overlaps {b.objectName() or b.text()!r}"
+            for i, (a, ra) in enumerate(rects) for b, rb in rects[i + 1:] if ra.intersects(rb)]
 
 
 class Walk:
