@@ -3,7 +3,8 @@
 At each page and size the test measures the real widget tree: a label's or button's text must fit its widget (with
 the widget's own word wrap; elided text fits by construction, but a product never loses its price line), a field's
 placeholder must fit, no widget may lie outside the window, no two buttons may overlap, every touch target is at
-least 48 px both ways, and the window keeps the size it was given (a banner overlays, it never grows the window). Screenshots of each page at each size go to $EDGEPOS_ARTIFACTS/layout (or the test's temp dir).
+least 48 px both ways, and the window keeps the size it was given (a banner overlays, it never grows the window).
+Screenshots of each page at each size go to $EDGEPOS_ARTIFACTS/layout (or the test's temp dir).
 
 One demo store and one window per language serve all three sizes: the walk reaches a page once and then resizes.
 """
@@ -253,3 +254,20 @@ def test_every_page_fits_every_screen(qapp: Any, store: Any, out_dir: Path, lang
         application("en")
     report = "\n".join(f"{where}:\n  " + "\n  ".join(issues) for where, issues in walk.found.items())
     assert not walk.found, f"{sum(map(len, walk.found.values()))} layout problems ({lang}):\n{report}"
+
+
+def test_category_scroll_arrows_are_touch_sized(qapp: Any) -> None:
+    """A shop with more categories than fit gets scroll arrows on the tab bar: they are touch targets too."""
+    from PySide6.QtWidgets import QTabWidget, QToolButton
+
+    application("en")  # the app's style sheet
+    tabs = QTabWidget()
+    for i in range(12):
+        tabs.addTab(QWidget(), f"Category {i}")
+    tabs.resize(400, 300)
+    tabs.show()
+    QApplication.processEvents()
+    arrows = [b for b in tabs.findChildren(QToolButton) if b.isVisible()]
+    assert len(arrows) == 2 and all(b.width() >= TOUCH and b.height() >= TOUCH for b in arrows), \
+        [(b.width(), b.height()) for b in arrows]
+    tabs.close()
