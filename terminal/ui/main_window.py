@@ -151,8 +151,8 @@ class CashierWindow(QMainWindow):
         if outcome is not None and outcome.result == "completed" and outcome.sale_id and \
                 outcome.receipt_printed is not False:
             self.banner.hide()  # the receipt page says it in large type
-        elif outcome is not None and str(self.shop.checkout.state) in SAID_ON_PAGE:
-            self.banner.hide()  # the step-up and QR pages say it in their own words, above their controls
+        elif outcome is not None and (str(self.shop.checkout.state) in SAID_ON_PAGE or outcome.result == "tender"):
+            self.banner.hide()  # the tender, step-up and QR pages say it in their own words, above their controls
         elif outcome is not None and hasattr(outcome, "sentence"):
             tone = TONES.get(outcome.result, "info")
             if outcome.result == "completed" and outcome.offline:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QFrame,
@@ -145,6 +145,27 @@ def button(text: str, on_click: Callable[[], None] | None = None, role: str = ""
     if on_click is not None:
         b.clicked.connect(on_click)
     return b
+
+
+class SecondTap:
+    """A step that throws work away (cancel the sale, empty the basket) happens on the second tap or key within a
+    few seconds; the first says what the second will do. Nothing is lost to a stray tap."""
+
+    def __init__(self, window: Any, within_ms: int = 5000) -> None:
+        self.window, self.within_ms = window, within_ms
+        self.armed, self.since = "", QElapsedTimer()
+
+    def confirmed(self, what: str, sentence: str) -> bool:
+        if self.armed == what and self.since.isValid() and self.since.elapsed() < self.within_ms:
+            self.armed = ""
+            return True
+        self.armed = what
+        self.since.start()
+        self.window.say(sentence, "warn")
+        return False
+
+    def reset(self) -> None:
+        self.armed = ""
 
 
 def role_names() -> dict[str, str]:

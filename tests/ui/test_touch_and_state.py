@@ -90,6 +90,13 @@ def test_cancel_sale_asks_first_and_old_sentences_go(cashier: Any, store: Any) -
     assert store.till.checkout.state == "idle"
     pay = cashier.window.findChild(QPushButton, "pay")
     assert not pay.isEnabled()  # grey: an empty basket cannot be paid
+    cashier.tap("product_DRK-001")
+    cashier.tap("pay")
+    assert cashier.page == "tender" and not cashier.banner  # the page says the total: no banner over it
+    cashier.tap("tender_cancel")
+    assert store.till.checkout.state == "tender_selection" and "again" in cashier.banner
+    cashier.tap("tender_cancel")
+    assert store.till.checkout.state == "idle"
 
 
 def test_live_search_filters_as_typed_best_first(cashier: Any, store: Any) -> None:

@@ -4,22 +4,22 @@
 <context>
     <name>ApprovePage</name>
     <message>
-        <location filename="../pages/payment.py" line="355"/>
+        <location filename="../pages/payment.py" line="358"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="365"/>
+        <location filename="../pages/payment.py" line="368"/>
         <source>Open the drawer without a sale: supervisor approval</source>
         <translation>无交易开钱箱：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="366"/>
+        <location filename="../pages/payment.py" line="369"/>
         <source>The drawer opens; nothing is sold or paid.</source>
         <translation>钱箱将打开；不销售、不收付任何款项。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="377"/>
+        <location filename="../pages/payment.py" line="380"/>
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>
@@ -27,17 +27,17 @@
 <context>
     <name>ApproverEntry</name>
     <message>
-        <location filename="../widgets.py" line="325"/>
+        <location filename="../widgets.py" line="346"/>
         <source>Manager id, e.g. M-001</source>
         <translation>经理工号，例如 M-001</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="326"/>
+        <location filename="../widgets.py" line="347"/>
         <source>Supervisor id, e.g. S-001</source>
         <translation>主管工号，例如 S-001</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="304"/>
+        <location filename="../widgets.py" line="325"/>
         <source>PIN</source>
         <translation>密码</translation>
     </message>
@@ -45,47 +45,47 @@
 <context>
     <name>CardPage</name>
     <message>
-        <location filename="../pages/payment.py" line="145"/>
+        <location filename="../pages/payment.py" line="148"/>
         <source>Ask the customer to tap the card or phone.</source>
         <translation>请顾客挥卡或手机贴近。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="146"/>
+        <location filename="../pages/payment.py" line="149"/>
         <source>Ask the customer to insert the card.</source>
         <translation>请顾客插卡。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="151"/>
+        <location filename="../pages/payment.py" line="154"/>
         <source>Customer&apos;s PIN on the PIN pad (demo)</source>
         <translation>顾客在密码键盘上输入的密码（演示）</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="161"/>
+        <location filename="../pages/payment.py" line="164"/>
         <source>Demo: the customer hands over one of these cards</source>
         <translation>演示：顾客递上以下一张卡</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="165"/>
+        <location filename="../pages/payment.py" line="168"/>
         <source>Read the card</source>
         <translation>读卡</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="168"/>
+        <location filename="../pages/payment.py" line="171"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="177"/>
+        <location filename="../pages/payment.py" line="180"/>
         <source>Amount {0}</source>
         <translation>金额 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="196"/>
+        <location filename="../pages/payment.py" line="199"/>
         <source>Reading the card and asking the bank…</source>
         <translation>正在读卡并向银行请求授权…</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="200"/>
+        <location filename="../pages/payment.py" line="203"/>
         <source>This card needs its PIN. Ask the customer to type the PIN on the PIN pad, then present the card again.</source>
         <translation>此卡需要密码。请顾客在密码键盘上输入密码，然后再次出示银行卡。</translation>
     </message>
@@ -93,32 +93,32 @@
 <context>
     <name>CashPage</name>
     <message>
-        <location filename="../pages/payment.py" line="95"/>
+        <location filename="../pages/payment.py" line="98"/>
         <source>Cash handed over</source>
         <translation>顾客付现金额</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="101"/>
+        <location filename="../pages/payment.py" line="104"/>
         <source>Type what the customer handed over, or tap a note. Enter takes it.</source>
         <translation>输入顾客所付金额，或点选面额。回车确认。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="104"/>
+        <location filename="../pages/payment.py" line="107"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="115"/>
+        <location filename="../pages/payment.py" line="118"/>
         <source>Cash due {0}</source>
         <translation>应收现金 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="118"/>
+        <location filename="../pages/payment.py" line="121"/>
         <source>Exact</source>
         <translation>正好</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="133"/>
+        <location filename="../pages/payment.py" line="136"/>
         <source>Saving the payment…</source>
         <translation>正在保存付款…</translation>
     </message>
@@ -174,32 +174,32 @@
 <context>
     <name>CustomerQrPage</name>
     <message>
-        <location filename="../pages/payment.py" line="222"/>
+        <location filename="../pages/payment.py" line="225"/>
         <source>Scan the code on the customer&apos;s phone</source>
         <translation>扫描顾客手机上的付款码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="226"/>
+        <location filename="../pages/payment.py" line="229"/>
         <source>Scan the payment code on the customer&apos;s phone.</source>
         <translation>请扫描顾客手机上的付款码。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="230"/>
+        <location filename="../pages/payment.py" line="233"/>
         <source>Demo: customer shows a payment code</source>
         <translation>演示：顾客出示付款码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="233"/>
+        <location filename="../pages/payment.py" line="236"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="241"/>
+        <location filename="../pages/payment.py" line="244"/>
         <source>Amount {0}</source>
         <translation>金额 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="252"/>
+        <location filename="../pages/payment.py" line="255"/>
         <source>Asking the wallet…</source>
         <translation>正在向钱包请求付款…</translation>
     </message>
@@ -245,7 +245,7 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../widgets.py" line="261"/>
+        <location filename="../widgets.py" line="282"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
@@ -281,17 +281,17 @@
 <context>
     <name>MerchantQrPage</name>
     <message>
-        <location filename="../pages/payment.py" line="271"/>
+        <location filename="../pages/payment.py" line="274"/>
         <source>Demo: customer paid in the wallet</source>
         <translation>演示：顾客已在钱包中付款</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="273"/>
+        <location filename="../pages/payment.py" line="276"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="290"/>
+        <location filename="../pages/payment.py" line="293"/>
         <source>Checking the payment…</source>
         <translation>正在确认付款…</translation>
     </message>
@@ -638,22 +638,22 @@
 <context>
     <name>Role</name>
     <message>
-        <location filename="../widgets.py" line="152"/>
+        <location filename="../widgets.py" line="173"/>
         <source>cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="153"/>
+        <location filename="../widgets.py" line="174"/>
         <source>supervisor</source>
         <translation>主管</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="154"/>
+        <location filename="../widgets.py" line="175"/>
         <source>manager</source>
         <translation>经理</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="155"/>
+        <location filename="../widgets.py" line="176"/>
         <source>technician</source>
         <translation>技术员</translation>
     </message>
@@ -661,138 +661,138 @@
 <context>
     <name>SalePage</name>
     <message>
-        <location filename="../pages/sale.py" line="48"/>
+        <location filename="../pages/sale.py" line="47"/>
         <source>Scan a barcode or type a name</source>
         <translation>扫条码或输入商品名</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="54"/>
+        <location filename="../pages/sale.py" line="53"/>
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="54"/>
+        <location filename="../pages/sale.py" line="53"/>
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="54"/>
+        <location filename="../pages/sale.py" line="53"/>
         <source>Price</source>
         <translation>单价</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="54"/>
+        <location filename="../pages/sale.py" line="53"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="69"/>
+        <location filename="../pages/sale.py" line="68"/>
         <source>12*code + Enter: twelve of an item</source>
         <translation>12*条码 + 回车：一次加 12 件</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="71"/>
+        <location filename="../pages/sale.py" line="70"/>
         <source>Pay</source>
         <translation>付款</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="75"/>
+        <location filename="../pages/sale.py" line="74"/>
         <source>Discount…</source>
         <translation>折扣…</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="76"/>
+        <location filename="../pages/sale.py" line="75"/>
         <source>Remove  [Del]</source>
         <translation>删除  [Del]</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="77"/>
+        <location filename="../pages/sale.py" line="76"/>
         <source>Cancel sale</source>
         <translation>取消交易</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="80"/>
+        <location filename="../pages/sale.py" line="79"/>
         <source>Refund / void</source>
         <translation>退款 / 作废</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="81"/>
+        <location filename="../pages/sale.py" line="80"/>
         <source>Shift &amp;&amp; reports</source>
         <translation>班次与报表</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="82"/>
+        <location filename="../pages/sale.py" line="81"/>
         <source>No sale</source>
         <translation>开钱箱</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="83"/>
+        <location filename="../pages/sale.py" line="82"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="153"/>
-        <location filename="../pages/sale.py" line="158"/>
+        <location filename="../pages/sale.py" line="152"/>
+        <location filename="../pages/sale.py" line="157"/>
         <source>Total {0}</source>
         <translation>合计 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="155"/>
+        <location filename="../pages/sale.py" line="154"/>
         <source>1 item · tax {0}</source>
         <translation>1 件 · 税额 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="156"/>
+        <location filename="../pages/sale.py" line="155"/>
         <source>{0} items · tax {1}</source>
         <translation>{0} 件 · 税额 {1}</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="159"/>
+        <location filename="../pages/sale.py" line="158"/>
         <source>Scan an item to start a sale.</source>
         <translation>扫描商品开始交易。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="196"/>
+        <location filename="../pages/sale.py" line="195"/>
         <source>Nothing matches. Scan the barcode or pick from the grid.</source>
         <translation>没有匹配的商品。请扫条码或在商品格中选择。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="198"/>
+        <location filename="../pages/sale.py" line="197"/>
         <source>Found: {0}</source>
         <translation>找到：{0}</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="227"/>
+        <location filename="../pages/sale.py" line="226"/>
         <source>{0} items match: tap one, or type more of the name.</source>
         <translation>有 {0} 件商品匹配：点选一件，或多输入几个字。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="230"/>
+        <location filename="../pages/sale.py" line="229"/>
         <source>Nothing matches “{0}”. Scan the barcode or pick from the grid.</source>
         <translation>没有与“{0}”匹配的商品。请扫描条码或在商品栏中选择。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="256"/>
+        <location filename="../pages/sale.py" line="244"/>
         <source>That is the last item: press − again to empty the basket.</source>
         <translation>这是最后一件商品：再按一次 − 将清空购物篮。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="269"/>
+        <location filename="../pages/sale.py" line="257"/>
         <source>That is the last item: tap Remove again to empty the basket.</source>
         <translation>这是最后一件商品：再点一次“删除”将清空购物篮。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="274"/>
+        <location filename="../pages/sale.py" line="262"/>
         <source>Pricing the sale…</source>
         <translation>正在结算…</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="278"/>
+        <location filename="../pages/sale.py" line="266"/>
         <source>Tap Cancel sale again to cancel the whole sale.</source>
         <translation>再点一次“取消交易”将取消整笔交易。</translation>
     </message>
     <message>
-        <location filename="../pages/sale.py" line="279"/>
+        <location filename="../pages/sale.py" line="267"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
@@ -951,32 +951,32 @@
 <context>
     <name>StepUpPage</name>
     <message>
-        <location filename="../pages/payment.py" line="313"/>
+        <location filename="../pages/payment.py" line="316"/>
         <source>Refuse: pay another way</source>
         <translation>拒绝：改用其他方式付款</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="322"/>
+        <location filename="../pages/payment.py" line="325"/>
         <source>Ask the customer to enter the card PIN.</source>
         <translation>请顾客输入银行卡密码。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="323"/>
+        <location filename="../pages/payment.py" line="326"/>
         <source>A supervisor must approve this payment.</source>
         <translation>此笔付款需要主管批准。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="326"/>
+        <location filename="../pages/payment.py" line="329"/>
         <source>To pay {0}</source>
         <translation>应付 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="331"/>
+        <location filename="../pages/payment.py" line="334"/>
         <source>The card checks the PIN…</source>
         <translation>卡片正在核对密码…</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="333"/>
+        <location filename="../pages/payment.py" line="336"/>
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>
@@ -984,27 +984,27 @@
 <context>
     <name>Tender</name>
     <message>
-        <location filename="../widgets.py" line="161"/>
+        <location filename="../widgets.py" line="182"/>
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="161"/>
+        <location filename="../widgets.py" line="182"/>
         <source>Card</source>
         <translation>银行卡</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="162"/>
+        <location filename="../widgets.py" line="183"/>
         <source>Card contactless</source>
         <translation>银行卡（非接）</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="163"/>
+        <location filename="../widgets.py" line="184"/>
         <source>QR payment</source>
         <translation>扫码支付</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="164"/>
+        <location filename="../widgets.py" line="185"/>
         <source>Digital currency</source>
         <translation>数字人民币</translation>
     </message>
@@ -1052,27 +1052,32 @@
         <translation>取消交易</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="56"/>
+        <location filename="../pages/payment.py" line="58"/>
         <source>To pay {0}</source>
         <translation>应付 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="58"/>
+        <location filename="../pages/payment.py" line="60"/>
         <source>Total {0}. Paid so far: {1}</source>
         <translation>合计 {0}。已付：{1}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="59"/>
+        <location filename="../pages/payment.py" line="61"/>
         <source>Total {0}</source>
         <translation>合计 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="80"/>
+        <location filename="../pages/payment.py" line="82"/>
         <source>Making the QR code…</source>
         <translation>正在生成二维码…</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="86"/>
+        <location filename="../pages/payment.py" line="88"/>
+        <source>Tap Cancel sale again to cancel the whole sale.</source>
+        <translation>再点一次“取消交易”将取消整笔交易。</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="89"/>
         <source>Cancelling the sale…</source>
         <translation>正在取消交易…</translation>
     </message>

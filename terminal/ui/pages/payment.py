@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout
 
 from terminal.ui.pages.base import Page
-from terminal.ui.widgets import ApproverEntry, Keypad, button, label, tender_name
+from terminal.ui.widgets import ApproverEntry, Keypad, SecondTap, button, label, tender_name
 
 
 class TenderPage(Page):
@@ -47,9 +47,11 @@ class TenderPage(Page):
         layout.addLayout(grid)
         layout.addStretch(1)
         layout.addLayout(nav)
+        self.second_tap = SecondTap(window)
 
     def enter(self, **context: Any) -> None:
         sale = self.checkout.sale
+        self.second_tap.reset()
         if sale is None:
             return
         self.amount.clear()
@@ -83,7 +85,8 @@ class TenderPage(Page):
         self.window_.act(self.checkout.back, "", lambda _: self.window_.follow_state(), quiet=True)
 
     def _cancel(self) -> None:
-        self.window_.act(self.checkout.cancel, self.tr("Cancelling the sale…"))
+        if self.second_tap.confirmed("cancel", self.tr("Tap Cancel sale again to cancel the whole sale.")):
+            self.window_.act(self.checkout.cancel, self.tr("Cancelling the sale…"))
 
 
 class CashPage(Page):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.ui.pages.base import Page
-from terminal.ui.widgets import button, label
+from terminal.ui.widgets import SecondTap, button, label
 
 GRID_COLUMNS = 3
-CONFIRM_MS = 5000  # the second tap that empties the basket must come within this
 NARROW_BASKET_PX = 460  # below this the basket shows item, quantity and amount
 TIMES = re.compile(r"(\d{1,4})\s*[*xX×]\s*(\d+)")  # "12*6901234567892": twelve of that item
 
@@ -99,7 +98,7 @@ class SalePage(Page):
         layout.addLayout(left, 1)
         layout.addLayout(right, 1)
         QShortcut(QKeySequence("Escape"), self, self._escape)
-        self._armed, self._armed_at = "", QElapsedTimer()
+        self.second_tap = SecondTap(window)
         self.entry.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -126,7 +125,7 @@ class SalePage(Page):
         self._live_search("")
 
     def enter(self, **context: Any) -> None:
-        self._armed = ""
+        self.second_tap.reset()
         self.refresh()
         self.entry.setFocus()
 
@@ -230,17 +229,6 @@ class SalePage(Page):
             self.window_.say(self.tr("Nothing matches “{0}”. Scan the barcode or pick from the grid.").format(text),
                              "warn")
 
-    def _confirmed(self, what: str, sentence: str) -> bool:
-        """A step that empties the basket is done on the second tap (or key) within a few seconds; the first says
-        what the second will do. Nothing is lost to a stray tap."""
-        if self._armed == what and self._armed_at.isValid() and self._armed_at.elapsed() < CONFIRM_MS:
-            self._armed = ""
-            return True
-        self._armed = what
-        self._armed_at.start()
-        self.window_.say(sentence, "warn")
-        return False
-
     def _empties_basket(self, line_no: int, delta: int | None) -> bool:
         cart = self.checkout.cart
         if cart is None or len(cart.lines) != 1:
@@ -252,7 +240,7 @@ class SalePage(Page):
         cart = self.checkout.cart
         if line_no is None or cart is None:
             return
-        if self._empties_basket(line_no, delta) and not self._confirmed(
+        if self._empties_basket(line_no, delta) and not self.second_tap.confirmed(
                 "minus", self.tr("That is the last item: press − again to empty the basket.")):
             return
         self.window_.act(lambda: self.shop.set_quantity(line_no, cart.line(line_no).quantity + delta), "",
@@ -265,7 +253,7 @@ class SalePage(Page):
 
     def _remove(self) -> None:
         line_no = self._selected()
-        if line_no is None or (self._empties_basket(line_no, None) and not self._confirmed(
+        if line_no is None or (self._empties_basket(line_no, None) and not self.second_tap.confirmed(
                 "remove", self.tr("That is the last item: tap Remove again to empty the basket."))):
             return
         self.window_.act(lambda: self.shop.set_quantity(line_no, 0), "", lambda _: self.refresh(), quiet=True)
@@ -274,7 +262,7 @@ class SalePage(Page):
         self.window_.act(self.checkout.checkout, self.tr("Pricing the sale…"))
 
     def _cancel(self) -> None:
-        if self.checkout.state == "basket" and self._confirmed(
+        if self.checkout.state == "basket" and self.second_tap.confirmed(
                 "cancel", self.tr("Tap Cancel sale again to cancel the whole sale.")):
             self.window_.act(self.checkout.cancel, self.tr("Cancelling…"))
 
