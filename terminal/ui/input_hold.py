@@ -8,10 +8,10 @@ key path, which goes through Qt's shortcut map first, so F12 or Esc typed during
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 _TAPS = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick,
@@ -33,7 +33,7 @@ class InputHold(QObject):
     """`hold()` when an action starts, `release()` when it ends; `busy()` says whether an action still runs (a
     replayed Enter may start the next one, and the keys after it wait for that one)."""
 
-    def __init__(self, window: QWidget, busy: object) -> None:
+    def __init__(self, window: QWidget, busy: Callable[[], bool]) -> None:
         super().__init__(window)
         self.window, self._busy = window, busy
         self.keys: list[_Key] = []
@@ -46,7 +46,9 @@ class InputHold(QObject):
 
     def release(self) -> None:
         """Replay what was typed until an action starts again (then the rest waits for that one to end)."""
-        while self.keys and not self._busy():  # type: ignore[operator]
+        if self.keys:
+            from PySide6.QtTest import QTest  # only when something was typed meanwhile (keeps start-up lean)
+        while self.keys and not self._busy():
             key = self.keys.pop(0)
             target = QApplication.focusWidget()
             if target is None or target.window() is not self.window:
@@ -55,7 +57,7 @@ class InputHold(QObject):
             self.holding = False  # let the replayed key through the filter
             QTest.sendKeyEvent(action, target, Qt.Key(key.key), key.text, key.modifiers)
             self.holding = True
-        if not self._busy():  # type: ignore[operator]
+        if not self._busy():
             self.holding = False
             QApplication.instance().removeEventFilter(self)
 
