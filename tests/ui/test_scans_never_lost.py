@@ -47,3 +47,21 @@ def test_scan_typed_while_the_previous_item_is_added_is_kept(cashier: Any, store
     assert lines == {water.sku: 4, cola.sku: 2}
     assert window.focusWidget() is entry and entry.text() == ""
     assert not cashier.banner  # nothing went wrong, nothing to say
+
+
+def test_next_customers_scan_on_the_receipt_page_starts_their_basket(cashier: Any, store: Any) -> None:
+    cashier.login()
+    cashier.open_shift()
+    water, cola = store.catalogue.by_sku("DRK-001"), store.catalogue.by_sku("DRK-003")
+    cashier.type("barcode", water.barcode, enter=True)
+    cashier.tap("pay")
+    cashier.tap("tender_cash")
+    cashier.tap("cash_exact")
+    assert cashier.page == "receipt"
+    window, qtbot = cashier.window, cashier.qtbot
+    target = window.focusWidget() or window
+    qtbot.keyClicks(target, cola.barcode)  # the scanner, before anyone tapped "Next customer"
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Return)
+    cashier.idle()
+    assert cashier.page == "sale"
+    assert [(line.sku, line.quantity) for line in window.shop.checkout.cart.lines] == [(cola.sku, 1)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QKeyEvent, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout
 
 from terminal.ui.pages.base import Page
@@ -73,6 +73,17 @@ class ReceiptPage(Page):
         shown = self.slip if self.slip.width() <= width else self.slip.scaledToWidth(
             width, Qt.TransformationMode.SmoothTransformation)
         self.preview.setPixmap(shown)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """The next customer's first scan, typed while this page still shows: on to the basket with it, not lost."""
+        text = event.text()
+        if text and text.isprintable() and not text.isspace() and self.checkout.state == "idle":
+            self.window_.go("sale")
+            entry = self.window_.pages["sale"].entry
+            entry.setFocus()
+            entry.insert(text)
+            return
+        super().keyPressEvent(event)
 
     def _reprint(self) -> None:
         self.window_.act(self.checkout.reprint, self.tr("Printing…"))
