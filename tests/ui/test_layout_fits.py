@@ -37,7 +37,7 @@ from terminal.checkout.rig import SAMPLE_OPERATORS
 from terminal.demo import open_demo_store
 from terminal.demo.script import daytime_clock
 from terminal.ui.app import application, build_window
-from terminal.ui.widgets import ElidedLabel, TouchButton
+from terminal.ui.fit import ElidedLabel, TouchButton
 
 SIZES = ((800, 600), (1024, 768), (1920, 1080))
 TOUCH = 48

@@ -27,17 +27,17 @@
 <context>
     <name>ApproverEntry</name>
     <message>
-        <location filename="../widgets.py" line="346"/>
+        <location filename="../widgets.py" line="247"/>
         <source>Manager id, e.g. M-001</source>
         <translation>经理工号，例如 M-001</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="347"/>
+        <location filename="../widgets.py" line="248"/>
         <source>Supervisor id, e.g. S-001</source>
         <translation>主管工号，例如 S-001</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="325"/>
+        <location filename="../widgets.py" line="226"/>
         <source>PIN</source>
         <translation>密码</translation>
     </message>
@@ -245,7 +245,7 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../widgets.py" line="282"/>
+        <location filename="../widgets.py" line="183"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
@@ -442,7 +442,7 @@
         <translation>尚未打印小票。</translation>
     </message>
     <message>
-        <location filename="../pages/receipt.py" line="78"/>
+        <location filename="../pages/receipt.py" line="89"/>
         <source>Printing…</source>
         <translation>正在打印…</translation>
     </message>
@@ -638,22 +638,22 @@
 <context>
     <name>Role</name>
     <message>
-        <location filename="../widgets.py" line="173"/>
+        <location filename="../widgets.py" line="74"/>
         <source>cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="174"/>
+        <location filename="../widgets.py" line="75"/>
         <source>supervisor</source>
         <translation>主管</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="175"/>
+        <location filename="../widgets.py" line="76"/>
         <source>manager</source>
         <translation>经理</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="176"/>
+        <location filename="../widgets.py" line="77"/>
         <source>technician</source>
         <translation>技术员</translation>
     </message>
@@ -984,27 +984,27 @@
 <context>
     <name>Tender</name>
     <message>
-        <location filename="../widgets.py" line="182"/>
+        <location filename="../widgets.py" line="83"/>
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="182"/>
+        <location filename="../widgets.py" line="83"/>
         <source>Card</source>
         <translation>银行卡</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="183"/>
+        <location filename="../widgets.py" line="84"/>
         <source>Card contactless</source>
         <translation>银行卡（非接）</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="184"/>
+        <location filename="../widgets.py" line="85"/>
         <source>QR payment</source>
         <translation>扫码支付</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="185"/>
+        <location filename="../widgets.py" line="86"/>
         <source>Digital currency</source>
         <translation>数字人民币</translation>
     </message>
