@@ -20,7 +20,7 @@ QPushButton[role="primary"] {{ background: {OK}; color: white; border: none; fon
 QPushButton[role="danger"] {{ background: #ffffff; color: {ERROR}; border: 2px solid {ERROR}; }}
 QPushButton[role="tender"] {{ min-height: 96px; font-size: 21px; font-weight: 600; }}
 QPushButton[role="product"] {{ min-height: 96px; text-align: center; }}
-QPushButton#banner_close {{ min-height: 48px; }}
+QPushButton#banner_close {{ min-height: 38px; min-width: 38px; }}  /* 48 x 56 px with padding and border */
 QPushButton[role="key"] {{ min-height: 48px; font-size: 24px; }}
 QPushButton:checked {{ background: #e8f0fe; border: 2px solid {INFO}; font-weight: 600; }}
 QLineEdit {{ min-height: 48px; padding: 0 10px; border: 1px solid #c7cad1; border-radius: 8px; background: white;

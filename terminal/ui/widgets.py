@@ -114,7 +114,7 @@ class Banner(QFrame):
         self.progress.setRange(0, 0)  # busy: an endless bar, the UI stays responsive
         self.progress.setMaximumWidth(160)
         self.close_button = button("×", self.hide, name="banner_close")
-        self.close_button.setFixedSize(56, 48)
+        self.close_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.close_button)
