@@ -8,6 +8,7 @@ Chinese retail shows them; `sample_catalogue()` is the demo store's stock.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +23,9 @@ from terminal.domain._checks import require_text
 # China VAT: 13 % on most goods; 9 % on agricultural products and staple foods (grain, fresh milk, eggs, fruit).
 VAT13 = TaxRate("VAT13", Decimal("0.13"), inclusive=True)
 VAT9 = TaxRate("VAT9", Decimal("0.09"), inclusive=True)
+
+
+_WORD = re.compile(r"\w+")
 
 
 class CatalogueError(CheckoutError):
@@ -139,12 +143,14 @@ class Catalogue:
                 from None
 
     def search(self, text: str) -> list[Product]:
-        """Products whose English name, Chinese name or SKU contains `text` (case-insensitive); blank -> all."""
+        """Products matching `text` (case-insensitive), best first: the whole name or SKU, then names or SKUs that
+        start with it, then names with a word that starts with each typed word ("cola" finds "Cola 330 ml", not
+        "Milk chocolate"); Chinese names match anywhere (no spaces between words). Blank -> all."""
         needle = text.strip().casefold()
         if not needle:
             return list(self._products)
-        return [p for p in self._products
-                if needle in p.name.casefold() or needle in p.name_zh.casefold() or needle in p.sku.casefold()]
+        ranked = [(rank, i, p) for i, p in enumerate(self._products) if (rank := _match_rank(p, needle)) is not None]
+        return [p for _, _, p in sorted(ranked, key=lambda r: r[:2])]
 
     def category_label(self, name: str, lang: str = "en") -> str:
         """A category's name in the cashier's language (the first product's `category_zh` for Chinese)."""
@@ -162,6 +168,21 @@ class Catalogue:
         """The products of one category (case-insensitive name); an unknown category has none."""
         wanted = name.strip().casefold()
         return [p for p in self._products if p.category.casefold() == wanted]
+
+
+def _match_rank(product: Product, needle: str) -> int | None:
+    """0 exact, 1 prefix, 2 every typed word starts a word of the name, 3 inside a Chinese name; None: no match."""
+    names = (product.name.casefold(), product.name_zh.casefold(), product.sku.casefold())
+    if needle in names:
+        return 0
+    if any(name.startswith(needle) for name in names):
+        return 1
+    typed = _WORD.findall(needle)
+    if typed and any(all(any(w.startswith(t) for w in _WORD.findall(name)) for t in typed) for name in names):
+        return 2
+    if needle in product.name_zh.casefold():
+        return 3
+    return None
 
 
 def _ean13(first12: str) -> str:

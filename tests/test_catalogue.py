@@ -69,6 +69,17 @@ def test_search_english_chinese_sku_case_insensitive() -> None:
     assert len(CAT.search("  ")) == len(CAT)
 
 
+def test_search_matches_word_starts_best_first() -> None:
+    """Typing "cola" finds the cola, not "Milk chocolate" (a word must start with what is typed); an exact or
+    prefix match comes before a match later in the name."""
+    assert [p.sku for p in CAT.search("cola")] == ["DRK-003"]
+    assert [p.sku for p in CAT.search("choc")] == ["SNK-002"]
+    assert CAT.search("milk")[0].name.startswith("Milk")  # the prefix match first
+    assert [p.sku for p in CAT.search("fresh milk 950 ml")] == ["FRS-004"]  # the whole name
+    assert [p.sku for p in CAT.search("ric")] == ["FRS-005"]  # "Jasmine rice": a later word's start
+    assert [p.sku for p in CAT.search("巧克力")] == ["SNK-002"]  # Chinese: anywhere in the name
+
+
 def test_in_category() -> None:
     fresh = CAT.in_category("fresh")
     assert [p.category for p in fresh] == ["Fresh"] * len(fresh)

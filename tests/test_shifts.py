@@ -276,3 +276,20 @@ def test_bad_input_is_refused_with_a_sentence(till):
     with pytest.raises(TypeError):
         shifts.open(till.operator, {"CNY": 100})
     assert "shift.opened" not in record_types(till.journal) and shifts.current() is None
+
+
+def test_every_failed_card_attempt_counts_as_declined_and_a_count_is_checked_before_closing(till):
+    """A card pulled out too early or a damaged chip is a failed payment on the Z report, like a decline; and
+    `cash_check` shows the manager the variance of a count without closing the shift or writing anything."""
+    shifts = shifts_of(till)
+    shifts.open(till.operator, {"CNY": cny("100.00")})
+    basket(till, "10.00")
+    for card in ("expired", "pulled", "malformed"):
+        till.card_reader.present(card)
+        assert till.checkout.pay_card().result in ("declined", "error")
+    assert till.checkout.pay_cash(cny("10.00")).result == "completed"
+    before = len(list(till.journal.records()))
+    (check,) = shifts.cash_check({"CNY": cny("105.00")})
+    assert (check.expected_cash, check.counted, check.variance) == (cny("110.00"), cny("105.00"), cny("-5.00"))
+    assert len(list(till.journal.records())) == before and shifts.current() is not None
+    assert shifts.x_report().declined_tenders == 3

@@ -52,7 +52,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "variance": ("Variance", "差额"),
     "events": ("Other events", "其他事件"),
     "cancelled": ("Cancelled sales", "取消的销售"),
-    "declined": ("Declined payments", "被拒付款"),
+    "declined": ("Declined or failed payments", "被拒或失败付款"),
     "no_sale": ("No-sale drawer opens", "无销售开钱箱"),
     "unmatched": ("Voids of unknown sales", "找不到原销售的撤销"),
     "end": ("End of report", "报表结束"),

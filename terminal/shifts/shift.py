@@ -21,7 +21,7 @@ from sync.journal import Journal, Record
 from terminal.domain import Money
 from terminal.domain._checks import iso_utc, parse_utc
 from terminal.operators import Operator, OperatorStore, Permission
-from terminal.shifts.report import LANGS, ShiftReport
+from terminal.shifts.report import LANGS, CurrencyTotals, ShiftReport
 from terminal.shifts.tally import SaleFacts, Tally
 
 _SHIFT_MARKS = ("shift.opened", "shift.closed")
@@ -155,6 +155,11 @@ class Shifts:
         report = self._report(shift, tally, "X", tally.x_reports + 1, by, tally.totals())
         self.journal.append("shift.x_report", report.to_dict())
         return report
+
+    def cash_check(self, counted: Mapping[str, Money]) -> tuple[CurrencyTotals, ...]:
+        """What the Z report would say about the drawer for this count (expected, counted, variance per currency),
+        without closing or journalling anything: the manager sees it before approving the close."""
+        return self._catch_up(self._require_open()).totals(_cash(counted, "count"))
 
     def close(self, operator: Operator, counted: Mapping[str, Money], *, approver_id: str | None = None,
               approver_pin: str | None = None) -> ShiftReport:

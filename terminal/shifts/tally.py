@@ -152,6 +152,7 @@ _HANDLERS: dict[str, Callable[[Tally, int, dict[str, Any]], None]] = {
     "sale.voided": Tally._void,
     "sale.cancelled": Tally._cancelled,
     "tender.declined": Tally._declined,
+    "tender.failed": Tally._declined,  # the card pulled out, a damaged chip: an attempt that failed counts too
     "drawer.opened": Tally._drawer,
     "shift.x_report": Tally._x_report,
 }

@@ -7,13 +7,14 @@ import logging
 import time
 from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QStatusBar, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QStatusBar, QVBoxLayout, QWidget
 
 from terminal.checkout import CheckoutError
 from terminal.domain import DomainError
 from terminal.operators import OperatorError
 from terminal.shifts import ShiftError
+from terminal.ui.input_hold import InputHold
 from terminal.ui.pages.base import Page
 from terminal.ui.pages.discount import DiscountPage
 from terminal.ui.pages.login import LoginPage
@@ -32,7 +33,7 @@ from terminal.ui.pages.sale import SalePage
 from terminal.ui.pages.shift import ShiftPage
 from terminal.ui.sentences import sentence
 from terminal.ui.shop import Shop
-from terminal.ui.widgets import Banner
+from terminal.ui.widgets import Banner, ElidedLabel, role_names
 from terminal.ui.worker import Runner
 
 log = logging.getLogger("edgepos.ui")
@@ -40,6 +41,7 @@ TONES = {"approved": "ok", "completed": "ok", "declined": "error", "step_up": "w
          "cancelled": "info", "qr_shown": "info", "tender": "info"}
 STATE_PAGES = {"idle": "sale", "basket": "sale", "tender_selection": "tender", "merchant_qr": "merchant_qr",
                "step_up_pin": "step_up", "step_up_supervisor": "step_up", "receipt_failed": "receipt"}
+SAID_ON_PAGE = ("step_up_pin", "step_up_supervisor", "merchant_qr")
 # errors whose message is a sentence for the cashier (anything else is a bug: say so and log it)
 FRIENDLY = (CheckoutError, OperatorError, DomainError, ShiftError)
 
@@ -48,12 +50,16 @@ class CashierWindow(QMainWindow):
     def __init__(self, shop: Shop, lang: str = "en") -> None:
         super().__init__()
         self.shop, self.lang = shop, lang
+        shop.print_in(lang)
         self.setWindowTitle("edgepos")
         self.setObjectName("cashier_window")
         self.runner = Runner(self)
         self.runner.busy.connect(self._busy)
         self.runner.idle.connect(self._idle)
-        self.banner = Banner()
+        self.input_hold = InputHold(self, lambda: self.runner.running)
+        self._just_said = False
+        body = QWidget()
+        self.banner = Banner(body)  # floats over the page: a sentence never grows the window
         self.stack = QStackedWidget()
         self.pages: dict[str, Page] = {}
         for page in (LoginPage(self), SalePage(self), TenderPage(self), CashPage(self), CardPage(self),
@@ -61,10 +67,11 @@ class CashierWindow(QMainWindow):
                      ApprovePage(self), ReceiptPage(self), RefundPage(self), ShiftPage(self), DiscountPage(self)):
             self.pages[page.name] = page
             self.stack.addWidget(page)
-        body = QWidget()
         layout = QVBoxLayout(body)
-        layout.addWidget(self.banner)
+        layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.stack, 1)
+        body.installEventFilter(self)
+        QApplication.instance().installEventFilter(self)
         self.setCentralWidget(body)
         self._status_labels()
         self.timer = QTimer(self)
@@ -72,6 +79,16 @@ class CashierWindow(QMainWindow):
         self.timer.start(1000)
         self.refresh_status()
         self.go("login")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.Resize and watched is self.centralWidget():
+            self.banner.place()
+        elif kind in (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress) and self.banner.isVisible() and \
+                not self._just_said and isinstance(watched, QWidget) and watched.window() is self and \
+                not self.banner.isAncestorOf(watched) and watched is not self.banner:
+            self.banner.hide_unless_busy()  # the next tap or key means it was read: the page shows again in full
+        return super().eventFilter(watched, event)
 
     # --- pages --------------------------------------------------------------------------------------------------
 
@@ -81,6 +98,8 @@ class CashierWindow(QMainWindow):
 
     def go(self, name: str, **context: Any) -> None:
         page = self.pages[name]
+        if page is not self.page and not self._just_said and not self.runner.running:
+            self.banner.hide()  # a sentence belongs to the page it was said on (it floats over the next one's top)
         self.stack.setCurrentWidget(page)
         page.enter(**context)
         self.refresh_status()
@@ -118,7 +137,13 @@ class CashierWindow(QMainWindow):
         if self.runner.running:
             return  # one action at a time: a double tap does not pay twice
         self._quiet = quiet
-        self.runner.run(fn, on_done or self.show_outcome, on_error or self.fail, what)
+        handler = on_done or self.show_outcome
+
+        def done(result: Any) -> None:
+            self.banner.hide()  # an old sentence (an error, a greeting) is stale once the next action went through
+            handler(result)
+
+        self.runner.run(fn, done, on_error or self.fail, what)
 
     def show_outcome(self, outcome: Any) -> None:
         if outcome is not None and getattr(outcome, "result", "") == "completed":
@@ -126,6 +151,8 @@ class CashierWindow(QMainWindow):
         if outcome is not None and outcome.result == "completed" and outcome.sale_id and \
                 outcome.receipt_printed is not False:
             self.banner.hide()  # the receipt page says it in large type
+        elif outcome is not None and (str(self.shop.checkout.state) in SAID_ON_PAGE or outcome.result == "tender"):
+            self.banner.hide()  # the tender, step-up and QR pages say it in their own words, above their controls
         elif outcome is not None and hasattr(outcome, "sentence"):
             tone = TONES.get(outcome.result, "info")
             if outcome.result == "completed" and outcome.offline:
@@ -151,29 +178,34 @@ class CashierWindow(QMainWindow):
 
     def say(self, text: str, tone: str = "info") -> None:
         self.banner.show_text(text, tone)
+        self._just_said = True  # the page this action leads to still shows it
+        QTimer.singleShot(0, self._said)
+
+    def _said(self) -> None:
+        self._just_said = False
 
     def _busy(self, what: str) -> None:
-        self.stack.setEnabled(False)
+        self.input_hold.hold()  # no taps while it runs; keys typed meanwhile (the next scan) are kept
         if what and not getattr(self, "_quiet", False):
             self.banner.show_text(what, "info", busy=True)
 
     def _idle(self) -> None:
-        self.stack.setEnabled(True)
         if self.banner.progress.isVisible():
             self.banner.hide()
+        QTimer.singleShot(0, self.input_hold.release)  # after the action's result is on screen, the kept keys
 
     # --- status bar ---------------------------------------------------------------------------------------------
 
     def _status_labels(self) -> None:
         bar = QStatusBar()
         bar.setSizeGripEnabled(False)
-        self.link_label, self.device_label, self.operator_label = QLabel(), QLabel(), QLabel()
+        self.link_label, self.device_label, self.operator_label = ElidedLabel(), ElidedLabel(), ElidedLabel()
         self.link_label.setObjectName("status_link")
         self.device_label.setObjectName("status_devices")
         self.operator_label.setObjectName("status_operator")
         bar.addWidget(self.link_label, 1)
         bar.addWidget(self.device_label, 1)
-        bar.addPermanentWidget(self.operator_label)
+        bar.addWidget(self.operator_label, 1)
         self.setStatusBar(bar)
         self._devices_at = -60.0
 
@@ -199,7 +231,6 @@ class CashierWindow(QMainWindow):
             self.device_label.setText(self.tr("Devices ok ({0})").format(len(devices)) if not bad else
                                       self.tr("Check: {0}").format(", ".join(f"{d.name} - {d.advice}" for d in bad)))
         op = self.shop.operator
-        roles = {"cashier": self.tr("cashier"), "supervisor": self.tr("supervisor"), "manager": self.tr("manager"),
-                 "technician": self.tr("technician")}
+        roles = role_names()
         self.operator_label.setText(f"{op.name} · {roles.get(str(op.role), str(op.role))}"
                                     if self.page.name != "login" else self.tr("Logged out"))

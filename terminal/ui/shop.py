@@ -18,9 +18,13 @@ class RecordingPrinter:
     def __init__(self, printer: Any) -> None:
         self._printer = printer
         self.last: bytes | None = None
+        self.lang = "en"  # the receipt's language (the screen's, or the store's setting)
+        self.names: dict[str, str] = {}  # English item name -> the catalogue's name in `lang`
 
     def print_receipt(self, doc: Any) -> bytes:
-        data = self._printer.print_receipt(doc)
+        from terminal.ui.receipt_language import in_language
+
+        data = self._printer.print_receipt(in_language(doc, self.lang, self.names))
         self.last = data
         return data
 
@@ -50,6 +54,7 @@ class Shop:
     device_note: str = ""
     aftersale: Any = None
     shifts: Any = None
+    receipt_lang: str | None = None  # the store's setting; None: receipts in the screen's language
     printer: RecordingPrinter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -64,7 +69,8 @@ class Shop:
         from terminal.shifts import Shifts
 
         till = store.till
-        shop = cls(till, store.catalogue, getattr(store, "cards", None), getattr(store, "device_note", ""))
+        shop = cls(till, store.catalogue, getattr(store, "cards", None), getattr(store, "device_note", ""),
+                   receipt_lang=getattr(store, "receipt_lang", None))
         shop.aftersale = AfterSale(till.checkout, SaleIndex.open(till.journal))
         shop.shifts = Shifts(till.journal, till.operators, shop.printer, till.checkout.ports.clock,
                              till.keystore.terminal_id, header=till.checkout.header)
@@ -107,6 +113,12 @@ class Shop:
                 if line.sku == product.sku and line.unit_price == product.price and line.discount is None:
                     return checkout.cart.set_quantity(line.line_no, line.quantity + quantity).line_no
         return checkout.add_item(product.sku, product.name, product.price, product.tax_rate, quantity)
+
+    def print_in(self, lang: str) -> None:
+        """Receipts in `lang` from now on, unless the store set its own receipt language."""
+        lang = self.receipt_lang or lang
+        self.printer.lang = lang
+        self.printer.names = {p.name: p.display_name(lang) for p in self.catalogue}
 
     def item_name(self, sku: str, fallback: str, lang: str) -> str:
         """The basket line's name in the cashier's language (the journal keeps the catalogue's English name)."""

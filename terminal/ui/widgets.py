@@ -1,10 +1,12 @@
-"""Small building blocks shared by the pages: buttons of the right size, a PIN/amount keypad, the banner."""
+"""Small building blocks shared by the pages: touch-sized buttons, a PIN/amount keypad, the approver entry, the
+banner, the second tap that confirms throwing work away, and role and tender names in the screen's language."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -13,9 +15,19 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
+
+from terminal.ui.fit import ElidedLabel, TouchButton
+
+__all__ = ["ApproverEntry", "Banner", "ElidedLabel", "Keypad", "SecondTap", "TouchButton", "button", "label",
+           "role_names", "tender_name"]
+
+BANNER_MARGIN = 8
+KEYPAD_MAX_PX = 520
+OK_SHOWN_MS = 6000  # a "done" sentence stays this long; problems stay until the next action or the × tap
 
 
 def button(text: str, on_click: Callable[[], None] | None = None, role: str = "", shortcut: str = "",
@@ -23,7 +35,7 @@ def button(text: str, on_click: Callable[[], None] | None = None, role: str = ""
     """A touch-sized button; `shortcut` is shown on it so the keyboard path is discoverable."""
     label = f"{text}\n[{shortcut}]" if shortcut and role in ("tender",) else (f"{text}  [{shortcut}]" if shortcut
                                                                           else text)
-    b = QPushButton(label)
+    b = TouchButton(label)
     if role:
         b.setProperty("role", role)
     if shortcut:
@@ -34,6 +46,45 @@ def button(text: str, on_click: Callable[[], None] | None = None, role: str = ""
     if on_click is not None:
         b.clicked.connect(on_click)
     return b
+
+
+class SecondTap:
+    """A step that throws work away (cancel the sale, empty the basket) happens on the second tap or key within a
+    few seconds; the first says what the second will do. Nothing is lost to a stray tap."""
+
+    def __init__(self, window: Any, within_ms: int = 5000) -> None:
+        self.window, self.within_ms = window, within_ms
+        self.armed, self.since = "", QElapsedTimer()
+
+    def confirmed(self, what: str, sentence: str) -> bool:
+        if self.armed == what and self.since.isValid() and self.since.elapsed() < self.within_ms:
+            self.armed = ""
+            return True
+        self.armed = what
+        self.since.start()
+        self.window.say(sentence, "warn")
+        return False
+
+    def reset(self) -> None:
+        self.armed = ""
+
+
+def role_names() -> dict[str, str]:
+    """The operator roles in the screen's language."""
+    return {"cashier": QCoreApplication.translate("Role", "cashier"),
+            "supervisor": QCoreApplication.translate("Role", "supervisor"),
+            "manager": QCoreApplication.translate("Role", "manager"),
+            "technician": QCoreApplication.translate("Role", "technician")}
+
+
+def tender_name(kind: object) -> str:
+    """How a tender is called on the screen, in its language (the domain's English label otherwise)."""
+    english = getattr(kind, "label", str(kind))
+    names = {"Cash": QCoreApplication.translate("Tender", "Cash"), "Card": QCoreApplication.translate("Tender", "Card"),
+             "Card contactless": QCoreApplication.translate("Tender", "Card contactless"),
+             "QR payment": QCoreApplication.translate("Tender", "QR payment"),
+             "Digital currency": QCoreApplication.translate("Tender", "Digital currency")}
+    return names.get(english, english)
 
 
 def label(text: str = "", role: str = "", name: str = "") -> QLabel:
@@ -47,22 +98,29 @@ def label(text: str = "", role: str = "", name: str = "") -> QLabel:
 
 
 class Banner(QFrame):
-    """One sentence that says what happened and what to do; red for problems, green for done, blue while busy."""
+    """One sentence that says what happened and what to do; red for problems, green for done, blue while busy.
 
-    def __init__(self) -> None:
-        super().__init__()
+    It floats over the top of the page (it never pushes the page down or grows the window): `place()` fits it to
+    its parent's width; a green "done" sentence goes away by itself after a few seconds."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setProperty("role", "banner")
         layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 4, 4, 4)  # a slim strip: it floats over the top of the page
         self.text = label(name="banner_text")
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy: an endless bar, the UI stays responsive
         self.progress.setMaximumWidth(160)
-        self.close_button = button("×", self.hide)
-        self.close_button.setMaximumWidth(56)
+        self.close_button = button("×", self.hide, name="banner_close")
+        self.close_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.close_button)
+        self.fade = QTimer(self)
+        self.fade.setSingleShot(True)
+        self.fade.timeout.connect(self.hide)
         self.hide()
 
     def show_text(self, text: str, tone: str = "info", busy: bool = False) -> None:
@@ -72,7 +130,25 @@ class Banner(QFrame):
         self.text.setText(text)
         self.progress.setVisible(busy)
         self.close_button.setVisible(not busy)
+        self.fade.stop()
+        if tone == "ok":
+            self.fade.start(OK_SHOWN_MS)
         self.show()
+        self.place()
+        self.raise_()
+
+    def place(self) -> None:
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        width = parent.width() - 2 * BANNER_MARGIN
+        height = self.layout().totalHeightForWidth(width) if self.layout().hasHeightForWidth() else \
+            self.sizeHint().height()
+        self.setGeometry(BANNER_MARGIN, BANNER_MARGIN, width, max(height, self.minimumSizeHint().height()))
+
+    def hide_unless_busy(self) -> None:
+        if not self.progress.isVisible():
+            self.hide()
 
     @property
     def tone(self) -> str:
@@ -80,11 +156,12 @@ class Banner(QFrame):
 
 
 class Keypad(QWidget):
-    """Digits for an amount or a PIN; typing on the keyboard works the same (the field has focus)."""
+    """Digits for an amount or a PIN; typing on the keyboard works the same (the field has focus). Keys are at
+    least 48 px and grow with the screen. `ok=False`: the page's own buttons submit."""
 
     submitted = Signal(str)
 
-    def __init__(self, secret: bool = False, decimal: bool = True, placeholder: str = "") -> None:
+    def __init__(self, secret: bool = False, decimal: bool = True, placeholder: str = "", ok: bool = True) -> None:
         super().__init__()
         self.field = QLineEdit()
         self.field.setObjectName("keypad_field")
@@ -94,17 +171,30 @@ class Keypad(QWidget):
             self.field.setEchoMode(QLineEdit.EchoMode.Password)
         self.field.returnPressed.connect(self._submit)
         grid = QGridLayout()
+        grid.setSpacing(6)
         keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "." if decimal else "", "0", "⌫"]
         for i, key in enumerate(keys):
             if not key:
                 continue
-            b = button(key, lambda _=False, k=key: self._press(k), role="key")
+            b = button(key, lambda _=False, k=key: self._press(k), role="key",
+                       name="key_" + {"⌫": "back", ".": "dot"}.get(key, key))
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             grid.addWidget(b, i // 3, i % 3)
         self.ok = button(self.tr("OK"), self._submit, role="primary", name="keypad_ok")
-        grid.addWidget(self.ok, 4, 0, 1, 3)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.field)
-        layout.addLayout(grid)
+        self.ok.setVisible(ok)
+        if ok:
+            grid.addWidget(self.ok, 4, 0, 1, 3)
+        pad = QWidget()  # keys stay a hand's width on a wide screen, centred in the room the page gives
+        pad.setMaximumWidth(KEYPAD_MAX_PX)
+        column = QVBoxLayout(pad)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.field)
+        column.addLayout(grid, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addStretch(0)
+        layout.addWidget(pad, 1)
+        layout.addStretch(0)
 
     def _press(self, key: str) -> None:
         if key == "⌫":
@@ -122,29 +212,50 @@ class Keypad(QWidget):
 
 
 class ApproverEntry(QWidget):
-    """Who approves (an operator id) and their PIN on the keypad: the supervisor step-up and every privileged
-    action use this one control. `submitted(operator_id, pin)`; the id field hides for a customer's card PIN."""
+    """Who approves and their PIN, by touch alone: a button per operator who may approve (or type / scan the id),
+    then the PIN on the keypad. The supervisor step-up and every privileged action use this one control.
+    `submitted(operator_id, pin)`; for a customer's card PIN only the keypad shows."""
 
     submitted = Signal(str, str)
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, staff: Sequence[Any] = ()) -> None:
         super().__init__()
+        self.name = name
         self.who = QLineEdit()
         self.who.setObjectName(f"{name}_id")
-        self.who.setPlaceholderText(self.tr("Supervisor id, e.g. S-001"))
         self.keypad = Keypad(secret=True, decimal=False, placeholder=self.tr("PIN"))
         self.keypad.field.setObjectName(f"{name}_pin")
         self.keypad.submitted.connect(self._submit)
+        self.people: dict[str, tuple[QPushButton, str]] = {}
+        people = QGridLayout()
+        approvers = [op for op in staff if str(getattr(op, "role", "")) in ("supervisor", "manager")]
+        for i, op in enumerate(approvers):
+            b = button(f"{op.name} · {op.operator_id}", lambda _=False, o=op: self._pick(o.operator_id),
+                       name=f"{name}_pick_{op.operator_id}")
+            b.setCheckable(True)
+            self.people[op.operator_id] = (b, str(op.role))
+            people.addWidget(b, i // 2, i % 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(people)
         layout.addWidget(self.who)
-        layout.addWidget(self.keypad)
+        layout.addWidget(self.keypad, 1)
 
-    def reset(self, who: str = "", ask_who: bool = True) -> None:
+    def reset(self, who: str = "", ask_who: bool = True, role: str = "supervisor") -> None:
+        """`role`: the least role that may approve ("manager" hides the supervisors)."""
         self.who.setVisible(ask_who)
-        self.who.setText(who)
+        self.who.setPlaceholderText(self.tr("Manager id, e.g. M-001") if role == "manager"
+                                    else self.tr("Supervisor id, e.g. S-001"))
+        for b, their_role in self.people.values():
+            b.setVisible(ask_who and (role != "manager" or their_role == "manager"))
+        self._pick(who)
+
+    def _pick(self, operator_id: str) -> None:
+        self.who.setText(operator_id)
+        for ident, (b, _) in self.people.items():
+            b.setChecked(ident == operator_id)
         self.keypad.clear()
-        if ask_who and not who:
+        if not operator_id and self.who.isVisibleTo(self):
             self.who.setFocus()
 
     def _submit(self, pin: str) -> None:

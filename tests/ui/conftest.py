@@ -101,7 +101,22 @@ def store(tmp_path: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def cashier(qtbot: Any, store: Any, shots: Path) -> Iterator[Cashier]:
-    window = build_window(store, "en")
+    yield from _cashier(qtbot, store, shots, "en")
+
+
+@pytest.fixture
+def cashier_zh(qtbot: Any, store: Any, shots: Path) -> Iterator[Cashier]:
+    """The same window on a Chinese screen (English comes back for the next test)."""
+    from terminal.ui.app import application
+
+    try:
+        yield from _cashier(qtbot, store, shots, "zh_CN")
+    finally:
+        application("en")
+
+
+def _cashier(qtbot: Any, store: Any, shots: Path, lang: str) -> Iterator[Cashier]:
+    window = build_window(store, lang)
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()

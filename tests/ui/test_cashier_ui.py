@@ -237,6 +237,8 @@ def test_refund_shift_and_no_sale_wait_for_the_open_sale(cashier: Any, store: An
     cashier.tap("product_" + store.catalogue.products[0].sku)
     for name in ("open_refund", "open_shift", "no_sale", "logout"):
         assert not cashier._find(QPushButton, name).isEnabled(), name
+    cashier.tap("remove_line")  # the last item: the first tap asks, nothing is removed yet
+    assert store.till.checkout.state == "basket" and "again" in cashier.banner
     cashier.tap("remove_line")  # the basket is empty again: no sale is open
     assert store.till.checkout.state == "idle"
     assert cashier._find(QPushButton, "open_refund").isEnabled()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
 
 from terminal.domain import Discount, DomainError
 from terminal.ui.pages.base import Page
@@ -21,21 +21,25 @@ class DiscountPage(Page):
         self.title = label("", "title", "discount_title")
         self.percent = QLineEdit()
         self.percent.setObjectName("discount_percent")
-        self.percent.setPlaceholderText(self.tr("Discount in % (0 removes it)"))
-        quick = QHBoxLayout()
-        for value in (5, 10, 20, 50):
+        self.percent.setPlaceholderText(self.tr("Discount %"))
+        quick = QGridLayout()
+        for i, value in enumerate((5, 10, 20, 50)):
             quick.addWidget(button(f"{value}%", lambda _=False, v=value: self.percent.setText(str(v)),
-                                   name=f"discount_{value}"))
-        quick.addWidget(button(self.tr("None"), lambda: self.percent.setText("0"), name="discount_none"))
-        self.entry = ApproverEntry("discount")
+                                   name=f"discount_{value}"), 0, i)
+        quick.addWidget(button(self.tr("No discount"), lambda: self.percent.setText("0"), name="discount_none"),
+                        1, 0, 1, 4)
+        self.entry = ApproverEntry("discount", self.shop.staff())
         self.entry.submitted.connect(self._submit)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addLayout(quick)
-        layout.addWidget(self.percent)
-        layout.addWidget(label(self.tr("A supervisor approves with their id and PIN."), "hint"))
-        layout.addWidget(self.entry)
-        layout.addWidget(button(self.tr("Back"), lambda: window.go("sale"), shortcut="Esc", name="discount_back"))
+        left = QVBoxLayout()
+        left.addWidget(self.title)
+        left.addLayout(quick)
+        left.addWidget(self.percent)
+        left.addWidget(label(self.tr("A supervisor approves: tap your name, then your PIN."), "hint"))
+        left.addStretch(1)
+        left.addWidget(button(self.tr("Back"), lambda: window.go("sale"), shortcut="Esc", name="discount_back"))
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addWidget(self.entry, 1)
         self.line_no: int | None = None
 
     def enter(self, line_no: int | None = None, **context: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
 
 from terminal.ui.pages.base import Page
-from terminal.ui.widgets import Keypad, button, label
+from terminal.ui.widgets import Keypad, button, label, role_names
 
 
 class LoginPage(Page):
@@ -18,10 +18,12 @@ class LoginPage(Page):
         super().__init__(window)
         self.operator_id = QLineEdit()
         self.operator_id.setObjectName("login_id")
-        self.operator_id.setPlaceholderText(self.tr("Operator id, e.g. C-001"))
+        self.operator_id.setPlaceholderText(self.tr("Or type your id"))
         people = QGridLayout()
+        roles = role_names()
         for i, op in enumerate(self.shop.staff()):
-            people.addWidget(button(f"{op.name}\n{op.operator_id}", lambda _=False, o=op: self._pick(o.operator_id),
+            text = f"{op.name} · {op.operator_id}\n{roles.get(str(op.role), str(op.role))}"
+            people.addWidget(button(text, lambda _=False, o=op: self._pick(o.operator_id),
                                     name=f"login_pick_{op.operator_id}"), i // 2, i % 2)
         self.keypad = Keypad(secret=True, decimal=False, placeholder=self.tr("PIN"))
         self.keypad.field.setObjectName("login_pin")
@@ -33,7 +35,7 @@ class LoginPage(Page):
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(label(self.tr("Enter your PIN"), "title"))
-        right.addWidget(self.keypad)
+        right.addWidget(self.keypad, 1)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 1)
         layout.addLayout(right, 1)

@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout
 
 from terminal.ui.pages.base import Page
-from terminal.ui.widgets import ApproverEntry, Keypad, button, label
+from terminal.ui.widgets import ApproverEntry, Keypad, SecondTap, button, label, tender_name
 
 
 class TenderPage(Page):
@@ -47,14 +47,16 @@ class TenderPage(Page):
         layout.addLayout(grid)
         layout.addStretch(1)
         layout.addLayout(nav)
+        self.second_tap = SecondTap(window)
 
     def enter(self, **context: Any) -> None:
         sale = self.checkout.sale
+        self.second_tap.reset()
         if sale is None:
             return
         self.amount.clear()
         self.due.setText(self.tr("To pay {0}").format(sale.remaining.format()))
-        taken = ", ".join(f"{t.kind.label} {t.amount.format()}" for t in sale.tenders)
+        taken = ", ".join(f"{tender_name(t.kind)} {t.amount.format()}" for t in sale.tenders)
         self.paid.setText(self.tr("Total {0}. Paid so far: {1}").format(sale.total.format(), taken) if taken
                           else self.tr("Total {0}").format(sale.total.format()))
         self.amount.setFocus()
@@ -83,7 +85,8 @@ class TenderPage(Page):
         self.window_.act(self.checkout.back, "", lambda _: self.window_.follow_state(), quiet=True)
 
     def _cancel(self) -> None:
-        self.window_.act(self.checkout.cancel, self.tr("Cancelling the sale…"))
+        if self.second_tap.confirmed("cancel", self.tr("Tap Cancel sale again to cancel the whole sale.")):
+            self.window_.act(self.checkout.cancel, self.tr("Cancelling the sale…"))
 
 
 class CashPage(Page):
@@ -95,13 +98,16 @@ class CashPage(Page):
         self.keypad = Keypad(placeholder=self.tr("Cash handed over"))
         self.keypad.field.setObjectName("cash_amount")
         self.keypad.submitted.connect(self._take)
-        self.quick = QHBoxLayout()
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.due)
-        layout.addWidget(label(self.tr("Type what the customer handed over, or tap a note. Enter takes it."), "hint"))
-        layout.addLayout(self.quick)
-        layout.addWidget(self.keypad)
-        layout.addWidget(button(self.tr("Back"), lambda: window.go("tender"), shortcut="Esc", name="cash_back"))
+        self.quick = QGridLayout()
+        left = QVBoxLayout()
+        left.addWidget(self.due)
+        left.addWidget(label(self.tr("Type what the customer handed over, or tap a note. Enter takes it."), "hint"))
+        left.addLayout(self.quick)
+        left.addStretch(1)
+        left.addWidget(button(self.tr("Back"), lambda: window.go("tender"), shortcut="Esc", name="cash_back"))
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addWidget(self.keypad, 1)
         self._amount: Any = None
 
     def enter(self, amount: Any = None, **context: Any) -> None:
@@ -113,11 +119,12 @@ class CashPage(Page):
         while self.quick.count():
             self.quick.takeAt(0).widget().deleteLater()
         self.quick.addWidget(button(self.tr("Exact"), lambda: self._take(self._amount.major_text()),
-                                    name="cash_exact"))
+                                    name="cash_exact"), 0, 0, 1, 2)
         major = self._amount.to_decimal()
-        for note in (10, 20, 50, 100):
-            if note > major:
-                self.quick.addWidget(button(str(note), lambda _=False, n=note: self._take(str(n))))
+        notes = [note for note in (10, 20, 50, 100, 200, 500) if note > major][:4]
+        for i, note in enumerate(notes):
+            self.quick.addWidget(button(str(note), lambda _=False, n=note: self._take(str(n)),
+                                        name=f"cash_note_{note}"), 1 + i // 2, i % 2)
         self.keypad.clear()
 
     def _take(self, text: str) -> None:
@@ -174,13 +181,28 @@ class CardPage(Page):
         self.pin.clear()
 
     def _present(self, key: str) -> None:
-        self.shop.cards.present(key, pin=self.pin.text() or None, contactless=self.contactless)
-        self._read()
+        pin = self.pin.text() or None
+        self.shop.cards.present(key, pin=pin, contactless=self.contactless)
+        self._read(pin_typed=pin is not None)
 
-    def _read(self) -> None:
+    def _read(self, pin_typed: bool = True) -> None:
         amount, contactless = self._amount, self.contactless
+
+        def done(outcome: Any) -> None:
+            if "card_cvm_failed" in getattr(outcome, "reasons", ()) and not pin_typed and \
+                    self.checkout.state == "tender_selection":
+                self._ask_for_pin()  # no PIN was typed at all: ask for it rather than call it a wrong PIN
+            else:
+                self.window_.show_outcome(outcome)
+
         self.window_.act(lambda: self.checkout.pay_card(amount, contactless=contactless),
-                         self.tr("Reading the card and asking the bank…"))
+                         self.tr("Reading the card and asking the bank…"), done)
+
+    def _ask_for_pin(self) -> None:
+        self.window_.go(self.name, amount=self._amount)
+        self.window_.say(self.tr("This card needs its PIN. Ask the customer to type the PIN on the PIN pad, then "
+                                 "present the card again."), "warn")
+        self.pin.setFocus()
 
 
 def _card_names(slot: Any) -> list[tuple[str, str]]:
@@ -284,15 +306,18 @@ class StepUpPage(Page):
         self.title = label("", "title", "step_up_title")
         self.due = label("", "total", "step_up_due")
         self.reason = label("", "", "step_up_reason")
-        self.entry = ApproverEntry("step_up")
+        self.entry = ApproverEntry("step_up", self.shop.staff())
         self.entry.submitted.connect(self._submit)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.due)
-        layout.addWidget(self.reason)
-        layout.addWidget(self.entry)
-        layout.addWidget(button(self.tr("Refuse: pay another way"), self._refuse, role="danger",
-                                name="step_up_refuse"))
+        left = QVBoxLayout()
+        left.addWidget(self.title)
+        left.addWidget(self.due)
+        left.addWidget(self.reason)
+        left.addStretch(1)
+        left.addWidget(button(self.tr("Refuse: pay another way"), self._refuse, role="danger",
+                              name="step_up_refuse"))
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addWidget(self.entry, 1)
         QShortcut(QKeySequence("Escape"), self, self._refuse)
 
     def enter(self, outcome: Any = None, **context: Any) -> None:
@@ -323,22 +348,32 @@ class ApprovePage(Page):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.title = label("", "title", "approve_title")
-        self.entry = ApproverEntry("approve")
+        self.details = label("", "detail", "approve_details")
+        self.entry = ApproverEntry("approve", self.shop.staff())
         self.entry.submitted.connect(self._submit)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.entry)
-        layout.addWidget(button(self.tr("Back"), self._back, shortcut="Esc", name="approve_back"))
+        left = QVBoxLayout()
+        left.addWidget(self.title)
+        left.addWidget(self.details)
+        left.addStretch(1)
+        left.addWidget(button(self.tr("Back"), self._back, shortcut="Esc", name="approve_back"))
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addWidget(self.entry, 1)
         self._context: dict[str, Any] = {}
 
     def enter(self, action: str = "", title: str = "", run: Any = None, back: str = "sale", done: Any = None,
-              **context: Any) -> None:
+              details: str = "", role: str = "supervisor", **context: Any) -> None:
+        """`details`: what exactly is approved (the amount, the count); `role`: the least role that may approve."""
         if action == "no_sale":
             title = self.tr("Open the drawer without a sale: supervisor approval")
+            details = self.tr("The drawer opens; nothing is sold or paid.")
             run = lambda who, pin: self.checkout.open_drawer_no_sale(approver_id=who, approver_pin=pin)  # noqa: E731
         self._context = {"run": run, "back": back, "done": done}
         self.title.setText(title)
-        self.entry.reset(self.shop.operator.operator_id if self.shop.operator.role != "cashier" else "")
+        self.details.setText(details)
+        operator = self.shop.operator
+        may = operator.role == "manager" or (role == "supervisor" and operator.role == "supervisor")
+        self.entry.reset(operator.operator_id if may else "", role=role)
 
     def _submit(self, who: str, pin: str) -> None:
         run = self._context["run"]

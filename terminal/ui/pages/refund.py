@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.ui.pages.base import Page
-from terminal.ui.widgets import button, label
+from terminal.ui.widgets import button, label, tender_name
 
 
 class RefundPage(Page):
@@ -32,7 +33,7 @@ class RefundPage(Page):
         super().__init__(window)
         self.code = QLineEdit()
         self.code.setObjectName("refund_code")
-        self.code.setPlaceholderText(self.tr("Scan the receipt's QR code (or type the sale number)"))
+        self.code.setPlaceholderText(self.tr("Scan receipt QR or sale no."))
         self.code.returnPressed.connect(self._by_code)
         self.amount = QLineEdit()
         self.amount.setObjectName("refund_search_amount")
@@ -46,6 +47,7 @@ class RefundPage(Page):
         for text, days in ((self.tr("Today"), 1), (self.tr("Last 7 days"), 7), (self.tr("Last 90 days"), 90)):
             self.days.addItem(text, days)
         self.results = QListWidget()
+        self.results.setWordWrap(True)
         self.results.setObjectName("refund_results")
         self.results.itemClicked.connect(lambda item: self._open(item.data(Qt.ItemDataRole.UserRole)))
         self.results.itemActivated.connect(lambda item: self._open(item.data(Qt.ItemDataRole.UserRole)))
@@ -68,11 +70,11 @@ class RefundPage(Page):
         for text in (self.tr("Customer returned the goods"), self.tr("Damaged or faulty"), self.tr("Wrong price"),
                      self.tr("Charged twice")):
             self.reason.addItem(text)
-        search = QHBoxLayout()
-        search.addWidget(self.days)
-        search.addWidget(self.amount)
-        search.addWidget(self.last4)
-        search.addWidget(button(self.tr("Search"), self._search, name="refund_search"))
+        search = QGridLayout()
+        search.addWidget(self.days, 0, 0)
+        search.addWidget(self.last4, 0, 1)
+        search.addWidget(self.amount, 1, 0)
+        search.addWidget(button(self.tr("Search"), self._search, name="refund_search"), 1, 1)
         left = QVBoxLayout()
         left.addWidget(label(self.tr("Find the original sale"), "title"))
         left.addWidget(self.code)
@@ -158,7 +160,7 @@ class RefundPage(Page):
         self.results.clear()
         for s in found:
             cards = " ".join(f"•••• {x}" for x in s.last4s)
-            kinds = ", ".join(k.label for k in s.tender_kinds)
+            kinds = ", ".join(tender_name(k) for k in s.tender_kinds)
             when = s.completed_at.astimezone().strftime("%m-%d %H:%M")
             status = {"paid": "", "part_refunded": self.tr(" · part refunded"), "refunded": self.tr(" · refunded"),
                       "voided": self.tr(" · voided")}.get(s.status, s.status)
@@ -183,7 +185,7 @@ class RefundPage(Page):
             self.sale_title.setText(self.tr("Scan a receipt or pick a sale."))
             self.quote.setText("")
             return
-        paid = ", ".join(f"{t.kind.label} {t.amount.format()}" for t in sale.tenders)
+        paid = ", ".join(f"{tender_name(t.kind)} {t.amount.format()}" for t in sale.tenders)
         self.sale_title.setText(self.tr("Sale of {0}: {1} ({2})").format(
             sale.completed_at.astimezone().strftime("%Y-%m-%d %H:%M"), sale.total.format(), paid))
         self.lines.setRowCount(len(sale.lines))
@@ -227,7 +229,7 @@ class RefundPage(Page):
         except Exception as exc:
             self.quote.setText(str(exc))
             return
-        to = ", ".join(f"{t.kind.label}{' •••• ' + t.card_last4 if t.card_last4 else ''} {t.amount.format()}"
+        to = ", ".join(f"{tender_name(t.kind)}{' •••• ' + t.card_last4 if t.card_last4 else ''} {t.amount.format()}"
                        for t in quote.tenders)
         self.quote.setText(self.tr("Pay back {0} to: {1}").format(quote.total.format(), to))
 
@@ -236,7 +238,16 @@ class RefundPage(Page):
         if sale is None or not chosen:
             self.window_.say(self.tr("Choose what the customer returns first."), "warn")
             return
+        try:
+            quote = self.aftersale.quote_refund(sale.sale_id, chosen)
+        except Exception as exc:
+            self.window_.fail(exc)
+            return
+        items = sum(chosen.values())
         self.window_.go("approve", back="refund", title=self.tr("Refund: a supervisor approves"),
+                        details=self.tr("Pay back {0} for {1} of the sale of {2}.").format(
+                            quote.total.format(), self.tr("1 item") if items == 1 else self.tr("{0} items").format(
+                                items), sale.total.format()),
                         run=lambda who, pin: self.aftersale.refund(sale.sale_id, chosen, approver_id=who,
                                                                    approver_pin=pin, reason=reason))
 
@@ -245,5 +256,6 @@ class RefundPage(Page):
         if sale is None:
             return
         self.window_.go("approve", back="refund", title=self.tr("Void the whole sale: a supervisor approves"),
+                        details=self.tr("The whole sale of {0} is voided and paid back.").format(sale.total.format()),
                         run=lambda who, pin: self.aftersale.void(sale.sale_id, approver_id=who, approver_pin=pin,
                                                                  reason=reason))

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -22,9 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.ui.pages.base import Page
-from terminal.ui.widgets import button, label
+from terminal.ui.widgets import SecondTap, button, label
 
 GRID_COLUMNS = 3
+NARROW_BASKET_PX = 460  # below this the basket shows item, quantity and amount
 TIMES = re.compile(r"(\d{1,4})\s*[*xX×]\s*(\d+)")  # "12*6901234567892": twelve of that item
 
 
@@ -37,22 +39,25 @@ class SalePage(Page):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("categories")
         for category in self.shop.catalogue.categories():
-            grid_host = QWidget()
-            grid = QGridLayout(grid_host)
-            for i, product in enumerate(self.shop.catalogue.in_category(category)):
-                text = f"{product.display_name(lang)}\n{product.price.format()}"
-                grid.addWidget(button(text, lambda _=False, p=product: self._add(p), role="product",
-                                      name=f"product_{product.sku}"), i // GRID_COLUMNS, i % GRID_COLUMNS)
-            grid.setRowStretch(grid.rowCount(), 1)
-            self.tabs.addTab(grid_host, self.shop.catalogue.category_label(category, lang))
+            self.tabs.addTab(self._grid(self.shop.catalogue.in_category(category)),
+                             self.shop.catalogue.category_label(category, lang))
+        self.found_tab: QWidget | None = None  # the live search's results, first tab while the field holds a name
         self.entry = QLineEdit()
         self.entry.setObjectName("barcode")
-        self.entry.setPlaceholderText(self.tr("Scan or type a barcode (12*code: twelve), or a name - Enter adds"))
+        self.entry.setPlaceholderText(self.tr("Scan a barcode or type a name"))
         self.entry.returnPressed.connect(self._entered)
+        self.entry.textEdited.connect(self._live_search)
+        self.entry.textEdited.connect(window.banner.hide_unless_busy)  # typing on: the last sentence was read
         self.lines = QTableWidget(0, 4)
         self.lines.setObjectName("basket")
         self.lines.setHorizontalHeaderLabels([self.tr("Item"), self.tr("Qty"), self.tr("Price"), self.tr("Amount")])
-        self.lines.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.lines.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.lines.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.lines.setWordWrap(True)
+        self.lines.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.lines.installEventFilter(self)
         self.lines.verticalHeader().setDefaultSectionSize(48)
         self.lines.verticalHeader().hide()
         self.lines.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -60,14 +65,15 @@ class SalePage(Page):
         self.lines.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.lines.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.total = label("", "total", "sale_total")
+        self.hint = label(self.tr("12*code + Enter: twelve of an item"), "hint", "sale_hint")
         self.tax = label("", "hint", "sale_tax")
         self.pay = button(self.tr("Pay"), self._pay, role="primary", shortcut="F12", name="pay")
-        qty = QHBoxLayout()
-        qty.addWidget(button("−  [-]", lambda: self._step(-1), name="qty_minus"))
-        qty.addWidget(button("+  [+]", lambda: self._step(+1), name="qty_plus"))
-        qty.addWidget(button(self.tr("Discount…"), self._discount, name="discount_line"))
-        qty.addWidget(button(self.tr("Remove  [Del]"), self._remove, role="danger", name="remove_line"))
-        qty.addWidget(button(self.tr("Cancel sale"), self._cancel, role="danger", name="cancel_sale"))
+        qty = QGridLayout()
+        qty.addWidget(button("−  [-]", lambda: self._step(-1), name="qty_minus"), 0, 0)
+        qty.addWidget(button("+  [+]", lambda: self._step(+1), name="qty_plus"), 0, 1)
+        qty.addWidget(button(self.tr("Discount…"), self._discount, name="discount_line"), 0, 2)
+        qty.addWidget(button(self.tr("Remove  [Del]"), self._remove, role="danger", name="remove_line"), 1, 0, 1, 2)
+        qty.addWidget(button(self.tr("Cancel sale"), self._cancel, role="danger", name="cancel_sale"), 1, 2)
         tools = QHBoxLayout()
         self.idle_only = [  # these need a till with no open sale
             button(self.tr("Refund / void"), lambda: window.go("refund"), shortcut="Ctrl+R", name="open_refund"),
@@ -76,26 +82,30 @@ class SalePage(Page):
             button(self.tr("Log out"), window.logout, name="logout"),
         ]
         for b in self.idle_only:
-            tools.addWidget(b)
+            tools.addWidget(b, 1)
         left = QVBoxLayout()
         left.addWidget(self.entry)
         left.addWidget(self.tabs, 1)
         left.addLayout(tools)
         right = QVBoxLayout()
         right.addWidget(self.lines, 1)
+        right.addWidget(self.hint)
         right.addLayout(qty)
         right.addWidget(self.tax)
         right.addWidget(self.total)
         right.addWidget(self.pay)
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 3)
-        layout.addLayout(right, 2)
-        QShortcut(QKeySequence("Escape"), self, self.entry.clear)
+        layout.addLayout(left, 1)
+        layout.addLayout(right, 1)
+        QShortcut(QKeySequence("Escape"), self, self._escape)
+        self.second_tap = SecondTap(window)
         self.entry.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """In the barcode field (barcodes are digits): + / - change the quantity, Up / Down pick a line, Delete on
         an empty field removes the line."""
+        if watched is self.lines and event.type() == QEvent.Type.Resize:
+            self.lines.setColumnHidden(2, self.lines.width() < NARROW_BASKET_PX)  # the unit price, when tight
         if watched is self.entry and event.type() == QEvent.Type.KeyPress:
             key = event.key()
             if key in (Qt.Key.Key_Plus, Qt.Key.Key_Minus):
@@ -110,7 +120,12 @@ class SalePage(Page):
                 return True
         return super().eventFilter(watched, event)
 
+    def _escape(self) -> None:
+        self.entry.clear()
+        self._live_search("")
+
     def enter(self, **context: Any) -> None:
+        self.second_tap.reset()
         self.refresh()
         self.entry.setFocus()
 
@@ -135,12 +150,15 @@ class SalePage(Page):
             self.lines.selectRow(rows[0] if rows else len(lines) - 1)
             totals = cart.totals()
             self.total.setText(self.tr("Total {0}").format(totals.total.format()))
-            self.tax.setText(self.tr("{0} items · tax {1}").format(sum(x.quantity for x in lines),
-                                                                     totals.tax.format()))
+            count = sum(x.quantity for x in lines)
+            self.tax.setText(self.tr("1 item · tax {0}").format(totals.tax.format()) if count == 1 else
+                             self.tr("{0} items · tax {1}").format(count, totals.tax.format()))
         else:
             self.total.setText(self.tr("Total {0}").format(self.shop.money("0").format()))
             self.tax.setText(self.tr("Scan an item to start a sale."))
         self.pay.setEnabled(bool(lines))
+        for name in ("qty_minus", "qty_plus", "discount_line", "remove_line", "cancel_sale"):
+            self.findChild(QPushButton, name).setEnabled(bool(lines))
         for b in self.idle_only:
             b.setEnabled(self.checkout.state == "idle")
 
@@ -149,36 +167,81 @@ class SalePage(Page):
         item = self.lines.item(row, 0) if row >= 0 else None
         return None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
 
+    def _grid(self, products: list[Any], prefix: str = "product") -> QWidget:
+        host = QWidget()
+        grid = QGridLayout(host)
+        for i, product in enumerate(products):
+            text = f"{product.display_name(self.window_.lang)}\n{product.price.format()}"
+            grid.addWidget(button(text, lambda _=False, p=product: self._add(p), role="product",
+                                  name=f"{prefix}_{product.sku}"), i // GRID_COLUMNS, i % GRID_COLUMNS)
+        grid.setRowStretch(grid.rowCount(), 1)
+        for column in range(GRID_COLUMNS):
+            grid.setColumnStretch(column, 1)
+        return host
+
+    def _live_search(self, text: str) -> None:
+        """A name typed in the field filters the grid as it is typed: a "Found" tab first, best matches first."""
+        text = text.strip()
+        if self.found_tab is not None:
+            self.tabs.removeTab(self.tabs.indexOf(self.found_tab))
+            self.found_tab.deleteLater()
+            self.found_tab = None
+        if not text or text.isdigit() or TIMES.fullmatch(text) or text[0].isdigit():
+            return
+        found = self.shop.catalogue.search(text)[:GRID_COLUMNS * 4]
+        self.found_tab = self._grid(found, "found") if found else QWidget()
+        if not found:
+            grid = QVBoxLayout(self.found_tab)
+            grid.addWidget(label(self.tr("Nothing matches. Scan the barcode or pick from the grid."), "hint"))
+            grid.addStretch(1)
+        self.tabs.insertTab(0, self.found_tab, self.tr("Found: {0}").format(len(found)))
+        self.tabs.setCurrentIndex(0)
+
     def _add(self, product: Any) -> None:
         self.window_.act(lambda: self.shop.add_product(product), "", self.refresh, quiet=True)
+        if self.entry.text():
+            self.entry.clear()
+            self._live_search("")
         self.entry.setFocus()
 
     def _entered(self) -> None:
         text = self.entry.text().strip()
-        self.entry.clear()
         if not text:
+            self.entry.clear()
             if self.pay.isEnabled():
                 self._pay()
             return
         times = TIMES.fullmatch(text)
         if text.isdigit() or times:
+            self.entry.clear()
             code, quantity = (times.group(2), int(times.group(1))) if times else (text, 1)
             self.window_.act(lambda: self.shop.scan(code, quantity), "", self.refresh, quiet=True)
             return
         found = self.shop.catalogue.search(text)
-        if len(found) == 1:
-            self._add(found[0])
+        exact = [p for p in found if text.casefold() in (p.display_name(self.window_.lang).casefold(),
+                                                         p.sku.casefold())]
+        if len(found) == 1 or len(exact) == 1:
+            self._add((exact or found)[0])
         elif found:
-            names = ", ".join(p.display_name(self.window_.lang) for p in found[:6])
-            self.window_.say(self.tr("Several items match: {0}. Type more of the name.").format(names), "warn")
+            self.window_.say(self.tr("{0} items match: tap one, or type more of the name.").format(len(found)),
+                             "info")
         else:
             self.window_.say(self.tr("Nothing matches “{0}”. Scan the barcode or pick from the grid.").format(text),
                              "warn")
+
+    def _empties_basket(self, line_no: int, delta: int | None) -> bool:
+        cart = self.checkout.cart
+        if cart is None or len(cart.lines) != 1:
+            return False
+        return delta is None or cart.line(line_no).quantity + delta <= 0
 
     def _step(self, delta: int) -> None:
         line_no = self._selected()
         cart = self.checkout.cart
         if line_no is None or cart is None:
+            return
+        if self._empties_basket(line_no, delta) and not self.second_tap.confirmed(
+                "minus", self.tr("That is the last item: press − again to empty the basket.")):
             return
         self.window_.act(lambda: self.shop.set_quantity(line_no, cart.line(line_no).quantity + delta), "",
                          lambda _: self.refresh(), quiet=True)
@@ -190,14 +253,17 @@ class SalePage(Page):
 
     def _remove(self) -> None:
         line_no = self._selected()
-        if line_no is not None:
-            self.window_.act(lambda: self.shop.set_quantity(line_no, 0), "", lambda _: self.refresh(), quiet=True)
+        if line_no is None or (self._empties_basket(line_no, None) and not self.second_tap.confirmed(
+                "remove", self.tr("That is the last item: tap Remove again to empty the basket."))):
+            return
+        self.window_.act(lambda: self.shop.set_quantity(line_no, 0), "", lambda _: self.refresh(), quiet=True)
 
     def _pay(self) -> None:
         self.window_.act(self.checkout.checkout, self.tr("Pricing the sale…"))
 
     def _cancel(self) -> None:
-        if self.checkout.state == "basket":
+        if self.checkout.state == "basket" and self.second_tap.confirmed(
+                "cancel", self.tr("Tap Cancel sale again to cancel the whole sale.")):
             self.window_.act(self.checkout.cancel, self.tr("Cancelling…"))
 
     def _no_sale(self) -> None:
