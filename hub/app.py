@@ -47,6 +47,7 @@ from sync.protocol import (
     ConfigResponse,
     EnrolRequest,
     EnrolResponse,
+    JournalCopy,
     ModelResponse,
     Problem,
     RatesResponse,
@@ -245,6 +246,12 @@ def create_app(store: Store, enrolment_secret: bytes, admin_token: str, clock: C
         """Upload consecutive journal records; one result per record up to the first rejected one."""
         batch = parse(UploadRequest, signed.body)
         return _reply(store.upload(signed.terminal.id, batch.records, signed.idempotency))
+
+    @app.get(f"{API_PREFIX}/journal", response_model=JournalCopy, responses=_ERRORS, tags=["terminal"],
+             openapi_extra=_doc())
+    def journal_copy(signed: SignedRequest, after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> Response:
+        """The hub's copy of this terminal's records after seq `after` (up to 1,000) and its chain head."""
+        return _json(store.journal_copy(signed.terminal, after))
 
     @app.get(f"{API_PREFIX}/config", response_model=ConfigResponse, responses=_ERRORS, tags=["terminal"],
              openapi_extra=_doc())

@@ -22,12 +22,13 @@ from hub.clock import Clock, iso, utc_now
 from hub.errors import Conflict, HubError, NotFound, StaleState
 from hub.ingest import ingest, verify_batch
 from hub.schema import migrate
-from hub.terminals import Terminal, enrol, load_terminal
+from hub.terminals import Terminal, enrol, journal_copy, load_terminal
 from sync.protocol import (
     AuthRequest,
     CaptureRequest,
     EnrolRequest,
     EnrolResponse,
+    JournalCopy,
     Problem,
     RefundRequest,
     SettlementTotal,
@@ -106,6 +107,9 @@ class Store:
 
     def terminal(self, terminal_id: str) -> Terminal | None:
         return self.read(lambda tx: load_terminal(tx, terminal_id))
+
+    def journal_copy(self, terminal: Terminal, after: int) -> JournalCopy:
+        return self.read(lambda tx: journal_copy(tx, load_terminal(tx, terminal.id) or terminal, after))
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
         """The caller has checked the enrolment proof and the request signature (see hub.terminals.check_proof)."""

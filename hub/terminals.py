@@ -12,7 +12,7 @@ from hub.clock import iso
 from hub.errors import Conflict, Unauthorized
 from sync.crypto import Sm2PublicKey
 from sync.journal import genesis_hash
-from sync.protocol import EnrolRequest, EnrolResponse, enrolment_proof
+from sync.protocol import MAX_BATCH, EnrolRequest, EnrolResponse, JournalCopy, WireRecord, enrolment_proof
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +79,12 @@ def enrol(tx: Tx, request: EnrolRequest, now: datetime) -> Terminal:
     terminal = load_terminal(tx, request.terminal_id)
     assert terminal is not None
     return terminal
+
+
+def journal_copy(tx: Tx, terminal: Terminal, after: int) -> JournalCopy:
+    """The records the hub holds from this terminal after seq `after` (byte for byte as signed), and its head."""
+    rows = tx.all("SELECT seq, time, type, payload, secret, prev_hash, hash, signature FROM records "
+                  "WHERE terminal_id = ? AND seq > ? ORDER BY seq LIMIT ?", (terminal.id, after, MAX_BATCH))
+    records = [WireRecord(seq=r[0], terminal_id=terminal.id, time=r[1], type=r[2], payload=r[3], secret=r[4],
+                          prev_hash=r[5], hash=r[6], signature=r[7]) for r in rows]
+    return JournalCopy(records=records, last_seq=terminal.last_seq, last_hash=terminal.last_hash)
