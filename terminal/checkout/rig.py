@@ -1,5 +1,6 @@
-"""Assemble a till from real parts in one data directory: key store, journal, risk engine with the shipped model,
-operator store, uplink to a hub, emulated card readers through the EMV kernel, an ESC/POS printer and its drawer.
+"""The demo and test rig: a till from real parts in one data directory (terminal.bootstrap.assemble: key store,
+journal, risk engine with the shipped model, operator store, uplink) with emulated card readers through the EMV
+kernel, a simulated ESC/POS printer, the sample staff and the cashier logged in.
 
 Used by the headless benchmark, the tests and `edgepos demo`, so all drive the same wiring. A data directory that
 already holds a till is reopened (same keys, journal, operators), given the key store secret it was created with.
@@ -7,33 +8,20 @@ already holds a till is reopened (same keys, journal, operators), given the key 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from drivers.card.inprocess import EmulatedCardReader
 from drivers.card.kernel import TerminalConfig
-from drivers.printer.device import CashDrawer, EscposPrinter
-from models.engine import RiskEngine
-from models.features import FeatureState
-from models.scorer import Scorer
-from sync.journal import Journal, utc_now
+from drivers.printer.device import EscposPrinter
+from sync.journal import utc_now
 from sync.keystore import FileKeyStore, KeyStoreError, random_secret
-from sync.state import SyncState, state_path_for
-from sync.uplink import Uplink
-from terminal.checkout.machine import Checkout
-from terminal.checkout.ports import CheckoutPorts
-from terminal.operators import (
-    Operator,
-    OperatorStore,
-    Role,
-    UnknownOperator,
-    operators_path_for,
-    pepper_from_keystore,
-)
+from terminal.bootstrap import LocalBlacklist, Till, assemble
+from terminal.operators import Operator, OperatorStore, Role, UnknownOperator
+
+__all__ = ["SAMPLE_OPERATORS", "LocalBlacklist", "Till", "build_till"]
 
 # (id, name, role, PIN): the sample staff of the demo store
 SAMPLE_OPERATORS: tuple[tuple[str, str, Role, str], ...] = (
@@ -42,40 +30,6 @@ SAMPLE_OPERATORS: tuple[tuple[str, str, Role, str], ...] = (
     ("C-001", "Chen (cashier)", Role.CASHIER, "1357"),
     ("T-001", "Tao (technician)", Role.TECHNICIAN, "8642"),
 )
-
-
-class LocalBlacklist:
-    """Tokens blocked on this terminal by hand (the hub's list arrives through SyncState)."""
-
-    def __init__(self, tokens: Sequence[str] = ()) -> None:
-        self.tokens = set(tokens)
-
-    def is_blacklisted(self, token: str) -> bool:
-        return token in self.tokens
-
-
-@dataclass
-class Till:
-    data_dir: Path
-    keystore: FileKeyStore
-    journal: Journal
-    sync_state: SyncState
-    risk: RiskEngine
-    operators: OperatorStore
-    uplink: Uplink | None
-    card_reader: Any  # EmulatedCardReader, or what `card_reader` built (a PcscCardReader)
-    contactless_reader: EmulatedCardReader
-    printer: Any
-    drawer: Any
-    blacklist: LocalBlacklist
-    operator: Operator
-    checkout: Checkout
-    _closers: list[Callable[[], None]] = field(default_factory=list)
-
-    def close(self) -> None:
-        for close in reversed(self._closers):
-            with contextlib.suppress(Exception):
-                close()
 
 
 def build_till(data_dir: Path, *, terminal_id: str, hub_url: str | None = None, enrol_secret: bytes | None = None,
@@ -96,38 +50,26 @@ def build_till(data_dir: Path, *, terminal_id: str, hub_url: str | None = None, 
         keystore = FileKeyStore.open(keys, secret)
     else:
         keystore = FileKeyStore.create(keys, secret or random_secret(), terminal_id)
-    journal = Journal.open(data_dir / "journal.db", keystore, clock, create=True)
-    closers: list[Callable[[], None]] = [journal.close]
-    sync_state = SyncState.open(state_path_for(journal.path))
-    closers.append(sync_state.close)
-    blacklist = LocalBlacklist()
-    features = FeatureState(data_dir / "risk-state.db")
-    closers.append(features.close)
-    risk = RiskEngine(features, Scorer.shipped(), blacklists=(sync_state, blacklist))
-    operators = OperatorStore.open(operators_path_for(journal.path), pepper_from_keystore(keystore), clock=clock,
-                                   audit=journal)
-    closers.append(operators.close)
-    _add_sample_operators(operators)
-    pins = {ident: pin for ident, _, _, pin in SAMPLE_OPERATORS}
-    operator = operators.login(operator_id, pins[operator_id])
-    uplink = None
-    if hub_url is not None:
-        uplink = Uplink(journal, keystore, hub_url, state=sync_state, batch_size=1000)
-        closers.append(uplink.close)
-        if enrol_secret is not None:
-            uplink.enrol(merchant_id, enrol_secret)
     config = TerminalConfig(token_key=keystore.token_key())
-    card_reader_ = card_reader(config) if card_reader else EmulatedCardReader(config)
-    contactless = EmulatedCardReader(config, contactless=True)
+    pins = {ident: pin for ident, _, _, pin in SAMPLE_OPERATORS}
+
+    def sample_staff(operators: OperatorStore) -> Operator:
+        _add_sample_operators(operators)
+        return operators.login(operator_id, pins[operator_id])
+
     printer = printer or EscposPrinter("dummy:", simulated=True)
-    drawer = CashDrawer(printer)
-    ports = CheckoutPorts(journal=journal, risk=risk, auth=uplink, clock=clock, printer=printer, drawer=drawer,
-                          operators=operators, card_reader=card_reader_, contactless_reader=contactless,
-                          token_key=keystore.token_key())
-    checkout = Checkout(ports, terminal_id=keystore.terminal_id, operator=operator, profile=profile,
-                        auth_budget_s=auth_budget_s, header=("EDGEPOS DEMO STORE",))
-    return Till(data_dir, keystore, journal, sync_state, risk, operators, uplink, card_reader_, contactless, printer,
-                drawer, blacklist, operator, checkout, closers)
+    till = assemble(data_dir, keystore, hub_url=hub_url, clock=clock, printer=printer,
+                    card_reader=card_reader(config) if card_reader else EmulatedCardReader(config),
+                    contactless_reader=EmulatedCardReader(config, contactless=True), login=sample_staff,
+                    profile=profile, auth_budget_s=auth_budget_s,
+                    checkout_options={"header": ("EDGEPOS DEMO STORE",)})
+    if till.uplink is not None and enrol_secret is not None:
+        try:
+            till.uplink.enrol(merchant_id, enrol_secret)
+        except BaseException:
+            till.close()
+            raise
+    return till
 
 
 def _add_sample_operators(operators: OperatorStore) -> None:
