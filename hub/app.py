@@ -29,6 +29,7 @@ from hub import downstream, reports
 from hub.clock import Clock, utc_now
 from hub.errors import HubError, Unauthorized
 from hub.http_guard import SKEW_STATE, HubGuard
+from hub.merchants import MerchantSettings
 from hub.store import Idempotency, Reply, Store, problem_body
 from hub.terminals import Terminal, check_proof
 from sync.crypto import CryptoError, Sm2PublicKey
@@ -303,10 +304,18 @@ def create_app(store: Store, enrolment_secret: bytes, admin_token: str, clock: C
         update = await admin_body(request, downstream.ModelUpdate)
         return _json(await run_in_threadpool(store.put_model, update))
 
+    @app.put(f"{API_PREFIX}/admin/merchants/{{merchant_id}}", response_model=MerchantSettings, responses=_ERRORS,
+             tags=["admin"], dependencies=[Admin], openapi_extra=_body(MerchantSettings))
+    async def put_merchant(request: Request, merchant_id: str) -> Response:
+        """A merchant's settings: the time zone of its business day (settlement days; UTC until set)."""
+        settings = await admin_body(request, MerchantSettings)
+        return _json(await run_in_threadpool(store.put_merchant, merchant_id, settings))
+
     @app.get(f"{API_PREFIX}/admin/settlement", response_model=list[SettlementTotal], responses=_ERRORS,
              tags=["admin"], dependencies=[Admin])
     def settlement(day: str, terminal: str | None = None, merchant: str | None = None) -> Response:
-        """Booked money of one business day (UTC), one total per currency, for a terminal or a merchant."""
+        """Booked money of one business day (in the merchant's time zone), one total per currency, for a terminal
+        or a merchant."""
         if not _DAY.match(day):
             raise HubError("day must be YYYY-MM-DD", code="invalid_request")
         if (terminal is None) == (merchant is None):

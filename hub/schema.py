@@ -116,6 +116,9 @@ MIGRATIONS: list[list[str]] = [
             published_at TEXT NOT NULL
         )""",
     ],
+    [  # 2: each merchant's business-day time zone (settlement days are local days; UTC until one is set)
+        "CREATE TABLE merchant_settings (merchant_id TEXT PRIMARY KEY, business_timezone TEXT NOT NULL)",
+    ],
 ]
 
 

@@ -21,6 +21,7 @@ from hub.backend import Backend, Tx
 from hub.clock import Clock, iso, utc_now
 from hub.errors import Conflict, HubError, NotFound, StaleState
 from hub.ingest import ingest, verify_batch
+from hub.merchants import MerchantSettings, put_settings
 from hub.schema import migrate
 from hub.terminals import Terminal, enrol, journal_copy, load_terminal
 from sync.protocol import (
@@ -222,6 +223,9 @@ class Store:
         return self.read(lambda tx: downstream.put_model(tx, update, now))
 
     # --- reports --------------------------------------------------------------------------------------------------
+
+    def put_merchant(self, merchant_id: str, settings: MerchantSettings) -> MerchantSettings:
+        return self.read(lambda tx: put_settings(tx, merchant_id, settings))
 
     def trial_balance(self) -> reports.TrialBalance:
         return self.read(reports.trial_balance)
