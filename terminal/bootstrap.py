@@ -11,7 +11,7 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from sync.layout import CATALOGUE, JOURNAL, KEYS, RISK_STATE
 from sync.state import SyncState, state_path_for
 from sync.uplink import Uplink
 from terminal.catalogue import Catalogue, Product
+from terminal.checkout.errors import CheckoutError
 from terminal.checkout.machine import Checkout
 from terminal.checkout.ports import CheckoutPorts
 from terminal.domain import Money, TaxRate
@@ -227,7 +228,7 @@ def load_catalogue(path: Path, currency: str) -> Catalogue:
                                     Money.from_decimal(Decimal(row["price"]), currency),
                                     TaxRate(f"VAT{vat.normalize()}", vat / 100, inclusive=True),
                                     gtin13(row["barcode"]), row.get("unit") or "each"))
-        except (KeyError, TypeError, ValueError, InvalidOperation, ArithmeticError) as exc:
+        except (KeyError, TypeError, ValueError, ArithmeticError, CheckoutError) as exc:
             raise TillUnavailable(f"{path} line {number}: {exc}") from None
     try:
         return Catalogue(products)
