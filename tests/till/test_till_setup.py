@@ -123,7 +123,7 @@ def test_run_refuses_to_start_without_its_config_or_keys(tmp_path: Path) -> None
     (till_dir / "keys.json").chmod(0o600)
     text = (till_dir / "till.toml").read_text().replace('printer = "none"', 'printer = "lpt1"')
     (till_dir / "till.toml").write_text(text)
-    with pytest.raises(ConfigError, match="devices.printer"):
+    with pytest.raises(ConfigError, match=r"devices\.printer"):
         load_config(till_dir)
     with pytest.raises(TillUnavailable, match="printer address 'lpt1'"):
         open_till(till_dir, secret=KEY_SECRET.encode())
