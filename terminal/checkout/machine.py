@@ -32,7 +32,7 @@ from terminal.checkout.attempt import (
     TenderAttempt,
     card_secret,
 )
-from terminal.checkout.errors import CheckoutError, InvalidTransition, NotAllowed
+from terminal.checkout.errors import CheckoutError, InvalidTransition
 from terminal.checkout.outcome import Outcome
 from terminal.checkout.ports import CheckoutPorts
 from terminal.checkout.sales_index import RECEIPT_QR_CAPTION, receipt_code
@@ -81,7 +81,6 @@ class Checkout:
         self.ports = ports
         self.terminal_id, self.operator, self.profile, self.currency = terminal_id, operator, profile, currency
         self.header, self.footer, self.receipt_tz = tuple(header), tuple(footer), receipt_tz
-        self.sales_blocked: str | None = None  # a sentence: why this till must not sell now (e.g. behind the hub)
         self.auth_budget_s, self.offline_budget_s = auth_budget_s, offline_budget_s
         self.merchant_name, self.merchant_city = merchant_name, merchant_city
         self.state = State.IDLE
@@ -120,8 +119,6 @@ class Checkout:
     # --- basket -------------------------------------------------------------------------------------------------
 
     def start_sale(self) -> Cart:
-        if self.sales_blocked:
-            raise NotAllowed(self.sales_blocked)
         self._go(State.BASKET, "start a sale")
         self.cart = Cart(self.currency)
         return self.cart

@@ -353,7 +353,6 @@ def cmd_run(args: argparse.Namespace) -> int:
                 sentence = ("This till was restored from a backup and has not reached the hub yet, so it must not "
                             f"sell: connect it to the network and start it again ({check.detail or check.verdict}).")
         if sentence:
-            till.checkout.sales_blocked = sentence
             if not args.sell:
                 _show_refusal(sentence, args.lang)
             raise _Refused(sentence, EXIT_MUST_NOT_SELL)
