@@ -286,7 +286,11 @@ def _manager(store: Any, manager_id: str) -> Any:
 
 def _operator_action(args: argparse.Namespace, action: Any, done: str) -> int:
     from terminal.operators import OperatorError
+    from terminal.till.hubcheck import restored_unchecked
 
+    if restored_unchecked(args.data_dir):  # every change is journalled: not before the hub has been asked
+        raise _Refused("this till was restored from a backup and has not checked with the hub yet; start it once "
+                       f"(edgepos run) or run edgepos till catch-up --data-dir {args.data_dir} first")
     with _staff(args.data_dir) as store:
         manager = _manager(store, args.by)
         try:

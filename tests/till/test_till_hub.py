@@ -119,6 +119,9 @@ def test_restored_till_stays_closed_until_it_reaches_the_hub(till: Path, tmp_pat
                                                      "http://127.0.0.1:9"))  # the network is down
     code, _, err = sell(restored, TEA)
     assert code == 5 and "has not reached the hub yet" in err
+    staff = cli("operators", "disable", "--data-dir", str(restored), "--id", "C-002", "--by", "M-001",
+                stdin="4321\n")
+    assert staff.code == 1 and "restored from a backup" in staff.err  # would journal a record the hub may hold
     damaged = tmp_path / "damaged.tar"
     with tarfile.open(backup) as tar:
         where = tar.getmember("journal.db").offset_data + 2000
