@@ -127,3 +127,18 @@ def test_run_refuses_to_start_without_its_config_or_keys(tmp_path: Path) -> None
         load_config(till_dir)
     with pytest.raises(TillUnavailable, match="printer address 'lpt1'"):
         open_till(till_dir, secret=KEY_SECRET.encode())
+
+
+def test_doctor_tests_the_devices_the_till_config_names(tmp_path: Path) -> None:
+    from drivers.cli import till_devices_env
+
+    till_dir = tmp_path / "till"
+    init(till_dir, NO_HUB)
+    assert till_devices_env(till_dir) == {"EDGEPOS_SCANNER_SUFFIX": "\r"}  # nothing configured: nothing to test
+    text = (till_dir / "till.toml").read_text()
+    for key, value in (("printer", "tcp:127.0.0.1:9100"), ("scanner", "serial:/dev/ttyACM0"), ("camera", "camera:0")):
+        text = text.replace(f'{key} = "none"', f'{key} = "{value}"')
+    (till_dir / "till.toml").write_text(text)
+    load_config(till_dir)  # still a valid config
+    assert till_devices_env(till_dir) == {"EDGEPOS_PRINTER": "tcp:127.0.0.1:9100", "EDGEPOS_SCANNER": "/dev/ttyACM0",
+                                          "EDGEPOS_CAMERA": "0", "EDGEPOS_SCANNER_SUFFIX": "\r"}
