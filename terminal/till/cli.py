@@ -338,6 +338,13 @@ def cmd_operators_list(args: argparse.Namespace) -> int:
 
 @_handled
 def cmd_run(args: argparse.Namespace) -> int:
+    from terminal.till.setup import private_files
+
+    with private_files():  # whatever the till writes while it runs (indexes, -wal files) is its user's alone
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from terminal.bootstrap import TillUnavailable, open_till
     from terminal.till.hubcheck import check_hub, clear_restored, restored_unchecked
 
