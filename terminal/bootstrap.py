@@ -1,6 +1,6 @@
 """One bootstrap: the wiring of a till's real parts (key store, journal, sync state, risk engine, operators, uplink,
 devices, checkout) in one place, outside the checkout. `assemble` is shared by the demo's rig
-(terminal/checkout/rig.py) and by a real till; `open_till` builds a real till from its data directory and config
+(terminal/demo/rig.py) and by a real till; `open_till` builds a real till from its data directory and config
 (`edgepos till init`), with its own staff, store name, time zone and devices, and no simulator anywhere.
 """
 
