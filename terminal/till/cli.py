@@ -397,35 +397,20 @@ def _scripted_sale(args: argparse.Namespace, store: Any) -> int:
     """`edgepos run --sell`: one cash sale through the same checkout the app drives, then a sync round."""
     from terminal.catalogue import CatalogueError
     from terminal.checkout import CheckoutError
-    from terminal.domain import Receipt
+    from terminal.domain import Money
     from terminal.operators import OperatorError
+    from terminal.till.sell import sell_for_cash
 
-    till, checkout = store.till, store.till.checkout
     if not args.operator:
         raise _Refused("say who sells: --operator ID (the PIN is read from stdin or typed)")
     try:
-        checkout.operator = till.operators.login(args.operator, _pin(f"PIN of {args.operator}: "))
-        checkout.start_sale()
-        for item in args.sell:
-            code, _, quantity = item.partition("*")
-            product = store.catalogue.by_barcode(code.strip())
-            checkout.add_item(product.sku, product.name, product.price, product.tax_rate, int(quantity or 1))
-        checkout.checkout()
-        outcome = checkout.pay_cash(checkout.sale.remaining)
+        sale = sell_for_cash(store, args.operator, _pin(f"PIN of {args.operator}: "), args.sell)
     except (OperatorError, CatalogueError, CheckoutError, ValueError) as exc:
         raise _Refused(str(exc)) from None
-    sale = checkout.last_sale
-    if outcome.result != "completed" or sale is None:
-        raise _Refused(outcome.sentence)
-    report = till.uplink.sync_once()
-    receipt = Receipt.for_sale(sale, checkout.header).render_text(tz=checkout.receipt_tz)
-    data = {"ok": True, "sale_id": sale.sale_id, "total": {"amount": sale.total.amount,
-                                                           "currency": sale.total.currency},
-            "terminal_id": till.keystore.terminal_id, "synced": report.ok and report.pending == 0,
-            "pending": report.pending, "receipt": receipt}
-    text = (f"sale {sale.sale_id}: {sale.total} paid in cash; "
-            + ("sent to the hub" if data["synced"] else f"queued ({report.pending} waiting for the hub)")
-            + "\n" + receipt)
+    data = {"ok": True, **sale.to_dict(), "terminal_id": store.till.keystore.terminal_id}
+    text = (f"sale {sale.sale_id}: {Money(sale.total_minor, sale.currency)} paid in cash; "
+            + ("sent to the hub" if sale.synced else f"queued ({sale.pending} waiting for the hub)")
+            + "\n" + sale.receipt)
     return _emit(args, data, text)
 
 
