@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 
 
 def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
@@ -16,6 +18,8 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     doctor.add_argument("--unplug", action="append", default=[], metavar="DEVICE",
                         choices=["card", "scanner", "camera", "printer", "nfc"],
                         help="with --simulate: pull this simulated device first, to see what a failure looks like")
+    doctor.add_argument("--data-dir", help="test the devices a till's config names (its till.toml [devices]) "
+                        "instead of EDGEPOS_PRINTER, EDGEPOS_SCANNER, EDGEPOS_CAMERA")
     doctor.add_argument("--json", action="store_true", help="print one JSON object")
     doctor.set_defaults(handler=cmd_doctor)
 
@@ -43,6 +47,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         with doctor.simulated_checks(args.unplug) as rows:
             pass
     else:
+        if args.data_dir:
+            try:
+                os.environ.update(till_devices_env(Path(args.data_dir)))
+            except ValueError as exc:
+                print(f"edgepos doctor: {exc}", file=sys.stderr)
+                return 1
         rows = doctor.real_checks()
     code = 0 if all(r.ok for r in rows) else 1
     if args.json:
@@ -50,6 +60,29 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     else:
         print(doctor.format_table(rows, color=sys.stdout.isatty()))
     return code
+
+
+CONFIG = "till.toml"  # sync.layout.CONFIG (drivers import nothing above them)
+
+
+def till_devices_env(data_dir: Path) -> dict[str, str]:
+    """The doctor's device variables from a till's config file (`[devices]` of till.toml; `none`: not set)."""
+    import tomllib
+
+    try:
+        with (data_dir / CONFIG).open("rb") as handle:
+            devices = tomllib.load(handle).get("devices", {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{data_dir / CONFIG}: cannot read the till config ({exc})") from None
+    env = {}
+    for key, variable, prefix in (("printer", "EDGEPOS_PRINTER", ""), ("scanner", "EDGEPOS_SCANNER", "serial:"),
+                                  ("camera", "EDGEPOS_CAMERA", "camera:")):
+        value = str(devices.get(key, "none"))
+        if value != "none":
+            env[variable] = value.removeprefix(prefix)
+    if "scanner_suffix" in devices:
+        env["EDGEPOS_SCANNER_SUFFIX"] = str(devices["scanner_suffix"])
+    return env
 
 
 def cmd_bench_devices(args: argparse.Namespace) -> int:

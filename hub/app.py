@@ -32,6 +32,7 @@ from hub import downstream, enrol_codes, reports
 from hub.clock import Clock, utc_now
 from hub.errors import HubError, StoreUnavailable, Unauthorized
 from hub.http_guard import MAX_REQUESTS, SKEW_STATE, HubGuard, loggable
+from hub.merchants import MerchantSettings
 from hub.store import Idempotency, Reply, Store, problem_body
 from hub.terminals import Terminal, TerminalCache
 from hub.throttle import Throttle, Throttled
@@ -51,6 +52,7 @@ from sync.protocol import (
     ConfigResponse,
     EnrolRequest,
     EnrolResponse,
+    JournalCopy,
     ModelResponse,
     Problem,
     RatesResponse,
@@ -326,6 +328,12 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
         batch = parse(UploadRequest, signed.body)
         return _reply(store.upload(signed.terminal.id, batch.records, signed.idempotency))
 
+    @app.get(f"{API_PREFIX}/journal", response_model=JournalCopy, responses=_ERRORS, tags=["terminal"],
+             openapi_extra=_doc())
+    def journal_copy(signed: SignedRequest, after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> Response:
+        """The hub's copy of this terminal's records after seq `after` (up to 1,000) and its chain head."""
+        return _json(store.journal_copy(signed.terminal, after))
+
     @app.get(f"{API_PREFIX}/config", response_model=ConfigResponse, responses=_ERRORS, tags=["terminal"],
              openapi_extra=_doc())
     def config(signed: SignedRequest) -> Response:
@@ -386,10 +394,18 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
                                          timedelta(seconds=order.expires_in_s))
         return _json(minted, 201)
 
+    @app.put(f"{API_PREFIX}/admin/merchants/{{merchant_id}}", response_model=MerchantSettings, responses=_ERRORS,
+             tags=["admin"], dependencies=[Admin], openapi_extra=_body(MerchantSettings))
+    async def put_merchant(request: Request, merchant_id: str) -> Response:
+        """A merchant's settings: the time zone of its business day (settlement days; UTC until set)."""
+        settings = await admin_body(request, MerchantSettings)
+        return _json(await run_in_threadpool(store.put_merchant, merchant_id, settings))
+
     @app.get(f"{API_PREFIX}/admin/settlement", response_model=list[SettlementTotal], responses=_ERRORS,
              tags=["admin"], dependencies=[Admin])
     def settlement(day: str, terminal: str | None = None, merchant: str | None = None) -> Response:
-        """Booked money of one business day (UTC), one total per currency, for a terminal or a merchant."""
+        """Booked money of one business day (in the merchant's time zone), one total per currency, for a terminal
+        or a merchant."""
         if not _DAY.match(day):
             raise HubError("day must be YYYY-MM-DD", code="invalid_request")
         if (terminal is None) == (merchant is None):

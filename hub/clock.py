@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 Clock = Callable[[], datetime]
 
@@ -18,9 +18,10 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def business_day(moment: datetime | str) -> str:
-    """UTC calendar date: the settlement day a movement belongs to."""
+def business_day(moment: datetime | str, zone: tzinfo = UTC) -> str:
+    """The settlement day a movement belongs to: its calendar date in the merchant's business time zone
+    (hub.merchants; UTC when none is set)."""
     parsed = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     if parsed.utcoffset() is None:
         raise ValueError("the hub keeps only time-zone-aware times")
-    return parsed.astimezone(UTC).date().isoformat()
+    return parsed.astimezone(zone).date().isoformat()

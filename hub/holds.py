@@ -14,6 +14,7 @@ from hub.clock import business_day, iso
 from hub.downstream import blacklisted
 from hub.errors import Conflict, NotFound
 from hub.ledger import Hold, Transfer, Writes, load_holds
+from hub.merchants import business_zone
 from sync.protocol import AuthRequest, AuthResponse, AuthStatus, CaptureRequest, RefundRequest, TenderKind, VoidRequest
 
 DEFAULT_HOLD_TTL = timedelta(days=7)
@@ -69,8 +70,9 @@ def authorise(tx: Tx, terminal_id: str, merchant_id: str, request: AuthRequest, 
     elif request.token and blacklisted(tx, [request.token]):
         hold.status, hold.reason, hold.expires_at = AuthStatus.DECLINED, BLACKLISTED, None
     else:
-        transfer = Transfer(f"auth:{request.auth_id}", "auth", "pending", terminal_id, merchant_id,
-                            business_day(now), iso(now), auth_id=request.auth_id, sale_id=request.sale_id)
+        day = business_day(now, business_zone(tx, merchant_id))
+        transfer = Transfer(f"auth:{request.auth_id}", "auth", "pending", terminal_id, merchant_id, day, iso(now),
+                            auth_id=request.auth_id, sale_id=request.sale_id)
         transfer.move(tender_account(request.tender, merchant_id), merchant_sales(merchant_id),
                       request.amount.currency, request.amount.amount, request.tender)
         writes.add(transfer)
@@ -95,7 +97,7 @@ def capture(tx: Tx, terminal_id: str, request: CaptureRequest, now: datetime) ->
     elif amount > hold.amount:
         raise Conflict(f"capture of {amount} exceeds the hold of {hold.amount}", code="exceeds_hold")
     else:
-        capture_hold(hold, amount, business_day(now), writes)
+        capture_hold(hold, amount, business_day(now, business_zone(tx, hold.merchant_id)), writes)
     writes.flush(tx)
     return hold.response()
 
@@ -144,7 +146,8 @@ def refund(tx: Tx, terminal_id: str, request: RefundRequest, now: datetime) -> A
                        code="refund_exceeds_capture")
     hold.refunded += amount
     writes.hold_changed(hold)
-    writes.add(refund_transfer(transfer_id, hold, amount, business_day(now), now, request.refund_id))
+    day = business_day(now, business_zone(tx, hold.merchant_id))
+    writes.add(refund_transfer(transfer_id, hold, amount, day, now, request.refund_id))
     writes.flush(tx)
     return hold.response()
 

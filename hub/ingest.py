@@ -23,6 +23,7 @@ from hub.downstream import blacklisted
 from hub.errors import NotFound, StaleState
 from hub.holds import BLACKLISTED, capture_hold, expire_if_due, online_refund_id
 from hub.ledger import HOLD_COLUMNS, Hold, Posting, Transfer, Writes, load_holds
+from hub.merchants import business_zone
 from hub.payloads import BadPayload, Payload, RefundPayload, SalePayload, VoidPayload, parse_payload
 from hub.terminals import Terminal, load_terminal
 from sync.protocol import AuthStatus, RecordResult, RecordStatus, TenderKind, UploadResponse, WireRecord
@@ -198,11 +199,12 @@ class _Booker:
         self.terminal, self.now, self.writes = terminal, now, writes
         self.merchant = terminal.merchant_id
         self.scope = refund_scope
+        self.zone = business_zone(tx, self.merchant)
         self.state = _prefetch(tx, terminal, payloads, refund_scope)
 
     def book(self, record: WireRecord, payload: Payload) -> RecordResult | None:
         """None: booked as accepted; else the declined result (the record is stored, no money moves)."""
-        day = business_day(record.time)
+        day = business_day(record.time, self.zone)
         if isinstance(payload, SalePayload):
             return self._sale(record, payload, day)
         if isinstance(payload, RefundPayload):

@@ -46,7 +46,8 @@ def trial_balance(tx: Tx) -> TrialBalance:
 
 
 def settlement(tx: Tx, day: str, scope: Literal["terminal", "merchant"], scope_id: str) -> list[SettlementTotal]:
-    """Money booked on `day` (UTC) per currency: sales net of voids, refunds, and the net per tender kind.
+    """Money booked on `day` (the merchant's business day, hub.merchants) per currency: sales net of voids,
+    refunds, and the net per tender kind.
 
     `count` is the number of distinct sales with money booked that day (a sale paid through a captured hold
     counts once)."""

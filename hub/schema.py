@@ -128,6 +128,9 @@ MIGRATIONS: list[list[str]] = [
             used_by TEXT
         )""",
     ],
+    [  # 3: each merchant's business-day time zone (settlement days are local days; UTC until one is set)
+        "CREATE TABLE merchant_settings (merchant_id TEXT PRIMARY KEY, business_timezone TEXT NOT NULL)",
+    ],
 ]
 
 

@@ -21,13 +21,15 @@ from hub.backend import Backend, Tx
 from hub.clock import Clock, iso, utc_now
 from hub.errors import Conflict, HubError, NotFound, StaleState
 from hub.ingest import RefundScope, ingest, verify_batch
+from hub.merchants import MerchantSettings, put_settings
 from hub.schema import migrate
-from hub.terminals import Terminal, enrol, load_terminal
+from hub.terminals import Terminal, enrol, journal_copy, load_terminal
 from sync.protocol import (
     AuthRequest,
     CaptureRequest,
     EnrolRequest,
     EnrolResponse,
+    JournalCopy,
     Problem,
     RefundRequest,
     SettlementTotal,
@@ -135,6 +137,9 @@ class Store:
 
     def cached_identity(self, terminal_id: str) -> Terminal | None:
         return self._identities.get(terminal_id)
+
+    def journal_copy(self, terminal: Terminal, after: int) -> JournalCopy:
+        return self.view(lambda tx: journal_copy(tx, load_terminal(tx, terminal.id) or terminal, after))
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
         """The caller has checked the request signature; the enrolment code's proof is checked and the code spent
@@ -253,6 +258,9 @@ class Store:
         return self.read(lambda tx: downstream.put_model(tx, update, now))
 
     # --- reports --------------------------------------------------------------------------------------------------
+
+    def put_merchant(self, merchant_id: str, settings: MerchantSettings) -> MerchantSettings:
+        return self.read(lambda tx: put_settings(tx, merchant_id, settings))
 
     def trial_balance(self) -> reports.TrialBalance:
         return self.view(reports.trial_balance)

@@ -13,7 +13,7 @@ from hub.clock import iso
 from hub.errors import Conflict
 from sync.crypto import Sm2PublicKey
 from sync.journal import genesis_hash
-from sync.protocol import EnrolRequest, EnrolResponse
+from sync.protocol import MAX_BATCH, EnrolRequest, EnrolResponse, JournalCopy, WireRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +93,12 @@ class TerminalCache:
 
             terminal = await run_in_threadpool(self._store.identity, terminal_id)
         return terminal
+
+
+def journal_copy(tx: Tx, terminal: Terminal, after: int) -> JournalCopy:
+    """The records the hub holds from this terminal after seq `after` (byte for byte as signed), and its head."""
+    rows = tx.all("SELECT seq, time, type, payload, secret, prev_hash, hash, signature FROM records "
+                  "WHERE terminal_id = ? AND seq > ? ORDER BY seq LIMIT ?", (terminal.id, after, MAX_BATCH))
+    records = [WireRecord(seq=r[0], terminal_id=terminal.id, time=r[1], type=r[2], payload=r[3], secret=r[4],
+                          prev_hash=r[5], hash=r[6], signature=r[7]) for r in rows]
+    return JournalCopy(records=records, last_seq=terminal.last_seq, last_hash=terminal.last_hash)

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from contextlib import ExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _common(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument("--data-dir", default=default, help="a till's data directory (edgepos till init): its "
+                        "journal, key store and hub, instead of --db, --keys and --hub (default: $EDGEPOS_DATA_DIR)")
     parser.add_argument("--db", default=default, help=f"journal file (default: ${ENV_JOURNAL})")
     parser.add_argument("--keys", default=default, help=f"key store file (default: ${ENV_KEYS}); "
                         "its secret comes from $EDGEPOS_KEY_SECRET")
@@ -144,6 +147,16 @@ def _open(args: argparse.Namespace, stack: ExitStack, need_hub: bool) -> tuple[J
     db = getattr(args, "db", None) or os.environ.get(ENV_JOURNAL)
     keys = getattr(args, "keys", None) or os.environ.get(ENV_KEYS)
     hub = getattr(args, "hub", None) or os.environ.get(ENV_HUB)
+    data_dir_text = getattr(args, "data_dir", None) or (os.environ.get("EDGEPOS_DATA_DIR") if not db else None)
+    if data_dir_text:  # a till set up by `edgepos till init`: its files and its config's hub
+        from sync import layout
+
+        data_dir = Path(data_dir_text)
+        db, keys = str(data_dir / layout.JOURNAL), str(data_dir / layout.KEYS)
+        try:
+            hub = getattr(args, "hub", None) or layout.hub_url(data_dir)
+        except ValueError as exc:
+            raise _BadInput(str(exc)) from None
     if not db:
         raise _BadInput(f"say which journal: --db PATH or ${ENV_JOURNAL}")
     if not keys:

@@ -13,7 +13,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -261,6 +261,35 @@ class Journal:
             conn.execute("UPDATE head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
         return Record(seq, self.terminal_id, time.astimezone(UTC), record_type, payload_raw, secret, prev_hash,
                       digest, signature)
+
+    def adopt(self, records: Sequence[Record], result: str = "recovered") -> int:
+        """Append records this terminal signed earlier that the hub holds and this file lost (a till restored from an
+        older backup): each must continue the chain exactly (seq, prev_hash, digest, our own signature). They are
+        acknowledged at once, as the hub already holds them. Returns how many were adopted; JournalError on the
+        first one that does not fit (nothing after it is written)."""
+        verifier = self.public_key()
+        adopted = 0
+        with self._lock, self._errors("write"), _transaction(self._conn) as conn:
+            seq, head = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+            now = self._clock().astimezone(UTC).isoformat(timespec="microseconds")
+            for record in records:
+                digest = record_digest(record.terminal_id.encode(), record.seq, record.time_text.encode(),
+                                       record.type.encode(), record.payload_raw, record.secret, record.prev_hash)
+                if (record.terminal_id != self.terminal_id or record.seq != seq + 1 or record.prev_hash != head
+                        or digest != record.hash or not verifier.verify(record.signature, digest)):
+                    raise JournalError(f"record {record.seq} from the hub does not continue this journal's chain "
+                                       f"at {seq}; nothing after {seq} was adopted")
+                conn.execute(
+                    "INSERT INTO records (seq, terminal_id, time, type, payload, secret, prev_hash, hash, signature)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (record.seq, record.terminal_id, record.time_text, record.type, record.payload_raw,
+                     record.secret, record.prev_hash, record.hash, record.signature),
+                )
+                conn.execute("INSERT INTO acks (seq, acked_at, result) VALUES (?, ?, ?)", (record.seq, now, result))
+                seq, head = record.seq, record.hash
+                adopted += 1
+            conn.execute("UPDATE head SET seq = ?, hash = ? WHERE id = 1", (seq, head))
+        return adopted
 
     def acknowledge(self, results: Mapping[int, str]) -> int:
         """Mark records as accepted by the hub (seq -> hub result). Returns how many were newly acknowledged."""

@@ -272,6 +272,15 @@ class UploadResponse(Message):
     last_hash: Hex
 
 
+class JournalCopy(Message):
+    """The hub's copy of a terminal's own records after `after` (a till restored from an older backup fetches what
+    it lacks), with the hub's chain head: `last_seq` above the till's own head means the till is behind."""
+
+    records: list[WireRecord]  # consecutive, from after + 1, at most MAX_BATCH
+    last_seq: int
+    last_hash: Hex
+
+
 # --- downstream --------------------------------------------------------------------------------------------------
 
 

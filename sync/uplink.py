@@ -44,6 +44,7 @@ from sync.protocol import (
     ConfigResponse,
     EnrolRequest,
     EnrolResponse,
+    JournalCopy,
     Message,
     ModelResponse,
     PositiveAmount,
@@ -97,6 +98,13 @@ def to_wire(record: Record) -> WireRecord:
         hash=record.hash.hex(),
         signature=record.signature.hex(),
     )
+
+
+def from_wire(record: WireRecord) -> Record:
+    """The inverse of `to_wire` (records the hub sends back to the terminal that signed them)."""
+    return Record(record.seq, record.terminal_id, datetime.fromisoformat(record.time), record.type,
+                  record.payload.encode("utf-8"), base64.b64decode(record.secret) if record.secret else None,
+                  bytes.fromhex(record.prev_hash), bytes.fromhex(record.hash), bytes.fromhex(record.signature))
 
 
 def batch_key(terminal_id: str, records: list[Record]) -> str:
@@ -282,6 +290,27 @@ class Uplink:
         log.info("enrolled at %s as %s (merchant %s); hub holds records up to %d", self.hub_url, self.terminal_id,
                  answer.merchant_id, answer.last_seq)
         return answer
+
+    # --- a till behind the hub (restored from an older backup) ------------------------------------------------
+
+    def journal_copy(self, after: int) -> JournalCopy:
+        """The hub's copy of this terminal's records after `after` (up to 1,000) and the hub's chain head."""
+        return self._get(f"/journal?after={after}", JournalCopy)
+
+    def catch_up(self) -> int:
+        """Fetch the records the hub holds beyond this journal's head and adopt them (checked against our own key).
+        Returns how many were adopted; JournalError when the hub's copy does not continue this journal."""
+        adopted = 0
+        while True:
+            seq = self.journal.head()[0]
+            copy = self.journal_copy(seq)
+            if not copy.records:
+                if copy.last_seq > seq:
+                    raise HubRefused(409, "conflict", f"the hub holds records up to {copy.last_seq} but sent none "
+                                                      f"after {seq}")
+                self.state.update(last_hub_seq=copy.last_seq)
+                return adopted
+            adopted += self.journal.adopt([from_wire(r) for r in copy.records])
 
     # --- one sync round -----------------------------------------------------------------------------------------
 

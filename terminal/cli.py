@@ -72,12 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.cli import register as register_hub
     from models.cli import register as register_models
     from sync.cli import register as register_sync
+    from terminal.till.cli import register as register_till
 
     register_hub(commands)
     register_sync(commands)
     register_drivers(commands, bench)
     register_models(commands, bench)
     register_bench_auth(bench)
+    register_till(commands)
     return parser
 
 

@@ -297,7 +297,8 @@ class AfterSale:
     def _print(self, receipt: Receipt, sale_id: str, document_id: str, kind: str) -> bool:
         """Print the slip; a printer problem is journalled and reported, never undoes the refund or void."""
         try:
-            sent = self._ports.printer.print_receipt(document_from_receipt(receipt))
+            sent = self._ports.printer.print_receipt(document_from_receipt(receipt, footer=self.checkout.footer,
+                                                                                tz=self.checkout.receipt_tz))
         except DeviceError as exc:
             self.print_problem = f"The {kind} slip did not print: {exc.advice}"
             self._ports.journal.append("receipt.failed", {"sale_id": sale_id, "document_id": document_id,

@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import UTC, tzinfo
 from typing import Any
 
 from drivers.card.kernel import CURRENCY_NUMERIC, Decision, Transaction
@@ -75,10 +76,11 @@ class Checkout:
     def __init__(self, ports: CheckoutPorts, *, terminal_id: str, operator: Any, profile: str = "retail",
                  currency: str = "CNY", header: Sequence[str] = (), auth_budget_s: float = 2.0,
                  offline_budget_s: float = 0.3, merchant_name: str = "EDGEPOS STORE",
-                 merchant_city: str = "SHANGHAI") -> None:
+                 merchant_city: str = "SHANGHAI", footer: Sequence[str] = ("Thank you!",),
+                 receipt_tz: tzinfo = UTC) -> None:
         self.ports = ports
         self.terminal_id, self.operator, self.profile, self.currency = terminal_id, operator, profile, currency
-        self.header = tuple(header)
+        self.header, self.footer, self.receipt_tz = tuple(header), tuple(footer), receipt_tz
         self.auth_budget_s, self.offline_budget_s = auth_budget_s, offline_budget_s
         self.merchant_name, self.merchant_city = merchant_name, merchant_city
         self.state = State.IDLE
@@ -506,7 +508,8 @@ class Checkout:
         self._go(State.RECEIPT_PRINT, "print the receipt")
         try:
             document = document_from_receipt(Receipt.for_sale(sale, self.header),
-                                             qr_link=receipt_code(self.terminal_id, sale.sale_id))
+                                             qr_link=receipt_code(self.terminal_id, sale.sale_id),
+                                             footer=self.footer, tz=self.receipt_tz)
             sent = self.ports.printer.print_receipt(replace(document, qr_caption=RECEIPT_QR_CAPTION))
         except DeviceError as exc:
             self.print_problem = f"The receipt did not print: {exc.advice}"

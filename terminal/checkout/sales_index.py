@@ -11,8 +11,10 @@ index applies exactly the rules that created the records.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -125,6 +127,8 @@ class SaleIndex:
 
     @staticmethod
     def _connect(path: Path, journal: Journal) -> sqlite3.Connection:
+        with contextlib.suppress(FileExistsError):  # amounts and card last fours: owner only, like the journal
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
         try:
             conn.execute("PRAGMA journal_mode = WAL")

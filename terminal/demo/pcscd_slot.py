@@ -13,7 +13,7 @@ from drivers.card.kernel import EmvKernel, TerminalConfig
 from drivers.card.pcsc import PcscCardReader
 from drivers.card.vpcd import VpcdCard
 from drivers.pcscd import PcscdService
-from terminal.checkout.rig import Till
+from terminal.demo.rig import Till
 from terminal.demo.store import DemoCardNames
 
 READER = "Virtual PCD 00 00"

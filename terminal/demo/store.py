@@ -24,7 +24,7 @@ from hub.process import HubProcess
 from sync.journal import utc_now
 from sync.keystore import SECRET_ENV, random_secret
 from terminal.catalogue import Catalogue, sample_catalogue
-from terminal.checkout.rig import SAMPLE_OPERATORS, Till, build_till
+from terminal.demo.rig import SAMPLE_OPERATORS, Till, build_till
 
 DEVICES = ("auto", "pcscd", "inprocess")
 SECRET_FILE = "demo-key-secret"

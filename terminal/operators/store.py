@@ -6,9 +6,11 @@ the spot) and appends an `audit.privileged` journal record naming who did what a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -80,7 +82,7 @@ def _utc_now() -> datetime:
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS operators (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, salt BLOB NOT NULL, hash BLOB NOT NULL,
-    failures INTEGER NOT NULL DEFAULT 0, locked_until TEXT, created_at TEXT NOT NULL
+    failures INTEGER NOT NULL DEFAULT 0, locked_until TEXT, created_at TEXT NOT NULL, disabled_at TEXT
 )"""
 
 
@@ -94,10 +96,14 @@ class OperatorStore:
              audit: AuditJournal | None = None) -> OperatorStore:
         if len(pepper) < 16:
             raise ValueError("the PIN pepper must be at least 16 bytes")
+        _create_private(Path(path))  # PIN hashes: owner only, like the journal and the keys
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute(_SCHEMA)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(operators)")}
+        if "disabled_at" not in columns:  # stores made before operators could be disabled
+            conn.execute("ALTER TABLE operators ADD COLUMN disabled_at TEXT")
         return cls(conn, pepper, clock, audit)
 
     def close(self) -> None:
@@ -131,10 +137,37 @@ class OperatorStore:
             raise UnknownOperator("Unknown operator. Check the operator number.")
         return Operator(row[0], row[1], Role(row[2]))
 
-    def all(self) -> list[Operator]:
-        """Every enrolled operator, in the order they were enrolled (the login screen lists them)."""
-        rows = self._conn.execute("SELECT id, name, role FROM operators ORDER BY created_at, rowid").fetchall()
+    def all(self, include_disabled: bool = False) -> list[Operator]:
+        """Every enrolled operator still allowed in, in the order they were enrolled (the login screen lists
+        them); `include_disabled` adds the disabled ones (`edgepos operators list`)."""
+        where = "" if include_disabled else "WHERE disabled_at IS NULL "
+        rows = self._conn.execute(f"SELECT id, name, role FROM operators {where}ORDER BY created_at, rowid").fetchall()
         return [Operator(ident, name, Role(role)) for ident, name, role in rows]
+
+    def is_disabled(self, operator_id: str) -> bool:
+        row = self._conn.execute("SELECT disabled_at FROM operators WHERE id = ?", (operator_id,)).fetchone()
+        if row is None:
+            raise UnknownOperator("Unknown operator. Check the operator number.")
+        return row[0] is not None
+
+    def disable(self, manager: Operator, operator_id: str) -> None:
+        """The operator can no longer log in or approve (kept for the audit trail; ids are never reused)."""
+        self.get(operator_id)
+        if operator_id == manager.operator_id:
+            raise NotPermitted("A manager cannot disable themselves; ask another manager.")
+        self.authorize(manager, Permission.MANAGE_OPERATORS, "operator_disable", details={"operator": operator_id})
+        self._conn.execute("UPDATE operators SET disabled_at = ? WHERE id = ?", (self._clock().isoformat(),
+                                                                                operator_id))
+
+    def set_pin(self, manager: Operator, operator_id: str, pin: str) -> None:
+        """A manager sets a new PIN (forgotten PIN); it also lifts a lock-out."""
+        self.get(operator_id)
+        if not valid_pin(pin):
+            raise OperatorError("A PIN is 4 to 12 digits.")
+        self.authorize(manager, Permission.MANAGE_OPERATORS, "operator_reset_pin", details={"operator": operator_id})
+        salt = new_salt()
+        self._conn.execute("UPDATE operators SET salt = ?, hash = ?, failures = 0, locked_until = NULL WHERE id = ?",
+                           (salt, hash_pin(pin, salt, self._pepper), operator_id))
 
     def login(self, operator_id: str, pin: str) -> Operator:
         """Check the PIN and journal the login; wrong PINs count towards the lock-out."""
@@ -146,8 +179,8 @@ class OperatorStore:
     def verify(self, operator_id: str, pin: str) -> Operator:
         """Check an operator's PIN (login or an approval on the spot). Raises WrongPin, LockedOut, UnknownOperator."""
         row = self._conn.execute("SELECT id, name, role, salt, hash, failures, locked_until FROM operators "
-                                 "WHERE id = ?", (operator_id,)).fetchone()
-        if row is None:
+                                 "WHERE id = ? AND disabled_at IS NULL", (operator_id,)).fetchone()
+        if row is None:  # a disabled operator looks exactly like an unknown one
             hash_pin("0000", _DUMMY_SALT, self._pepper)  # same time as a real check: ids cannot be probed
             raise UnknownOperator("Unknown operator or wrong PIN.")
         ident, name, role, salt, expected, failures, locked_until = row
@@ -205,6 +238,12 @@ class OperatorStore:
         self.audit.append("audit.privileged", {"action": action, "permission": permission, "operator": who,
                                                "approved_by": approved_by, "details": details,
                                                "at": self._clock().astimezone(UTC).isoformat()})
+
+
+def _create_private(path: Path) -> None:
+    """Create the file 0600 before SQLite opens it (SQLite gives its -wal and -shm files the same mode)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _who_can(permission: Permission) -> str:

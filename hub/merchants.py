@@ -1,0 +1,40 @@
+"""Per-merchant settings at the hub: the time zone of the merchant's business day.
+
+A movement belongs to the settlement day on which it happened in the merchant's own time zone (a shop in Shanghai
+closes its day at midnight Shanghai time, not at 08:00). Unset, the business day is the UTC date. A change applies
+to movements booked after it; days already booked keep their date.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import field_validator
+
+from hub.backend import Tx
+from sync.protocol import Message
+
+
+class MerchantSettings(Message):
+    business_timezone: str  # an IANA name, e.g. Asia/Shanghai
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai") from None
+        return value
+
+
+def business_zone(tx: Tx, merchant_id: str) -> tzinfo:
+    row = tx.one("SELECT business_timezone FROM merchant_settings WHERE merchant_id = ?", (merchant_id,))
+    return ZoneInfo(row[0]) if row else UTC
+
+
+def put_settings(tx: Tx, merchant_id: str, settings: MerchantSettings) -> MerchantSettings:
+    tx.run("INSERT INTO merchant_settings (merchant_id, business_timezone) VALUES (?, ?) ON CONFLICT (merchant_id) "
+           "DO UPDATE SET business_timezone = excluded.business_timezone", (merchant_id, settings.business_timezone))
+    return settings
