@@ -221,8 +221,10 @@ class _Booker:
         return hold
 
     def _sale(self, record: WireRecord, sale: SalePayload, day: str) -> RecordResult | None:
-        tokens = [t.token for t in sale.tenders if t.token]
-        if any(token in self.state.blocked for token in tokens):
+        # a tender on the hub's own online hold was approved here before any later blacklisting: only tenders
+        # approved offline are judged by today's blacklist
+        offline = [t.token for t in sale.tenders if t.token and self._own_hold(t.reference, t.kind) is None]
+        if any(token in self.state.blocked for token in offline):
             return _declined(record.seq, "blacklisted", f"record {record.seq}: sale {sale.sale_id}: {BLACKLISTED}; "
                              "no money was booked")
         transfer = Transfer(f"sale:{self.terminal.id}:{record.seq}", "sale", "posted", self.terminal.id,

@@ -344,3 +344,23 @@ def test_ingest_without_signature_check_still_checks_links(store: Store, termina
     result = store.ingest_records(terminal.id, [records[1]], verify=False)
     assert result.results[0].code == "gap"
     assert [r.status for r in store.ingest_records(terminal.id, records, verify=False).results] == ["accepted"] * 2
+
+
+def test_a_card_blacklisted_after_its_online_approval_is_still_captured(store: Store, terminal: Terminal) -> None:
+    """Issue 10, defect 6: the sale's tender rides on a hold the hub approved before the token was blacklisted; the
+    ingest declined the whole sale and the customer's money stayed held for 7 days. The hold is the hub's own
+    approval: it is captured; only tenders approved offline are checked against the blacklist."""
+    from hub.downstream import BlacklistChange
+
+    token = new_token()
+    hold = auth(store, terminal, 2500, token=token)
+    assert hold.status == "approved"
+    store.change_blacklist(BlacklistChange(add=(token,)))  # reported stolen after the customer paid
+    offline = new_token()
+    store.change_blacklist(BlacklistChange(add=(offline,)))
+    records = [terminal.append("sale.completed", sale([tender("card_contactless", 2500, hold.auth_id, token)])),
+               terminal.append("sale.completed", sale([tender("card_contactless", 700, "OFFLINE-9", offline)]))]
+    result = upload(store, terminal, records)
+    assert [(r.status, r.code) for r in result.results] == [("accepted", None), ("declined", "blacklisted")]
+    assert store.balances()[(f"merchant:{terminal.merchant_id}:sales", "CNY")] == -2500
+    assert_balanced(store)
