@@ -293,9 +293,10 @@ class Uplink:
 
     # --- a till behind the hub (restored from an older backup) ------------------------------------------------
 
-    def journal_copy(self, after: int) -> JournalCopy:
+    def journal_copy(self, after: int, timeout: httpx.Timeout | None = None) -> JournalCopy:
         """The hub's copy of this terminal's records after `after` (up to 1,000) and the hub's chain head."""
-        return self._get(f"/journal?after={after}", JournalCopy)
+        response = self._call("GET", f"/journal?after={after}", None, f"get:{uuid.uuid4().hex}", timeout)
+        return self._parse(response, JournalCopy)
 
     def catch_up(self) -> int:
         """Fetch the records the hub holds beyond this journal's head and adopt them (checked against our own key).

@@ -15,9 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+import httpx
+
 from sync.journal import Journal
 from sync.uplink import HubRefused, HubUnavailable, Uplink
 
+CHECK_TIMEOUT = httpx.Timeout(5.0, connect=3.0)  # a silent hub delays the till's start by this much, no more
 RESTORED_MARKER = "restored.json"  # written by `edgepos restore`; removed once the hub agrees with the journal
 Verdict = Literal["ok", "behind", "forked", "unreachable", "refused"]
 
@@ -44,7 +47,7 @@ class HubCheck:
 def check_hub(uplink: Uplink, journal: Journal) -> HubCheck:
     local_seq, local_hash = journal.head()
     try:
-        copy = uplink.journal_copy(local_seq)
+        copy = uplink.journal_copy(local_seq, timeout=CHECK_TIMEOUT)
     except HubUnavailable as exc:
         return HubCheck("unreachable", local_seq, None, str(exc))
     except HubRefused as exc:
