@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from tillkit import hub_has_enrol_codes
 
 from hub.postgres_backend import LOCAL_DSN, reachable, scratch_schema
 
@@ -44,24 +43,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _until_issue_11(step: str, env: dict[str, str]) -> str:
-    """Issue 11 (merged separately) replaces the shared enrolment secret by one-time codes and adds /v1/ready. Until
-    its code is on this branch, the three steps that use it run on the old interface; afterwards, as written.
-    The lead deletes this function at merge (with its one call)."""
-    if hub_has_enrol_codes():
-        return step
-    secret = "deploy-test-enrolment-secret"
-    if "edgepos hub --dsn" in step:
-        env["EDGEPOS_HUB_ENROL_SECRET"] = secret
-    if "/v1/ready" in step and "/v1/ready" not in (ROOT / "hub" / "openapi.json").read_text():
-        step = step.replace("curl -fsS", "curl -sS -o /dev/null").replace("/v1/ready", "/v1/config")
-    if step.startswith("edgepos hub enrol-code"):
-        step = "echo no-code-before-issue-11"
-    if step.startswith("edgepos sync enrol"):
-        env["EDGEPOS_ENROL_SECRET"] = secret
-    return step
 
 
 def _stdin(step: str, outputs: list[str]) -> str:
@@ -97,7 +78,6 @@ def test_deploy_a_shop_as_the_readme_says(tmp_path: Path) -> None:
                 step = written.replace("8470", port)
                 for place, there in places.items():
                     step = step.replace(place, str(there))
-                step = _until_issue_11(step, env)
                 shell = subprocess.Popen(["bash", "-c", f"set -eo pipefail\n{step}\nenv -0 > {env_file}"],
                                          env=env, cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE, text=True, start_new_session=True)

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.process import HubProcess, edgepos_command
-from terminal.cli import build_parser, main
+from terminal.cli import main
 
 KEY_SECRET = "till-key-secret-for-tests-0123456789"
-ENROL_SECRET = "enrolment secret for the till tests"
-ADMIN_TOKEN = "admin token for the till tests"
+ADMIN_TOKEN = "admin-token-for-the-till-tests-0123456789"
 MANAGER_PIN = "4321"
 # one product: the scripted sale's barcode
 PRODUCTS = ("sku,barcode,name,name_zh,category,price,vat_percent,unit\n"
@@ -75,24 +74,10 @@ def init(data_dir: Path, hub_url: str, merchant: str = "M-SHOP", *extra: str) ->
     return result
 
 
-def hub_has_enrol_codes() -> bool:
-    """Issue 11 replaces the shared enrolment secret by one-time codes (`edgepos hub enrol-code`). Until that is
-    merged, enrolment here uses the secret; afterwards the code, with no change to the tests."""
-    with contextlib.redirect_stderr(io.StringIO()):
-        try:
-            build_parser().parse_args(["hub", "enrol-code", "--merchant", "M"])
-        except SystemExit:
-            return False
-    return True
-
-
 def enrol(hub: HubProcess, hub_db: Path, data_dir: Path, merchant: str = "M-SHOP") -> Result:
-    if hub_has_enrol_codes():
-        code = shell("hub", "enrol-code", "--merchant", merchant, "--db", str(hub_db))
-        assert code.returncode == 0, code.stderr
-        env = {"EDGEPOS_ENROL_CODE": code.stdout.strip().splitlines()[-1].strip()}
-    else:
-        env = {"EDGEPOS_ENROL_SECRET": ENROL_SECRET}
+    code = shell("hub", "enrol-code", "--merchant", merchant, "--db", str(hub_db))
+    assert code.returncode == 0, code.stderr
+    env = {"EDGEPOS_ENROL_CODE": code.stdout.strip().splitlines()[-1].strip()}
     result = cli("sync", "enrol", "--data-dir", str(data_dir), "--merchant", merchant, env=env)
     assert result.code == 0, result.err
     return result
@@ -101,4 +86,4 @@ def enrol(hub: HubProcess, hub_db: Path, data_dir: Path, merchant: str = "M-SHOP
 def start_hub(directory: Path) -> tuple[HubProcess, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     db = directory / "hub.db"
-    return HubProcess(db=db, enrol_secret=ENROL_SECRET, admin_token=ADMIN_TOKEN, log=directory / "hub.log").start(), db
+    return HubProcess(db=db, admin_token=ADMIN_TOKEN, log=directory / "hub.log").start(), db
