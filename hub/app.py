@@ -378,4 +378,6 @@ async def _sweep(store: Store, every_s: float) -> None:
                 log.info('{"event": "holds_expired", "count": %d}', expired)
         except HubError as exc:
             log.warning('{"event": "sweep_failed", "detail": %r}', exc.message)
+        except Exception as exc:  # a dropped connection, a bug: log it, keep sweeping (never die silently)
+            log.error('{"event": "sweep_failed", "error": "%s"}', type(exc).__name__)
 
