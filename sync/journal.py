@@ -26,6 +26,7 @@ from sqlite_utils.migrations import Migrations
 from sync.crypto import CryptoError, Sm2PublicKey, sm3
 from sync.keystore import KeyStore
 from sync.pan import find_pan
+from sync.sqlite_tx import transaction
 
 APPLICATION_ID = 0x45504A31  # "EPJ1" in the SQLite header: tells our journal from any other SQLite file
 FORMAT = "edgepos-journal"
@@ -151,7 +152,7 @@ class Journal:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute("PRAGMA journal_mode = WAL")
             _migrate(conn)
-            with _transaction(conn):
+            with transaction(conn):
                 conn.executemany(
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
                     [
@@ -236,7 +237,7 @@ class Journal:
             masked = find_pan(part.decode()) if part else None
             if masked:
                 raise ValueError(f"record carries a clear card number ({masked}); store a token and last four")
-        with self._lock, self._errors("write"), _transaction(self._conn) as conn:
+        with self._lock, self._errors("write"), transaction(self._conn) as conn:
             seq, prev_hash = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             seq += 1
             time = self._clock()
@@ -265,7 +266,7 @@ class Journal:
     def acknowledge(self, results: Mapping[int, str]) -> int:
         """Mark records as accepted by the hub (seq -> hub result). Returns how many were newly acknowledged."""
         now = self._clock().astimezone(UTC).isoformat(timespec="microseconds")
-        with self._lock, self._errors("write"), _transaction(self._conn) as conn:
+        with self._lock, self._errors("write"), transaction(self._conn) as conn:
             before = conn.total_changes
             conn.executemany(
                 "INSERT OR IGNORE INTO acks (seq, acked_at, result) SELECT ?, ?, ? WHERE EXISTS "
@@ -417,18 +418,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
     conn.execute("PRAGMA synchronous = FULL")
     return conn
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, taken at once (IMMEDIATE) so two writers never interleave sequence numbers."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def _close_quietly(conn: sqlite3.Connection | None) -> None:

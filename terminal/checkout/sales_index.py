@@ -11,20 +11,20 @@ index applies exactly the rules that created the records.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sync.journal import Journal, Record, time_text
+from sync.sqlite_tx import transaction
 from terminal.checkout.errors import CheckoutError
 from terminal.domain import DomainError, Money, Refund, Sale, SaleStatus, TenderKind, Void
 
@@ -309,15 +309,8 @@ class SaleIndex:
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._conn)
 
 
 _SCHEMA = """
@@ -336,8 +329,7 @@ CREATE TABLE IF NOT EXISTS abandoned (auth_id TEXT PRIMARY KEY, seq INTEGER NOT 
 
 def _reset(conn: sqlite3.Connection, terminal_id: str) -> None:
     """Empty tables of the current schema (dropped first: a file of an older layout is rebuilt, not migrated)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         for table in ("meta", "sales", "sale_cards", "abandoned"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         for statement in filter(str.strip, _SCHEMA.split(";")):
@@ -345,7 +337,3 @@ def _reset(conn: sqlite3.Connection, terminal_id: str) -> None:
         conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
                          [("version", SCHEMA_VERSION), ("terminal_id", terminal_id), ("last_seq", "0"),
                           ("last_hash", "")])
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
