@@ -187,6 +187,8 @@ class Checkout:
     def _amount(self, amount: Money | None, cash: bool = False) -> Money:
         assert self.sale is not None
         due = self.sale.remaining
+        if due.is_zero:  # paid in full, but the sale could not be saved: another payment would take money twice
+            raise CheckoutError("This sale is paid but could not be saved. Call a technician, then cancel the sale.")
         if amount is None:
             return due
         if amount.currency != self.currency or not amount.is_positive:

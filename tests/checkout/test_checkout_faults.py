@@ -141,3 +141,24 @@ def test_a_hub_decline_after_an_outage_ends_the_offline_budget(till) -> None:
     till.card_reader.present("unionpay")
     assert till.checkout.pay_card().result == "declined"  # the hub answered: it is back
     assert till.checkout.offline is None
+
+
+def test_a_paid_sale_that_could_not_be_saved_takes_no_second_payment(till) -> None:
+    """Found by the stateful test: the second cash payment was journalled as approved, then the sale refused it."""
+    real_append = till.journal.append
+
+    def broken(record_type, payload, sensitive=None):
+        if record_type == "sale.completed":
+            raise OSError("disk full")
+        return real_append(record_type, payload, sensitive)
+
+    till.checkout.ports.journal = type("Broken", (), {"append": staticmethod(broken)})()
+    basket(till, "10.00")
+    with pytest.raises(CheckoutError, match="not finished"):
+        till.checkout.pay_cash(cny("10.00"))
+    approved = types(till).count("tender.approved")
+    with pytest.raises(CheckoutError, match="paid but could not be saved"):
+        till.checkout.pay_cash(cny("10.00"))
+    assert types(till).count("tender.approved") == approved  # nothing more was taken
+    till.checkout.ports.journal = till.journal
+    assert till.checkout.cancel().sentence == "Sale cancelled. Give back CNY 10.00 cash."
