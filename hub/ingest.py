@@ -24,8 +24,8 @@ from hub.holds import BLACKLISTED, capture_hold, expire_if_due, online_refund_id
 from hub.ledger import HOLD_COLUMNS, Hold, Posting, Transfer, Writes, load_holds
 from hub.payloads import BadPayload, Payload, RefundPayload, SalePayload, VoidPayload, parse_payload
 from hub.terminals import Terminal, load_terminal
+from sync.chain import record_problem
 from sync.protocol import AuthStatus, RecordResult, RecordStatus, TenderKind, UploadResponse, WireRecord
-from sync.verify import record_problem
 
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="edgepos-verify")
 _PARALLEL_FROM = 16  # smaller batches are verified inline: the hand-off would cost more than it saves

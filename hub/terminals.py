@@ -10,8 +10,8 @@ from hub.accounts import merchant_accounts
 from hub.backend import Tx
 from hub.clock import iso
 from hub.errors import Conflict, Unauthorized
+from sync.chain import genesis_hash
 from sync.crypto import Sm2PublicKey
-from sync.journal import genesis_hash
 from sync.protocol import EnrolRequest, EnrolResponse, enrolment_proof
 
 

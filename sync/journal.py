@@ -23,14 +23,14 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from sync.crypto import CryptoError, Sm2PublicKey, sm3
+from sync.chain import canonical_json, genesis_hash, record_digest
+from sync.crypto import CryptoError, Sm2PublicKey
 from sync.keystore import KeyStore
 from sync.pan import find_pan
 from sync.sqlite_tx import transaction
 
 APPLICATION_ID = 0x45504A31  # "EPJ1" in the SQLite header: tells our journal from any other SQLite file
 FORMAT = "edgepos-journal"
-CHAIN_MAGIC = b"edgepos-journal-v1"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _RECORD_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 
@@ -84,32 +84,6 @@ class Record:
     def idempotency_key(self) -> str:
         """Unique per terminal and record: the hub counts each record exactly once under this key."""
         return f"{self.terminal_id}:{self.seq}"
-
-
-def canonical_json(value: Mapping[str, Any]) -> bytes:
-    """Deterministic JSON (sorted keys, no spaces, UTF-8). Floats are refused: money is never a float."""
-    _refuse_floats(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
-
-
-def record_digest(
-    terminal_id: bytes,
-    seq: int,
-    time: bytes,
-    record_type: bytes,
-    payload: bytes,
-    secret: bytes | None,
-    prev_hash: bytes,
-) -> bytes:
-    """SM3 over the length-prefixed fields of a record: what the chain links and the terminal signs."""
-    parts = (terminal_id, seq.to_bytes(8, "big", signed=True), time, record_type, payload, secret or b"", prev_hash)
-    return sm3(CHAIN_MAGIC + b"".join(len(p).to_bytes(4, "big") + p for p in parts))
-
-
-def genesis_hash(terminal_id: str, public_key: bytes) -> bytes:
-    """The `prev_hash` of record 1: binds the chain to its terminal and key."""
-    return sm3(CHAIN_MAGIC + b"genesis" + len(terminal_id.encode()).to_bytes(4, "big") + terminal_id.encode()
-               + public_key)
 
 
 def time_text(time: datetime) -> str:
@@ -441,16 +415,3 @@ def _record(row: tuple[Any, ...]) -> Record:
     seq, terminal_id, time, record_type, payload, secret, prev_hash, digest, signature = row
     return Record(seq, terminal_id, datetime.fromisoformat(time), record_type, payload, secret, prev_hash, digest,
                   signature)
-
-
-def _refuse_floats(value: object) -> None:
-    if isinstance(value, float):
-        raise TypeError("floats are not allowed in journal records: use integer minor units or decimal strings")
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError("journal record keys must be strings")
-            _refuse_floats(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _refuse_floats(item)
