@@ -132,14 +132,40 @@ class AfterSale:
         approver = self._authorize(Permission.REFUND, "refund", approver_id, approver_pin,
                                    {"sale_id": sale.sale_id, "amount": quote.total.amount,
                                     "currency": quote.currency, "lines": {str(k): v for k, v in lines.items()}})
+        if self.index.pending_refund(sale.sale_id) is not None:
+            raise RefundRefused("A refund of this sale was started and not saved. Finish that refund first.")
         try:
             record = sale.refund(lines=lines, tenders=quote.tenders, reason=reason, approver_id=approver.operator_id,
                                  at=self._ports.clock(), terminal_id=self.checkout.terminal_id)
         except DomainError as exc:
             raise RefundRefused(str(exc)) from exc
+        if any(is_online_hold(t) for t in record.tenders) and self._ports.auth is not None:
+            # the bank pays out before refund.completed is written: the intent is durable first, so a journal that
+            # fails afterwards still leaves the record to finish the refund from (never a second payout)
+            self._save("refund.requested", record.to_dict(), "The refund could not be saved, so nothing was "
+                       "refunded. Call a technician.")
+        return self._carry_out(sale, record)
+
+    def finish_refund(self, sale_id: str) -> Outcome:
+        """Finish a refund whose intent was journalled but whose completion was not (the journal failed after the
+        bank refund): the online refunds are asked again under the same keys (the hub answers what it did the first
+        time), then the refund is saved, printed and the cash handed back as if nothing had happened."""
+        self._require_idle("finish a refund")
+        sale = self._sale(sale_id)
+        pending = self.index.pending_refund(sale.sale_id)
+        if pending is None:
+            raise RefundRefused("This sale has no unfinished refund.")
+        try:
+            record = Refund.from_dict(pending)
+            sale.apply_refund(record)
+        except DomainError as exc:
+            raise RefundRefused(str(exc)) from exc
+        return self._carry_out(sale, record)
+
+    def _carry_out(self, sale: Sale, record: Refund) -> Outcome:
         online, deferred, unreachable = self._refund_online(sale, record)
-        self._save("refund.completed", record.to_dict(), "The refund could not be saved. Call a technician before "
-                   "refunding this sale again.")
+        self._save("refund.completed", record.to_dict(), "The refund could not be saved. Call a technician, then "
+                   "finish the refund from the sale.")
         self.index.refresh()
         printed = self._print(Receipt.for_refund(sale, record, self.checkout.header), sale.sale_id,
                               record.refund_id, "refund")
