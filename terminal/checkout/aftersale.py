@@ -25,6 +25,7 @@ from sync.protocol import PositiveAmount
 from terminal.checkout.errors import CheckoutError, InvalidTransition, NotAllowed
 from terminal.checkout.machine import Checkout
 from terminal.checkout.outcome import Outcome
+from terminal.checkout.ports import CheckoutPorts, HubRefusal, HubUnreachable
 from terminal.checkout.sales_index import SaleIndex, SaleNotFound
 from terminal.checkout.states import State
 from terminal.domain import DomainError, Money, Receipt, Refund, RefundLine, Sale, Tender, TenderKind
@@ -113,7 +114,7 @@ class AfterSale:
         self.print_problem = ""
 
     @property
-    def _ports(self) -> Any:
+    def _ports(self) -> CheckoutPorts:
         return self.checkout.ports
 
     # --- refunds --------------------------------------------------------------------------------------------------
@@ -206,8 +207,6 @@ class AfterSale:
 
         Each hold is refunded under (refund id, auth id), so a refund spread over two cards goes online for both;
         whatever the hub did not take now is booked by it when the record arrives (it skips the parts done)."""
-        from sync.uplink import HubRefused, HubUnavailable
-
         auth = self._ports.auth
         non_cash = [t for t in record.tenders if not t.is_cash]
         holds = [t for t in non_cash if is_online_hold(t)]
@@ -222,11 +221,11 @@ class AfterSale:
                 auth.refund(record.refund_id, tender.reference,
                             PositiveAmount(amount=tender.amount.amount, currency=record.currency),
                             record.reason[:200])
-            except HubUnavailable:
+            except HubUnreachable:
                 log.info("hub unavailable: refund %s is journalled and booked when the journal syncs",
                          record.refund_id)
                 return online, [t.reference for t in holds[n:]] + deferred, True
-            except HubRefused as exc:
+            except HubRefusal as exc:
                 log.warning("hub refused refund %s of sale %s: %s", record.refund_id, sale.sale_id, exc.code)
                 if online:  # part went back already: the record must still be journalled, the rest at ingest
                     return online, [t.reference for t in holds[n:]] + deferred, False
@@ -278,11 +277,11 @@ class AfterSale:
         """Send the void record to the hub now when the sale had online holds; True when the hub did not take it."""
         if not any(is_online_hold(t) for t in sale.tenders):
             return False
-        sync = getattr(self._ports.auth, "sync_once", None)
-        if sync is None:
+        auth = self._ports.auth
+        if auth is None:
             return True
-        report = sync(pull=False)
-        return bool(report.unreachable or report.pending)
+        report = auth.send_now()
+        return not report.reached_hub or report.pending > 0
 
     # --- shared steps ---------------------------------------------------------------------------------------------
 

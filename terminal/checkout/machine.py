@@ -18,7 +18,7 @@ from drivers.card.kernel import CARD_ASKED_ONLINE, CURRENCY_NUMERIC, Decision, T
 from drivers.errors import CardRemoved, DeviceError
 from drivers.printer.adapt import document_from_receipt
 from drivers.scanner.payload import build_emvco
-from models.decision import DEFAULT_RATES, REASONS, Offline, rules, to_base
+from models.decision import REASONS, Offline
 from models.features import Tx
 from sync.crypto import hmac_sm3
 from sync.protocol import AuthRequest, PositiveAmount
@@ -33,7 +33,7 @@ from terminal.checkout.attempt import (
 )
 from terminal.checkout.errors import CheckoutError, InvalidTransition
 from terminal.checkout.outcome import Outcome
-from terminal.checkout.ports import CheckoutPorts
+from terminal.checkout.ports import CheckoutPorts, HubError, HubRefusal
 from terminal.checkout.sales_index import RECEIPT_QR_CAPTION, receipt_code
 from terminal.checkout.states import CANCELLABLE, TRANSITIONS, State
 from terminal.domain import Cart, Discount, Money, Receipt, Sale, TaxRate, Tender, TenderKind
@@ -385,11 +385,9 @@ class Checkout:
                               tender=WireTender(str(pending.kind)),
                               amount=PositiveAmount(amount=pending.amount.amount, currency=pending.amount.currency),
                               token=pending.token, last4=pending.last4)
-        from sync.uplink import HubRefused
-
         try:
             answer = auth.authorise(request, self.offline_budget_s if self.offline else self.auth_budget_s)
-        except HubRefused as exc:
+        except HubRefusal as exc:
             log.warning("hub refused an authorisation: %s", exc.code)
             self._back_online()  # a refusal is an answer: the hub is there
             return self._decline(pending, [f"hub_{exc.code}"], HUB_DECLINED)
@@ -426,15 +424,11 @@ class Checkout:
         now = self._now_epoch()
         if self.offline is None:
             self.offline = Offline(now)
-        rates = getattr(self.ports.risk, "rates", DEFAULT_RATES)
-        assert pending.token is not None
-        codes = [c for c in rules(t=now, amount_minor=pending.amount.amount, currency=pending.amount.currency,
-                                  card_token=pending.token, entry_mode=ENTRY_MODES[pending.kind], profile=self.profile,
-                                  card_sales_1h=0, card_sales_1d=0, rates=rates, offline=self.offline)
-                 if c.startswith("offline_")]
+        codes, base = self.ports.risk.offline_check(t=now, amount_minor=pending.amount.amount,
+                                                    currency=pending.amount.currency, profile=self.profile,
+                                                    offline=self.offline)
         if codes:
             return self._decline(pending, codes, REASONS[codes[0]][1])
-        base = to_base(pending.amount.amount, pending.amount.currency, rates) or 0
         self.offline = Offline(self.offline.since, self.offline.approved_total + base)
         pending.reference = f"OFF{pending.attempt_id[:24].upper()}"
         return self._accept(pending, offline=True)
@@ -605,8 +599,6 @@ class Checkout:
         if self.state not in CANCELLABLE:
             raise InvalidTransition("cancel", self.state, "There is no open sale to cancel (a paid sale needs a "
                                     "void or a refund).")
-        from sync.uplink import HubRefused, HubUnavailable
-
         sale = self.sale
         voided, queued = [], []
         for auth_id in self._holds:
@@ -615,7 +607,7 @@ class Checkout:
                 self.ports.auth.void(auth_id, reason[:200])
                 voided.append(auth_id)
                 self._journal("tender.voided", {"sale_id": sale.sale_id if sale else None, "auth_id": auth_id})
-            except (HubUnavailable, HubRefused) as exc:
+            except HubError as exc:
                 queued.append(auth_id)
                 self._journal("auth.abandoned", {"auth_id": auth_id, "sale_id": sale.sale_id if sale else None,
                                                  "reason": f"void at cancel failed: {type(exc).__name__}"})

@@ -26,6 +26,7 @@ from sync.state import SyncState, state_path_for
 from sync.uplink import Uplink
 from terminal.checkout.machine import Checkout
 from terminal.checkout.ports import CheckoutPorts
+from terminal.hub_link import HubLink
 from terminal.operators import (
     Operator,
     OperatorStore,
@@ -121,9 +122,9 @@ def build_till(data_dir: Path, *, terminal_id: str, hub_url: str | None = None, 
     contactless = EmulatedCardReader(config, contactless=True)
     printer = printer or EscposPrinter("dummy:", simulated=True)
     drawer = CashDrawer(printer)
-    ports = CheckoutPorts(journal=journal, risk=risk, auth=uplink, clock=clock, printer=printer, drawer=drawer,
-                          operators=operators, card_reader=card_reader_, contactless_reader=contactless,
-                          token_key=keystore.token_key())
+    ports = CheckoutPorts(journal=journal, risk=risk, auth=HubLink(uplink) if uplink else None, clock=clock,
+                          printer=printer, drawer=drawer, operators=operators, card_reader=card_reader_,
+                          contactless_reader=contactless, token_key=keystore.token_key())
     checkout = Checkout(ports, terminal_id=keystore.terminal_id, operator=operator, profile=profile,
                         auth_budget_s=auth_budget_s, header=("EDGEPOS DEMO STORE",))
     return Till(data_dir, keystore, journal, sync_state, risk, operators, uplink, card_reader_, contactless, printer,

@@ -30,9 +30,10 @@ from drivers.card.emulator import TEST_CARDS
 from drivers.errors import DeviceTimeout, PaperOut
 from models.engine import RiskEngine
 from models.features import FeatureState
-from sync.uplink import AuthOutcome, HubRefused, HubUnavailable
+from sync.uplink import AuthOutcome
 from sync.verify import verify_journal
 from terminal.checkout import Checkout, CheckoutError, State
+from terminal.checkout.ports import HubRefusal, HubUnreachable
 from terminal.checkout.rig import build_till
 from terminal.checkout.states import CANCELLABLE
 from terminal.demo.script import daytime_clock
@@ -85,7 +86,7 @@ class FaultyHub:
     def authorise(self, request, budget_s=2.0):
         mode = self.faults.hub
         if mode == "refused":
-            raise HubRefused(409, "conflict", "refused by the test")
+            raise HubRefusal("conflict", "refused by the test")
         if mode in ("unavailable", "declined"):  # the hub is silent, or the issuer says no
             return AuthOutcome(mode, request.auth_id, "injected by the test")
         answer = self.real.authorise(request, budget_s)
@@ -95,7 +96,7 @@ class FaultyHub:
 
     def void(self, auth_id, reason):
         if self.faults.void_fails:
-            raise HubUnavailable("the hub did not answer the void")
+            raise HubUnreachable("the hub did not answer the void")
         return self.real.void(auth_id, reason)
 
 
