@@ -31,7 +31,7 @@ from terminal.checkout.attempt import (
     TenderAttempt,
     card_secret,
 )
-from terminal.checkout.errors import CheckoutError, InvalidTransition
+from terminal.checkout.errors import CheckoutError, InvalidTransition, NotAllowed
 from terminal.checkout.outcome import Outcome
 from terminal.checkout.ports import CheckoutPorts, HubError, HubRefusal
 from terminal.checkout.sales_index import RECEIPT_QR_CAPTION, receipt_code
@@ -121,6 +121,9 @@ class Checkout:
     # --- basket -------------------------------------------------------------------------------------------------
 
     def start_sale(self) -> Cart:
+        """A new basket; on a till that keeps shifts, only while one is open (its cash must count in it)."""
+        if self.state is State.IDLE and self.ports.shifts is not None and self.ports.shifts.current() is None:
+            raise NotAllowed("Open the shift first: count the float in the drawer.")
         self._go(State.BASKET, "start a sale")
         self.cart = Cart(self.currency)
         return self.cart

@@ -73,6 +73,12 @@ class CardReaderPort(Protocol):
     def verify_pin(self, pin: str) -> bool: ...
 
 
+class ShiftPort(Protocol):
+    """terminal.shifts.Shifts: the open shift (None before the float is counted)."""
+
+    def current(self) -> Any | None: ...
+
+
 class PrinterPort(Protocol):
     def print_receipt(self, doc: ReceiptDocument) -> bytes: ...
 
@@ -100,3 +106,4 @@ class CheckoutPorts:
     card_reader: CardReaderPort | None = None
     contactless_reader: CardReaderPort | None = None
     token_key: bytes = b""  # tokenises customer QR codes like card numbers (sync.pan)
+    shifts: ShiftPort | None = None  # a till with a cash drawer sells only in an open shift; None: no shifts kept
