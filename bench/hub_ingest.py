@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from sync.chain import canonical_json, genesis_hash, record_digest
 from sync.crypto import Sm2PrivateKey
-from sync.journal import canonical_json, genesis_hash, record_digest, time_text
+from sync.journal import time_text
 from sync.protocol import MAX_BATCH, EnrolRequest, WireRecord, enrol_code_id, enrolment_proof
 
 

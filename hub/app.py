@@ -491,4 +491,6 @@ async def _sweep(store: Store, every_s: float) -> None:
                 log.info(json.dumps({"event": "holds_expired", "count": expired}))
         except HubError as exc:
             log.warning(json.dumps({"event": "sweep_failed", "detail": exc.message}))
+        except Exception as exc:  # a dropped connection, a bug: log it, keep sweeping (never die silently)
+            log.error(json.dumps({"event": "sweep_failed", "error": type(exc).__name__}))
 

@@ -26,8 +26,8 @@ from hub.ledger import HOLD_COLUMNS, Hold, Posting, Transfer, Writes, load_holds
 from hub.merchants import business_zone
 from hub.payloads import BadPayload, Payload, RefundPayload, SalePayload, VoidPayload, parse_payload
 from hub.terminals import Terminal, load_terminal
+from sync.chain import record_problem
 from sync.protocol import AuthStatus, RecordResult, RecordStatus, TenderKind, UploadResponse, WireRecord
-from sync.verify import record_problem
 
 RefundScope = Literal["terminal", "merchant"]
 

@@ -11,8 +11,8 @@ from hub.accounts import merchant_accounts
 from hub.backend import Tx
 from hub.clock import iso
 from hub.errors import Conflict
+from sync.chain import genesis_hash
 from sync.crypto import Sm2PublicKey
-from sync.journal import genesis_hash
 from sync.protocol import MAX_BATCH, EnrolRequest, EnrolResponse, JournalCopy, WireRecord
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Protocol
 
+from drivers.currency import exponent
+
 APPROVE, PIN, SUPERVISOR, DECLINE = "approve", "step_up_pin", "step_up_supervisor", "decline"
 SEVERITY = {APPROVE: 0, PIN: 1, SUPERVISOR: 2, DECLINE: 3}
 
@@ -94,13 +96,16 @@ class Decision:
 
 
 def to_base(amount_minor: int, currency: str, rates: Mapping[str, Decimal], base: str = "CNY") -> int | None:
-    """Amount in base-currency minor units (banker's rounding); None without a rate. Same exponent (2) assumed."""
+    """Amount in base-currency minor units (banker's rounding); None without a rate. `rates` are units of the
+    currency per one base unit; each side keeps its own ISO 4217 exponent (1,000 JPY is 1,000 minor units, 1.000 KWD
+    is 1,000), so limits never scale by 100x for a currency without cents."""
     if currency == base:
         return amount_minor
     rate = rates.get(currency)
     if rate is None or rate <= 0:
         return None
-    return int((Decimal(amount_minor) / rate).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    major = Decimal(amount_minor).scaleb(-exponent(currency)) / rate
+    return int(major.scaleb(exponent(base)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
 def rules(*, t: int, amount_minor: int, currency: str, card_token: str, entry_mode: str, profile: str,

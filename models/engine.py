@@ -43,3 +43,12 @@ class RiskEngine:
             self.shadow_decisions.append(entry)
             del self.shadow_decisions[:-1000]
         return decision
+
+    def offline_check(self, *, t: int, amount_minor: int, currency: str, profile: str,
+                      offline: Offline) -> tuple[list[str], int]:
+        """One more approval while the hub is silent: the offline-limit reasons it raises (empty: within the
+        profile's limits) and what it adds to the offline total, in base-currency minor units."""
+        codes = [c for c in rules(t=t, amount_minor=amount_minor, currency=currency, card_token="", entry_mode="chip",
+                                  profile=profile, card_sales_1h=0, card_sales_1d=0, rates=self.rates, offline=offline)
+                 if c.startswith("offline_")]
+        return codes, to_base(amount_minor, currency, self.rates) or 0

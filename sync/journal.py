@@ -23,13 +23,14 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from sync.crypto import CryptoError, Sm2PublicKey, sm3
+from sync.chain import canonical_json, genesis_hash, record_digest
+from sync.crypto import CryptoError, Sm2PublicKey
 from sync.keystore import KeyStore
 from sync.pan import find_pan
+from sync.sqlite_tx import transaction
 
 APPLICATION_ID = 0x45504A31  # "EPJ1" in the SQLite header: tells our journal from any other SQLite file
 FORMAT = "edgepos-journal"
-CHAIN_MAGIC = b"edgepos-journal-v1"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _RECORD_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 
@@ -85,32 +86,6 @@ class Record:
         return f"{self.terminal_id}:{self.seq}"
 
 
-def canonical_json(value: Mapping[str, Any]) -> bytes:
-    """Deterministic JSON (sorted keys, no spaces, UTF-8). Floats are refused: money is never a float."""
-    _refuse_floats(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
-
-
-def record_digest(
-    terminal_id: bytes,
-    seq: int,
-    time: bytes,
-    record_type: bytes,
-    payload: bytes,
-    secret: bytes | None,
-    prev_hash: bytes,
-) -> bytes:
-    """SM3 over the length-prefixed fields of a record: what the chain links and the terminal signs."""
-    parts = (terminal_id, seq.to_bytes(8, "big", signed=True), time, record_type, payload, secret or b"", prev_hash)
-    return sm3(CHAIN_MAGIC + b"".join(len(p).to_bytes(4, "big") + p for p in parts))
-
-
-def genesis_hash(terminal_id: str, public_key: bytes) -> bytes:
-    """The `prev_hash` of record 1: binds the chain to its terminal and key."""
-    return sm3(CHAIN_MAGIC + b"genesis" + len(terminal_id.encode()).to_bytes(4, "big") + terminal_id.encode()
-               + public_key)
-
-
 def time_text(time: datetime) -> str:
     """The one text form of a record time: ISO 8601, UTC, microseconds."""
     return time.astimezone(UTC).isoformat(timespec="microseconds")
@@ -151,7 +126,7 @@ class Journal:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute("PRAGMA journal_mode = WAL")
             _migrate(conn)
-            with _transaction(conn):
+            with transaction(conn):
                 conn.executemany(
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
                     [
@@ -236,7 +211,7 @@ class Journal:
             masked = find_pan(part.decode()) if part else None
             if masked:
                 raise ValueError(f"record carries a clear card number ({masked}); store a token and last four")
-        with self._lock, self._errors("write"), _transaction(self._conn) as conn:
+        with self._lock, self._errors("write"), transaction(self._conn) as conn:
             seq, prev_hash = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             seq += 1
             time = self._clock()
@@ -269,7 +244,7 @@ class Journal:
         first one that does not fit (nothing after it is written)."""
         verifier = self.public_key()
         adopted = 0
-        with self._lock, self._errors("write"), _transaction(self._conn) as conn:
+        with self._lock, self._errors("write"), transaction(self._conn) as conn:
             seq, head = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             now = self._clock().astimezone(UTC).isoformat(timespec="microseconds")
             for record in records:
@@ -294,7 +269,7 @@ class Journal:
     def acknowledge(self, results: Mapping[int, str]) -> int:
         """Mark records as accepted by the hub (seq -> hub result). Returns how many were newly acknowledged."""
         now = self._clock().astimezone(UTC).isoformat(timespec="microseconds")
-        with self._lock, self._errors("write"), _transaction(self._conn) as conn:
+        with self._lock, self._errors("write"), transaction(self._conn) as conn:
             before = conn.total_changes
             conn.executemany(
                 "INSERT OR IGNORE INTO acks (seq, acked_at, result) SELECT ?, ?, ? WHERE EXISTS "
@@ -448,18 +423,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, taken at once (IMMEDIATE) so two writers never interleave sequence numbers."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
 def _close_quietly(conn: sqlite3.Connection | None) -> None:
     if conn is not None:
         conn.close()
@@ -481,16 +444,3 @@ def _record(row: tuple[Any, ...]) -> Record:
     seq, terminal_id, time, record_type, payload, secret, prev_hash, digest, signature = row
     return Record(seq, terminal_id, datetime.fromisoformat(time), record_type, payload, secret, prev_hash, digest,
                   signature)
-
-
-def _refuse_floats(value: object) -> None:
-    if isinstance(value, float):
-        raise TypeError("floats are not allowed in journal records: use integer minor units or decimal strings")
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError("journal record keys must be strings")
-            _refuse_floats(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _refuse_floats(item)

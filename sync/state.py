@@ -24,6 +24,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from sync.protocol import BlacklistDelta, ConfigResponse, ModelResponse, RatesResponse
+from sync.sqlite_tx import transaction
 
 APPLICATION_ID = 0x45505331  # "EPS1"
 
@@ -226,13 +227,8 @@ class SyncState:
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._conn
-                except BaseException:
-                    self._conn.execute("ROLLBACK")
-                    raise
-                self._conn.execute("COMMIT")
+                with transaction(self._conn) as conn:
+                    yield conn
             except sqlite3.DatabaseError as exc:
                 raise StateError(f"{self.path}: sync state write failed ({exc}); nothing was changed") from None
 

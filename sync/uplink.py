@@ -11,18 +11,22 @@ record in the journal, raised once even across crashes (noted in the state file 
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import itertools
 import logging
+import os
 import random
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -267,6 +271,19 @@ class Uplink:
         self._online.shutdown(wait=False, cancel_futures=True)
         self._client.close()
 
+    @contextlib.contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        """One sync round per journal at a time across processes (the app's sync thread and `edgepos sync`): two
+        rounds at once would each see a decline and each raise its exception record. flock is released by the
+        kernel if the process dies, so a crashed round never blocks the next."""
+        path = Path(f"{self.journal.path}.sync-lock")
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+
     def __enter__(self) -> Uplink:
         return self
 
@@ -318,7 +335,7 @@ class Uplink:
     def sync_once(self, pull: bool | None = None) -> RoundReport:
         """Forward the outbox (the records there when the round starts), then pull downstream data when due
         (`pull` forces or skips it). Never raises for hub or network trouble: the report says what happened."""
-        with self._round_lock:
+        with self._round_lock, self._process_lock():
             started = time.monotonic()
             report = RoundReport()
             try:

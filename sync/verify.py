@@ -10,8 +10,9 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from sync.chain import genesis_hash, record_problem
 from sync.crypto import CryptoError, Sm2PublicKey
-from sync.journal import JournalDamaged, check_journal_file, genesis_hash, read_meta, record_digest
+from sync.journal import JournalDamaged, check_journal_file, read_meta
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,37 +42,6 @@ def verify_journal(path: str | Path, public_key: bytes | None = None) -> VerifyR
     finally:
         conn.close()
 
-
-def record_problem(
-    seq: int,
-    terminal_id: bytes,
-    time: bytes,
-    record_type: bytes,
-    payload: bytes,
-    secret: bytes | None,
-    prev_hash: bytes,
-    digest: bytes,
-    signature: bytes,
-    expected_terminal: bytes,
-    expected_prev: bytes,
-    key: Sm2PublicKey,
-) -> str | None:
-    """Why one record does not belong at this place of this terminal's chain, or None when it does.
-
-    Shared by the on-device verifier and the hub's ingest, so both judge a record by the same rules.
-    """
-    if not all(isinstance(v, bytes) for v in (terminal_id, time, record_type, payload, prev_hash, digest, signature)) \
-            or (secret is not None and not isinstance(secret, bytes)):
-        return f"record {seq} has a field of the wrong type (altered)"
-    if terminal_id != expected_terminal:
-        return f"record {seq} names another terminal"
-    if prev_hash != expected_prev:
-        return f"record {seq} does not link to record {seq - 1} (removed, inserted or reordered)"
-    if record_digest(terminal_id, seq, time, record_type, payload, secret, prev_hash) != digest:
-        return f"record {seq} was altered (its content does not match its hash)"
-    if not key.verify(signature, digest):
-        return f"record {seq} has an invalid signature"
-    return None
 
 
 def _walk(conn: sqlite3.Connection, path: Path, pinned_key: bytes | None) -> VerifyReport:

@@ -30,6 +30,7 @@ from terminal.checkout.errors import CheckoutError
 from terminal.checkout.machine import Checkout
 from terminal.checkout.ports import CheckoutPorts
 from terminal.domain import Money, TaxRate
+from terminal.hub_link import HubLink
 from terminal.operators import Operator, OperatorStore, operators_path_for, pepper_from_keystore
 from terminal.till.config import ConfigError, TillConfig, load_config
 
@@ -94,9 +95,9 @@ def assemble(data_dir: Path, keystore: FileKeyStore, *, hub_url: str | None, clo
             uplink = Uplink(journal, keystore, hub_url, state=sync_state, batch_size=1000)
             closers.append(uplink.close)
         drawer = CashDrawer(printer)
-        ports = CheckoutPorts(journal=journal, risk=risk, auth=uplink, clock=clock, printer=printer, drawer=drawer,
-                              operators=operators, card_reader=card_reader, contactless_reader=contactless_reader,
-                              token_key=keystore.token_key())
+        ports = CheckoutPorts(journal=journal, risk=risk, auth=HubLink(uplink) if uplink else None, clock=clock,
+                              printer=printer, drawer=drawer, operators=operators, card_reader=card_reader,
+                              contactless_reader=contactless_reader, token_key=keystore.token_key())
         checkout = Checkout(ports, terminal_id=keystore.terminal_id, operator=operator, profile=profile,
                             currency=currency, auth_budget_s=auth_budget_s, **(checkout_options or {}))
     except BaseException:

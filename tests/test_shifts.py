@@ -18,8 +18,9 @@ from drivers.printer.layout import display_width
 from drivers.printer.preview import decode, render_png
 from drivers.printer.sim import NetworkPrinterSim
 from sync.journal import Journal
+from terminal.checkout import NotAllowed, State
 from terminal.checkout.machine import Checkout
-from terminal.checkout.rig import Till, build_till
+from terminal.demo.rig import Till, build_till
 from terminal.domain import Money, Sale, Tender, TenderKind
 from terminal.operators import NotPermitted, OperatorStore, operators_path_for, pepper_from_keystore
 from terminal.shifts import ReportNotPrinted, ShiftError, ShiftReport, Shifts
@@ -293,3 +294,19 @@ def test_every_failed_card_attempt_counts_as_declined_and_a_count_is_checked_bef
     assert (check.expected_cash, check.counted, check.variance) == (cny("110.00"), cny("105.00"), cny("-5.00"))
     assert len(list(till.journal.records())) == before and shifts.current() is not None
     assert shifts.x_report().declined_tenders == 3
+
+
+def test_the_checkout_sells_only_in_an_open_shift(till):
+    """Issue 10: only the UI checked; a sale started before the float was counted left its cash out of every shift."""
+    shifts = shifts_of(till)
+    till.checkout.ports.shifts = shifts
+    with pytest.raises(NotAllowed, match="Open the shift first"):
+        till.checkout.start_sale()
+    assert till.checkout.state is State.IDLE
+    shifts.open(till.operator, {"CNY": cny("200.00")})
+    cash_sale(till, "20.00", "12.50")
+    (cny_totals,) = shifts.close(till.operator, {"CNY": cny("212.50")}, approver_id="M-001",
+                                 approver_pin="9999").currencies
+    assert cny_totals.sales_count == 1 and cny_totals.gross == cny("12.50")  # the sale's cash counts in the shift
+    with pytest.raises(NotAllowed):
+        till.checkout.start_sale()

@@ -54,6 +54,9 @@ class NoApplication(DeviceError):
     advice = "This card cannot be used here: ask for another card or payment method."
 
 
+CARD_ASKED_ONLINE = "the card asked to go online"  # an ARQC where the terminal asked for a TC
+
+
 class Decision(StrEnum):
     APPROVED_OFFLINE = "approved_offline"  # card gave a TC
     GO_ONLINE = "go_online"  # card gave an ARQC: send it to the issuer
@@ -252,7 +255,7 @@ class EmvKernel:
         if decision is Decision.DECLINED and requested != 0x00:
             reason = "declined by the card"
         elif decision is Decision.GO_ONLINE and requested == 0x40:
-            reason = "the card asked to go online"
+            reason = CARD_ASKED_ONLINE
         return CardResult(
             token=token.token, last4=token.last4, expiry=expiry[:4], label=label, aid=chosen.aid.hex().upper(),
             pan_sequence=data.get(0x5F34, b"\x00")[:1].hex(), cvm=cvm, decision=decision, reason=reason,

@@ -25,6 +25,7 @@ from sync.protocol import PositiveAmount
 from terminal.checkout.errors import CheckoutError, InvalidTransition, NotAllowed
 from terminal.checkout.machine import Checkout
 from terminal.checkout.outcome import Outcome
+from terminal.checkout.ports import CheckoutPorts, HubRefusal, HubUnreachable
 from terminal.checkout.sales_index import SaleIndex, SaleNotFound
 from terminal.checkout.states import State
 from terminal.domain import DomainError, Money, Receipt, Refund, RefundLine, Sale, Tender, TenderKind
@@ -113,7 +114,7 @@ class AfterSale:
         self.print_problem = ""
 
     @property
-    def _ports(self) -> Any:
+    def _ports(self) -> CheckoutPorts:
         return self.checkout.ports
 
     # --- refunds --------------------------------------------------------------------------------------------------
@@ -132,14 +133,40 @@ class AfterSale:
         approver = self._authorize(Permission.REFUND, "refund", approver_id, approver_pin,
                                    {"sale_id": sale.sale_id, "amount": quote.total.amount,
                                     "currency": quote.currency, "lines": {str(k): v for k, v in lines.items()}})
+        if self.index.pending_refund(sale.sale_id) is not None:
+            raise RefundRefused("A refund of this sale was started and not saved. Finish that refund first.")
         try:
             record = sale.refund(lines=lines, tenders=quote.tenders, reason=reason, approver_id=approver.operator_id,
                                  at=self._ports.clock(), terminal_id=self.checkout.terminal_id)
         except DomainError as exc:
             raise RefundRefused(str(exc)) from exc
+        if any(is_online_hold(t) for t in record.tenders) and self._ports.auth is not None:
+            # the bank pays out before refund.completed is written: the intent is durable first, so a journal that
+            # fails afterwards still leaves the record to finish the refund from (never a second payout)
+            self._save("refund.requested", record.to_dict(), "The refund could not be saved, so nothing was "
+                       "refunded. Call a technician.")
+        return self._carry_out(sale, record)
+
+    def finish_refund(self, sale_id: str) -> Outcome:
+        """Finish a refund whose intent was journalled but whose completion was not (the journal failed after the
+        bank refund): the online refunds are asked again under the same keys (the hub answers what it did the first
+        time), then the refund is saved, printed and the cash handed back as if nothing had happened."""
+        self._require_idle("finish a refund")
+        sale = self._sale(sale_id)
+        pending = self.index.pending_refund(sale.sale_id)
+        if pending is None:
+            raise RefundRefused("This sale has no unfinished refund.")
+        try:
+            record = Refund.from_dict(pending)
+            sale.apply_refund(record)
+        except DomainError as exc:
+            raise RefundRefused(str(exc)) from exc
+        return self._carry_out(sale, record)
+
+    def _carry_out(self, sale: Sale, record: Refund) -> Outcome:
         online, deferred, unreachable = self._refund_online(sale, record)
-        self._save("refund.completed", record.to_dict(), "The refund could not be saved. Call a technician before "
-                   "refunding this sale again.")
+        self._save("refund.completed", record.to_dict(), "The refund could not be saved. Call a technician, then "
+                   "finish the refund from the sale.")
         self.index.refresh()
         printed = self._print(Receipt.for_refund(sale, record, self.checkout.header), sale.sale_id,
                               record.refund_id, "refund")
@@ -180,8 +207,6 @@ class AfterSale:
 
         Each hold is refunded under (refund id, auth id), so a refund spread over two cards goes online for both;
         whatever the hub did not take now is booked by it when the record arrives (it skips the parts done)."""
-        from sync.uplink import HubRefused, HubUnavailable
-
         auth = self._ports.auth
         non_cash = [t for t in record.tenders if not t.is_cash]
         holds = [t for t in non_cash if is_online_hold(t)]
@@ -196,11 +221,11 @@ class AfterSale:
                 auth.refund(record.refund_id, tender.reference,
                             PositiveAmount(amount=tender.amount.amount, currency=record.currency),
                             record.reason[:200])
-            except HubUnavailable:
+            except HubUnreachable:
                 log.info("hub unavailable: refund %s is journalled and booked when the journal syncs",
                          record.refund_id)
                 return online, [t.reference for t in holds[n:]] + deferred, True
-            except HubRefused as exc:
+            except HubRefusal as exc:
                 log.warning("hub refused refund %s of sale %s: %s", record.refund_id, sale.sale_id, exc.code)
                 if online:  # part went back already: the record must still be journalled, the rest at ingest
                     return online, [t.reference for t in holds[n:]] + deferred, False
@@ -252,11 +277,11 @@ class AfterSale:
         """Send the void record to the hub now when the sale had online holds; True when the hub did not take it."""
         if not any(is_online_hold(t) for t in sale.tenders):
             return False
-        sync = getattr(self._ports.auth, "sync_once", None)
-        if sync is None:
+        auth = self._ports.auth
+        if auth is None:
             return True
-        report = sync(pull=False)
-        return bool(report.unreachable or report.pending)
+        report = auth.send_now()
+        return not report.reached_hub or report.pending > 0
 
     # --- shared steps ---------------------------------------------------------------------------------------------
 

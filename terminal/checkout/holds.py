@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from terminal.checkout.ports import AuthPort, HubRefusal, HubUnreachable
 from terminal.checkout.sales_index import SaleIndex
 
 log = logging.getLogger("edgepos.checkout")
@@ -40,27 +41,25 @@ def _index(journal: Any, index: SaleIndex | None) -> Iterator[SaleIndex]:
         opened.close()
 
 
-def release_abandoned_holds(journal: Any, auth: Any, index: SaleIndex | None = None) -> int:
+def release_abandoned_holds(journal: Any, auth: AuthPort, index: SaleIndex | None = None) -> int:
     """Void every abandoned hold the hub may hold; returns how many were settled (voided or never placed)."""
     with _RELEASING:
         return _release(journal, auth, index)
 
 
-def _release(journal: Any, auth: Any, index: SaleIndex | None) -> int:
-    from sync.uplink import HubRefused, HubUnavailable
-
+def _release(journal: Any, auth: AuthPort, index: SaleIndex | None) -> int:
     done = 0
     for item in pending_releases(journal, index):
         auth_id = item["auth_id"]
         try:
             response = auth.void(auth_id, "abandoned: the hub did not answer in time; the sale was paid otherwise")
             status = str(response.status)
-        except HubRefused as exc:
+        except HubRefusal as exc:
             if exc.code != "unknown_auth":
                 log.warning("abandoned hold %s not released: %s", auth_id, exc.code)
                 continue
             status = "never_placed"
-        except HubUnavailable:
+        except HubUnreachable:
             break  # still offline: try on the next round
         journal.append("auth.released", {"auth_id": auth_id, "sale_id": item.get("sale_id"), "status": status})
         done += 1

@@ -15,11 +15,11 @@ from dataclasses import replace
 from datetime import UTC, tzinfo
 from typing import Any
 
-from drivers.card.kernel import CURRENCY_NUMERIC, Decision, Transaction
+from drivers.card.kernel import CARD_ASKED_ONLINE, CURRENCY_NUMERIC, Decision, Transaction
 from drivers.errors import CardRemoved, DeviceError
 from drivers.printer.adapt import document_from_receipt
 from drivers.scanner.payload import build_emvco
-from models.decision import DEFAULT_RATES, REASONS, Offline, rules, to_base
+from models.decision import REASONS, Offline
 from models.features import Tx
 from sync.crypto import hmac_sm3
 from sync.protocol import AuthRequest, PositiveAmount
@@ -32,17 +32,21 @@ from terminal.checkout.attempt import (
     TenderAttempt,
     card_secret,
 )
-from terminal.checkout.errors import CheckoutError, InvalidTransition
+from terminal.checkout.errors import CheckoutError, InvalidTransition, NotAllowed
 from terminal.checkout.outcome import Outcome
-from terminal.checkout.ports import CheckoutPorts
+from terminal.checkout.ports import CheckoutPorts, HubError, HubRefusal
 from terminal.checkout.sales_index import RECEIPT_QR_CAPTION, receipt_code
 from terminal.checkout.states import CANCELLABLE, TRANSITIONS, State
 from terminal.domain import Cart, Discount, Money, Receipt, Sale, TaxRate, Tender, TenderKind
 from terminal.operators.roles import Permission
+from terminal.operators.store import OperatorError
 
 log = logging.getLogger("edgepos.checkout")
 # mid-tender steps an unexpected failure (a bug, a broken model, a dead disk) must never leave the till stuck in
-TENDER_STEPS = (State.CARD, State.CUSTOMER_QR, State.MERCHANT_QR, State.RISK_DECISION, State.JOURNAL_COMMIT)
+TENDER_STEPS = (State.CARD, State.CUSTOMER_QR, State.MERCHANT_QR, State.RISK_DECISION, State.STEP_UP_PIN,
+                State.STEP_UP_SUPERVISOR, State.JOURNAL_COMMIT)
+CARD_NEEDS_ONLINE = "This card must be checked by the bank, and the network is down. Ask for cash or another card."
+PIN_NOT_CHECKED = "The card could not check the PIN. Ask for another way to pay."
 
 
 def _recovering(action: Callable[..., Outcome]) -> Callable[..., Outcome]:
@@ -53,7 +57,7 @@ def _recovering(action: Callable[..., Outcome]) -> Callable[..., Outcome]:
     def run(self: Checkout, *args: Any, **kwargs: Any) -> Outcome:
         try:
             return action(self, *args, **kwargs)
-        except CheckoutError:
+        except (CheckoutError, OperatorError):  # worded for the cashier; the step stays as it was
             raise
         except Exception as exc:
             if self.state not in TENDER_STEPS or self.sale is None:
@@ -119,6 +123,9 @@ class Checkout:
     # --- basket -------------------------------------------------------------------------------------------------
 
     def start_sale(self) -> Cart:
+        """A new basket; on a till that keeps shifts, only while one is open (its cash must count in it)."""
+        if self.state is State.IDLE and self.ports.shifts is not None and self.ports.shifts.current() is None:
+            raise NotAllowed("Open the shift first: count the float in the drawer.")
         self._go(State.BASKET, "start a sale")
         self.cart = Cart(self.currency)
         return self.cart
@@ -185,6 +192,8 @@ class Checkout:
     def _amount(self, amount: Money | None, cash: bool = False) -> Money:
         assert self.sale is not None
         due = self.sale.remaining
+        if due.is_zero:  # paid in full, but the sale could not be saved: another payment would take money twice
+            raise CheckoutError("This sale is paid but could not be saved. Call a technician, then cancel the sale.")
         if amount is None:
             return due
         if amount.currency != self.currency or not amount.is_positive:
@@ -262,10 +271,12 @@ class Checkout:
     def merchant_qr_paid(self, wallet_id: str) -> Outcome:
         """The wallet's payment notification for the shown code arrived (wallet id tokenised like a card)."""
         self._require("confirm the QR payment", State.MERCHANT_QR)
-        pending, self._pending = self._pending, None
+        pending = self._pending
         assert pending is not None
+        token = self._wallet_token(wallet_id)  # may refuse: the code stays shown, back and cancel still work
+        self._pending = None
         pending.resume()
-        pending.token = self._wallet_token(wallet_id)
+        pending.token = token
         return self._decide(pending)
 
     def _wallet_token(self, code: str) -> str:
@@ -313,9 +324,15 @@ class Checkout:
     def enter_pin(self, pin: str | None) -> Outcome:
         """The customer typed the PIN on the PIN pad (None: refused or gave up); the card checks it."""
         self._require("enter the PIN", State.STEP_UP_PIN)
-        pending, self._pending = self._pending, None
+        pending = self._pending
         assert pending is not None and pending.reader is not None
-        ok = pin is not None and pending.reader.verify_pin(pin)
+        try:
+            ok = pin is not None and pending.reader.verify_pin(pin)
+        except DeviceError as exc:  # a timeout, a status word: the PIN is not verified, the sale goes on
+            log.warning("the card could not check the PIN: %s", type(exc).__name__)
+            self._pending = None
+            return self._step_up_done(pending, "pin", False, None, sentence=PIN_NOT_CHECKED)
+        self._pending = None
         return self._step_up_done(pending, "pin", ok, None)
 
     @_recovering
@@ -338,16 +355,17 @@ class Checkout:
         assert pending is not None
         return self._step_up_done(pending, "pin" if self.state is State.STEP_UP_PIN else "supervisor", False, None)
 
-    def _step_up_done(self, pending: TenderAttempt, step: str, ok: bool, approved_by: str | None) -> Outcome:
+    def _step_up_done(self, pending: TenderAttempt, step: str, ok: bool, approved_by: str | None,
+                      sentence: str | None = None) -> Outcome:
         assert self.sale is not None
         pending.resume()
+        self._go(State.RISK_DECISION, "decide")
         self._journal("tender.step_up", {"sale_id": self.sale.sale_id, "kind": str(pending.kind), "step": step,
                                          "result": "approved" if ok else "refused", "approved_by": approved_by,
                                          "operator": self.operator.operator_id})
-        self._go(State.RISK_DECISION, "decide")
         if not ok:
-            sentence = ("The PIN was wrong or not entered. Ask for another way to pay." if step == "pin"
-                        else "The supervisor did not approve this payment. Ask for another way to pay.")
+            sentence = sentence or ("The PIN was wrong or not entered. Ask for another way to pay." if step == "pin"
+                                    else "The supervisor did not approve this payment. Ask for another way to pay.")
             return self._decline(pending, [f"step_up_{step}_refused"], sentence)
         pending.stepped_up, pending.approved_by = True, approved_by
         return self._authorise(pending)
@@ -372,45 +390,50 @@ class Checkout:
                               tender=WireTender(str(pending.kind)),
                               amount=PositiveAmount(amount=pending.amount.amount, currency=pending.amount.currency),
                               token=pending.token, last4=pending.last4)
-        from sync.uplink import HubRefused
-
         try:
             answer = auth.authorise(request, self.offline_budget_s if self.offline else self.auth_budget_s)
-        except HubRefused as exc:
+        except HubRefusal as exc:
             log.warning("hub refused an authorisation: %s", exc.code)
+            self._back_online()  # a refusal is an answer: the hub is there
             return self._decline(pending, [f"hub_{exc.code}"], HUB_DECLINED)
         if answer.decision == "approved":
-            if self.offline is not None:
-                log.info("hub answers again: back online")
-            self.offline = None
+            self._back_online()
             self._holds.append(request.auth_id)
             pending.reference = request.auth_id
             return self._accept(pending, offline=False)
         if answer.decision == "declined":
+            self._back_online()
             return self._decline(pending, ["hub_declined"], HUB_DECLINED)
         # unavailable: the request may still have reached the hub and placed a hold; release it once back
         self._journal("auth.abandoned", {"auth_id": request.auth_id, "sale_id": self.sale.sale_id,
                                          "amount": pending.amount.to_dict(), "reason": (answer.reason or "")[:200]})
         return self._offline(pending)
 
+    def _back_online(self) -> None:
+        """The hub answered: the offline budget and limits no longer apply."""
+        if self.offline is not None:
+            log.info("hub answers again: back online")
+        self.offline = None
+
     def _offline(self, pending: TenderAttempt) -> Outcome:
-        """Approve without the hub only within the profile's offline limits (the risk engine's rules)."""
+        """Approve without the hub only within the profile's offline limits (the risk engine's rules), and never a
+        card that itself asked for the issuer (an ARQC where a TC was asked for) or whose PIN only the issuer can
+        check (online PIN): the terminal's floor limit alone may be overridden by store-and-forward, the card not."""
         if pending.kind in (TenderKind.QR_CUSTOMER, TenderKind.QR_MERCHANT):
             return self._decline(pending, ["qr_needs_network"], QR_NEEDS_NETWORK)
+        card = pending.card
+        if card is not None and (card.cvm == "online_pin" or card.reason == CARD_ASKED_ONLINE):
+            return self._decline(pending, ["card_needs_online"], CARD_NEEDS_ONLINE)
         if pending.offline_refusal:
             return self._decline(pending, pending.offline_refusal, REASONS[pending.offline_refusal[0]][1])
         now = self._now_epoch()
         if self.offline is None:
             self.offline = Offline(now)
-        rates = getattr(self.ports.risk, "rates", DEFAULT_RATES)
-        assert pending.token is not None
-        codes = [c for c in rules(t=now, amount_minor=pending.amount.amount, currency=pending.amount.currency,
-                                  card_token=pending.token, entry_mode=ENTRY_MODES[pending.kind], profile=self.profile,
-                                  card_sales_1h=0, card_sales_1d=0, rates=rates, offline=self.offline)
-                 if c.startswith("offline_")]
+        codes, base = self.ports.risk.offline_check(t=now, amount_minor=pending.amount.amount,
+                                                    currency=pending.amount.currency, profile=self.profile,
+                                                    offline=self.offline)
         if codes:
             return self._decline(pending, codes, REASONS[codes[0]][1])
-        base = to_base(pending.amount.amount, pending.amount.currency, rates) or 0
         self.offline = Offline(self.offline.since, self.offline.approved_total + base)
         pending.reference = f"OFF{pending.attempt_id[:24].upper()}"
         return self._accept(pending, offline=True)
@@ -511,14 +534,25 @@ class Checkout:
                                              qr_link=receipt_code(self.terminal_id, sale.sale_id),
                                              footer=self.footer, tz=self.receipt_tz)
             sent = self.ports.printer.print_receipt(replace(document, qr_caption=RECEIPT_QR_CAPTION))
-        except DeviceError as exc:
-            self.print_problem = f"The receipt did not print: {exc.advice}"
-            self._journal("receipt.failed", {"sale_id": sale.sale_id, "error": type(exc).__name__})
+        except Exception as exc:  # a printer error, or a bug in layout: the sale is done, a reprint is offered
+            if not isinstance(exc, DeviceError):
+                log.exception("the receipt could not be laid out or sent")
+            advice = exc.advice if isinstance(exc, DeviceError) else "Call a technician if it happens again."
+            self.print_problem = f"The receipt did not print: {advice}"
             self._go(State.RECEIPT_FAILED, "offer a reprint")
+            self._note_after_sale("receipt.failed", {"sale_id": sale.sale_id, "error": type(exc).__name__})
             return False
-        self._journal("receipt.printed", {"sale_id": sale.sale_id, "bytes": len(sent)})
+        self._note_after_sale("receipt.printed", {"sale_id": sale.sale_id, "bytes": len(sent)})
         self._open_drawer()
         return True
+
+    def _note_after_sale(self, record_type: str, payload: dict[str, Any]) -> None:
+        """Journal a record after the sale is durable (receipt, drawer). If the journal fails now, the till must
+        still reach idle: the sale is saved, and the next payment's own journal write will stop the till."""
+        try:
+            self._journal(record_type, payload)
+        except Exception:
+            log.exception("%s could not be journalled; the sale itself is saved", record_type)
 
     def reprint(self) -> Outcome:
         """Try the receipt again after a printer problem."""
@@ -533,7 +567,7 @@ class Checkout:
         """No receipt now (the customer does not want one): open the drawer, back to idle."""
         self._require("skip the receipt", State.RECEIPT_FAILED)
         assert self.last_sale is not None
-        self._journal("receipt.skipped", {"sale_id": self.last_sale.sale_id})
+        self._note_after_sale("receipt.skipped", {"sale_id": self.last_sale.sale_id})
         self._open_drawer()
         return Outcome("completed", self.state, "Sale done without a receipt.", self.last_sale.sale_id,
                        receipt_printed=False)
@@ -542,13 +576,17 @@ class Checkout:
         sale = self.last_sale
         assert sale is not None
         self._go(State.DRAWER, "open the drawer")
-        if any(t.is_cash for t in sale.tenders):
-            try:
-                self.ports.drawer.open()
-                self._journal("drawer.opened", {"sale_id": sale.sale_id, "operator": self.operator.operator_id})
-            except DeviceError as exc:
-                self._journal("drawer.failed", {"sale_id": sale.sale_id, "error": type(exc).__name__})
-        self._go(State.IDLE, "finish")
+        try:
+            if any(t.is_cash for t in sale.tenders):
+                try:
+                    self.ports.drawer.open()
+                except Exception as exc:  # the drawer can be opened by key; the sale is done either way
+                    self._note_after_sale("drawer.failed", {"sale_id": sale.sale_id, "error": type(exc).__name__})
+                else:
+                    self._note_after_sale("drawer.opened", {"sale_id": sale.sale_id,
+                                                            "operator": self.operator.operator_id})
+        finally:
+            self._go(State.IDLE, "finish")
 
     def open_drawer_no_sale(self, *, approver_id: str | None = None, approver_pin: str | None = None) -> Outcome:
         """Open the drawer without a sale: a supervisor's privilege, audited."""
@@ -567,8 +605,6 @@ class Checkout:
         if self.state not in CANCELLABLE:
             raise InvalidTransition("cancel", self.state, "There is no open sale to cancel (a paid sale needs a "
                                     "void or a refund).")
-        from sync.uplink import HubRefused, HubUnavailable
-
         sale = self.sale
         voided, queued = [], []
         for auth_id in self._holds:
@@ -577,7 +613,7 @@ class Checkout:
                 self.ports.auth.void(auth_id, reason[:200])
                 voided.append(auth_id)
                 self._journal("tender.voided", {"sale_id": sale.sale_id if sale else None, "auth_id": auth_id})
-            except (HubUnavailable, HubRefused) as exc:
+            except HubError as exc:
                 queued.append(auth_id)
                 self._journal("auth.abandoned", {"auth_id": auth_id, "sale_id": sale.sale_id if sale else None,
                                                  "reason": f"void at cancel failed: {type(exc).__name__}"})

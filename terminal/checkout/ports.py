@@ -1,5 +1,6 @@
-"""What the checkout needs from the world, as small Protocols: tests and the app pass the real implementations
-(Journal, Uplink, RiskEngine, the EMV kernel on a reader, an ESC/POS printer), nothing here imports them."""
+"""Everything the checkout and the after-sale call, as small Protocols with the errors each may raise: tests pass
+small fakes for logic and the real parts for integration (Journal, terminal.hub_link.HubLink over the uplink,
+RiskEngine, the EMV kernel on a reader, an ESC/POS printer); nothing here imports them."""
 
 from __future__ import annotations
 
@@ -21,17 +22,48 @@ class JournalPort(Protocol):
                ) -> Any: ...
 
 
+class HubError(Exception):
+    """The hub did not do what the till asked."""
+
+
+class HubUnreachable(HubError):
+    """No answer in time (network down, timeout, 5xx): the journal carries the record to the hub later."""
+
+
+class HubRefusal(HubError):
+    """The hub answered no to the request itself (4xx); `code` says why (e.g. unknown_auth)."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """What forwarding the journal now achieved: `reached_hub` False when it could not be reached."""
+
+    reached_hub: bool
+    pending: int  # records still waiting to go
+
+
 class AuthPort(Protocol):
-    """sync.uplink.Uplink: online holds at the hub (approved / declined / unavailable)."""
+    """The hub, online (terminal.hub_link.HubLink over sync.uplink.Uplink). `authorise` never raises for network
+    trouble: its answer's `decision` is approved / declined / unavailable; it raises HubRefusal when the hub refuses
+    the request. The others raise HubRefusal or HubUnreachable."""
 
     def authorise(self, request: Any, budget_s: float = ...) -> Any: ...
     def void(self, auth_id: str, reason: str) -> Any: ...
+    def capture(self, auth_id: str, amount: Any) -> Any: ...
+    def refund(self, refund_id: str, auth_id: str, amount: Any, reason: str) -> Any: ...
+    def send_now(self) -> SendReport: ...
 
 
 class RiskPort(Protocol):
-    """models.engine.RiskEngine."""
+    """models.engine.RiskEngine: the decision on a tender, and the offline limits alone while the hub is silent."""
 
     def decide(self, tx: Any, offline: Any = ...) -> Any: ...
+    def offline_check(self, *, t: int, amount_minor: int, currency: str, profile: str,
+                      offline: Any) -> tuple[list[str], int]: ...
 
 
 class CardReaderPort(Protocol):
@@ -39,6 +71,12 @@ class CardReaderPort(Protocol):
 
     def transact(self, tx: Transaction, timeout: float = ...) -> CardResult: ...
     def verify_pin(self, pin: str) -> bool: ...
+
+
+class ShiftPort(Protocol):
+    """terminal.shifts.Shifts: the open shift (None before the float is counted)."""
+
+    def current(self) -> Any | None: ...
 
 
 class PrinterPort(Protocol):
@@ -68,3 +106,4 @@ class CheckoutPorts:
     card_reader: CardReaderPort | None = None
     contactless_reader: CardReaderPort | None = None
     token_key: bytes = b""  # tokenises customer QR codes like card numbers (sync.pan)
+    shifts: ShiftPort | None = None  # a till with a cash drawer sells only in an open shift; None: no shifts kept

@@ -19,26 +19,26 @@ import re
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sync.journal import Journal, Record, time_text
+from sync.sqlite_tx import transaction
 from terminal.checkout.errors import CheckoutError
 from terminal.domain import DomainError, Money, Refund, Sale, SaleStatus, TenderKind, Void
 
 log = logging.getLogger("edgepos.checkout")
 
 INDEX_NAME = "sales-index.db"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 RECEIPT_CODE_PREFIX = "EPS1"  # what the sale receipt's QR encodes: EPS1:<terminal id>:<sale id>, no secret
 RECEIPT_QR_CAPTION = "Show this code at the till for a refund"
 _TERMINAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _LAST4 = re.compile(r"[0-9]{4}")
-_INDEXED = ("sale.completed", "refund.completed", "sale.voided", "auth.abandoned", "auth.released")
+_INDEXED = ("sale.completed", "refund.requested", "refund.completed", "sale.voided", "auth.abandoned",
+            "auth.released")
 
 
 class NotAReceiptCode(CheckoutError):
@@ -210,6 +210,12 @@ class SaleIndex:
 
     def _index(self, conn: sqlite3.Connection, record: Record) -> None:
         payload = record.payload
+        if record.type == "refund.requested":  # until its refund.completed: the bank may have paid it out
+            conn.execute("INSERT OR REPLACE INTO refund_intents (refund_id, sale_id, seq, payload) VALUES (?, ?, ?, ?)",
+                         (payload["refund_id"], payload["sale_id"], record.seq, record.payload_raw.decode()))
+            return
+        if record.type == "refund.completed":
+            conn.execute("DELETE FROM refund_intents WHERE refund_id = ?", (payload["refund_id"],))
         if record.type == "sale.completed":
             self._store(conn, Sale.from_dict(payload), record, new=True)
         elif record.type in ("refund.completed", "sale.voided"):
@@ -256,6 +262,14 @@ class SaleIndex:
         """The completed sale with its refunds and void applied, or None (not completed on this till)."""
         with self._lock:
             return self._load(self._conn, sale_id)
+
+    def pending_refund(self, sale_id: str) -> dict[str, Any] | None:
+        """The refund of this sale that was journalled as requested but never as completed (its payload), if any."""
+        self.refresh()
+        with self._lock:
+            row = self._conn.execute("SELECT payload FROM refund_intents WHERE sale_id = ? ORDER BY seq LIMIT 1",
+                                     (sale_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
 
     def recorded_at(self, sale_id: str) -> datetime | None:
         """When the sale's `sale.completed` record was written: the time the hub books the sale's business day by."""
@@ -313,15 +327,8 @@ class SaleIndex:
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._conn)
 
 
 _SCHEMA = """
@@ -335,21 +342,19 @@ CREATE INDEX IF NOT EXISTS sales_completed ON sales (completed_at);
 CREATE INDEX IF NOT EXISTS sales_total ON sales (total_minor, completed_at);
 CREATE TABLE IF NOT EXISTS sale_cards (last4 TEXT NOT NULL, sale_id TEXT NOT NULL, PRIMARY KEY (last4, sale_id));
 CREATE TABLE IF NOT EXISTS abandoned (auth_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, payload TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS refund_intents (
+    refund_id TEXT PRIMARY KEY, sale_id TEXT NOT NULL, seq INTEGER NOT NULL, payload TEXT NOT NULL
+);
 """
 
 
 def _reset(conn: sqlite3.Connection, terminal_id: str) -> None:
     """Empty tables of the current schema (dropped first: a file of an older layout is rebuilt, not migrated)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for table in ("meta", "sales", "sale_cards", "abandoned"):
+    with transaction(conn):
+        for table in ("meta", "sales", "sale_cards", "abandoned", "refund_intents"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         for statement in filter(str.strip, _SCHEMA.split(";")):
             conn.execute(statement)
         conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
                          [("version", SCHEMA_VERSION), ("terminal_id", terminal_id), ("last_seq", "0"),
                           ("last_hash", "")])
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")

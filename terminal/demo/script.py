@@ -121,7 +121,7 @@ def run_sales(store: DemoStore, count: int, rng: random.Random, clock: ShopClock
     if hub.process is None:
         hub.start()
     sell_seconds = time.perf_counter() - started
-    released = release_abandoned_holds(till.journal, till.uplink)
+    released = release_abandoned_holds(till.journal, till.checkout.ports.auth)
     rounds = 0
     while till.journal.outbox_stats()[0] and rounds < 50:
         till.uplink.sync_once(pull=False)

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
-from terminal.checkout.rig import SAMPLE_OPERATORS
+from terminal.demo.rig import SAMPLE_OPERATORS
 
 PINS = {ident: pin for ident, _, _, pin in SAMPLE_OPERATORS}
 

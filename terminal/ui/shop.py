@@ -74,10 +74,12 @@ class Shop:
         shop.aftersale = AfterSale(till.checkout, SaleIndex.open(till.journal))
         shop.shifts = Shifts(till.journal, till.operators, shop.printer, till.checkout.ports.clock,
                              till.keystore.terminal_id, header=till.checkout.header)
+        till.checkout.ports.shifts = shop.shifts  # the checkout itself refuses to sell before the shift is open
         if till.uplink is not None:
             index = shop.aftersale.index
             # holds the checkout gave up on while the hub was silent are voided once a round gets through
-            till.uplink.after_round = lambda _report: release_abandoned_holds(till.journal, till.uplink, index)
+            hub = till.checkout.ports.auth
+            till.uplink.after_round = lambda _report: release_abandoned_holds(till.journal, hub, index)
             till.uplink.start()  # sync runs in its own thread; the status bar shows the queue
         return shop
 

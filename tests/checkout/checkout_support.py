@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from terminal.checkout.rig import Till
+from terminal.demo.rig import Till
 from terminal.domain import Money, TaxRate
 
 ADMIN_TOKEN = "checkout-tests-admin-token-0123456789"

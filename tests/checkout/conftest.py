@@ -10,7 +10,7 @@ import pytest
 from checkout_support import ADMIN_TOKEN
 
 from hub.process import HubProcess
-from terminal.checkout.rig import build_till
+from terminal.demo.rig import build_till
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from test_sales_index import Clock, sell
 
 from terminal.checkout import (
     AfterSale,
+    CheckoutError,
     InvalidTransition,
     NotAllowed,
     RefundRefused,
@@ -19,7 +20,7 @@ from terminal.checkout import (
     SaleNotFound,
     VoidRefused,
 )
-from terminal.checkout.rig import build_till
+from terminal.demo.rig import build_till
 from terminal.domain import Refund, TenderKind
 
 T0 = datetime(2025, 11, 25, 9, 0, tzinfo=UTC)
@@ -280,3 +281,45 @@ def test_online_void_releases_the_card_at_the_hub(till, hub):
     assert totals["sales"] == 0 and totals["net"] == 0
     assert hub.admin("GET", "/v1/admin/trial-balance")["balanced"]
     assert [str(k) for k in after.index.search(amount_minor=6400)[0].tender_kinds] == [str(TenderKind.CARD_CONTACT)]
+
+
+def test_a_refund_paid_out_online_but_not_saved_is_finished_never_paid_twice(till, hub):
+    """Issue 10: the bank paid out before refund.completed was written; a journal failure then left no trace. Now the
+    intent is journalled first, a second refund of the sale is refused, and 'finish' completes the same refund."""
+    after = aftersale(till)
+    co = till.checkout
+    co.start_sale()
+    co.add_item("LAMP", "Lamp", cny("80.00"), VAT)
+    co.checkout()
+    till.card_reader.present("visa")
+    sale_id = co.pay_card().sale_id
+    day = datetime.now(UTC).date().isoformat()
+    real_append = till.journal.append
+
+    def broken(record_type, payload, sensitive=None):
+        if record_type == "refund.completed":
+            raise OSError("disk full")
+        return real_append(record_type, payload, sensitive)
+
+    co.ports.journal = type("Broken", (), {"append": staticmethod(broken)})()
+    with pytest.raises(CheckoutError, match="finish the refund"):
+        after.refund(sale_id, {1: 1}, reason="broken", **SUP)
+    co.ports.journal = till.journal
+    assert hub_day(hub, till, day)["refunds"] == 8000  # the bank paid it out
+    assert types(till).count("refund.requested") == 1 and "refund.completed" not in types(till)
+    with pytest.raises(RefundRefused, match="started and not saved"):
+        after.refund(sale_id, {1: 1}, reason="broken", **SUP)
+    done = after.finish_refund(sale_id)
+    assert done.ok and "Refunded CNY 80.00." in done.sentence
+    (refund,) = refunds(till)
+    requested = next(r.payload for r in records(till) if r.type == "refund.requested")
+    assert refund.refund_id == requested["refund_id"]
+    assert hub_day(hub, till, day)["refunds"] == 8000  # asked again under the same keys: not paid twice
+    with pytest.raises(RefundRefused, match="no unfinished refund"):
+        after.finish_refund(sale_id)
+    assert till.uplink.sync_once(pull=False).ok
+    held = hub.admin("GET", f"/v1/admin/terminals/{till.keystore.terminal_id}")
+    assert held["records"] == {"accepted": len(records(till))}
+    totals = hub_day(hub, till, day)
+    assert totals["refunds"] == 8000 and totals["net"] == 0
+    assert hub.admin("GET", "/v1/admin/trial-balance")["balanced"]

@@ -8,7 +8,7 @@ from faultproxy import Fault, FaultProxy
 
 from drivers.card.emulator import CardProfile
 from terminal.checkout import State, pending_releases, release_abandoned_holds
-from terminal.checkout.rig import build_till
+from terminal.demo.rig import build_till
 
 
 def test_lost_auth_answer_goes_offline_and_the_hold_is_released_later(tmp_path, hub):
@@ -34,9 +34,9 @@ def test_lost_auth_answer_goes_offline_and_the_hold_is_released_later(tmp_path, 
             assert sale["tenders"][0]["reference"].startswith("OFF")  # booked directly, never against the hold
 
             cut["what"] = "all"
-            assert release_abandoned_holds(till.journal, till.uplink) == 0  # unreachable: kept for later
+            assert release_abandoned_holds(till.journal, till.checkout.ports.auth) == 0  # unreachable: kept for later
             cut["what"] = ""
-            assert release_abandoned_holds(till.journal, till.uplink) == 1
+            assert release_abandoned_holds(till.journal, till.checkout.ports.auth) == 1
             released = [r.payload for r in records(till) if r.type == "auth.released"]
             assert released[0]["auth_id"] == abandoned[0]["auth_id"] and released[0]["status"] == "voided"
             assert pending_releases(till.journal) == []

@@ -15,7 +15,7 @@ from sync.protocol import PositiveAmount
 from sync.uplink import HubRefused
 from sync.verify import verify_journal
 from terminal.checkout import CheckoutError, InvalidTransition, State
-from terminal.checkout.rig import build_till
+from terminal.demo.rig import build_till
 from terminal.operators import NotPermitted, WrongPin
 
 

@@ -20,7 +20,7 @@ def test_two_threads_releasing_at_once_release_each_hold_once(tmp_path) -> None:
             till.card_reader.present("visa")
             assert co.pay_card().result == "completed"
         store.hub.start()
-        threads = [threading.Thread(target=release_abandoned_holds, args=(till.journal, till.uplink))
+        threads = [threading.Thread(target=release_abandoned_holds, args=(till.journal, till.checkout.ports.auth))
                    for _ in range(2)]
         for thread in threads:
             thread.start()

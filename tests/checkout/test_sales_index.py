@@ -19,8 +19,8 @@ from terminal.checkout import (
     pending_releases,
     receipt_code,
 )
-from terminal.checkout.rig import build_till
 from terminal.checkout.sales_index import RECEIPT_QR_CAPTION, index_path_for
+from terminal.demo.rig import build_till
 
 T0 = datetime(2025, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from hubkit import Terminal, new_token, refund, sale, tender, unique, void
 from hub.errors import HubError
 from hub.ledger import Transfer, UnbalancedTransfer, Writes
 from hub.store import Store
-from sync.journal import genesis_hash, record_digest
+from sync.chain import genesis_hash, record_digest
 from sync.protocol import (
     AuthRequest,
     AuthResponse,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from models.decision import (
     APPROVE,
     DECLINE,
     PIN,
+    PROFILES,
     REASONS,
     SUPERVISOR,
     Offline,
@@ -89,3 +91,24 @@ def test_strictest_outcome_wins_and_reasons_are_ordered() -> None:
     d = combine(0.3, ["key_entered", "blacklisted"], TH, "retail", 50_000)
     assert d.decision == DECLINE
     assert d.reasons[0] == "blacklisted" and set(d.reasons) == {"blacklisted", "key_entered", "risk_pin"}
+
+
+@pytest.mark.parametrize(("amount", "currency", "rate", "cny_minor"), [
+    (10_000, "USD", Decimal("0.14"), 71_429),  # 100.00 USD -> 714.29 CNY (two decimals each side)
+    (10_000, "JPY", Decimal("20.5"), 48_780),  # 10,000 yen (no minor unit) -> 487.80 CNY, not 4.88
+    (1_000, "KWD", Decimal("0.043"), 2_326),  # 1.000 KWD (three decimals) -> 23.26 CNY, not 232.56
+    (5, "CNY", Decimal("1"), 5),
+])
+def test_to_base_keeps_each_currencys_exponent(amount, currency, rate, cny_minor) -> None:
+    assert to_base(amount, currency, {currency: rate}) == cny_minor
+
+
+def test_a_yen_sale_meets_the_same_limits_as_its_value_in_yuan(monkeypatch) -> None:
+    monkeypatch.setitem(PROFILES, "cross_border_jpy",
+                        dataclasses.replace(PROFILES["retail"], currencies=frozenset({"CNY", "JPY"})))
+    rates = {"CNY": Decimal(1), "JPY": Decimal("20.5")}  # the retail PIN limit, 3,000.00 CNY, is 61,500 yen
+    under = rules(t=T, amount_minor=61_000, currency="JPY", card_token="tk_1", entry_mode="chip",
+                  profile="cross_border_jpy", card_sales_1h=0, card_sales_1d=0, rates=rates)
+    over = rules(t=T, amount_minor=62_000, currency="JPY", card_token="tk_1", entry_mode="chip",
+                 profile="cross_border_jpy", card_sales_1h=0, card_sales_1d=0, rates=rates)
+    assert "amount_pin" not in under and "amount_pin" in over

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from sync.chain import genesis_hash
 from sync.journal import (
     Journal,
     JournalError,
     JournalNotFound,
     NotAJournal,
     WrongTerminal,
-    genesis_hash,
 )
 from sync.keystore import FileKeyStore
 from sync.verify import verify_journal

@@ -582,3 +582,35 @@ def test_status_times_are_utc(hub, terminal):
         link.sync_once()
         status = link.status()
     assert datetime.fromisoformat(status.last_success_at).utcoffset() == UTC.utcoffset(None)
+
+
+def test_two_processes_syncing_one_journal_raise_one_exception_record(hub, terminal):
+    """Issue 10: the app's sync thread and `edgepos sync` run rounds on the same journal; each saw the decline and
+    each raised the manager's exception record. A second opening of the same files stands in for the second
+    process (flock locks conflict between separate opens, as between processes)."""
+    enrolled(terminal, hub)
+    token = f"tk_{uuid.uuid4().hex}"
+    hub.admin("POST", "/v1/admin/blacklist", json={"add": [token]})
+    sell(terminal.journal, 1, token=token)  # approved offline; the hub declines it
+    other_journal = Journal.open(terminal.journal.path, terminal.keystore)
+    other_state = SyncState.open(state_path_for(terminal.journal.path))
+    first, second = terminal.uplink(hub.url), Uplink(other_journal, terminal.keystore, hub.url, state=other_state)
+    real_append = terminal.journal.append
+    racing: list[threading.Thread] = []
+
+    def slow_append(record_type, payload, sensitive=None):
+        if record_type == EXCEPTION_TYPE and not racing:  # the first round is about to raise the exception
+            racing.append(threading.Thread(target=second.sync_once, kwargs={"pull": False}))
+            racing[0].start()
+            time.sleep(0.5)  # the other round would see the decline noted but not yet raised
+        return real_append(record_type, payload, sensitive)
+
+    terminal.journal.append = slow_append
+    try:
+        assert first.sync_once(pull=False).declined == 1
+        racing[0].join(10)
+    finally:
+        del terminal.journal.append
+        first.close(), second.close(), other_state.close(), other_journal.close()
+    exceptions = [r for r in terminal.journal.records() if r.type == EXCEPTION_TYPE]
+    assert len(exceptions) == 1

@@ -26,7 +26,8 @@ import httpx
 import pytest
 from hub_process import sale_payload, sell
 
-from sync.journal import Journal, record_digest
+from sync.chain import record_digest
+from sync.journal import Journal
 from sync.protocol import (
     H_SKEW,
     AuthRequest,

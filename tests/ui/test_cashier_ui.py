@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
-from terminal.checkout.rig import SAMPLE_OPERATORS
+from terminal.demo.rig import SAMPLE_OPERATORS
 
 
 def records(store: Any, record_type: str) -> list[dict[str, Any]]:

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal.checkout.rig import SAMPLE_OPERATORS
 from terminal.demo import open_demo_store
+from terminal.demo.rig import SAMPLE_OPERATORS
 from terminal.demo.script import daytime_clock
 from terminal.ui.app import application, build_window
 from terminal.ui.fit import ElidedLabel, TouchButton

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from drivers.printer.preview import decode
-from terminal.checkout.rig import SAMPLE_OPERATORS
+from terminal.demo.rig import SAMPLE_OPERATORS
 
 PINS = {ident: pin for ident, _, _, pin in SAMPLE_OPERATORS}
 
