@@ -26,7 +26,6 @@ QPushButton:checked {{ background: #e8f0fe; border: 2px solid {INFO}; font-weigh
 QLineEdit {{ min-height: 48px; padding: 0 10px; border: 1px solid #c7cad1; border-radius: 8px; background: white;
              font-size: 20px; }}
 QComboBox {{ min-height: 48px; padding: 0 10px; border: 1px solid #c7cad1; border-radius: 8px; background: white; }}
-QComboBox::drop-down {{ width: 40px; border: none; }}
 QComboBox QAbstractItemView::item {{ min-height: 48px; }}
 QTableWidget, QListWidget {{ background: white; border: 1px solid #c7cad1; border-radius: 8px; }}
 QListWidget::item {{ min-height: 48px; padding: 0 8px; border-bottom: 1px solid #eceef1; }}
