@@ -1,7 +1,8 @@
 """Run a till action off the UI thread and hand the result back on it, so a slow card or hub never freezes the screen.
 
-The checkout allows one action at a time; the window blocks input while a `Job` runs (`busy` signal), so the
-checkout is never entered from two threads at once.
+The checkout allows one action at a time; while a `Job` runs (`busy` signal) the window ignores taps and keeps the
+keys typed meanwhile for after (terminal/ui/input_hold.py), so the checkout is never entered from two threads at
+once and a scan typed meanwhile is not lost.
 """
 
 from __future__ import annotations

@@ -100,6 +100,9 @@ def problems(window: QWidget, size: tuple[int, int]) -> list[str]:
         where = QRect(w.mapTo(window, QPoint(0, 0)), w.size())
         if w.width() and w.height() and not frame.contains(where):
             found.append(f"{name} lies outside the window at {where.getRect()}")
+        parent = w.parentWidget()
+        if parent is not None and parent is not window and w.width() and not parent.rect().contains(w.geometry()):
+            found.append(f"{name} sticks out of {parent.objectName() or type(parent).__name__}")
         if isinstance(w, QAbstractButton | QLineEdit | QComboBox) and (w.width() < TOUCH or w.height() < TOUCH):
             found.append(f"{name} ({getattr(w, 'text', lambda: '')()!r}) is {w.width()}x{w.height()}: too small "
                          "to touch")
