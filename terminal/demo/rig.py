@@ -25,10 +25,10 @@ __all__ = ["SAMPLE_OPERATORS", "LocalBlacklist", "Till", "build_till"]
 
 # (id, name, role, PIN): the sample staff of the demo store
 SAMPLE_OPERATORS: tuple[tuple[str, str, Role, str], ...] = (
-    ("M-001", "Mei (manager)", Role.MANAGER, "9999"),
-    ("S-001", "Sun (supervisor)", Role.SUPERVISOR, "2468"),
-    ("C-001", "Chen (cashier)", Role.CASHIER, "1357"),
-    ("T-001", "Tao (technician)", Role.TECHNICIAN, "8642"),
+    ("M-001", "Mei", Role.MANAGER, "9999"),
+    ("S-001", "Sun", Role.SUPERVISOR, "2468"),
+    ("C-001", "Chen", Role.CASHIER, "1357"),
+    ("T-001", "Tao", Role.TECHNICIAN, "8642"),
 )
 
 
