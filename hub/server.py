@@ -12,6 +12,7 @@ import sys
 from datetime import timedelta
 
 from hub.errors import StoreUnavailable
+from hub.lifeline import watch_parent
 
 
 def serve(*, db: str, dsn: str | None, host: str, port: int, enrolment_secret: bytes, admin_token: str,
@@ -41,6 +42,7 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, enrolment_secret: b
     server = uvicorn.Server(config)
     print(f"edgepos hub listening on http://{host}:{bound_port} ({store.backend.describe()})", flush=True)
     signal.signal(signal.SIGTERM, _exit_cleanly)  # uvicorn drains on SIGTERM, then re-raises it to this handler
+    watch_parent(lambda: setattr(server, "should_exit", True))  # a hub started with a lifeline dies with its parent
     try:
         server.run(sockets=[sock])
     except SystemExit:
