@@ -134,6 +134,7 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
                           hub_url=hub.url if sales_hub else None, enrol_secret=enrol_secret.encode(),
                           clock=clock, secret=secret, card_reader=pcscd.reader if pcscd else None)
         closers.append(till.close)
+        block_demo_card(till)
         if pcscd is not None:
             pcscd.attach(till)
             cards: CardSlot = pcscd
@@ -150,6 +151,13 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
             with contextlib.suppress(Exception):
                 close()
         raise
+
+
+def block_demo_card(till: Till) -> None:
+    """The "Blocked card (declined)" test card is on this till's blacklist, for the window and the script alike."""
+    from sync.pan import tokenize_pan
+
+    till.blacklist.tokens.add(tokenize_pan(TEST_CARDS["blacklisted"].pan, till.keystore.token_key()).token)
 
 
 def _start_cards(devices: str) -> tuple[str, Any, str]:
