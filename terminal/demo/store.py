@@ -25,6 +25,7 @@ from sync.journal import utc_now
 from sync.keystore import SECRET_ENV, random_secret
 from terminal.catalogue import Catalogue, sample_catalogue
 from terminal.checkout.rig import SAMPLE_OPERATORS, Till, build_till
+from terminal.demo.startup import BackgroundStart, free_port
 
 DEVICES = ("auto", "pcscd", "inprocess")
 SECRET_FILE = "demo-key-secret"
@@ -84,6 +85,7 @@ class DemoStore:
     cards: CardSlot
     devices: str  # what was chosen: "pcscd" or "inprocess"
     key_note: str = ""  # where the key store secret came from
+    startup: Any = None  # terminal.demo.startup.BackgroundStart when the hub comes up behind the window
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -105,11 +107,12 @@ class DemoStore:
 
 
 def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sales_hub: bool = True,
-                    clock: Callable[[], datetime] = utc_now) -> DemoStore:
+                    clock: Callable[[], datetime] = utc_now, background: bool = False) -> DemoStore:
     """Start the demo store (use as a context manager). `data_dir=None`: a temporary store removed on close.
 
     `sales_hub=False` skips the hub (the till sells offline only). `clock` is the till's clock (the headless run
-    replays a shop day with one)."""
+    replays a shop day with one). `background=True` (the window) returns once the till can log people in; the hub,
+    the enrolment and the warm-ups follow in a thread (`store.startup`)."""
     if devices not in DEVICES:
         raise ValueError(f"devices must be one of {', '.join(DEVICES)}, not {devices!r}")
     closers: list[Callable[[], None]] = []
@@ -123,15 +126,17 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
         secret, key_note = _key_secret(where, temporary=data_dir is None)
         enrol_secret, admin_token = uuid.uuid4().hex, uuid.uuid4().hex
         hub = HubProcess(db=where / "hub.db", enrol_secret=enrol_secret, admin_token=admin_token,
-                         log=where / "hub.log")
+                         log=where / "hub.log", port=free_port() if background else 0)
         if sales_hub:
-            hub.start()
+            if not background:
+                hub.start()
             closers.append(hub.stop)
         backend, pcscd, why = _start_cards(devices)
         if pcscd is not None:
             closers.append(pcscd.close)
         till = build_till(where / "till", terminal_id=f"DEMO-{uuid.uuid4().hex[:8].upper()}",
-                          hub_url=hub.url if sales_hub else None, enrol_secret=enrol_secret.encode(),
+                          hub_url=hub.url if sales_hub else None,
+                          enrol_secret=None if background else enrol_secret.encode(),
                           clock=clock, secret=secret, card_reader=pcscd.reader if pcscd else None)
         closers.append(till.close)
         block_demo_card(till)
@@ -144,6 +149,9 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
             cards = InProcessCardSlot(till)
             note = f"Cards are emulated in-process through the real EMV kernel ({why}); no pcscd is used."
         store = DemoStore(till, sample_catalogue(), hub, where, note, cards, backend, key_note)
+        if background:
+            store.startup = BackgroundStart(store, enrol_secret.encode(), start_hub=sales_hub).start()
+            closers.append(store.startup.close)
         store._closers = closers
         return store
     except BaseException:
@@ -200,7 +208,8 @@ def _key_secret(where: Path, *, temporary: bool) -> tuple[bytes, str]:
 def describe(store: DemoStore) -> list[str]:
     """What was started, as the banner lines `edgepos demo` prints."""
     lines = [
-        f"hub: {store.hub.url if store.hub.process else 'not started (offline only)'}",
+        f"hub: {store.hub.url if store.hub.process else 'not started (offline only)'}"
+        if store.startup is None else f"hub: {store.hub.url} (starting behind the window)",
         f"data: {store.data_dir}",
         f"terminal: {store.till.keystore.terminal_id}",
         f"devices: {store.device_note}",

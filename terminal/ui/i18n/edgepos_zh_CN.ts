@@ -855,6 +855,34 @@
     </message>
 </context>
 <context>
+    <name>Startup</name>
+    <message>
+        <location filename="../app.py" line="161" />
+        <source>Starting the hub…</source>
+        <translation>正在启动中心服务…</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="162" />
+        <source>Enrolling the till with the hub…</source>
+        <translation>正在向中心服务登记本收银台…</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="163" />
+        <source>First sync with the hub…</source>
+        <translation>正在与中心服务首次同步…</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="164" />
+        <source>Starting the printer…</source>
+        <translation>正在启动打印机…</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="183" />
+        <source>Hub not started: {0}</source>
+        <translation>中心服务未启动：{0}</translation>
+    </message>
+</context>
+<context>
     <name>StepUpPage</name>
     <message>
         <location filename="../pages/payment.py" line="294" />
