@@ -3,7 +3,7 @@
 One JSON object per line: `painted` (wall time of the login page's first paint, the page's buttons with their screen
 centres so a test can click them on a real X display), `ready` (the hub and devices are up, the hub's pid), `page`
 (each page change, with its buttons) and, with EDGEPOS_UI_PROBE_SALES=N, `sales` (N scripted sales through the app's
-till, then the app's and the hub's resident memory) after which the app quits. `edgepos bench startup` and the Xvfb
+till, then the app's and the hub's resident memory) after which the app quits (N=0: quits once ready). `edgepos bench startup` and the Xvfb
 test read it; a till in a shop never sets it.
 """
 
@@ -35,7 +35,7 @@ def rss_mb(pid: int | str = "self") -> float | None:
 
 
 class UiProbe(QObject):
-    def __init__(self, window: Any, startup: Any, path: Path, sales: int) -> None:
+    def __init__(self, window: Any, startup: Any, path: Path, sales: int | None) -> None:
         super().__init__(window)
         self.window_, self.startup, self.path, self.sales = window, startup, path, sales
         self.page_name = ""
@@ -48,7 +48,8 @@ class UiProbe(QObject):
         path = os.environ.get(PROBE_ENV)
         if not path:
             return None
-        return cls(window, startup, Path(path), int(os.environ.get(SALES_ENV, "0") or 0))
+        sales = os.environ.get(SALES_ENV)
+        return cls(window, startup, Path(path), int(sales) if sales else None)
 
     def write(self, event: str, **fields: Any) -> None:
         with self.path.open("a") as out:
@@ -70,7 +71,7 @@ class UiProbe(QObject):
             hub_pid = process.process.pid if process is not None and process.process is not None else None
             self.write("ready", hub_pid=hub_pid, error=getattr(self.startup, "error", None),
                        rss_mb=rss_mb(), hub_rss_mb=rss_mb(hub_pid) if hub_pid else None)
-            if self.sales:
+            if self.sales is not None:
                 QTimer.singleShot(0, self._run_sales)
 
     def _run_sales(self) -> None:
