@@ -2,9 +2,9 @@
 
 One JSON object per line: `painted` (wall time of the login page's first paint, the page's buttons with their screen
 centres so a test can click them on a real X display), `ready` (the hub and devices are up, the hub's pid), `page`
-(each page change, with its buttons) and, with EDGEPOS_UI_PROBE_SALES=N, `sales` (N scripted sales through the app's
-till, then the app's and the hub's resident memory) after which the app quits (N=0: quits once ready). `edgepos bench startup` and the Xvfb
-test read it; a till in a shop never sets it.
+(each page change, with its buttons; EDGEPOS_UI_PROBE_SHOTS=DIR saves each as PNG) and, with EDGEPOS_UI_PROBE_SALES=N,
+`sales` (N scripted sales through the app's till, then the app's and the hub's resident memory) after which the app
+quits (N=0: quits once ready). `edgepos bench startup` and the Xvfb test read it; a till in a shop never sets it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 PROBE_ENV = "EDGEPOS_UI_PROBE"
 SALES_ENV = "EDGEPOS_UI_PROBE_SALES"
+SHOTS_ENV = "EDGEPOS_UI_PROBE_SHOTS"  # a directory: each page as first shown, as PNG
 
 
 def rss_mb(pid: int | str = "self") -> float | None:
@@ -54,6 +55,10 @@ class UiProbe(QObject):
     def write(self, event: str, **fields: Any) -> None:
         with self.path.open("a") as out:
             out.write(json.dumps({"event": event, "t": time.time(), "pid": os.getpid(), **fields}) + "\n")
+        shots = os.environ.get(SHOTS_ENV)
+        if shots and "page" in fields:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            self.window_.grab().save(str(Path(shots) / f"{time.time():.3f}-{fields['page']}.png"))
 
     def painted(self) -> None:
         self.page_name = self.window_.page.name
