@@ -1,9 +1,10 @@
-"""The demo's slow parts, started behind the window: the hub child, the till's enrolment and first sync round, and
-the warm-up of what the first sale would otherwise wait for (python-escpos).
+"""The demo's slow parts, started behind the window: the hub child, the till's enrolment and first sync round, pcscd
+with its virtual reader, and the warm-up of what the first receipt would otherwise wait for (python-escpos).
 
 The window needs only the till's own files (keys, journal, operators) to let a cashier log in; the hub takes ~0.5-1 s
 to start and the first sync round one more round trip. `BackgroundStart.state` says how far it got, for the status
-bar; `ready` is set when it is done (`error` says what failed, and the till sells offline meanwhile).
+bar; `ready` is set when it is done (`error` says what failed; the till sells offline and with in-process cards
+meanwhile).
 """
 
 from __future__ import annotations
@@ -27,60 +28,130 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-class BackgroundStart:
-    """Start the hub, enrol the till and run its first sync round in a thread, after the window is up."""
+class SwitchableCardSlot:
+    """The demo's card panel while pcscd comes up: the in-process slot first, the pcscd one once it is there."""
 
-    def __init__(self, store: Any, enrol_secret: bytes, start_hub: bool = True) -> None:
-        self.store, self._secret, self._start_hub = store, enrol_secret, start_hub
-        self.state = "starting the hub"
-        self.error: str | None = None
+    def __init__(self, slot: Any) -> None:
+        self._slot, self._lock = slot, threading.Lock()
+
+    def names(self) -> list[str]:
+        return self._slot.names()
+
+    def label(self, name: str) -> str:
+        return self._slot.label(name)
+
+    def present(self, name: Any, pin: str | None = None, contactless: bool = False) -> None:
+        with self._lock:
+            self._slot.present(name, pin=pin, contactless=contactless)
+
+    def switch(self, slot: Any, along: Any = None) -> None:
+        """Use `slot` from now on; `along()` (the till's reader swap) runs in the same moment: no card goes in
+        between."""
+        with self._lock:
+            if along is not None:
+                along()
+            self._slot = slot
+
+    def close(self) -> None:
+        pass  # the slots are closed by whoever opened them
+
+
+class BackgroundStart:
+    """Start the hub, enrol the till, run its first sync round, bring up pcscd's card reader and warm up the printer
+    in a thread, the Python-heavy part after the window is painted."""
+
+    def __init__(self, store: Any, enrol_secret: bytes, start_hub: bool = True, devices: str = "inprocess") -> None:
+        self.store, self._secret, self._start_hub, self._devices = store, enrol_secret, start_hub, devices
+        self.state = "starting the hub" if start_hub else "starting the devices"
+        self.errors: list[str] = []
         self.ready = threading.Event()
         self.started_at = time.monotonic()
         self.ready_s: float | None = None
         self._closing = threading.Event()
         self._window_up = threading.Event()
+        self._closers: list[Any] = []
         self._thread = threading.Thread(target=self._run, name="edgepos-demo-startup", daemon=True)
+
+    @property
+    def error(self) -> str | None:
+        return "; ".join(self.errors) or None
 
     def start(self) -> BackgroundStart:
         self._thread.start()
         return self
 
     def _run(self) -> None:
-        till, hub = self.store.till, self.store.hub
         try:
-            if self._start_hub:
-                hub.start()
-                if self._closing.is_set():  # the app closed while the hub came up: do not leave it behind
-                    hub.stop()
-                    return
+            hub_up = self._step("starting the hub", self._hub_start) if self._start_hub else False
             # the hub child started on the other core; what follows runs Python here, after the window is painted
             self._window_up.wait(WINDOW_WAIT_S)
-            if self._closing.is_set():
-                return
-            if self._start_hub:
-                self.state = "enrolling the till"
-                till.uplink.enrol(MERCHANT, self._secret)
-                self.state = "first sync round"
-                till.uplink.sync_once()
-                till.uplink.poke()
-            self.state = "warming up the printer"
-            _ = till.printer.device  # imports python-escpos (~0.5 s) now rather than at the first receipt
-            self.state = "ready"
-        except Exception as exc:  # the till sells offline without its hub; the status bar says why
-            log.warning("demo start-up: %s failed: %s", self.state, exc)
-            self.error = f"{self.state} failed: {exc}"
-            self.state = "failed"
+            if hub_up:
+                self._step("enrolling the till", self._enrol)
+            if self._devices != "inprocess":
+                self._step("starting the devices", self._pcscd)
+            self._step("warming up the printer", lambda: self.store.till.printer.device)  # python-escpos, ~0.1-0.5 s
+            self.state = "failed" if self.errors else "ready"
         finally:
             self.ready_s = time.monotonic() - self.started_at
             self.ready.set()
 
+    def _step(self, state: str, do: Any) -> bool:
+        if self._closing.is_set():
+            return False
+        self.state = state
+        try:
+            do()
+            return True
+        except Exception as exc:  # the till sells offline / with in-process cards meanwhile; the status bar says why
+            log.warning("demo start-up: %s failed: %s", state, exc)
+            self.errors.append(f"{state} failed: {exc}")
+            return False
+
+    def _hub_start(self) -> None:
+        self.store.hub.start()
+        if self._closing.is_set():  # the app closed while the hub came up: do not leave it behind
+            self.store.hub.stop()
+
+    def _enrol(self) -> None:
+        uplink = self.store.till.uplink
+        uplink.enrol(MERCHANT, self._secret)
+        uplink.sync_once()
+        uplink.poke()
+
+    def _pcscd(self) -> None:
+        """pcscd + vpcd's reader (started when not running): the till's contact reader and the card panel move to
+        it; until then they were the in-process ones."""
+        from drivers.card.kernel import TerminalConfig
+        from terminal.demo.store import pcscd_note, start_cards
+
+        store, till = self.store, self.store.till
+        backend, pcscd, why = start_cards(self._devices)
+        if pcscd is None:
+            store.device_note = f"Cards are emulated in-process through the real EMV kernel ({why}); no pcscd is used."
+            return
+        self._closers.append(pcscd.close)
+        reader = pcscd.reader(TerminalConfig(token_key=till.keystore.token_key()))
+        pcscd.attach(till)
+
+        def use_reader() -> None:
+            till.card_reader = till.checkout.ports.card_reader = reader
+
+        store.cards.switch(pcscd, use_reader)
+        store.devices, store.device_note = backend, pcscd_note(pcscd)
+
     def window_up(self) -> None:
-        """The window is painted: the rest (enrolment, first round, warm-ups) may take the CPU now."""
+        """The window is painted: the rest (enrolment, first round, devices, warm-ups) may take the CPU now."""
         self._window_up.set()
 
     def close(self, timeout: float = 30.0) -> None:
-        """Wait for the thread (the store's closers stop the hub afterwards)."""
+        """Wait for the thread and close the devices it opened (the store's closers stop the hub afterwards)."""
         self._closing.set()
         self._window_up.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        for close in reversed(self._closers):
+            try:
+                close()
+            except Exception as exc:
+                log.warning("demo start-up: closing %s failed: %s", close, exc)
+        self._closers.clear()

@@ -25,7 +25,7 @@ from sync.journal import utc_now
 from sync.keystore import SECRET_ENV, random_secret
 from terminal.catalogue import Catalogue, sample_catalogue
 from terminal.checkout.rig import SAMPLE_OPERATORS, Till, build_till
-from terminal.demo.startup import BackgroundStart, free_port
+from terminal.demo.startup import BackgroundStart, SwitchableCardSlot, free_port
 
 DEVICES = ("auto", "pcscd", "inprocess")
 SECRET_FILE = "demo-key-secret"
@@ -131,7 +131,7 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
             if not background:
                 hub.start()
             closers.append(hub.stop)
-        backend, pcscd, why = _start_cards(devices)
+        backend, pcscd, why = start_cards("inprocess" if background else devices)
         if pcscd is not None:
             closers.append(pcscd.close)
         till = build_till(where / "till", terminal_id=f"DEMO-{uuid.uuid4().hex[:8].upper()}",
@@ -143,14 +143,16 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
         if pcscd is not None:
             pcscd.attach(till)
             cards: CardSlot = pcscd
-            note = (f"Cards are virtual chips in pcscd's reader {pcscd.reader_name!r} (real PC/SC stack); "
-                    "taps use the in-process contactless reader.")
+            note = pcscd_note(pcscd)
         else:
-            cards = InProcessCardSlot(till)
+            cards = InProcessCardSlot(till) if not background else SwitchableCardSlot(InProcessCardSlot(till))
             note = f"Cards are emulated in-process through the real EMV kernel ({why}); no pcscd is used."
+            if background and devices != "inprocess":
+                note = ("Cards: pcscd's virtual reader comes up behind the window (the status bar says when); "
+                        "until then cards are emulated in-process through the real EMV kernel.")
         store = DemoStore(till, sample_catalogue(), hub, where, note, cards, backend, key_note)
         if background:
-            store.startup = BackgroundStart(store, enrol_secret.encode(), start_hub=sales_hub).start()
+            store.startup = BackgroundStart(store, enrol_secret.encode(), start_hub=sales_hub, devices=devices).start()
             closers.append(store.startup.close)
         store._closers = closers
         return store
@@ -168,7 +170,12 @@ def block_demo_card(till: Till) -> None:
     till.blacklist.tokens.add(tokenize_pan(TEST_CARDS["blacklisted"].pan, till.keystore.token_key()).token)
 
 
-def _start_cards(devices: str) -> tuple[str, Any, str]:
+def pcscd_note(pcscd: Any) -> str:
+    return (f"Cards are virtual chips in pcscd's reader {pcscd.reader_name!r} (real PC/SC stack); "
+            "taps use the in-process contactless reader.")
+
+
+def start_cards(devices: str) -> tuple[str, Any, str]:
     """(backend, pcscd slot or None, why in-process). "auto" takes pcscd + vpcd when this machine has them (the real
     PC/SC stack, on vpcd's first reader; the tests use the second) and says why when it falls back."""
     if devices == "inprocess":

@@ -161,6 +161,7 @@ class StartupStatus(QObject):
         "starting the hub": QT_TRANSLATE_NOOP("Startup", "Starting the hub…"),
         "enrolling the till": QT_TRANSLATE_NOOP("Startup", "Enrolling the till with the hub…"),
         "first sync round": QT_TRANSLATE_NOOP("Startup", "First sync with the hub…"),
+        "starting the devices": QT_TRANSLATE_NOOP("Startup", "Starting the card reader…"),
         "warming up the printer": QT_TRANSLATE_NOOP("Startup", "Starting the printer…"),
     }
 
@@ -180,7 +181,7 @@ class StartupStatus(QObject):
         if startup.ready.is_set():
             self.timer.stop()
             if startup.error:
-                text = QCoreApplication.translate("Startup", "Hub not started: {0}").format(startup.error)
+                text = QCoreApplication.translate("Startup", "Not started: {0}").format(startup.error)
                 self.label.setText(text)
             else:
                 self.window_.statusBar().removeWidget(self.label)

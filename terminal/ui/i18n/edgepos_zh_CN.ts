@@ -873,13 +873,18 @@
     </message>
     <message>
         <location filename="../app.py" line="164" />
+        <source>Starting the card reader…</source>
+        <translation>正在启动读卡器…</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="165" />
         <source>Starting the printer…</source>
         <translation>正在启动打印机…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="183" />
-        <source>Hub not started: {0}</source>
-        <translation>中心服务未启动：{0}</translation>
+        <location filename="../app.py" line="184" />
+        <source>Not started: {0}</source>
+        <translation>未能启动：{0}</translation>
     </message>
 </context>
 <context>
