@@ -40,7 +40,8 @@ def test_till_first_hub_behind_it(tmp_path):
 
 def test_closing_while_the_hub_starts_leaves_no_hub(tmp_path):
     store = open_demo_store(tmp_path / "store", devices="inprocess", background=True)
-    time.sleep(0.05)  # the hub child is starting
+    store.startup.window_up()
+    time.sleep(0.1)  # the hub child is starting
     store.close()
     assert store.startup.ready.is_set()
     assert store.hub.process is None
