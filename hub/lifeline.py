@@ -21,18 +21,21 @@ GRACE_S = 15.0  # a clean stop that takes longer than this is cut short
 log = logging.getLogger("edgepos.hub")
 
 
-def watch_parent(stop: Callable[[], None], stream: object = None) -> threading.Thread | None:
+def watch_parent(stop: Callable[[], None], fd: int | None = None) -> threading.Thread | None:
     """When this process was started with a lifeline: call `stop()` once the parent is gone, and exit hard if the
-    clean stop has not ended the process `GRACE_S` later. Returns the watching thread (None: no lifeline)."""
+    clean stop has not ended the process `GRACE_S` later. Returns the watching thread (None: no lifeline).
+
+    The thread reads the raw descriptor (os.read): a daemon thread blocked in `sys.stdin.buffer.read` holds the
+    buffer's lock, and the interpreter aborts (SIGABRT) when it finalises around it after a clean SIGTERM stop."""
     if os.environ.get(LIFELINE_ENV) != "stdin":
         return None
-    source = stream if stream is not None else sys.stdin.buffer
+    source = sys.stdin.fileno() if fd is None else fd
 
     def watch() -> None:
         try:
-            while source.read(4096):  # type: ignore[attr-defined]
+            while os.read(source, 4096):
                 pass  # the parent never writes; anything read is ignored
-        except (OSError, ValueError):
+        except OSError:
             pass  # a closed or broken stdin means the same: the parent is gone
         log.warning("the process that started this hub is gone; stopping")
         stop()
