@@ -54,7 +54,8 @@ class UiProbe(QObject):
 
     def write(self, event: str, **fields: Any) -> None:
         with self.path.open("a") as out:
-            out.write(json.dumps({"event": event, "t": time.time(), "pid": os.getpid(), **fields}) + "\n")
+            out.write(json.dumps({"event": event, "t": time.time(), "cpu_s": round(time.process_time(), 4),
+                                  "pid": os.getpid(), **fields}) + "\n")
         shots = os.environ.get(SHOTS_ENV)
         if shots and "page" in fields:
             Path(shots).mkdir(parents=True, exist_ok=True)
