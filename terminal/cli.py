@@ -206,7 +206,8 @@ def cmd_bench_startup(args: argparse.Namespace) -> int:
         result = run(sales=args.sales, runs=args.runs, devices=args.devices)
     except RuntimeError as exc:
         return _fail(args, str(exc))
-    text = (f"start-up ({result['platform']}): login window painted {result['window_ms']} ms after launch, hub and "
+    text = (f"start-up ({result['platform']}): login window painted {result['window_ms']} ms after launch "
+            f"({result['window_cpu_ms']} ms CPU; {result['window_ms_reopened']} ms reopening a store), hub and "
             f"devices up at {result['ready_ms']} ms; app {result['rss_mb']} MB after {result['sales']} sales "
             f"(hub child {result['hub_rss_mb']} MB)")
     return _emit(args, result, text, EXIT_OK)
