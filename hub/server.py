@@ -40,8 +40,15 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, enrolment_secret: b
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=10)
     server = uvicorn.Server(config)
+
+    def exit_cleanly(signum: int, frame: object) -> None:
+        """SIGTERM before uvicorn's own handler is in (or re-raised by it after draining): stop serving. Raising
+        SystemExit here instead could land in a weakref callback during start-up, which swallows it, and the hub
+        then ran on until it was killed."""
+        server.should_exit = True
+
+    signal.signal(signal.SIGTERM, exit_cleanly)  # before the line below: a parent may stop us as soon as it reads it
     print(f"edgepos hub listening on http://{host}:{bound_port} ({store.backend.describe()})", flush=True)
-    signal.signal(signal.SIGTERM, _exit_cleanly)  # uvicorn drains on SIGTERM, then re-raises it to this handler
     watch_parent(lambda: setattr(server, "should_exit", True))  # a hub started with a lifeline dies with its parent
     try:
         server.run(sockets=[sock])
@@ -52,6 +59,3 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, enrolment_secret: b
     print("edgepos hub stopped", file=sys.stderr, flush=True)
     return 0
 
-
-def _exit_cleanly(signum: int, frame: object) -> None:
-    raise SystemExit(0)

@@ -81,10 +81,10 @@ def run_cashier(store: Any, lang: str = "en", fullscreen: bool = False, size: tu
     probe = UiProbe.from_env(window, startup)
     if startup is not None:
         StartupStatus(window, startup)
-    place_window(window, fullscreen, size)
-    _quit_on_signals(app)
     if startup is not None or probe is not None:
         FirstPaint(window, lambda: _painted(startup, probe))
+    place_window(window, fullscreen, size)
+    _quit_on_signals(app)
     return app.exec()
 
 
@@ -143,7 +143,7 @@ class FirstPaint(QObject):
 
     def __init__(self, window: Any, then: Callable[[], None]) -> None:
         super().__init__(window)
-        self.then, self.page = then, window.stack.currentWidget()
+        self.then, self.page = then, window.page
         self.page.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

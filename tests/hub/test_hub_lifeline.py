@@ -53,3 +53,15 @@ def test_hub_child_stops_when_its_parent_dies(tmp_path: Path, sig: int) -> None:
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_sigterm_right_after_start_stops_the_hub_cleanly(tmp_path: Path) -> None:
+    """A parent may stop the hub as soon as it reads "listening" (the demo closing while its hub comes up). SIGTERM
+    then arrived mid start-up, where raising SystemExit from the handler was swallowed (a weakref callback) and the
+    hub ran on until HubProcess killed it 15 s later (exit -9)."""
+    from hub.process import HubProcess
+
+    hub = HubProcess(db=tmp_path / "hub.db", enrol_secret="s" * 32, admin_token="t" * 32)
+    for _ in range(3):
+        hub.start()
+        assert hub.stop() == 0
