@@ -116,6 +116,7 @@ class BackgroundStart:
     def _enrol(self) -> None:
         uplink = self.store.till.uplink
         uplink.enrol(MERCHANT, self._secret)
+        self.state = "first sync round"
         uplink.sync_once()
         uplink.poke()
 
