@@ -5,12 +5,13 @@ gives up on, off by default because a frame with no code would cost another 25-3
 
 Two passes per frame. The slow frames were the noisy ones (sensor noise, sigma 12): zxing's full search (every
 format, rotations, its own downscaled pyramid, inverted codes) finds finder-pattern candidates all over the noise and
-took 22-77 ms there (p50 34) against ~5 ms for a clean or blurred frame, which put p99 at 35 ms. A first pass on the
-frame halved by area averaging (which halves the noise) without the pyramid or inversion reads those in ~2-7 ms; only
-a frame it finds nothing in gets the full search, exactly as before, so every code the full search reads is still
-read (the empty frame pays both: ~5 ms). When the first pass finds a matrix code, linear and stacked codes are still
-looked for at full size; the one case it can miss is a second matrix code too small to read at half size beside a
-large one (tests/drivers/test_scanners.py holds the corpus it was checked on). Matrix codes come first in the list.
+took 22-77 ms there (p50 34) against ~5 ms for a clean or blurred frame, which put p99 at 35 ms. The first pass
+reads matrix codes (QR and kin) on the frame halved by area averaging (which halves the noise), without the pyramid
+or inversion, in ~2-3 ms; when it finds one, linear and stacked codes are looked for at full size (~10 ms in noise;
+at half size a noisy EAN-13 misread); a frame it finds no matrix code in gets the full search exactly as before
+(the empty frame pays both: ~5 ms). The one case this can miss against the full search is a second matrix code too
+small to read at half size beside a large one (tests/drivers/test_scanners.py holds the corpus it was checked on).
+Matrix codes come first in the list.
 """
 
 from __future__ import annotations
