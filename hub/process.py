@@ -1,7 +1,8 @@
 """A hub in a child process (`edgepos hub`, exactly as an operator starts it), for the demo, benchmarks and tests.
 
 `kill()` is SIGKILL (no shutdown handlers run); `start()` after it restarts on the same port and store, so
-terminals keep their hub URL.
+terminals keep their hub URL. The child never outlives this process: its stdin is a lifeline pipe (hub.lifeline)
+that the kernel closes when we end, however we end (SIGKILL included), and the hub then stops itself.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 
 from hub.cli import ADMIN_TOKEN_ENV
+from hub.lifeline import LIFELINE_ENV
 
 
 def edgepos_command() -> list[str]:
@@ -51,12 +53,12 @@ class HubProcess:
 
     def start(self, timeout: float = 30.0) -> HubProcess:
         """Start and return once the hub listens (it prints its address only after binding)."""
-        env = {**os.environ, ADMIN_TOKEN_ENV: self.admin_token}
+        env = {**os.environ, ADMIN_TOKEN_ENV: self.admin_token, LIFELINE_ENV: "stdin"}
         with open(self.log or os.devnull, "a") as log:
             self.process = subprocess.Popen(
                 [*edgepos_command(), "hub", *self.where, "--port", str(self.port), *self.extra_args],
-                env=env, stdout=subprocess.PIPE, stderr=log, text=True,
-            )
+                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
+            )  # stdin: the lifeline; we never write to it, our end closes only when we stop it or end
         assert self.process.stdout is not None
         try:
             line = _readline(self.process.stdout, timeout)
@@ -88,6 +90,8 @@ class HubProcess:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(15)
+        if process.stdin is not None:
+            process.stdin.close()
         return process.returncode
 
     def __enter__(self) -> HubProcess:

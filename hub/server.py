@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from hub.errors import StoreUnavailable
+from hub.lifeline import watch_parent
 
 KEEP_ALIVE_S = 5.0
 HEAD_TIMEOUT_S = 10.0
@@ -123,8 +124,16 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
                             limit_concurrency=MAX_CONNECTIONS, server_header=False, date_header=True,
                             h11_max_incomplete_event_size=16 * 1024)
     server = uvicorn.Server(config)
+
+    def exit_cleanly(signum: int, frame: object) -> None:
+        """SIGTERM before uvicorn's own handler is in (or re-raised by it after draining): stop serving. Raising
+        SystemExit here instead could land in a weakref callback during start-up, which swallows it, and the hub
+        then ran on until it was killed."""
+        server.should_exit = True
+
+    signal.signal(signal.SIGTERM, exit_cleanly)  # before the line below: a parent may stop us as soon as it reads it
     print(f"edgepos hub listening on http://{host}:{bound_port} ({store.backend.describe()})", flush=True)
-    signal.signal(signal.SIGTERM, _exit_cleanly)  # uvicorn drains on SIGTERM, then re-raises it to this handler
+    watch_parent(lambda: setattr(server, "should_exit", True))  # a hub started with a lifeline dies with its parent
     try:
         server.run(sockets=[sock])
     except SystemExit:
@@ -150,6 +159,3 @@ class JsonLines(logging.Formatter):
             entry["trace"] = self.formatException(record.exc_info)
         return json.dumps(entry)
 
-
-def _exit_cleanly(signum: int, frame: object) -> None:
-    raise SystemExit(0)

@@ -65,7 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="random seed of the scripted sales (default 7)")
     demo.add_argument("--screenshot", type=Path, metavar="DIR", help="render every screen to PNGs in DIR and exit")
     demo.add_argument("--json", action="store_true", help="print one JSON object (with --headless)")
+    demo.add_argument("--fullscreen", action="store_true", help="the cashier window fills the screen")
+    demo.add_argument("--size", metavar="WxH",
+                      help="the cashier window's size, e.g. 1024x768 (default: 1280x800 made to fit the screen)")
     demo.set_defaults(handler=cmd_demo)
+    register_bench_startup(bench)
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from bench.auth import register as register_bench_auth
     from drivers.cli import register as register_drivers
@@ -167,9 +171,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return _fail(args, f"the cashier app is not available in this installation ({exc}); "
                            "try: edgepos demo --headless")
     from terminal.demo.script import daytime_clock
+    from terminal.ui.app import parse_size
 
-    clock = {"clock": daytime_clock()} if args.screenshot is not None else {}  # same risk decisions at any hour
-    with open_demo_store(args.data_dir, devices=args.devices or "auto", **clock) as store:
+    try:
+        size = parse_size(args.size) if args.size else None
+    except ValueError as exc:
+        return _fail(args, str(exc))
+    # same risk decisions at any hour for screenshots; the window comes up first, the hub and devices behind it
+    opts = {"clock": daytime_clock()} if args.screenshot is not None else {"background": True}
+    with open_demo_store(args.data_dir, devices=args.devices or "auto", **opts) as store:
         print("edgepos demo store is open")
         for line in describe(store):
             print(f"  {line}")
@@ -178,7 +188,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
             for path in ui_entry(store, args.screenshot, lang=args.lang):
                 print(path)
             return EXIT_OK
-        return ui_entry(store, lang=args.lang)
+        return ui_entry(store, lang=args.lang, fullscreen=args.fullscreen, size=size)
+
+
+def register_bench_startup(bench: argparse._SubParsersAction) -> None:
+    startup = bench.add_parser("startup", help="cashier app start-up: window painted, hub and devices up, memory")
+    startup.add_argument("--sales", type=int, default=20, help="scripted sales before memory is read (default 20)")
+    startup.add_argument("--runs", type=int, default=3, help="launches, each on a fresh store (default 3; medians)")
+    startup.add_argument("--devices", choices=["inprocess", "auto", "pcscd"], default="inprocess",
+                         help="cards as `edgepos demo --devices` (default inprocess: no pcscd shared with tests)")
+    startup.add_argument("--json", action="store_true", help="print one JSON object")
+    startup.set_defaults(handler=cmd_bench_startup)
+
+
+def cmd_bench_startup(args: argparse.Namespace) -> int:
+    from bench.startup import run
+
+    if args.sales < 0 or args.runs < 1:
+        return _fail(args, "--sales must be 0 or more and --runs at least 1")
+    try:
+        result = run(sales=args.sales, runs=args.runs, devices=args.devices)
+    except RuntimeError as exc:
+        return _fail(args, str(exc))
+    text = (f"start-up ({result['platform']}): login window painted {result['window_ms']} ms after launch "
+            f"({result['window_cpu_ms']} ms CPU; {result['window_ms_reopened']} ms reopening a store), hub and "
+            f"devices up at {result['ready_ms']} ms; app {result['rss_mb']} MB after {result['sales']} sales "
+            f"(hub child {result['hub_rss_mb']} MB)")
+    return _emit(args, result, text, EXIT_OK)
 
 
 def _demo_headless(args: argparse.Namespace) -> int:

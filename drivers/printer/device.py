@@ -8,8 +8,10 @@ errors before a receipt is sent, and transport failures during printing become `
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import time
+from pathlib import Path
 from typing import Any
 
 from drivers.base import DeviceStatus
@@ -18,8 +20,30 @@ from drivers.printer.document import ReceiptDocument
 from drivers.printer.layout import MM80, PaperProfile, encode_receipt
 from drivers.printer.report import ReportDocument, encode_report
 
+TRANSPORTS = {"tcp": "network", "usb": "usb", "serial": "serial", "file": "file", "dummy": "dummy"}
+
+
+def _transport(url: str) -> str:
+    kind = url.partition(":")[0]
+    if kind not in TRANSPORTS:
+        raise ValueError(f"unknown printer address {url!r} (tcp:, usb:, serial:, file:, dummy:)")
+    return TRANSPORTS[kind]
+
+
+def _escpos_cache() -> None:
+    """python-escpos parses its ~1 MB capability YAML on import (0.5-1.3 s here) and pickles the result to
+    ESCPOS_CAPABILITIES_PICKLE_DIR, which defaults to a new temporary directory every run (so it never hits and
+    litters /tmp). A lasting cache directory makes every import after the first ~90 ms."""
+    if "ESCPOS_CAPABILITIES_PICKLE_DIR" in os.environ:
+        return
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "edgepos" / "escpos"
+    with contextlib.suppress(OSError):
+        cache.mkdir(parents=True, exist_ok=True)
+        os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(cache)
+
 
 def _escpos_device(url: str, profile: str) -> tuple[Any, str]:
+    _escpos_cache()
     from escpos import printer as ep
 
     kind, _, rest = url.partition(":")
@@ -47,8 +71,17 @@ class EscposPrinter:
     def __init__(self, url: str, paper: PaperProfile = MM80, name: str = "receipt printer",
                  simulated: bool = False) -> None:
         self.url, self.paper, self.name, self.simulated = url, paper, name, simulated
-        self.device, self.transport = _escpos_device(url, paper.escpos_profile)
+        self.transport = _transport(url)
+        self._device: Any = None
         self._open = False
+
+    @property
+    def device(self) -> Any:
+        """The python-escpos printer, made on first use: importing python-escpos takes ~0.5 s (it parses its
+        capability database), which must not hold up the till's window (the app warms it up behind the window)."""
+        if self._device is None:
+            self._device = _escpos_device(self.url, self.paper.escpos_profile)[0]
+        return self._device
 
     def connect(self) -> None:
         if self._open:

@@ -25,6 +25,7 @@ from sync.journal import utc_now
 from sync.keystore import SECRET_ENV, random_secret
 from terminal.catalogue import Catalogue, sample_catalogue
 from terminal.demo.rig import SAMPLE_OPERATORS, Till, build_till
+from terminal.demo.startup import BackgroundStart, SwitchableCardSlot, free_port
 
 DEVICES = ("auto", "pcscd", "inprocess")
 SECRET_FILE = "demo-key-secret"
@@ -84,6 +85,7 @@ class DemoStore:
     cards: CardSlot
     devices: str  # what was chosen: "pcscd" or "inprocess"
     key_note: str = ""  # where the key store secret came from
+    startup: Any = None  # terminal.demo.startup.BackgroundStart when the hub comes up behind the window
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -105,11 +107,12 @@ class DemoStore:
 
 
 def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sales_hub: bool = True,
-                    clock: Callable[[], datetime] = utc_now) -> DemoStore:
+                    clock: Callable[[], datetime] = utc_now, background: bool = False) -> DemoStore:
     """Start the demo store (use as a context manager). `data_dir=None`: a temporary store removed on close.
 
     `sales_hub=False` skips the hub (the till sells offline only). `clock` is the till's clock (the headless run
-    replays a shop day with one)."""
+    replays a shop day with one). `background=True` (the window) returns once the till can log people in; the hub,
+    the enrolment and the warm-ups follow in a thread (`store.startup`)."""
     if devices not in DEVICES:
         raise ValueError(f"devices must be one of {', '.join(DEVICES)}, not {devices!r}")
     closers: list[Callable[[], None]] = []
@@ -122,28 +125,35 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
             where.mkdir(parents=True, exist_ok=True)
         secret, key_note = _key_secret(where, temporary=data_dir is None)
         admin_token = uuid.uuid4().hex
-        hub = HubProcess(db=where / "hub.db", admin_token=admin_token,
-                         log=where / "hub.log")
+        hub = HubProcess(db=where / "hub.db", admin_token=admin_token, log=where / "hub.log",
+                         port=free_port() if background else 0)
         if sales_hub:
-            hub.start()
+            if not background:
+                hub.start()
             closers.append(hub.stop)
-        backend, pcscd, why = _start_cards(devices)
+        backend, pcscd, why = start_cards("inprocess" if background else devices)
         if pcscd is not None:
             closers.append(pcscd.close)
         till = build_till(where / "till", terminal_id=f"DEMO-{uuid.uuid4().hex[:8].upper()}",
                           hub_url=hub.url if sales_hub else None,
-                          enrol_code=hub.enrol_code("M-DEMO").encode() if sales_hub else None,
+                          enrol_code=hub.enrol_code("M-DEMO").encode() if sales_hub and not background else None,
                           clock=clock, secret=secret, card_reader=pcscd.reader if pcscd else None)
         closers.append(till.close)
+        block_demo_card(till)
         if pcscd is not None:
             pcscd.attach(till)
             cards: CardSlot = pcscd
-            note = (f"Cards are virtual chips in pcscd's reader {pcscd.reader_name!r} (real PC/SC stack); "
-                    "taps use the in-process contactless reader.")
+            note = pcscd_note(pcscd)
         else:
-            cards = InProcessCardSlot(till)
+            cards = InProcessCardSlot(till) if not background else SwitchableCardSlot(InProcessCardSlot(till))
             note = f"Cards are emulated in-process through the real EMV kernel ({why}); no pcscd is used."
+            if background and devices != "inprocess":
+                note = ("Cards: pcscd's virtual reader comes up behind the window (the status bar says when); "
+                        "until then cards are emulated in-process through the real EMV kernel.")
         store = DemoStore(till, sample_catalogue(), hub, where, note, cards, backend, key_note)
+        if background:
+            store.startup = BackgroundStart(store, start_hub=sales_hub, devices=devices).start()
+            closers.append(store.startup.close)
         store._closers = closers
         return store
     except BaseException:
@@ -153,7 +163,19 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
         raise
 
 
-def _start_cards(devices: str) -> tuple[str, Any, str]:
+def block_demo_card(till: Till) -> None:
+    """The "Blocked card (declined)" test card is on this till's blacklist, for the window and the script alike."""
+    from sync.pan import tokenize_pan
+
+    till.blacklist.tokens.add(tokenize_pan(TEST_CARDS["blacklisted"].pan, till.keystore.token_key()).token)
+
+
+def pcscd_note(pcscd: Any) -> str:
+    return (f"Cards are virtual chips in pcscd's reader {pcscd.reader_name!r} (real PC/SC stack); "
+            "taps use the in-process contactless reader.")
+
+
+def start_cards(devices: str) -> tuple[str, Any, str]:
     """(backend, pcscd slot or None, why in-process). "auto" takes pcscd + vpcd when this machine has them (the real
     PC/SC stack, on vpcd's first reader; the tests use the second) and says why when it falls back."""
     if devices == "inprocess":
@@ -193,7 +215,8 @@ def _key_secret(where: Path, *, temporary: bool) -> tuple[bytes, str]:
 def describe(store: DemoStore) -> list[str]:
     """What was started, as the banner lines `edgepos demo` prints."""
     lines = [
-        f"hub: {store.hub.url if store.hub.process else 'not started (offline only)'}",
+        f"hub: {store.hub.url if store.hub.process else 'not started (offline only)'}"
+        if store.startup is None else f"hub: {store.hub.url} (starting behind the window)",
         f"data: {store.data_dir}",
         f"terminal: {store.till.keystore.terminal_id}",
         f"devices: {store.device_note}",

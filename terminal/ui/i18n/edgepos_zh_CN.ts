@@ -949,6 +949,39 @@
     </message>
 </context>
 <context>
+    <name>Startup</name>
+    <message>
+        <location filename="../app.py" line="161"/>
+        <source>Starting the hub…</source>
+        <translation>正在启动中心服务…</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="162"/>
+        <source>Enrolling the till with the hub…</source>
+        <translation>正在向中心服务登记本收银台…</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="163"/>
+        <source>First sync with the hub…</source>
+        <translation>正在与中心服务首次同步…</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="164"/>
+        <source>Starting the card reader…</source>
+        <translation>正在启动读卡器…</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="165"/>
+        <source>Starting the printer…</source>
+        <translation>正在启动打印机…</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="184"/>
+        <source>Not started: {0}</source>
+        <translation>未能启动：{0}</translation>
+    </message>
+</context>
+<context>
     <name>StepUpPage</name>
     <message>
         <location filename="../pages/payment.py" line="316"/>
