@@ -291,3 +291,33 @@ def test_a_full_hub_answers_busy_fast_and_health_still_answers() -> None:
             assert (await client.get("/v1/health")).status_code == 200
 
     asyncio.run(scenario())
+
+
+def test_a_body_that_trickles_in_is_cut_with_408() -> None:
+    """Slow body (item 8): the middleware stops waiting for a body after its deadline; the app never sees it."""
+    import asyncio
+
+    from hub.http_guard import HubGuard
+
+    async def scenario() -> list[dict]:
+        reached: list[bool] = []
+
+        async def app(scope, receive, send) -> None:
+            reached.append(True)
+
+        async def trickle() -> dict:
+            await asyncio.sleep(3600)
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        sent: list[dict] = []
+
+        async def send(message) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": "/v1/journal", "headers": []}
+        await HubGuard(app, body_timeout_s=0.2)(scope, trickle, send)
+        assert not reached
+        return sent
+
+    sent = asyncio.run(scenario())
+    assert sent[0]["status"] == 408 and json.loads(sent[1]["body"])["code"] == "request_timeout"
