@@ -83,6 +83,25 @@ def test_a_code_enrols_one_terminal_once(client, tmp_path: Path) -> None:
     assert code_of(enrol(client, second, code)) == (401, "code_used")
 
 
+def test_two_terminals_racing_with_one_code_enrol_one(client, tmp_path: Path) -> None:
+    for _ in range(3):
+        code = mint(client, "M-RACE")
+        terms = [Terminal.create(tmp_path / unique("r"), merchant_id="M-RACE") for _ in range(2)]
+        requests = [term.signed("POST", "/v1/enrol", term.enrol_body(code)) for term in terms]
+        go, answers = threading.Barrier(2), []
+
+        def send(body, headers, go=go, answers=answers):
+            go.wait()
+            answers.append(client.post("/v1/enrol", content=body, headers=headers).status_code)
+
+        threads = [threading.Thread(target=send, args=pair) for pair in requests]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(answers) == [200, 401]
+
+
 def test_expired_and_unknown_codes_are_refused(client, clock, tmp_path: Path) -> None:
     term = Terminal.create(tmp_path, merchant_id="M-EXP")
     code = mint(client, "M-EXP", expires_in_s=60)
