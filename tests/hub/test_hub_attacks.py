@@ -129,16 +129,23 @@ def test_minting_codes_needs_the_admin_token(client) -> None:
 
 
 def test_amounts_beyond_the_cap_are_refused_and_settlement_still_answers(client, enrolled: Terminal) -> None:
+    """The attack: two journal sales of 2^62 made SQLite's settlement sum overflow (500 for that day)."""
     auth = {"auth_id": unique("auth"), "sale_id": unique("sale"), "tender": "card_contact",
             "amount": {"amount": 2**63 - 1, "currency": "CNY"}}
     assert code_of(post(client, enrolled, "/v1/auth", auth)) == (422, "invalid_request")
-    big = enrolled.append("sale.completed", sale([tender("cash", 2**62)]))
-    ok = [enrolled.append("sale.completed", sale([tender("cash", MAX_AMOUNT)], sale_id=unique("s")))]
-    answer = post(client, enrolled, "/v1/journal", json.loads(upload_body([big]))).json()
+    huge = [enrolled.append("sale.completed", sale([tender("cash", 2**62)])) for _ in range(2)]
+    answer = post(client, enrolled, "/v1/journal", json.loads(upload_body(huge))).json()
     assert answer["results"][0]["code"] == "bad_payload"
-    day = client.get(f"/v1/admin/settlement?day=2000-01-01&terminal={enrolled.id}", headers=ADMIN)
-    assert day.status_code == 200
-    assert ok  # a record at the cap is well-formed (booking it needs the chain to continue from `big`)
+    at_cap = Terminal.create(enrolled.journal.path.parent.parent / "cap", merchant_id=enrolled.merchant_id)
+    assert enrol(client, at_cap, mint(client, at_cap.merchant_id)).status_code == 200
+    records = [at_cap.append("sale.completed", sale([tender("cash", MAX_AMOUNT)])) for _ in range(3)]
+    answer = post(client, at_cap, "/v1/journal", json.loads(upload_body(records))).json()
+    assert [r["status"] for r in answer["results"]] == ["accepted"] * 3
+    day = huge[0].time[:10]
+    for scope in (f"terminal={enrolled.id}", f"terminal={at_cap.id}", f"merchant={enrolled.merchant_id}"):
+        totals = client.get(f"/v1/admin/settlement?day={day}&{scope}", headers=ADMIN)
+        assert totals.status_code == 200, totals.text
+    assert totals.json()[0]["sales"] == 3 * MAX_AMOUNT
 
 
 # --- item 4: NUL anywhere is a 4xx or a bad_payload record, never a 500 or a stuck queue ---------------------------
