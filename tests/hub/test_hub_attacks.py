@@ -20,7 +20,7 @@ from sync.protocol import MAX_AMOUNT, enrol_code_id
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-def test_client(store: Store, clock, throttle: Throttle | None = None):
+def fresh_client(store: Store, clock, throttle: Throttle | None = None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
@@ -30,7 +30,6 @@ def test_client(store: Store, clock, throttle: Throttle | None = None):
                       raise_server_exceptions=False)
 
 
-test_client.__test__ = False  # a helper, not a test
 
 
 def mint(client, merchant_id: str, expires_in_s: int = 3600) -> str:
@@ -220,7 +219,7 @@ def test_answers_do_not_tell_which_terminal_ids_exist(client, enrolled: Terminal
 
 
 def test_admin_token_and_enrolment_guesses_are_throttled(store: Store, clock, tmp_path: Path) -> None:
-    with test_client(store, clock, Throttle(max_lockout_s=60)) as fresh:
+    with fresh_client(store, clock, Throttle(max_lockout_s=60)) as fresh:
         guesses = [fresh.get("/v1/admin/trial-balance", headers={"authorization": f"Bearer guess-{n}"})
                    for n in range(FREE_FAILURES + 2)]
         assert [g.status_code for g in guesses[:FREE_FAILURES]] == [401] * FREE_FAILURES
@@ -275,7 +274,7 @@ def test_a_database_outage_answers_503_without_naming_the_database(store: Store,
     cut = Store.open(dsn=backend["dsn"], clock=clock)
     cut.backend.close()
     cut.backend = PostgresBackend("host=127.0.0.1 port=9 user=postgres dbname=test", connect_timeout_s=1)
-    with test_client(cut, clock) as down:
+    with fresh_client(cut, clock) as down:
         for answer in (down.get("/v1/ready"), down.get("/v1/admin/trial-balance", headers=ADMIN)):
             assert answer.status_code == 503
             assert "127.0.0.1" not in answer.text and "port" not in answer.text and "9" not in answer.json()["message"]
