@@ -410,7 +410,8 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
             raise HubError("day must be YYYY-MM-DD", code="invalid_request")
         if (terminal is None) == (merchant is None):
             raise HubError("give exactly one of terminal= or merchant=", code="invalid_request")
-        _plain(terminal, "terminal"), _plain(merchant, "merchant")
+        _plain(terminal, "terminal")
+        _plain(merchant, "merchant")
         totals = (store.settlement(day, "terminal", terminal) if terminal is not None
                   else store.settlement(day, "merchant", merchant or ""))
         return Response(content=b"[" + b",".join(t.model_dump_json().encode() for t in totals) + b"]",

@@ -5,8 +5,9 @@ Admission: at most `max_requests` requests are inside the app at once; a request
 `QUEUE_WAIT_S` is answered 503 `busy` with `Retry-After` at once, instead of queueing behind others until the till's
 2 s budget is long gone. Liveness (`/v1/health`) skips the queue.
 
-Bodies are read here, up to protocol.MAX_BODY and within `BODY_TIMEOUT_S`, and handed on whole; a larger body
-(declared or streamed) is answered 413, a body that trickles in too slowly 408, without being parsed. Log lines are
+Bodies are read here first (before admission, so a slow body holds no slot), up to protocol.MAX_BODY and within
+`BODY_TIMEOUT_S`, and handed on whole; a larger body (declared or streamed) is answered 413, a body that trickles in
+too slowly 408, without being parsed. Log lines are
 JSON with method, path, status, terminal and duration: never a key, token, signature or body.
 """
 
@@ -30,11 +31,16 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 log = logging.getLogger("edgepos.hub")
 SKEW_STATE = "edgepos_skew_ms"
 QUEUE_WAIT_S = 0.5
-BODY_TIMEOUT_S = 20.0
+BODY_TIMEOUT_S = 60.0  # a whole 8 MiB batch over a slow shop line; slow clients hold a connection, not a slot
 MAX_REQUESTS = 64
+MAX_BUFFERED = 256 * 1024 * 1024  # bytes of bodies being read at once, all clients together; beyond: 503 busy
 UNQUEUED = frozenset({f"{API_PREFIX}/health"})
 SAFE_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store"),
                 (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
+
+
+class _OverBudget(Exception):
+    """Reading this body would pass the hub's budget of buffered body bytes."""
 
 
 def loggable(text: str, limit: int = 200) -> str:
@@ -51,6 +57,8 @@ class HubGuard:
         self.queue_wait_s = queue_wait_s
         self.body_timeout_s = body_timeout_s
         self._slots = asyncio.Semaphore(max_requests)
+        self.max_buffered = MAX_BUFFERED
+        self._buffered = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,17 +80,13 @@ class HubGuard:
             await send(message)
 
         admitted = False
+        held = [0]  # body bytes this request counts against the hub-wide buffer budget
         try:
-            if scope.get("path") not in UNQUEUED:
-                try:
-                    await asyncio.wait_for(self._slots.acquire(), self.queue_wait_s)
-                except TimeoutError:
-                    await _problem(send_guarded, 503, "busy", "the hub is busy; retry shortly",
-                                   [(b"retry-after", b"1")])
-                    return
-                admitted = True
-            try:
-                body = await asyncio.wait_for(self._read_body(scope, receive), self.body_timeout_s)
+            try:  # the body first: a client that trickles it in holds no admission slot meanwhile
+                body = await asyncio.wait_for(self._read_body(scope, receive, held), self.body_timeout_s)
+            except _OverBudget:
+                await _problem(send_guarded, 503, "busy", "the hub is busy; retry shortly", [(b"retry-after", b"1")])
+                return
             except TimeoutError:
                 await _problem(send_guarded, 408, "request_timeout",
                                f"the request body did not arrive within {self.body_timeout_s:.0f} s")
@@ -91,6 +95,14 @@ class HubGuard:
                 await _problem(send_guarded, 413, "body_too_large",
                                f"the request body exceeds {self.max_body} bytes; send smaller batches")
                 return
+            if scope.get("path") not in UNQUEUED:
+                try:
+                    await asyncio.wait_for(self._slots.acquire(), self.queue_wait_s)
+                except TimeoutError:
+                    await _problem(send_guarded, 503, "busy", "the hub is busy; retry shortly",
+                                   [(b"retry-after", b"1")])
+                    return
+                admitted = True
             delivered = False
 
             async def replay() -> Message:
@@ -102,6 +114,7 @@ class HubGuard:
 
             await self.app(scope, replay, send_guarded)
         finally:
+            self._buffered -= held[0]
             if admitted:
                 self._slots.release()
             headers = dict(scope.get("headers", []))
@@ -111,8 +124,9 @@ class HubGuard:
                                  "terminal": loggable(headers.get(H_TERMINAL.lower().encode(), b"").decode(
                                      "latin-1"), 64) or None}))
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
-        """The whole body, or None when it is larger than allowed (declared or actually sent)."""
+    async def _read_body(self, scope: Scope, receive: Receive, held: list[int]) -> bytes | None:
+        """The whole body, or None when it is larger than allowed (declared or actually sent); _OverBudget when
+        the bodies being read at once would pass `max_buffered` (`held[0]`: what this one counts)."""
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -130,6 +144,10 @@ class HubGuard:
             size += len(chunk)
             if size > self.max_body:
                 return None
+            if self._buffered + len(chunk) > self.max_buffered:
+                raise _OverBudget
+            self._buffered += len(chunk)
+            held[0] += len(chunk)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)

@@ -290,9 +290,8 @@ class _Booker:
             if hold is not None:
                 if hold.sale_id != refund.sale_id:
                     return declined("wrong_sale", f"authorisation {hold.auth_id} belongs to another sale")
-                if online_refund_id(hold.terminal_id if self.scope == "merchant" else self.terminal.id,
-                                    refund.refund_id, hold.auth_id) in self.state.booked_refunds:
-                    continue  # refunded online already: the record only documents it
+                if online_refund_id(self.terminal.id, refund.refund_id, hold.auth_id) in self.state.booked_refunds:
+                    continue  # refunded online already (by this terminal, under this refund id): documented only
                 if hold.status != AuthStatus.CAPTURED:
                     return declined("not_captured", f"authorisation {hold.auth_id} is {hold.status}, nothing was "
                                     "captured")
@@ -402,10 +401,8 @@ def _prefetch(tx: Tx, terminal: Terminal, payloads: list[Payload], refund_scope:
         _prefetch_sales(tx, terminal, list(chunk), batch)
     for chunk in chunks(named):
         _prefetch_money(tx, terminal, list(chunk), refund_scope, batch)
-    owners = {terminal.id} | ({h.terminal_id for h in batch.holds.values() if h.merchant_id == terminal.merchant_id}
-                              if refund_scope == "merchant" else set())
-    candidates = sorted({online_refund_id(owner, p.refund_id, t.reference) for p in payloads
-                         if isinstance(p, RefundPayload) for t in p.tenders if t.reference for owner in owners})
+    candidates = sorted({online_refund_id(terminal.id, p.refund_id, t.reference) for p in payloads
+                         if isinstance(p, RefundPayload) for t in p.tenders if t.reference})
     for chunk in chunks(candidates):
         rows = tx.all(f"SELECT id FROM transfers WHERE id IN {in_clause(chunk)}", list(chunk))
         batch.booked_refunds |= {row[0] for row in rows}

@@ -109,6 +109,9 @@ class SqliteBackend:
             if isinstance(exc, sqlite3.IntegrityError):
                 raise Conflict("the request collides with data another request wrote at the same time; retry",
                                code="conflict") from None
+            if isinstance(exc, sqlite3.OperationalError) and "overflow" in str(exc).lower():
+                raise HubError("a total exceeds 64 bits (amounts are capped at protocol.MAX_AMOUNT, so only a "
+                               "hand-edited database gets here)", code="overflow") from None
             if isinstance(exc, OverflowError | sqlite3.DataError):
                 raise HubError("a value cannot be stored (out of range)", code="invalid_request") from None
             raise

@@ -20,7 +20,7 @@ from sync.protocol import MAX_AMOUNT, enrol_code_id
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-def test_client(store: Store, clock, throttle: Throttle | None = None):
+def fresh_client(store: Store, clock, throttle: Throttle | None = None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
@@ -30,7 +30,6 @@ def test_client(store: Store, clock, throttle: Throttle | None = None):
                       raise_server_exceptions=False)
 
 
-test_client.__test__ = False  # a helper, not a test
 
 
 def mint(client, merchant_id: str, expires_in_s: int = 3600) -> str:
@@ -83,6 +82,25 @@ def test_a_code_enrols_one_terminal_once(client, tmp_path: Path) -> None:
     assert code_of(enrol(client, second, code)) == (401, "code_used")
 
 
+def test_two_terminals_racing_with_one_code_enrol_one(client, tmp_path: Path) -> None:
+    for _ in range(3):
+        code = mint(client, "M-RACE")
+        terms = [Terminal.create(tmp_path / unique("r"), merchant_id="M-RACE") for _ in range(2)]
+        requests = [term.signed("POST", "/v1/enrol", term.enrol_body(code)) for term in terms]
+        go, answers = threading.Barrier(2), []
+
+        def send(body, headers, go=go, answers=answers):
+            go.wait()
+            answers.append(client.post("/v1/enrol", content=body, headers=headers).status_code)
+
+        threads = [threading.Thread(target=send, args=pair) for pair in requests]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(answers) == [200, 401]
+
+
 def test_expired_and_unknown_codes_are_refused(client, clock, tmp_path: Path) -> None:
     term = Terminal.create(tmp_path, merchant_id="M-EXP")
     code = mint(client, "M-EXP", expires_in_s=60)
@@ -110,16 +128,23 @@ def test_minting_codes_needs_the_admin_token(client) -> None:
 
 
 def test_amounts_beyond_the_cap_are_refused_and_settlement_still_answers(client, enrolled: Terminal) -> None:
+    """The attack: two journal sales of 2^62 made SQLite's settlement sum overflow (500 for that day)."""
     auth = {"auth_id": unique("auth"), "sale_id": unique("sale"), "tender": "card_contact",
             "amount": {"amount": 2**63 - 1, "currency": "CNY"}}
     assert code_of(post(client, enrolled, "/v1/auth", auth)) == (422, "invalid_request")
-    big = enrolled.append("sale.completed", sale([tender("cash", 2**62)]))
-    ok = [enrolled.append("sale.completed", sale([tender("cash", MAX_AMOUNT)], sale_id=unique("s")))]
-    answer = post(client, enrolled, "/v1/journal", json.loads(upload_body([big]))).json()
+    huge = [enrolled.append("sale.completed", sale([tender("cash", 2**62)])) for _ in range(2)]
+    answer = post(client, enrolled, "/v1/journal", json.loads(upload_body(huge))).json()
     assert answer["results"][0]["code"] == "bad_payload"
-    day = client.get(f"/v1/admin/settlement?day=2000-01-01&terminal={enrolled.id}", headers=ADMIN)
-    assert day.status_code == 200
-    assert ok  # a record at the cap is well-formed (booking it needs the chain to continue from `big`)
+    at_cap = Terminal.create(enrolled.journal.path.parent.parent / "cap", merchant_id=enrolled.merchant_id)
+    assert enrol(client, at_cap, mint(client, at_cap.merchant_id)).status_code == 200
+    records = [at_cap.append("sale.completed", sale([tender("cash", MAX_AMOUNT)])) for _ in range(3)]
+    answer = post(client, at_cap, "/v1/journal", json.loads(upload_body(records))).json()
+    assert [r["status"] for r in answer["results"]] == ["accepted"] * 3
+    day = huge[0].time[:10]
+    for scope in (f"terminal={enrolled.id}", f"terminal={at_cap.id}", f"merchant={enrolled.merchant_id}"):
+        totals = client.get(f"/v1/admin/settlement?day={day}&{scope}", headers=ADMIN)
+        assert totals.status_code == 200, totals.text
+    assert totals.json()[0]["sales"] == 3 * MAX_AMOUNT
 
 
 # --- item 4: NUL anywhere is a 4xx or a bad_payload record, never a 500 or a stuck queue ---------------------------
@@ -194,7 +219,7 @@ def test_answers_do_not_tell_which_terminal_ids_exist(client, enrolled: Terminal
 
 
 def test_admin_token_and_enrolment_guesses_are_throttled(store: Store, clock, tmp_path: Path) -> None:
-    with test_client(store, clock, Throttle(max_lockout_s=60)) as fresh:
+    with fresh_client(store, clock, Throttle(max_lockout_s=60)) as fresh:
         guesses = [fresh.get("/v1/admin/trial-balance", headers={"authorization": f"Bearer guess-{n}"})
                    for n in range(FREE_FAILURES + 2)]
         assert [g.status_code for g in guesses[:FREE_FAILURES]] == [401] * FREE_FAILURES
@@ -249,7 +274,7 @@ def test_a_database_outage_answers_503_without_naming_the_database(store: Store,
     cut = Store.open(dsn=backend["dsn"], clock=clock)
     cut.backend.close()
     cut.backend = PostgresBackend("host=127.0.0.1 port=9 user=postgres dbname=test", connect_timeout_s=1)
-    with test_client(cut, clock) as down:
+    with fresh_client(cut, clock) as down:
         for answer in (down.get("/v1/ready"), down.get("/v1/admin/trial-balance", headers=ADMIN)):
             assert answer.status_code == 503
             assert "127.0.0.1" not in answer.text and "port" not in answer.text and "9" not in answer.json()["message"]
@@ -291,3 +316,33 @@ def test_a_full_hub_answers_busy_fast_and_health_still_answers() -> None:
             assert (await client.get("/v1/health")).status_code == 200
 
     asyncio.run(scenario())
+
+
+def test_a_body_that_trickles_in_is_cut_with_408() -> None:
+    """Slow body (item 8): the middleware stops waiting for a body after its deadline; the app never sees it."""
+    import asyncio
+
+    from hub.http_guard import HubGuard
+
+    async def scenario() -> list[dict]:
+        reached: list[bool] = []
+
+        async def app(scope, receive, send) -> None:
+            reached.append(True)
+
+        async def trickle() -> dict:
+            await asyncio.sleep(3600)
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        sent: list[dict] = []
+
+        async def send(message) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": "/v1/journal", "headers": []}
+        await HubGuard(app, body_timeout_s=0.2)(scope, trickle, send)
+        assert not reached
+        return sent
+
+    sent = asyncio.run(scenario())
+    assert sent[0]["status"] == 408 and json.loads(sent[1]["body"])["code"] == "request_timeout"

@@ -95,9 +95,19 @@ def test_merchant_policy_lets_a_store_terminal_refund_a_sibling_sale(store: Stor
             ("accepted", None), ("declined", "refund_exceeds_sale")]
         assert statuses(store, terminal, terminal.append("refund.completed", refund(
             sold["sale_id"], [tender("cash", 600)]))) == [("declined", "refund_exceeds_sale")]
+        sale_id = unique("sale")
+        hold = store.authorise(terminal.id, AuthRequest(auth_id=unique("auth"), sale_id=sale_id,
+                                                        tender=TenderKind.CARD_CONTACTLESS,
+                                                        amount={"amount": 3000, "currency": "CNY"})).model(AuthResponse)
+        card = sale([tender("card_contactless", 3000, reference=hold.auth_id)], sale_id=sale_id)
+        assert statuses(store, terminal, terminal.append("sale.completed", card)) == [("accepted", None)]
+        back = [desk.append("refund.completed", refund(sale_id, [tender("card_contactless", amount,
+                                                                        reference=hold.auth_id)]))
+                for amount in (2000, 1500)]
+        assert statuses(store, desk, *back) == [("accepted", None), ("declined", "refund_exceeds_capture")]
     finally:
         store.refund_scope = "terminal"
-    assert refunds_booked(store, terminal) == 2500
+    assert refunds_booked(store, terminal) == 4500
 
 
 def test_voided_sales_cannot_be_refunded_and_refunded_sales_cannot_be_voided(store: Store,
