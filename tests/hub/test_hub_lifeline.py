@@ -17,7 +17,7 @@ PARENT = textwrap.dedent("""
     from pathlib import Path
     from hub.process import HubProcess
 
-    hub = HubProcess(db=Path(sys.argv[1]), enrol_secret="s" * 32, admin_token="t" * 32)
+    hub = HubProcess(db=Path(sys.argv[1]), admin_token="lifeline-test-admin-token-0123456789")
     starter = threading.Thread(target=hub.start)  # started from a thread that ends at once (PDEATHSIG would fire)
     starter.start()
     starter.join()
@@ -61,7 +61,7 @@ def test_sigterm_right_after_start_stops_the_hub_cleanly(tmp_path: Path) -> None
     hub ran on until HubProcess killed it 15 s later (exit -9)."""
     from hub.process import HubProcess
 
-    hub = HubProcess(db=tmp_path / "hub.db", enrol_secret="s" * 32, admin_token="t" * 32)
+    hub = HubProcess(db=tmp_path / "hub.db", admin_token="lifeline-test-admin-token-0123456789")
     for _ in range(3):
         hub.start()
         assert hub.stop() == 0
