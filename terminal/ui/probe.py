@@ -85,8 +85,12 @@ class UiProbe(QObject):
         alive between them, then the memory numbers, then quit."""
         from drivers.card.emulator import TEST_CARDS
         from terminal.demo.script import SCRIPT, Tally, scripted_sale
+        from terminal.domain import Money
 
         store, tally, rng = self.startup.store, Tally(), random.Random(7)
+        shifts = self.window_.shop.shifts  # the till sells only in an open shift, as the cashier's would
+        if shifts.current() is None:
+            shifts.open(store.till.operator, {store.till.checkout.currency: Money(0, store.till.checkout.currency)})
         started = time.perf_counter()
         for i in range(self.sales):
             scripted_sale(store, tally, SCRIPT[i % len(SCRIPT)], rng, TEST_CARDS["blacklisted"])

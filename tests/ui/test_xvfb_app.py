@@ -119,7 +119,7 @@ def test_app_on_a_real_x_display_logs_in_by_clicks_and_leaves_no_hub(display: st
         buttons = {b["name"] or b["text"]: b for b in painted["buttons"]}
         _click(display, buttons[f"login_pick_{STAFF}"])
         for digit in PIN:
-            _click(display, buttons[digit])
+            _click(display, buttons[f"key_{digit}"])
         _click(display, buttons["keypad_ok"])
         sale = _wait_for(probe, app, "page", 15, page="sale")
         assert sale["buttons"], "the sale screen shows no buttons"
