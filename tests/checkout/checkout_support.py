@@ -38,3 +38,16 @@ def card_number(prefix: str, length: int = 16) -> str:
 
     body = prefix + "0" * (length - len(prefix) - 1)
     return body + luhn.calc_check_digit(body)
+
+
+class JournalFailingOn:
+    """The till's real journal, except that appending one of `record_types` fails as a full disk would (OSError).
+    `failing = False` lets every write through again."""
+
+    def __init__(self, till: Till, *record_types: str) -> None:
+        self.real, self.record_types, self.failing = till.journal, frozenset(record_types), True
+
+    def append(self, record_type: str, payload, sensitive=None):
+        if self.failing and record_type in self.record_types:
+            raise OSError("disk full")
+        return self.real.append(record_type, payload, sensitive)

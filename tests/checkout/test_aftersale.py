@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from checkout_support import VAT, cny, records, types
+from checkout_support import VAT, JournalFailingOn, cny, records, types
 from faultproxy import Fault, FaultProxy
 from test_sales_index import Clock, sell
 
@@ -294,14 +294,7 @@ def test_a_refund_paid_out_online_but_not_saved_is_finished_never_paid_twice(til
     till.card_reader.present("visa")
     sale_id = co.pay_card().sale_id
     day = datetime.now(UTC).date().isoformat()
-    real_append = till.journal.append
-
-    def broken(record_type, payload, sensitive=None):
-        if record_type == "refund.completed":
-            raise OSError("disk full")
-        return real_append(record_type, payload, sensitive)
-
-    co.ports.journal = type("Broken", (), {"append": staticmethod(broken)})()
+    co.ports.journal = JournalFailingOn(till, "refund.completed")
     with pytest.raises(CheckoutError, match="finish the refund"):
         after.refund(sale_id, {1: 1}, reason="broken", **SUP)
     co.ports.journal = till.journal

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from checkout_support import basket, card_number, cny, records, types
+from checkout_support import JournalFailingOn, basket, card_number, cny, records, types
 
 from drivers.card.emulator import CardProfile
 from drivers.errors import DeviceTimeout
@@ -65,19 +65,12 @@ def test_a_refused_wallet_confirmation_keeps_the_shop_code_shown(till, monkeypat
 
 @pytest.mark.parametrize("failing", ["receipt.printed", "drawer.opened", "receipt.failed"])
 def test_a_journal_failure_after_the_sale_is_saved_still_ends_at_idle(till, failing) -> None:
-    real_append = till.journal.append
-
-    def broken(record_type, payload, sensitive=None):
-        if record_type == failing:
-            raise OSError("disk full")
-        return real_append(record_type, payload, sensitive)
-
     if failing == "receipt.failed":
         def jammed(document):
             raise DeviceTimeout("the printer did not answer")
 
         till.checkout.ports.printer.print_receipt = jammed
-    till.checkout.ports.journal = type("Broken", (), {"append": staticmethod(broken)})()
+    till.checkout.ports.journal = JournalFailingOn(till, failing)
     basket(till, "30.00")
     out = till.checkout.pay_cash(cny("50.00"))
     assert out.result == "completed" and out.change_minor == 2000
@@ -145,14 +138,7 @@ def test_a_hub_decline_after_an_outage_ends_the_offline_budget(till) -> None:
 
 def test_a_paid_sale_that_could_not_be_saved_takes_no_second_payment(till) -> None:
     """Found by the stateful test: the second cash payment was journalled as approved, then the sale refused it."""
-    real_append = till.journal.append
-
-    def broken(record_type, payload, sensitive=None):
-        if record_type == "sale.completed":
-            raise OSError("disk full")
-        return real_append(record_type, payload, sensitive)
-
-    till.checkout.ports.journal = type("Broken", (), {"append": staticmethod(broken)})()
+    till.checkout.ports.journal = JournalFailingOn(till, "sale.completed")
     basket(till, "10.00")
     with pytest.raises(CheckoutError, match="not finished"):
         till.checkout.pay_cash(cny("10.00"))

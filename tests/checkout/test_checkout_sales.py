@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from checkout_support import basket, card_number, cny, records, types
+from checkout_support import JournalFailingOn, basket, card_number, cny, records, types
 
 from drivers.card.emulator import TEST_CARDS, CardProfile
 from drivers.printer.device import EscposPrinter
@@ -262,13 +262,6 @@ def test_every_step_is_journalled_and_the_journal_verifies(till):
 
 def test_a_journal_that_cannot_write_means_no_payment_and_the_hold_is_voided(till):
     basket(till, "40.00")
-    real_append = till.journal.append
-
-    def broken(record_type, payload, sensitive=None):
-        if record_type == "tender.approved":
-            raise OSError("disk full")
-        return real_append(record_type, payload, sensitive)
-
     voided: list[str] = []
 
     class Watched:  # the real uplink, noting which holds the checkout voids
@@ -279,7 +272,7 @@ def test_a_journal_that_cannot_write_means_no_payment_and_the_hold_is_voided(til
             voided.append(auth_id)
             return till.uplink.void(auth_id, reason)
 
-    till.checkout.ports.journal = type("Broken", (), {"append": staticmethod(broken)})()
+    till.checkout.ports.journal = JournalFailingOn(till, "tender.approved")
     till.checkout.ports.auth = Watched()
     till.card_reader.present("visa")
     with pytest.raises(CheckoutError, match="could not be saved"):
@@ -294,14 +287,7 @@ def test_a_journal_that_cannot_write_means_no_payment_and_the_hold_is_voided(til
 
 def test_a_sale_that_cannot_be_journalled_stays_open_and_can_be_cancelled(till):
     basket(till, "30.00")
-    real_append = till.journal.append
-
-    def broken(record_type, payload, sensitive=None):
-        if record_type == "sale.completed":
-            raise OSError("disk full")
-        return real_append(record_type, payload, sensitive)
-
-    till.checkout.ports.journal = type("Broken", (), {"append": staticmethod(broken)})()
+    till.checkout.ports.journal = JournalFailingOn(till, "sale.completed")
     till.card_reader.present("visa")
     with pytest.raises(CheckoutError, match="not finished"):
         till.checkout.pay_card()
@@ -315,18 +301,10 @@ def test_a_sale_that_cannot_be_journalled_stays_open_and_can_be_cancelled(till):
 
 def test_a_paid_sale_is_saved_again_once_the_journal_writes(till):
     basket(till, "30.00")
-    real_append = till.journal.append
-    failing = {"on": True}
-
-    def flaky(record_type, payload, sensitive=None):
-        if record_type == "sale.completed" and failing["on"]:
-            raise OSError("disk full")
-        return real_append(record_type, payload, sensitive)
-
-    till.checkout.ports.journal = type("Flaky", (), {"append": staticmethod(flaky)})()
+    journal = till.checkout.ports.journal = JournalFailingOn(till, "sale.completed")
     with pytest.raises(CheckoutError):
         till.checkout.pay_cash(cny("30.00"))
-    failing["on"] = False
+    journal.failing = False
     out = till.checkout.retry_commit()
     assert out.result == "completed" and till.checkout.state is State.IDLE
     assert types(till).count("sale.completed") == 1
