@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QElapsedTimer,
+    QEvent,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -161,10 +169,11 @@ class Keypad(QWidget):
 
     submitted = Signal(str)
 
-    def __init__(self, secret: bool = False, decimal: bool = True, placeholder: str = "", ok: bool = True) -> None:
+    def __init__(self, secret: bool = False, decimal: bool = True, placeholder: str = "", ok: bool = True,
+                 names: str = "key") -> None:
         super().__init__()
         self.field = QLineEdit()
-        self.field.setObjectName("keypad_field")
+        self.field.setObjectName(f"{names}pad_field")
         self.field.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.field.setPlaceholderText(placeholder)
         if secret:
@@ -177,10 +186,10 @@ class Keypad(QWidget):
             if not key:
                 continue
             b = button(key, lambda _=False, k=key: self._press(k), role="key",
-                       name="key_" + {"⌫": "back", ".": "dot"}.get(key, key))
+                       name=f"{names}_" + {"⌫": "back", ".": "dot"}.get(key, key))
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             grid.addWidget(b, i // 3, i % 3)
-        self.ok = button(self.tr("OK"), self._submit, role="primary", name="keypad_ok")
+        self.ok = button(self.tr("OK"), self._submit, role="primary", name=f"{names}pad_ok")
         self.ok.setVisible(ok)
         if ok:
             grid.addWidget(self.ok, 4, 0, 1, 3)
@@ -208,6 +217,63 @@ class Keypad(QWidget):
 
     def clear(self) -> None:
         self.field.clear()
+        self.field.setFocus()
+
+
+class TouchNumbers(QObject):
+    """A number field a finger can fill: a tap on it opens a keypad over the window, prefilled with the field's
+    text; OK (or Enter) puts what was typed into the field and closes it. A keyboard types into the field as before.
+    Its keys are named `touch_1`..., `touchpad_ok`, apart from a page's own keypad."""
+
+    def __init__(self, field: QLineEdit, decimal: bool = True) -> None:
+        super().__init__(field)
+        self.field, self.decimal = field, decimal
+        self.popup: QFrame | None = None
+        field.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.field and event.type() == QEvent.Type.MouseButtonRelease and self.field.isEnabled()
+                and not self.field.isReadOnly()):
+            self.open()
+        return False
+
+    def open(self) -> None:
+        """The keypad as a panel over the window (not a separate pop-up window: kiosk and framebuffer platforms
+        handle those badly), below the field when it fits, else above it, always inside the window."""
+        window = self.field.window()
+        if self.popup is not None:
+            self.popup.deleteLater()
+        popup = QFrame(window)
+        popup.setObjectName("touch_keypad")
+        popup.setFrameShape(QFrame.Shape.Box)
+        popup.setAutoFillBackground(True)
+        keypad = Keypad(decimal=self.decimal, placeholder=self.field.placeholderText(), names="touch")
+        keypad.field.setMaxLength(self.field.maxLength())
+        keypad.field.setText(self.field.text())
+        keypad.submitted.connect(self._take)
+        close = button(self.tr("Close"), self._close, name="touchpad_close")
+        column = QVBoxLayout(popup)
+        column.addWidget(keypad, 1)
+        column.addWidget(close)
+        width, height = min(360, window.width()), min(500, window.height())
+        below = self.field.mapTo(window, self.field.rect().bottomLeft())
+        x = max(0, min(below.x(), window.width() - width))
+        y = below.y() if below.y() + height <= window.height() else max(0, below.y() - self.field.height() - height)
+        popup.setGeometry(x, y, width, height)
+        popup.show()
+        popup.raise_()
+        keypad.field.setFocus()
+        self.popup = popup
+
+    def _take(self, text: str) -> None:
+        self.field.setText(text)
+        self._close()
+
+    def _close(self) -> None:
+        if self.popup is not None:
+            self.popup.hide()
+            self.popup.deleteLater()
+            self.popup = None
         self.field.setFocus()
 
 

@@ -4,22 +4,22 @@
 <context>
     <name>ApprovePage</name>
     <message>
-        <location filename="../pages/payment.py" line="358"/>
+        <location filename="../pages/payment.py" line="359"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="368"/>
+        <location filename="../pages/payment.py" line="369"/>
         <source>Open the drawer without a sale: supervisor approval</source>
         <translation>无交易开钱箱：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="369"/>
+        <location filename="../pages/payment.py" line="370"/>
         <source>The drawer opens; nothing is sold or paid.</source>
         <translation>钱箱将打开；不销售、不收付任何款项。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="380"/>
+        <location filename="../pages/payment.py" line="381"/>
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>
@@ -27,17 +27,17 @@
 <context>
     <name>ApproverEntry</name>
     <message>
-        <location filename="../widgets.py" line="247"/>
+        <location filename="../widgets.py" line="313"/>
         <source>Manager id, e.g. M-001</source>
         <translation>经理工号，例如 M-001</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="248"/>
+        <location filename="../widgets.py" line="314"/>
         <source>Supervisor id, e.g. S-001</source>
         <translation>主管工号，例如 S-001</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="226"/>
+        <location filename="../widgets.py" line="292"/>
         <source>PIN</source>
         <translation>密码</translation>
     </message>
@@ -45,47 +45,47 @@
 <context>
     <name>CardPage</name>
     <message>
-        <location filename="../pages/payment.py" line="148"/>
+        <location filename="../pages/payment.py" line="149"/>
         <source>Ask the customer to tap the card or phone.</source>
         <translation>请顾客挥卡或手机贴近。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="149"/>
+        <location filename="../pages/payment.py" line="150"/>
         <source>Ask the customer to insert the card.</source>
         <translation>请顾客插卡。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="154"/>
+        <location filename="../pages/payment.py" line="155"/>
         <source>Customer&apos;s PIN on the PIN pad (demo)</source>
         <translation>顾客在密码键盘上输入的密码（演示）</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="164"/>
+        <location filename="../pages/payment.py" line="165"/>
         <source>Demo: the customer hands over one of these cards</source>
         <translation>演示：顾客递上以下一张卡</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="168"/>
+        <location filename="../pages/payment.py" line="169"/>
         <source>Read the card</source>
         <translation>读卡</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="171"/>
+        <location filename="../pages/payment.py" line="172"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="180"/>
+        <location filename="../pages/payment.py" line="181"/>
         <source>Amount {0}</source>
         <translation>金额 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="199"/>
+        <location filename="../pages/payment.py" line="200"/>
         <source>Reading the card and asking the bank…</source>
         <translation>正在读卡并向银行请求授权…</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="203"/>
+        <location filename="../pages/payment.py" line="204"/>
         <source>This card needs its PIN. Ask the customer to type the PIN on the PIN pad, then present the card again.</source>
         <translation>此卡需要密码。请顾客在密码键盘上输入密码，然后再次出示银行卡。</translation>
     </message>
@@ -93,32 +93,32 @@
 <context>
     <name>CashPage</name>
     <message>
-        <location filename="../pages/payment.py" line="98"/>
+        <location filename="../pages/payment.py" line="99"/>
         <source>Cash handed over</source>
         <translation>顾客付现金额</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="104"/>
+        <location filename="../pages/payment.py" line="105"/>
         <source>Type what the customer handed over, or tap a note. Enter takes it.</source>
         <translation>输入顾客所付金额，或点选面额。回车确认。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="107"/>
+        <location filename="../pages/payment.py" line="108"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="118"/>
+        <location filename="../pages/payment.py" line="119"/>
         <source>Cash due {0}</source>
         <translation>应收现金 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="121"/>
+        <location filename="../pages/payment.py" line="122"/>
         <source>Exact</source>
         <translation>正好</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="136"/>
+        <location filename="../pages/payment.py" line="137"/>
         <source>Saving the payment…</source>
         <translation>正在保存付款…</translation>
     </message>
@@ -174,32 +174,32 @@
 <context>
     <name>CustomerQrPage</name>
     <message>
-        <location filename="../pages/payment.py" line="225"/>
+        <location filename="../pages/payment.py" line="226"/>
         <source>Scan the code on the customer&apos;s phone</source>
         <translation>扫描顾客手机上的付款码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="229"/>
+        <location filename="../pages/payment.py" line="230"/>
         <source>Scan the payment code on the customer&apos;s phone.</source>
         <translation>请扫描顾客手机上的付款码。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="233"/>
+        <location filename="../pages/payment.py" line="234"/>
         <source>Demo: customer shows a payment code</source>
         <translation>演示：顾客出示付款码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="236"/>
+        <location filename="../pages/payment.py" line="237"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="244"/>
+        <location filename="../pages/payment.py" line="245"/>
         <source>Amount {0}</source>
         <translation>金额 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="255"/>
+        <location filename="../pages/payment.py" line="256"/>
         <source>Asking the wallet…</source>
         <translation>正在向钱包请求付款…</translation>
     </message>
@@ -207,37 +207,37 @@
 <context>
     <name>DiscountPage</name>
     <message>
-        <location filename="../pages/discount.py" line="24"/>
+        <location filename="../pages/discount.py" line="25"/>
         <source>Discount %</source>
         <translation>折扣 %</translation>
     </message>
     <message>
-        <location filename="../pages/discount.py" line="29"/>
+        <location filename="../pages/discount.py" line="30"/>
         <source>No discount</source>
         <translation>不打折</translation>
     </message>
     <message>
-        <location filename="../pages/discount.py" line="37"/>
+        <location filename="../pages/discount.py" line="38"/>
         <source>A supervisor approves: tap your name, then your PIN.</source>
         <translation>由主管批准：点您的名字，再输入 PIN。</translation>
     </message>
     <message>
-        <location filename="../pages/discount.py" line="39"/>
+        <location filename="../pages/discount.py" line="40"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/discount.py" line="52"/>
+        <location filename="../pages/discount.py" line="53"/>
         <source>Discount on {0} ({1} × {2})</source>
         <translation>{0} 的折扣（{1} × {2}）</translation>
     </message>
     <message>
-        <location filename="../pages/discount.py" line="66"/>
+        <location filename="../pages/discount.py" line="67"/>
         <source>Enter the discount as a percentage, e.g. 10.</source>
         <translation>请输入折扣百分比，例如 10。</translation>
     </message>
     <message>
-        <location filename="../pages/discount.py" line="75"/>
+        <location filename="../pages/discount.py" line="76"/>
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>
@@ -245,7 +245,7 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../widgets.py" line="183"/>
+        <location filename="../widgets.py" line="192"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
@@ -281,17 +281,17 @@
 <context>
     <name>MerchantQrPage</name>
     <message>
-        <location filename="../pages/payment.py" line="274"/>
+        <location filename="../pages/payment.py" line="275"/>
         <source>Demo: customer paid in the wallet</source>
         <translation>演示：顾客已在钱包中付款</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="276"/>
+        <location filename="../pages/payment.py" line="277"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="293"/>
+        <location filename="../pages/payment.py" line="294"/>
         <source>Checking the payment…</source>
         <translation>正在确认付款…</translation>
     </message>
@@ -455,182 +455,182 @@
         <translation>扫小票二维码或输入交易号</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="40"/>
+        <location filename="../pages/refund.py" line="41"/>
         <source>Sale total</source>
         <translation>交易金额</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="43"/>
+        <location filename="../pages/refund.py" line="44"/>
         <source>Card last 4</source>
         <translation>卡号后四位</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="47"/>
+        <location filename="../pages/refund.py" line="49"/>
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="47"/>
+        <location filename="../pages/refund.py" line="49"/>
         <source>Last 7 days</source>
         <translation>最近 7 天</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="47"/>
+        <location filename="../pages/refund.py" line="49"/>
         <source>Last 90 days</source>
         <translation>最近 90 天</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="57"/>
+        <location filename="../pages/refund.py" line="59"/>
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="57"/>
+        <location filename="../pages/refund.py" line="59"/>
         <source>Sold</source>
         <translation>已售</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="57"/>
+        <location filename="../pages/refund.py" line="59"/>
         <source>Can return</source>
         <translation>可退</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="58"/>
+        <location filename="../pages/refund.py" line="60"/>
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="70"/>
+        <location filename="../pages/refund.py" line="72"/>
         <source>Customer returned the goods</source>
         <translation>顾客退货</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="70"/>
+        <location filename="../pages/refund.py" line="72"/>
         <source>Damaged or faulty</source>
         <translation>商品损坏或故障</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="70"/>
+        <location filename="../pages/refund.py" line="72"/>
         <source>Wrong price</source>
         <translation>价格错误</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="71"/>
+        <location filename="../pages/refund.py" line="73"/>
         <source>Charged twice</source>
         <translation>重复扣款</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="77"/>
+        <location filename="../pages/refund.py" line="79"/>
         <source>Search</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="79"/>
+        <location filename="../pages/refund.py" line="81"/>
         <source>Find the original sale</source>
         <translation>查找原交易</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="83"/>
+        <location filename="../pages/refund.py" line="85"/>
         <source>Back to selling</source>
         <translation>返回收银</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="88"/>
+        <location filename="../pages/refund.py" line="90"/>
         <source>Everything</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="90"/>
+        <location filename="../pages/refund.py" line="92"/>
         <source>Refund…</source>
         <translation>退款…</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="91"/>
+        <location filename="../pages/refund.py" line="93"/>
         <source>Void the whole sale…</source>
         <translation>作废整笔交易…</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="136"/>
+        <location filename="../pages/refund.py" line="138"/>
         <source>No sale with that number on this till. Search by amount or card instead.</source>
         <translation>本机没有该编号的交易。请按金额或卡号查找。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="141"/>
+        <location filename="../pages/refund.py" line="143"/>
         <source>Looking up the sale…</source>
         <translation>正在查找交易…</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="165"/>
+        <location filename="../pages/refund.py" line="167"/>
         <source> · part refunded</source>
         <translation> · 部分退款</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="165"/>
+        <location filename="../pages/refund.py" line="167"/>
         <source> · refunded</source>
         <translation> · 已退款</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="166"/>
+        <location filename="../pages/refund.py" line="168"/>
         <source> · voided</source>
         <translation> · 已作废</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="171"/>
+        <location filename="../pages/refund.py" line="173"/>
         <source>No sales match. Widen the search.</source>
         <translation>没有匹配的交易。请放宽查找条件。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="185"/>
+        <location filename="../pages/refund.py" line="187"/>
         <source>Scan a receipt or pick a sale.</source>
         <translation>请扫描小票或选择一笔交易。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="189"/>
+        <location filename="../pages/refund.py" line="191"/>
         <source>Sale of {0}: {1} ({2})</source>
         <translation>{0} 的交易：{1}（{2}）</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="225"/>
+        <location filename="../pages/refund.py" line="227"/>
         <source>Choose what the customer returns (− / + or Everything).</source>
         <translation>选择顾客退回的商品（− / + 或 全部）。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="234"/>
+        <location filename="../pages/refund.py" line="236"/>
         <source>Pay back {0} to: {1}</source>
         <translation>退还 {0} 至：{1}</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="239"/>
+        <location filename="../pages/refund.py" line="241"/>
         <source>Choose what the customer returns first.</source>
         <translation>请先选择顾客退回的商品。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="247"/>
+        <location filename="../pages/refund.py" line="249"/>
         <source>Refund: a supervisor approves</source>
         <translation>退款：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="248"/>
+        <location filename="../pages/refund.py" line="250"/>
         <source>Pay back {0} for {1} of the sale of {2}.</source>
         <translation>退还 {0}（{1}，原交易 {2}）。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="249"/>
+        <location filename="../pages/refund.py" line="251"/>
         <source>1 item</source>
         <translation>1 件</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="249"/>
+        <location filename="../pages/refund.py" line="251"/>
         <source>{0} items</source>
         <translation>{0} 件</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="258"/>
+        <location filename="../pages/refund.py" line="260"/>
         <source>Void the whole sale: a supervisor approves</source>
         <translation>作废整笔交易：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="259"/>
+        <location filename="../pages/refund.py" line="261"/>
         <source>The whole sale of {0} is voided and paid back.</source>
         <translation>整笔交易 {0} 作废并全额退还。</translation>
     </message>
@@ -638,22 +638,22 @@
 <context>
     <name>Role</name>
     <message>
-        <location filename="../widgets.py" line="74"/>
+        <location filename="../widgets.py" line="82"/>
         <source>cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="75"/>
+        <location filename="../widgets.py" line="83"/>
         <source>supervisor</source>
         <translation>主管</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="76"/>
+        <location filename="../widgets.py" line="84"/>
         <source>manager</source>
         <translation>经理</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="77"/>
+        <location filename="../widgets.py" line="85"/>
         <source>technician</source>
         <translation>技术员</translation>
     </message>
@@ -984,32 +984,32 @@
 <context>
     <name>StepUpPage</name>
     <message>
-        <location filename="../pages/payment.py" line="316"/>
+        <location filename="../pages/payment.py" line="317"/>
         <source>Refuse: pay another way</source>
         <translation>拒绝：改用其他方式付款</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="325"/>
+        <location filename="../pages/payment.py" line="326"/>
         <source>Ask the customer to enter the card PIN.</source>
         <translation>请顾客输入银行卡密码。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="326"/>
+        <location filename="../pages/payment.py" line="327"/>
         <source>A supervisor must approve this payment.</source>
         <translation>此笔付款需要主管批准。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="329"/>
+        <location filename="../pages/payment.py" line="330"/>
         <source>To pay {0}</source>
         <translation>应付 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="334"/>
+        <location filename="../pages/payment.py" line="335"/>
         <source>The card checks the PIN…</source>
         <translation>卡片正在核对密码…</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="336"/>
+        <location filename="../pages/payment.py" line="337"/>
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>
@@ -1017,27 +1017,27 @@
 <context>
     <name>Tender</name>
     <message>
-        <location filename="../widgets.py" line="83"/>
+        <location filename="../widgets.py" line="91"/>
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="83"/>
+        <location filename="../widgets.py" line="91"/>
         <source>Card</source>
         <translation>银行卡</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="84"/>
+        <location filename="../widgets.py" line="92"/>
         <source>Card contactless</source>
         <translation>银行卡（非接）</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="85"/>
+        <location filename="../widgets.py" line="93"/>
         <source>QR payment</source>
         <translation>扫码支付</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="86"/>
+        <location filename="../widgets.py" line="94"/>
         <source>Digital currency</source>
         <translation>数字人民币</translation>
     </message>
@@ -1045,74 +1045,82 @@
 <context>
     <name>TenderPage</name>
     <message>
-        <location filename="../pages/payment.py" line="29"/>
+        <location filename="../pages/payment.py" line="30"/>
         <source>Amount to pay now (empty: all that is due)</source>
         <translation>本次支付金额（留空：支付全部应付）</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="32"/>
+        <location filename="../pages/payment.py" line="33"/>
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="33"/>
+        <location filename="../pages/payment.py" line="34"/>
         <source>Card (insert)</source>
         <translation>刷卡（插卡）</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="34"/>
+        <location filename="../pages/payment.py" line="35"/>
         <source>Card (tap)</source>
         <translation>刷卡（挥卡）</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="35"/>
+        <location filename="../pages/payment.py" line="36"/>
         <source>Scan customer&apos;s QR</source>
         <translation>扫顾客付款码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="36"/>
+        <location filename="../pages/payment.py" line="37"/>
         <source>Show shop QR</source>
         <translation>出示收款码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="41"/>
+        <location filename="../pages/payment.py" line="42"/>
         <source>Back to basket</source>
         <translation>返回购物篮</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="42"/>
+        <location filename="../pages/payment.py" line="43"/>
         <source>Cancel sale</source>
         <translation>取消交易</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="58"/>
+        <location filename="../pages/payment.py" line="59"/>
         <source>To pay {0}</source>
         <translation>应付 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="60"/>
+        <location filename="../pages/payment.py" line="61"/>
         <source>Total {0}. Paid so far: {1}</source>
         <translation>合计 {0}。已付：{1}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="61"/>
+        <location filename="../pages/payment.py" line="62"/>
         <source>Total {0}</source>
         <translation>合计 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="82"/>
+        <location filename="../pages/payment.py" line="83"/>
         <source>Making the QR code…</source>
         <translation>正在生成二维码…</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="88"/>
+        <location filename="../pages/payment.py" line="89"/>
         <source>Tap Cancel sale again to cancel the whole sale.</source>
         <translation>再点一次“取消交易”将取消整笔交易。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="89"/>
+        <location filename="../pages/payment.py" line="90"/>
         <source>Cancelling the sale…</source>
         <translation>正在取消交易…</translation>
+    </message>
+</context>
+<context>
+    <name>TouchNumbers</name>
+    <message>
+        <location filename="../widgets.py" line="254"/>
+        <source>Close</source>
+        <translation>关闭</translation>
     </message>
 </context>
 </TS>

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
 
 from terminal.domain import Discount, DomainError
 from terminal.ui.pages.base import Page
-from terminal.ui.widgets import ApproverEntry, button, label
+from terminal.ui.widgets import ApproverEntry, TouchNumbers, button, label
 
 
 class DiscountPage(Page):
@@ -21,6 +21,7 @@ class DiscountPage(Page):
         self.title = label("", "title", "discount_title")
         self.percent = QLineEdit()
         self.percent.setObjectName("discount_percent")
+        TouchNumbers(self.percent)
         self.percent.setPlaceholderText(self.tr("Discount %"))
         quick = QGridLayout()
         for i, value in enumerate((5, 10, 20, 50)):

@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout
 
 from terminal.ui.pages.base import Page
-from terminal.ui.widgets import ApproverEntry, Keypad, SecondTap, button, label, tender_name
+from terminal.ui.widgets import ApproverEntry, Keypad, SecondTap, TouchNumbers, button, label, tender_name
 
 
 class TenderPage(Page):
@@ -26,6 +26,7 @@ class TenderPage(Page):
         self.paid = label("", "hint", "tender_paid")
         self.amount = QLineEdit()
         self.amount.setObjectName("tender_amount")
+        TouchNumbers(self.amount)  # the split amount by touch
         self.amount.setPlaceholderText(self.tr("Amount to pay now (empty: all that is due)"))
         grid = QGridLayout()
         choices = [

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.ui.pages.base import Page
-from terminal.ui.widgets import button, label, tender_name
+from terminal.ui.widgets import TouchNumbers, button, label, tender_name
 
 
 class RefundPage(Page):
@@ -37,11 +37,13 @@ class RefundPage(Page):
         self.code.returnPressed.connect(self._by_code)
         self.amount = QLineEdit()
         self.amount.setObjectName("refund_search_amount")
+        TouchNumbers(self.amount)
         self.amount.setPlaceholderText(self.tr("Sale total"))
         self.last4 = QLineEdit()
         self.last4.setObjectName("refund_search_last4")
         self.last4.setPlaceholderText(self.tr("Card last 4"))
         self.last4.setMaxLength(4)
+        TouchNumbers(self.last4, decimal=False)
         self.days = QComboBox()
         self.days.setObjectName("refund_search_days")
         for text, days in ((self.tr("Today"), 1), (self.tr("Last 7 days"), 7), (self.tr("Last 90 days"), 90)):
