@@ -242,7 +242,7 @@ class _Booker:
         to_capture: list[tuple[Hold, int]] = []
         for auth_id, amount in taken.items():
             hold = self.state.holds[auth_id]
-            problem = _capture_problem(hold, amount, sale.currency)
+            problem = _capture_problem(hold, amount, sale.currency, sale.sale_id)
             if problem:
                 code, message = problem
                 return _declined(record.seq, code, f"record {record.seq}: sale {sale.sale_id}: {message}")
@@ -369,8 +369,11 @@ class _Booker:
         return None
 
 
-def _capture_problem(hold: Hold, amount: int, currency: str) -> tuple[str, str] | None:
-    """Why a sale's tender cannot take its money from this hold (None: capture it, or it was captured already)."""
+def _capture_problem(hold: Hold, amount: int, currency: str, sale_id: str) -> tuple[str, str] | None:
+    """Why a sale's tender cannot take its money from this hold (None: capture it, or it was captured already).
+    A hold backs the one sale it was asked for: another sale naming it (a copy, a replay) takes nothing."""
+    if hold.sale_id != sale_id:
+        return "hold_of_another_sale", f"authorisation {hold.auth_id} was given for another sale"
     if currency != hold.currency:
         return "currency_mismatch", f"authorisation {hold.auth_id} is in {hold.currency}"
     if hold.status == AuthStatus.CAPTURED:

@@ -23,6 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sync.sqlite_tx import transaction
+
 HOUR, DAY = 3600, 86400
 WINDOWS = (HOUR, DAY, 7 * DAY, 30 * DAY)
 FB_WINDOWS = (7 * DAY, 30 * DAY)
@@ -294,7 +296,7 @@ class FeatureState:
 
     # --- the feature function ----------------------------------------------------------------------------------
 
-    def observe(self, tx: Tx, commit: bool = True) -> list[float]:
+    def observe(self, tx: Tx) -> list[float]:
         """Features of `tx` from everything before it; then `tx` joins the state (written through to SQLite)."""
         t = tx.t
         card = self._card(tx.card, t)
@@ -347,23 +349,11 @@ class FeatureState:
             if self._pruned_at is None or t - self._pruned_at > DAY:  # once a day of stream time
                 self._pruned_at = t
                 self.prune(t)
-            db = self.db
-            if not db.in_transaction:
-                db.execute("BEGIN")
-            try:
+            with transaction(self.db) as db:
                 db.execute("INSERT INTO card_event VALUES (?,?,?,?,?,?,?,?,?)", (tx.card, *cev))
                 db.execute("INSERT INTO term_event VALUES (?,?,?)", (tx.terminal, t, tx.amount_minor))
                 db.execute("INSERT OR REPLACE INTO tx VALUES (?,?,?,?)", (tx.id, tx.card, tx.terminal, t))
-                if commit:
-                    db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
         return features
-
-    def commit(self) -> None:
-        if self.db is not None and self.db.in_transaction:
-            self.db.execute("COMMIT")
 
     def feedback(self, tx_id: str, t: int, fraud: bool) -> bool:
         """Apply a confirmed-fraud / chargeback report; False when the sale is unknown here (ignored)."""
@@ -382,15 +372,9 @@ class FeatureState:
                 return True
             self.fraud_ids.add(tx_id)
         else:
-            self.commit()
-            self.db.execute("BEGIN")
-            try:
-                new = self.db.execute("INSERT OR IGNORE INTO term_fraud VALUES (?,?,?)", (tx_id, terminal, t)).rowcount
-                self.db.execute("INSERT OR IGNORE INTO blacklist VALUES (?,?,?)", (card, t, "confirmed_fraud"))
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+            with transaction(self.db) as db:
+                new = db.execute("INSERT OR IGNORE INTO term_fraud VALUES (?,?,?)", (tx_id, terminal, t)).rowcount
+                db.execute("INSERT OR IGNORE INTO blacklist VALUES (?,?,?)", (card, t, "confirmed_fraud"))
             if not new:
                 return True
         term.fb.append(t)
@@ -415,9 +399,9 @@ class FeatureState:
         """Delete events older than 31 days (done by `observe` once a day): outside every window, so features do not
         change; feedback for a sale older than that is ignored."""
         if self.db is not None:
-            self.commit()
-            for table in ("card_event", "term_event", "term_fraud", "tx"):
-                self.db.execute(f"DELETE FROM {table} WHERE t <= ?", (now - WINDOWS[3] - DAY,))
+            with transaction(self.db) as db:
+                for table in ("card_event", "term_event", "term_fraud", "tx"):
+                    db.execute(f"DELETE FROM {table} WHERE t <= ?", (now - WINDOWS[3] - DAY,))
 
 
 def _code(values: tuple[str, ...], value: str) -> int:

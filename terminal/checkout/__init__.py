@@ -1,6 +1,5 @@
 """The checkout state machine (no Qt): the UI and the headless benchmark drive the same `Checkout`."""
 
-from drivers.card.inprocess import EmulatedCardReader
 from terminal.checkout.aftersale import AfterSale, RefundQuote, RefundRefused, VoidRefused, route_refund
 from terminal.checkout.errors import CheckoutError, InvalidTransition, NotAllowed
 from terminal.checkout.holds import pending_releases, release_abandoned_holds
@@ -23,7 +22,6 @@ __all__ = [
     "Checkout",
     "CheckoutError",
     "CheckoutPorts",
-    "EmulatedCardReader",
     "InvalidTransition",
     "NotAReceiptCode",
     "NotAllowed",

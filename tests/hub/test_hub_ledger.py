@@ -201,10 +201,10 @@ def test_upload_books_sales_refunds_and_voids(store: Store, terminal: Terminal) 
 
 
 def test_sale_through_hold_after_online_capture_is_not_counted_twice(store: Store, terminal: Terminal) -> None:
-    hold = auth(store, terminal, 1000)
+    hold = auth(store, terminal, 1000, sale_id=(sale_id := unique("sale")))
     capture(store, terminal, hold.auth_id, 1000)
-    result = upload(store, terminal, [terminal.append("sale.completed",
-                                                      sale([tender("card_contact", 1000, reference=hold.auth_id)]))])
+    result = upload(store, terminal, [terminal.append("sale.completed", sale(
+        [tender("card_contact", 1000, reference=hold.auth_id)], sale_id=sale_id))])
     assert result.results[0].status == "accepted"
     assert store.balances()[(f"merchant:{terminal.merchant_id}:sales", "CNY")] == -1000
 
@@ -304,24 +304,25 @@ def test_blacklisted_sale_is_stored_but_declined(store: Store, terminal: Termina
 
 
 def test_sale_above_its_hold_is_declined(store: Store, terminal: Terminal) -> None:
-    hold = auth(store, terminal, 500)
-    result = upload(store, terminal, [terminal.append("sale.completed",
-                                                      sale([tender("card_contact", 501, hold.auth_id)]))])
+    hold = auth(store, terminal, 500, sale_id=(sale_id := unique("sale")))
+    paid = sale([tender("card_contact", 501, hold.auth_id)], sale_id=sale_id)
+    result = upload(store, terminal, [terminal.append("sale.completed", paid)])
     assert (result.results[0].status, result.results[0].code) == ("declined", "exceeds_hold")
     assert capture(store, terminal, hold.auth_id, 500).status == "captured"  # the hold is untouched
 
 
 def test_two_tenders_through_one_hold_capture_their_sum(store: Store, terminal: Terminal) -> None:
     """A sale split over two tenders naming the same hold takes both from it: the first is not lost."""
-    hold = auth(store, terminal, 1000)
-    paid = sale([tender("card_contact", 400, hold.auth_id), tender("card_contact", 600, hold.auth_id)])
+    hold = auth(store, terminal, 1000, sale_id=(sale_id := unique("sale")))
+    paid = sale([tender("card_contact", 400, hold.auth_id), tender("card_contact", 600, hold.auth_id)],
+                sale_id=sale_id)
     result = upload(store, terminal, [terminal.append("sale.completed", paid)])
     assert result.results[0].status == "accepted"
     assert store.balances()[(f"merchant:{terminal.merchant_id}:sales", "CNY")] == -1000
     assert capture(store, terminal, hold.auth_id, 1000).captured.amount == 1000
-    over = auth(store, terminal, 1000)
+    over = auth(store, terminal, 1000, sale_id=(sale_id := unique("sale")))
     result = upload(store, terminal, [terminal.append("sale.completed", sale(
-        [tender("card_contact", 600, over.auth_id), tender("card_contact", 600, over.auth_id)]))])
+        [tender("card_contact", 600, over.auth_id), tender("card_contact", 600, over.auth_id)], sale_id=sale_id))])
     assert (result.results[0].status, result.results[0].code) == ("declined", "exceeds_hold")
     assert_balanced(store)
 
@@ -353,14 +354,45 @@ def test_a_card_blacklisted_after_its_online_approval_is_still_captured(store: S
     from hub.downstream import BlacklistChange
 
     token = new_token()
-    hold = auth(store, terminal, 2500, token=token)
+    paid = sale([tender("card_contactless", 2500, "", token)])
+    hold = auth(store, terminal, 2500, token=token, sale_id=paid["sale_id"])
+    paid["tenders"][0]["reference"] = hold.auth_id
     assert hold.status == "approved"
     store.change_blacklist(BlacklistChange(add=(token,)))  # reported stolen after the customer paid
     offline = new_token()
     store.change_blacklist(BlacklistChange(add=(offline,)))
-    records = [terminal.append("sale.completed", sale([tender("card_contactless", 2500, hold.auth_id, token)])),
+    records = [terminal.append("sale.completed", paid),
                terminal.append("sale.completed", sale([tender("card_contactless", 700, "OFFLINE-9", offline)]))]
     result = upload(store, terminal, records)
     assert [(r.status, r.code) for r in result.results] == [("accepted", None), ("declined", "blacklisted")]
     assert store.balances()[(f"merchant:{terminal.merchant_id}:sales", "CNY")] == -2500
+    assert_balanced(store)
+
+
+def test_a_sale_the_hub_declined_cannot_be_refunded(store: Store, terminal: Terminal) -> None:
+    """Issue 10, defect 5: a blacklisted card approved offline was declined at ingest (no money booked), yet a refund
+    of that sale paid out money never received. A refund must name a sale the hub booked."""
+    from hub.downstream import BlacklistChange
+
+    token = new_token()
+    store.change_blacklist(BlacklistChange(add=(token,)))
+    stolen = sale([tender("card_contactless", 4000, "OFF-STOLEN", token)])
+    give = refund(stolen["sale_id"], [tender("card_contactless", 4000, "OFF-STOLEN")])
+    result = upload(store, terminal, [terminal.append("sale.completed", stolen),
+                                      terminal.append("refund.completed", give)])
+    assert [(r.status, r.code) for r in result.results] == [("declined", "blacklisted"), ("declined", "unknown_sale")]
+    assert store.balances().get((f"merchant:{terminal.merchant_id}:sales", "CNY"), 0) == 0
+    assert_balanced(store)
+
+
+def test_one_captured_hold_backs_one_sale_only(store: Store, terminal: Terminal) -> None:
+    """Issue 10: one captured hold could back two sale records (no hold-to-sale binding)."""
+    first = sale([tender("card_contactless", 3000, "")])
+    hold = auth(store, terminal, 3000, sale_id=first["sale_id"])
+    first["tenders"][0]["reference"] = hold.auth_id
+    second = sale([tender("card_contactless", 3000, hold.auth_id)])  # another sale naming the same hold
+    result = upload(store, terminal, [terminal.append("sale.completed", first),
+                                      terminal.append("sale.completed", second)])
+    assert [(r.status, r.code) for r in result.results] == [("accepted", None), ("declined", "hold_of_another_sale")]
+    assert store.balances()[(f"merchant:{terminal.merchant_id}:sales", "CNY")] == -3000
     assert_balanced(store)

@@ -66,7 +66,8 @@ def test_serves_a_terminal_over_http_and_stops_on_sigterm(hub: HubProcess, tmp_p
         auth = {"auth_id": unique("auth"), "sale_id": unique("sale"), "tender": "card_contact",
                 "amount": {"amount": 4200, "currency": "CNY"}}
         assert send(client, term, "POST", "/v1/auth", auth).json()["status"] == "approved"
-        records = [term.append("sale.completed", sale([tender("card_contact", 4200, auth["auth_id"])]))]
+        records = [term.append("sale.completed", sale([tender("card_contact", 4200, auth["auth_id"])],
+                                                     sale_id=auth["sale_id"]))]
         records += [term.append("sale.completed", sale([tender("cash", 100)])) for _ in range(149)]
         for start in range(0, 150, 50):
             batch = json.loads(upload_body(records[start:start + 50]))
