@@ -31,6 +31,7 @@ from hub_process import sale_payload, sell
 from sync.chain import record_digest
 from sync.hub_client import HubClient, batch_key, to_wire
 from sync.journal import Journal
+from sync.keystore import FileKeyStore
 from sync.protocol import (
     H_SKEW,
     AuthRequest,
@@ -414,6 +415,13 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]  # closed again when we return: connections are refused
+
+
+def test_an_uplink_refuses_a_hub_client_of_another_terminal(tmp_path, journal, state):
+    """The worker uploads this journal with the client's signature: another terminal's key would sign it wrongly."""
+    other = FileKeyStore.create(tmp_path / "other-keys.json", b"another secret for the test", "T-0002")
+    with HubClient(other, "http://hub.test") as client, pytest.raises(ValueError, match="T-0002"):
+        Uplink(journal, client, state=state)
 
 
 def test_status_without_a_hub(journal, state):
