@@ -22,6 +22,7 @@ from bench.hub_ingest import run as hub_ingest
 from bench.journal import sale_record
 from bench.stats import percentile
 from hub.process import HubProcess
+from sync.hub_client import HubClient
 from sync.journal import Journal
 from sync.keystore import FileKeyStore, random_secret
 from sync.protocol import AuthRequest, PositiveAmount, TenderKind
@@ -55,7 +56,8 @@ def _run_backend(backend: Backend, count: int, auth_calls: int, dsn: str | None)
                 journal.append("sale.completed", payload, sensitive)
                 expected_total += payload["totals"]["total"]["amount"]
             state = SyncState.open(state_path_for(journal.path))
-            with Uplink(journal, keystore, hub.url, state=state, batch_size=1000) as uplink:
+            with HubClient(keystore, hub.url) as client, \
+                    Uplink(journal, client, state=state, batch_size=1000) as uplink:
                 uplink.enrol("M-BENCH", hub.enrol_code("M-BENCH").encode())
                 started = time.perf_counter()
                 rounds = 0
@@ -65,7 +67,7 @@ def _run_backend(backend: Backend, count: int, auth_calls: int, dsn: str | None)
                     if report.errors:
                         raise RuntimeError(f"sync round failed: {report.errors[0]}")
                 drain_seconds = time.perf_counter() - started
-                auth_ms = _authorisations(uplink, auth_calls)
+                auth_ms = _authorisations(client, auth_calls)
             state.close()
             pending = journal.outbox_stats()[0]
         held = hub.admin("GET", f"/v1/admin/terminals/{keystore.terminal_id}")
@@ -106,7 +108,7 @@ def _hub(backend: Backend, tmp: Path, dsn: str | None) -> Iterator[HubProcess]:
         yield hub
 
 
-def _authorisations(uplink: Uplink, calls: int) -> list[float]:
+def _authorisations(client: HubClient, calls: int) -> list[float]:
     """Round trips of online authorisations (each places a real hold on the hub), sorted, in ms."""
     elapsed = []
     for i in range(calls):
@@ -114,7 +116,7 @@ def _authorisations(uplink: Uplink, calls: int) -> list[float]:
         request = AuthRequest(auth_id=f"bench-auth-{uuid.uuid4().hex}", sale_id=f"bench-sale-{i:06d}",
                               tender=TenderKind.CARD_CONTACTLESS, amount=amount, token=f"tk_{i:040x}", last4="4242")
         started = time.perf_counter()
-        outcome = uplink.authorise(request, budget_s=5.0)
+        outcome = client.authorise(request, budget_s=5.0)
         elapsed.append((time.perf_counter() - started) * 1000)
         if not outcome.approved:
             raise RuntimeError(f"authorisation {i} was {outcome.decision}: {outcome.reason}")

@@ -91,8 +91,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    from sync.hub_client import HubRefused, HubUnavailable
     from sync.state import StateError
-    from sync.uplink import HubRefused, HubUnavailable
 
     code = _enrol_code()
     if not code:
@@ -113,7 +113,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
             return _fail(args, str(exc))
         data = {"ok": True, "terminal_id": answer.terminal_id, "merchant_id": answer.merchant_id,
                 "enrolled_at": answer.enrolled_at.isoformat(), "last_seq": answer.last_seq}
-        text = (f"terminal {answer.terminal_id} enrolled at {uplink.hub_url} for merchant {answer.merchant_id}; "
+        text = (f"terminal {answer.terminal_id} enrolled at {uplink.client.hub_url} for merchant {answer.merchant_id}; "
                 f"the hub holds its records up to {answer.last_seq}")
         return _emit(args, data, text, EXIT_OK)
     return EXIT_ERROR
@@ -139,6 +139,7 @@ def _enrol_code() -> str:
 
 def _open(args: argparse.Namespace, stack: ExitStack, need_hub: bool) -> tuple[Journal, SyncState, Uplink | None]:
     """Key store, journal, state file and (when needed) the uplink, from options or the environment."""
+    from sync.hub_client import HubClient
     from sync.journal import Journal, JournalError
     from sync.keystore import FileKeyStore, KeyStoreError, secret_from_env
     from sync.state import StateError, SyncState, state_path_for
@@ -171,8 +172,10 @@ def _open(args: argparse.Namespace, stack: ExitStack, need_hub: bool) -> tuple[J
         state = stack.enter_context(SyncState.open(state_path_for(db)))
     except (KeyStoreError, JournalError, StateError) as exc:
         raise _BadInput(str(exc)) from None
-    uplink = stack.enter_context(Uplink(journal, keystore, hub, state=state)) if need_hub else None
-    return journal, state, uplink
+    if not need_hub:
+        return journal, state, None
+    client = stack.enter_context(HubClient(keystore, hub))
+    return journal, state, stack.enter_context(Uplink(journal, client, state=state))
 
 
 def _status_text(status: SyncStatus) -> str:

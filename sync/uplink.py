@@ -1,5 +1,6 @@
-"""The terminal's uplink: forwards the journal's outbox to the hub exactly once, pulls downstream data, and asks the
-hub for online authorisations within a time budget.
+"""The terminal's store-and-forward sync worker: forwards the journal's outbox to the hub exactly once and pulls
+downstream data (config, blacklist, rates, model) into the sync state, by hand or in a background thread. It talks to
+the hub only through a sync.hub_client.HubClient (signing, idempotency keys, clock skew, the hub's errors).
 
 Exactly once rests on two facts: the hub counts a record once per (terminal, seq, hash) and answers a re-send
 `duplicate`, and the terminal marks a record acknowledged only after the hub's per-record result. The uplink keeps
@@ -10,111 +11,32 @@ record in the journal, raised once even across crashes (noted in the state file 
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import fcntl
 import itertools
 import logging
 import os
 import random
-import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import httpx
-from pydantic import BaseModel, ValidationError
-
-from sync.crypto import sm3
+from sync.hub_client import HubClient, HubRefused, HubUnavailable, from_wire
 from sync.journal import Journal, Record, utc_now
-from sync.keystore import KeyStore
-from sync.protocol import (
-    API_PREFIX,
-    H_SKEW,
-    MAX_BATCH,
-    MAX_BODY,
-    AuthRequest,
-    AuthResponse,
-    AuthStatus,
-    BlacklistDelta,
-    CaptureRequest,
-    ConfigResponse,
-    EnrolRequest,
-    EnrolResponse,
-    JournalCopy,
-    Message,
-    ModelResponse,
-    PositiveAmount,
-    Problem,
-    RatesResponse,
-    RecordResult,
-    RecordStatus,
-    RefundRequest,
-    UploadRequest,
-    UploadResponse,
-    VoidRequest,
-    WireRecord,
-    enrol_code_id,
-    enrolment_proof,
-    sign_request,
-)
+from sync.protocol import MAX_BATCH, EnrolResponse, RecordResult, RecordStatus, UploadResponse
 from sync.state import StateError, SyncState
 
 log = logging.getLogger("edgepos.uplink")
 
 EXCEPTION_TYPE = "exception.offline_declined"
 ALARM_CODES = frozenset({"conflict", "broken_chain", "bad_payload"})  # the hub's copy and ours disagree: a person looks
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=3.0)
 
 
-class HubUnavailable(Exception):
-    """The hub could not be reached or did not answer properly (network, timeout, 5xx, cut answer): retry later."""
-
-
-class HubRefused(Exception):
-    """The hub answered with a Problem (4xx): retrying the same request will not help."""
-
-    def __init__(self, status: int, code: str, message: str, seq: int | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.seq = status, code, message, seq
-
-
-# --- wire form and pure helpers -----------------------------------------------------------------------------------
-
-
-def to_wire(record: Record) -> WireRecord:
-    """A journal record exactly as stored: payload text byte for byte, sealed secret as base64, digests as hex."""
-    return WireRecord(
-        seq=record.seq,
-        terminal_id=record.terminal_id,
-        time=record.time_text,
-        type=record.type,
-        payload=record.payload_raw.decode("utf-8"),
-        secret=base64.b64encode(record.secret).decode("ascii") if record.secret is not None else None,
-        prev_hash=record.prev_hash.hex(),
-        hash=record.hash.hex(),
-        signature=record.signature.hex(),
-    )
-
-
-def from_wire(record: WireRecord) -> Record:
-    """The inverse of `to_wire` (records the hub sends back to the terminal that signed them)."""
-    return Record(record.seq, record.terminal_id, datetime.fromisoformat(record.time), record.type,
-                  record.payload.encode("utf-8"), base64.b64decode(record.secret) if record.secret else None,
-                  bytes.fromhex(record.prev_hash), bytes.fromhex(record.hash), bytes.fromhex(record.signature))
-
-
-def batch_key(terminal_id: str, records: list[Record]) -> str:
-    """The idempotency key of an upload: derived from its content, so a retry of the same batch is recognised."""
-    digest = sm3(terminal_id.encode() + b"\x00" + b"".join(r.hash for r in records)).hex()[:40]
-    return f"upload:{records[0].seq}-{records[-1].seq}:{digest}"
+# --- pure helpers ---------------------------------------------------------------------------------------------------
 
 
 def backoff_delay(attempt: int, base: float = 0.5, cap: float = 60.0, rng: random.Random | None = None) -> float:
@@ -124,12 +46,6 @@ def backoff_delay(attempt: int, base: float = 0.5, cap: float = 60.0, rng: rando
     """
     ceiling = min(cap, base * 2 ** min(attempt, 62))
     return (rng or random).uniform(0, ceiling)
-
-
-def _key(prefix: str, ident: str) -> str:
-    """An idempotency key for one logical request on `ident`; hashed when it would be too long for the protocol."""
-    key = f"{prefix}:{ident}"
-    return key if len(key) <= 128 else f"{prefix}:{sm3(ident.encode()).hex()}"
 
 
 # --- reports ------------------------------------------------------------------------------------------------------
@@ -197,79 +113,50 @@ def sync_status(journal: Journal, state: SyncState, now: datetime) -> SyncStatus
     )
 
 
-Decision = Literal["approved", "declined", "unavailable"]
-
-
-@dataclass(frozen=True)
-class AuthOutcome:
-    """The hub's answer to an online authorisation, or `unavailable` when none came within the budget."""
-
-    decision: Decision
-    auth_id: str
-    reason: str | None = None
-    response: AuthResponse | None = None
-    elapsed_ms: float = 0.0
-
-    @property
-    def approved(self) -> bool:
-        return self.decision == "approved"
-
-
 # --- the uplink ---------------------------------------------------------------------------------------------------
 
 
 class Uplink:
-    """One terminal's link to its hub: sync rounds (by hand or in a background thread) and online calls."""
+    """One terminal's sync worker: sync rounds (by hand or in a background thread) over a HubClient it does not own
+    (whoever built the client closes it, after the uplink)."""
 
     def __init__(
         self,
         journal: Journal,
-        keystore: KeyStore,
-        hub_url: str,
+        client: HubClient,
         *,
         state: SyncState,
         clock: Callable[[], datetime] = utc_now,
         batch_size: int = 500,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         backoff_base_s: float = 0.5,
         backoff_cap_s: float = 60.0,
         idle_s: float = 30.0,
         pull_every_s: float = 60.0,
         rng: random.Random | None = None,
-        transport: httpx.BaseTransport | None = None,
         after_round: Callable[[RoundReport], None] | None = None,
     ) -> None:
         """`after_round` runs in the sync thread after each good round (the till releases abandoned holds there:
         sync does not know the checkout)."""
+        if client.terminal_id != journal.terminal_id:
+            raise ValueError(f"hub client of terminal {client.terminal_id} for the journal of {journal.terminal_id}")
         self.journal = journal
+        self.client = client
         self.after_round = after_round
         self.state = state
-        self._keys = keystore
-        self._signer = keystore.signing_key()
-        self.terminal_id = keystore.terminal_id
         self._clock = clock
         self.batch_size = max(1, min(batch_size, MAX_BATCH))
         self.backoff_base_s, self.backoff_cap_s, self.idle_s = backoff_base_s, backoff_cap_s, idle_s
         self.pull_every_s = pull_every_s
         self._rng = rng or random.Random()
-        url = httpx.URL(hub_url)
-        self.hub_url = str(url)
-        self._prefix = url.path.rstrip("/")  # a hub behind a path prefix: the prefix is part of the signed path
-        self._client = httpx.Client(base_url=url.copy_with(path="/"), timeout=timeout, transport=transport,
-                                    headers={"User-Agent": "edgepos-uplink/1"})
-        self._last_skew: int | None = None
-        self._clock_offset = timedelta(0)  # corrects request times after the hub reports our clock too far off
         self._round_lock = threading.Lock()
         self._last_pull = float("-inf")
-        self._online = ThreadPoolExecutor(max_workers=4, thread_name_prefix="edgepos-auth")
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def close(self) -> None:
+        """Stop the background thread (the client stays open: it is its owner's to close)."""
         self.stop()
-        self._online.shutdown(wait=False, cancel_futures=True)
-        self._client.close()
 
     @contextlib.contextmanager
     def _process_lock(self) -> Iterator[None]:
@@ -293,27 +180,16 @@ class Uplink:
     # --- enrolment ----------------------------------------------------------------------------------------------
 
     def enrol(self, merchant_id: str, code: bytes) -> EnrolResponse:
-        """Register this terminal's public key with the hub, proving a one-time enrolment code the hub minted for
-        the merchant (the code itself is not sent). A retry after a lost answer enrols idempotently."""
-        public_key = self._keys.public_key().hex()
-        code_id = enrol_code_id(code)
-        request = EnrolRequest(terminal_id=self.terminal_id, merchant_id=merchant_id, public_key=public_key,
-                               code_id=code_id,
-                               proof=enrolment_proof(code, self.terminal_id, merchant_id, public_key))
-        key = _key("enrol", f"{self.terminal_id}:{merchant_id}:{sm3(self._keys.public_key()).hex()[:32]}:{code_id}")
-        answer = self._parse(self._call("POST", "/enrol", request, key), EnrolResponse)
+        """Enrol this terminal at the hub with a one-time code (HubClient.enrol) and note the enrolment, the hub's
+        head for this terminal and the hub's address in the sync state."""
+        answer = self.client.enrol(merchant_id, code)
         self.state.update(merchant_id=answer.merchant_id, enrolled_at=answer.enrolled_at.isoformat(),
-                          last_hub_seq=answer.last_seq, hub_url=self.hub_url)
-        log.info("enrolled at %s as %s (merchant %s); hub holds records up to %d", self.hub_url, self.terminal_id,
-                 answer.merchant_id, answer.last_seq)
+                          last_hub_seq=answer.last_seq, hub_url=self.client.hub_url)
+        log.info("enrolled at %s as %s (merchant %s); hub holds records up to %d", self.client.hub_url,
+                 self.client.terminal_id, answer.merchant_id, answer.last_seq)
         return answer
 
     # --- a till behind the hub (restored from an older backup) ------------------------------------------------
-
-    def journal_copy(self, after: int, timeout: httpx.Timeout | None = None) -> JournalCopy:
-        """The hub's copy of this terminal's records after `after` (up to 1,000) and the hub's chain head."""
-        response = self._call("GET", f"/journal?after={after}", None, f"get:{uuid.uuid4().hex}", timeout)
-        return self._parse(response, JournalCopy)
 
     def catch_up(self) -> int:
         """Fetch the records the hub holds beyond this journal's head and adopt them (checked against our own key).
@@ -321,7 +197,7 @@ class Uplink:
         adopted = 0
         while True:
             seq = self.journal.head()[0]
-            copy = self.journal_copy(seq)
+            copy = self.client.journal_copy(seq)
             if not copy.records:
                 if copy.last_seq > seq:
                     raise HubRefused(409, "conflict", f"the hub holds records up to {copy.last_seq} but sent none "
@@ -346,7 +222,7 @@ class Uplink:
                                                     >= self.pull_every_s)):
                 self._pull(report)
             report.pending = self.journal.outbox_stats()[0]
-            report.skew_ms = self._last_skew
+            report.skew_ms = self.client.last_skew_ms
             report.duration_s = round(time.monotonic() - started, 4)
             self._record_round(report)
             return report
@@ -365,7 +241,7 @@ class Uplink:
             batch = [r for r in batch if r.seq <= limit]
             if not batch:
                 return
-            response, batch = self._send_batch(batch)
+            response, batch = self.client.upload(batch)
             report.sent += len(batch)
             self.state.update(last_hub_seq=response.last_seq)
             done, rejected = self._apply_results(batch, response, report)
@@ -383,17 +259,6 @@ class Uplink:
                 return
             if resend_after is not None:
                 resend_after = batch[done - 1].seq
-
-    def _send_batch(self, batch: list[Record]) -> tuple[UploadResponse, list[Record]]:
-        """POST one batch (halved until it fits the hub's body limit); returns the answer and what was sent."""
-        while True:
-            body = UploadRequest(records=[to_wire(r) for r in batch]).model_dump_json().encode()
-            if len(body) <= MAX_BODY or len(batch) == 1:
-                break
-            batch = batch[: len(batch) // 2]
-        key = batch_key(self.terminal_id, batch)
-        response = self._parse(self._call("POST", "/journal", body, key), UploadResponse)
-        return response, batch
 
     def _apply_results(
         self, batch: list[Record], response: UploadResponse, report: RoundReport
@@ -476,75 +341,31 @@ class Uplink:
             self._last_pull = time.monotonic()
 
     def _pull_config(self) -> int:
-        config = self._get("/config", ConfigResponse)
+        config = self.client.config()
         self.state.apply_config(config)
         return config.version
 
     def _pull_blacklist(self) -> int:
         held = self.state.blacklist_version()
-        delta = self._get(f"/blacklist?since={held}", BlacklistDelta)
+        delta = self.client.blacklist(since=held)
         try:
             self.state.apply_blacklist(delta)
         except StateError:  # the hub answered from another version than we hold: take the whole list
-            delta = self._get("/blacklist?since=0", BlacklistDelta)
+            delta = self.client.blacklist(since=0)
             self.state.apply_blacklist(delta)
         return delta.version
 
     def _pull_rates(self) -> int | None:
-        try:
-            rates = self._get("/rates", RatesResponse)
-        except HubRefused as exc:
-            if exc.status == 404:  # none published yet: keep what we hold
-                return None
-            raise
+        rates = self.client.rates()
+        if rates is None:  # none published yet: keep what we hold
+            return None
         self.state.apply_rates(rates)
         return rates.version
 
     def _pull_model(self) -> str:
-        model = self._get("/model", ModelResponse)
+        model = self.client.model()
         self.state.apply_model(model)
         return model.version
-
-    # --- online authorisation and its follow-ups ----------------------------------------------------------------
-
-    def authorise(self, request: AuthRequest, budget_s: float = 2.0) -> AuthOutcome:
-        """Ask the hub to place a hold; `unavailable` when no answer comes within `budget_s` (network trouble,
-        timeout, 5xx), so checkout can fall back to offline approval when its profile allows. A retry must pass
-        the same request (same auth_id): it reuses the idempotency key and can never place a second hold.
-        Raises HubRefused when the hub refuses the request itself (4xx)."""
-        started = time.monotonic()
-        timeout = httpx.Timeout(budget_s)
-        future = self._online.submit(self._call, "POST", "/auth", request, _key("auth", request.auth_id), timeout)
-
-        def outcome(decision: Decision, reason: str | None = None, response: AuthResponse | None = None
-                    ) -> AuthOutcome:
-            return AuthOutcome(decision, request.auth_id, reason, response,
-                               round((time.monotonic() - started) * 1000, 2))
-
-        try:
-            answer = self._parse(future.result(timeout=budget_s), AuthResponse)
-        except FutureTimeout:
-            future.cancel()
-            return outcome("unavailable", f"the hub did not answer within {budget_s:g} s")
-        except HubUnavailable as exc:
-            return outcome("unavailable", str(exc))
-        if answer.status in (AuthStatus.APPROVED, AuthStatus.CAPTURED):
-            return outcome("approved", answer.reason, answer)
-        return outcome("declined", answer.reason or f"authorisation {answer.status}", answer)
-
-    def capture(self, auth_id: str, amount: PositiveAmount) -> AuthResponse:
-        """Post (part of) a hold. Idempotent per hold: one capture per authorisation."""
-        request = CaptureRequest(auth_id=auth_id, amount=amount)
-        return self._parse(self._call("POST", "/capture", request, _key("capture", auth_id)), AuthResponse)
-
-    def void(self, auth_id: str, reason: str) -> AuthResponse:
-        request = VoidRequest(auth_id=auth_id, reason=reason)
-        return self._parse(self._call("POST", "/void", request, _key("void", auth_id)), AuthResponse)
-
-    def refund(self, refund_id: str, auth_id: str, amount: PositiveAmount, reason: str) -> AuthResponse:
-        request = RefundRequest(refund_id=refund_id, auth_id=auth_id, amount=amount, reason=reason)
-        key = _key("refund", f"{refund_id}:{auth_id}")  # one refund may go back to several holds
-        return self._parse(self._call("POST", "/refund", request, key), AuthResponse)
 
     # --- background worker --------------------------------------------------------------------------------------
 
@@ -619,76 +440,3 @@ class Uplink:
             log.error("hub refused the %s: %s (%s)", what, exc.message, exc.code)
         else:
             report.errors.append(f"{what}: {exc}")
-
-    # --- HTTP ---------------------------------------------------------------------------------------------------
-
-    def _get(self, path: str, model: type[BaseModel]) -> Any:
-        return self._parse(self._call("GET", path, None, f"get:{uuid.uuid4().hex}"), model)
-
-    def _call(self, method: str, path: str, body: Message | bytes | None, key: str,
-              timeout: httpx.Timeout | None = None, _retried: bool = False) -> httpx.Response:
-        """Send one signed request; returns a 2xx response or raises HubUnavailable / HubRefused."""
-        full_path = self._prefix + API_PREFIX + path
-        raw = body.model_dump_json().encode() if isinstance(body, Message) else (body or b"")
-        headers = sign_request(self._signer, self.terminal_id, method, full_path, key, raw,
-                               now=self._clock() + self._clock_offset)
-        if raw:
-            headers["Content-Type"] = "application/json"
-        try:
-            response = self._client.request(method, full_path, content=raw or None, headers=headers,
-                                            timeout=timeout or httpx.USE_CLIENT_DEFAULT)
-        except httpx.TimeoutException:
-            raise HubUnavailable(f"hub at {self.hub_url} did not answer in time") from None
-        except httpx.TransportError as exc:
-            raise HubUnavailable(f"hub at {self.hub_url} is unreachable ({_reason(exc)})") from None
-        skew = _skew_ms(response)
-        if skew is not None:  # the terminal's own clock, correction taken out
-            self._last_skew = skew + round(self._clock_offset.total_seconds() * 1000)
-        if response.status_code < 300:
-            return response
-        problem = _problem(response)
-        if response.status_code >= 500 or response.status_code in (408, 429):
-            raise HubUnavailable(f"hub at {self.hub_url} is not available right now ({response.status_code}: "
-                                 f"{problem.message})")
-        if problem.code == "clock_skew" and skew is not None and not _retried:
-            # like well-known cloud SDKs: sign with the hub's time once it tells us how far off we are, and retry
-            self._clock_offset += timedelta(milliseconds=skew)
-            log.warning("terminal clock is off by %s ms from the hub's; correcting request times", skew)
-            return self._call(method, path, body, key, timeout, _retried=True)
-        if problem.code == "unknown_terminal":
-            raise HubRefused(response.status_code, problem.code,
-                             "this terminal is not enrolled at the hub; run: edgepos sync enrol --merchant ID")
-        raise HubRefused(response.status_code, problem.code, problem.message, problem.seq)
-
-    def _parse(self, response: httpx.Response, model: type[BaseModel]) -> Any:
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError:
-            raise HubUnavailable(f"hub at {self.hub_url} sent an answer that does not fit the protocol") from None
-
-    @property
-    def last_skew_ms(self) -> int | None:
-        """Hub clock minus terminal clock (ms) at the last answer."""
-        return self._last_skew
-
-
-def _problem(response: httpx.Response) -> Problem:
-    try:
-        return Problem.model_validate_json(response.content)
-    except ValidationError:
-        return Problem(code=f"http_{response.status_code}", message=response.reason_phrase or "no details")
-
-
-def _skew_ms(response: httpx.Response) -> int | None:
-    """The hub's X-Edgepos-Clock-Skew-Ms, or None when absent or not a plausible integer (never trusted blindly)."""
-    text = response.headers.get(H_SKEW, "")
-    if not re.fullmatch(r"-?[0-9]{1,13}", text):  # 13 digits: about 300 years either way
-        return None
-    return int(text)
-
-
-def _reason(exc: httpx.TransportError) -> str:
-    text = str(exc) or type(exc).__name__
-    if "refused" in text.lower():
-        return "connection refused"
-    return text if len(text) < 120 else type(exc).__name__

@@ -1,5 +1,5 @@
-"""One bootstrap: the wiring of a till's real parts (key store, journal, sync state, risk engine, operators, uplink,
-devices, checkout) in one place, outside the checkout. `assemble` is shared by the demo's rig
+"""One bootstrap: the wiring of a till's real parts (key store, journal, sync state, risk engine, operators, hub
+client and uplink, devices, checkout) in one place, outside the checkout. `assemble` is shared by the demo's rig
 (terminal/demo/rig.py) and by a real till; `open_till` builds a real till from its data directory and config
 (`edgepos till init`), with its own staff, store name, time zone and devices, and no simulator anywhere.
 """
@@ -20,6 +20,7 @@ from drivers.printer.device import CashDrawer, EscposPrinter
 from models.engine import RiskEngine
 from models.features import FeatureState
 from models.scorer import Scorer
+from sync.hub_client import HubClient
 from sync.journal import Journal, utc_now
 from sync.keystore import FileKeyStore, KeyStoreError, secret_from_env
 from sync.layout import CATALOGUE, JOURNAL, KEYS, RISK_STATE
@@ -90,12 +91,16 @@ def assemble(data_dir: Path, keystore: FileKeyStore, *, hub_url: str | None, clo
                                        clock=clock, audit=journal)
         closers.append(operators.close)
         operator = login(operators)
-        uplink = None
+        uplink: Uplink | None = None
+        hub: HubLink | None = None
         if hub_url is not None:
-            uplink = Uplink(journal, keystore, hub_url, state=sync_state, batch_size=1000)
+            client = HubClient(keystore, hub_url)
+            closers.append(client.close)  # after the uplink's thread has stopped (closers run in reverse)
+            uplink = Uplink(journal, client, state=sync_state, batch_size=1000)
             closers.append(uplink.close)
+            hub = HubLink(client, uplink)
         drawer = CashDrawer(printer)
-        ports = CheckoutPorts(journal=journal, risk=risk, auth=HubLink(uplink) if uplink else None, clock=clock,
+        ports = CheckoutPorts(journal=journal, risk=risk, auth=hub, clock=clock,
                               printer=printer, drawer=drawer, operators=operators, card_reader=card_reader,
                               contactless_reader=contactless_reader, token_key=keystore.token_key())
         checkout = Checkout(ports, terminal_id=keystore.terminal_id, operator=operator, profile=profile,

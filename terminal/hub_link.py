@@ -1,5 +1,6 @@
-"""The checkout's AuthPort over the sync uplink: the same calls, with the uplink's errors turned into the port's
-(terminal.checkout.ports), so the checkout and the after-sale never import sync.uplink."""
+"""The checkout's AuthPort over the hub: the online calls go to the signed hub client (sync.hub_client.HubClient)
+with its errors turned into the port's (terminal.checkout.ports), and `send_now` asks the sync worker
+(sync.uplink.Uplink) for one round, so the checkout and the after-sale never import sync.hub_client or sync.uplink."""
 
 from __future__ import annotations
 
@@ -7,32 +8,34 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from sync.hub_client import AuthOutcome, HubClient, HubRefused, HubUnavailable
 from sync.protocol import AuthRequest, PositiveAmount
-from sync.uplink import AuthOutcome, HubRefused, HubUnavailable, Uplink
+from sync.uplink import Uplink
 from terminal.checkout.ports import HubRefusal, HubUnreachable, SendReport
 
 
 class HubLink:
     """terminal.checkout.ports.AuthPort for a till with a hub."""
 
-    def __init__(self, uplink: Uplink) -> None:
+    def __init__(self, client: HubClient, uplink: Uplink) -> None:
+        self.client = client
         self.uplink = uplink
 
     def authorise(self, request: AuthRequest, budget_s: float = 2.0) -> AuthOutcome:
         with _translated():
-            return self.uplink.authorise(request, budget_s)
+            return self.client.authorise(request, budget_s)
 
     def void(self, auth_id: str, reason: str) -> Any:
         with _translated():
-            return self.uplink.void(auth_id, reason)
+            return self.client.void(auth_id, reason)
 
     def capture(self, auth_id: str, amount: PositiveAmount) -> Any:
         with _translated():
-            return self.uplink.capture(auth_id, amount)
+            return self.client.capture(auth_id, amount)
 
     def refund(self, refund_id: str, auth_id: str, amount: PositiveAmount, reason: str) -> Any:
         with _translated():
-            return self.uplink.refund(refund_id, auth_id, amount, reason)
+            return self.client.refund(refund_id, auth_id, amount, reason)
 
     def send_now(self) -> SendReport:
         report = self.uplink.sync_once(pull=False)
@@ -41,7 +44,7 @@ class HubLink:
 
 @contextlib.contextmanager
 def _translated() -> Iterator[None]:
-    """Re-raise the uplink's errors as the port's (the cause kept for the log)."""
+    """Re-raise the hub client's errors as the port's (the cause kept for the log)."""
     try:
         yield
     except HubRefused as exc:

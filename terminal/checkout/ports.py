@@ -47,9 +47,9 @@ class SendReport:
 
 
 class AuthPort(Protocol):
-    """The hub, online (terminal.hub_link.HubLink over sync.uplink.Uplink). `authorise` never raises for network
-    trouble: its answer's `decision` is approved / declined / unavailable; it raises HubRefusal when the hub refuses
-    the request. The others raise HubRefusal or HubUnreachable."""
+    """The hub, online (terminal.hub_link.HubLink: sync.hub_client.HubClient, and the Uplink for send_now).
+    `authorise` never raises for network trouble: its answer's `decision` is approved / declined / unavailable; it
+    raises HubRefusal when the hub refuses the request. The others raise HubRefusal or HubUnreachable."""
 
     def authorise(self, request: Any, budget_s: float = ...) -> Any: ...
     def void(self, auth_id: str, reason: str) -> Any: ...

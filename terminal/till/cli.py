@@ -201,6 +201,7 @@ def cmd_till_init(args: argparse.Namespace) -> int:
 @contextmanager
 def _sync_parts(data_dir: Path):
     """Key store, journal, sync state and uplink of the till in `data_dir` (no checkout, no devices)."""
+    from sync.hub_client import HubClient
     from sync.journal import Journal, JournalError
     from sync.keystore import FileKeyStore, KeyStoreError
     from sync.layout import JOURNAL, KEYS
@@ -219,14 +220,15 @@ def _sync_parts(data_dir: Path):
             state = stack.enter_context(SyncState.open(state_path_for(journal.path)))
         except (JournalError, StateError) as exc:
             raise _Refused(str(exc)) from None
-        uplink = stack.enter_context(Uplink(journal, keystore, config.hub.url, state=state))
+        client = stack.enter_context(HubClient(keystore, config.hub.url))
+        uplink = stack.enter_context(Uplink(journal, client, state=state))
         yield journal, uplink
 
 
 @_handled
 def cmd_till_catch_up(args: argparse.Namespace) -> int:
+    from sync.hub_client import HubRefused, HubUnavailable
     from sync.journal import JournalError
-    from sync.uplink import HubRefused, HubUnavailable
     from sync.verify import verify_journal
     from terminal.till.hubcheck import check_hub, clear_restored
 
@@ -238,7 +240,7 @@ def cmd_till_catch_up(args: argparse.Namespace) -> int:
         except (HubRefused, JournalError) as exc:
             raise _Refused(f"the hub's copy cannot be taken: {exc}; the journal was not changed after its last "
                            "good record") from None
-        check = check_hub(uplink, journal)
+        check = check_hub(uplink.client, journal)
         report = verify_journal(journal.path, journal.public_key().raw)
         if check.verdict != "ok" or not report.ok:
             raise _Refused(f"after catching up, the till still does not match the hub ({check.verdict}; journal "
@@ -355,7 +357,7 @@ def _run(args: argparse.Namespace) -> int:
     with store:
         till = store.till
         assert till.uplink is not None
-        check = check_hub(till.uplink, till.journal)
+        check = check_hub(till.uplink.client, till.journal)
         sentence = check.sentence(args.data_dir)
         if not sentence and restored_unchecked(args.data_dir):
             if check.verdict == "ok":

@@ -17,8 +17,8 @@ from typing import Literal
 
 import httpx
 
+from sync.hub_client import HubClient, HubRefused, HubUnavailable
 from sync.journal import Journal
-from sync.uplink import HubRefused, HubUnavailable, Uplink
 
 CHECK_TIMEOUT = httpx.Timeout(5.0, connect=3.0)  # a silent hub delays the till's start by this much, no more
 RESTORED_MARKER = "restored.json"  # written by `edgepos restore`; removed once the hub agrees with the journal
@@ -44,10 +44,10 @@ class HubCheck:
         return ""
 
 
-def check_hub(uplink: Uplink, journal: Journal) -> HubCheck:
+def check_hub(client: HubClient, journal: Journal) -> HubCheck:
     local_seq, local_hash = journal.head()
     try:
-        copy = uplink.journal_copy(local_seq, timeout=CHECK_TIMEOUT)
+        copy = client.journal_copy(local_seq, timeout=CHECK_TIMEOUT)
     except HubUnavailable as exc:
         return HubCheck("unreachable", local_seq, None, str(exc))
     except HubRefused as exc:

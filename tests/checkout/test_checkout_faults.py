@@ -114,7 +114,7 @@ def test_offline_an_online_pin_card_is_never_approved_without_its_pin(offline_ti
 
 
 def test_a_hub_decline_after_an_outage_ends_the_offline_budget(till) -> None:
-    real_authorise = till.uplink.authorise
+    real_authorise = till.uplink.client.authorise
     answers = iter(["unavailable", "declined"])
 
     def flaky(request, budget_s):
@@ -125,7 +125,7 @@ def test_a_hub_decline_after_an_outage_ends_the_offline_budget(till) -> None:
         return dataclasses.replace(answer, decision=wanted)
 
     till.checkout.ports.auth = type("Flaky", (), {"authorise": staticmethod(flaky),
-                                                  "void": staticmethod(till.uplink.void)})()
+                                                  "void": staticmethod(till.uplink.client.void)})()
     basket(till, "20.00")
     till.card_reader.present("visa")
     assert till.checkout.pay_card().offline  # the hub seemed silent: approved offline

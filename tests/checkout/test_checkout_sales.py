@@ -11,8 +11,8 @@ from checkout_support import JournalFailingOn, basket, card_number, cny, records
 from drivers.card.emulator import TEST_CARDS, CardProfile
 from drivers.printer.device import EscposPrinter
 from drivers.printer.sim import NetworkPrinterSim
+from sync.hub_client import HubRefused
 from sync.protocol import PositiveAmount
-from sync.uplink import HubRefused
 from sync.verify import verify_journal
 from terminal.checkout import CheckoutError, InvalidTransition, State
 from terminal.demo.rig import build_till
@@ -49,7 +49,7 @@ def test_split_card_and_cash_online_hold_is_captured_once_at_the_hub(till, hub):
     held = hub.admin("GET", f"/v1/admin/terminals/{till.keystore.terminal_id}")
     assert held["records"] == {"accepted": len(records(till))}
     with pytest.raises(HubRefused):  # the hold was captured by the sale record: it cannot be captured twice
-        till.uplink.void(card["reference"], "late void")
+        till.uplink.client.void(card["reference"], "late void")
 
 
 def test_contactless_customer_qr_and_merchant_qr(till):
@@ -146,7 +146,7 @@ def test_cancel_after_an_online_card_voids_its_hold(till):
     cancelled = next(r.payload for r in records(till) if r.type == "sale.cancelled")
     assert cancelled["voided"] == [auth_id] and cancelled["queued"] == []
     with pytest.raises(HubRefused):  # voided: nothing left to capture
-        till.uplink.capture(auth_id, PositiveAmount(amount=7000, currency="CNY"))
+        till.uplink.client.capture(auth_id, PositiveAmount(amount=7000, currency="CNY"))
     assert "sale.completed" not in types(till)
 
 
@@ -264,13 +264,13 @@ def test_a_journal_that_cannot_write_means_no_payment_and_the_hold_is_voided(til
     basket(till, "40.00")
     voided: list[str] = []
 
-    class Watched:  # the real uplink, noting which holds the checkout voids
-        authorise = staticmethod(till.uplink.authorise)
+    class Watched:  # the real hub client, noting which holds the checkout voids
+        authorise = staticmethod(till.uplink.client.authorise)
 
         @staticmethod
         def void(auth_id, reason):
             voided.append(auth_id)
-            return till.uplink.void(auth_id, reason)
+            return till.uplink.client.void(auth_id, reason)
 
     till.checkout.ports.journal = JournalFailingOn(till, "tender.approved")
     till.checkout.ports.auth = Watched()
@@ -280,7 +280,7 @@ def test_a_journal_that_cannot_write_means_no_payment_and_the_hold_is_voided(til
     assert till.checkout.state is State.TENDER_SELECTION and till.checkout.sale.paid.amount == 0
     assert len(voided) == 1
     with pytest.raises(HubRefused):  # the hold is gone at the hub
-        till.uplink.capture(voided[0], PositiveAmount(amount=2000, currency="CNY"))
+        till.uplink.client.capture(voided[0], PositiveAmount(amount=2000, currency="CNY"))
     till.checkout.ports.journal = till.journal
     assert till.checkout.pay_cash(cny("40.00")).result == "completed"
 

@@ -30,7 +30,7 @@ from drivers.card.emulator import TEST_CARDS
 from drivers.errors import DeviceTimeout, PaperOut
 from models.engine import RiskEngine
 from models.features import FeatureState
-from sync.uplink import AuthOutcome
+from sync.hub_client import AuthOutcome
 from sync.verify import verify_journal
 from terminal.checkout import Checkout, CheckoutError, State
 from terminal.checkout.ports import HubRefusal, HubUnreachable
@@ -163,7 +163,7 @@ class TillMachine(RuleBasedStateMachine):
         risk = RiskEngine(FeatureState(None), till.risk.scorer, blacklists=till.risk.blacklists[1:])
         ports = dataclasses.replace(
             till.checkout.ports, journal=FaultyJournal(till.journal, self.faults),
-            auth=FaultyHub(till.uplink, self.faults), card_reader=FaultyReader(till.card_reader, self.faults),
+            auth=FaultyHub(till.uplink.client, self.faults), card_reader=FaultyReader(till.card_reader, self.faults),
             printer=FaultyPrinter(till.printer, self.faults), drawer=FaultyDrawer(self.faults),
             risk=FaultyRisk(risk, self.faults))
         self.co = Checkout(ports, terminal_id=till.keystore.terminal_id, operator=till.operator)

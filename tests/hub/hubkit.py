@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from hub.postgres_backend import LOCAL_DSN, reachable, scratch_schema
+from sync.hub_client import to_wire
 from sync.journal import Journal, Record
 from sync.keystore import FileKeyStore
 from sync.protocol import WireRecord, enrol_code_id, enrolment_proof, sign_request
-from sync.uplink import to_wire
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef"
 PG_ADMIN_DSN = os.environ.get("EDGEPOS_TEST_PG_DSN", LOCAL_DSN)

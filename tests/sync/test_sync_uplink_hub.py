@@ -9,6 +9,7 @@ totals (count and money) against the sales in the journal.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -19,6 +20,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -29,7 +31,8 @@ from hub_process import ADMIN_TOKEN, KEY_SECRET, MERCHANT, free_port, local_hub,
 
 from hub.postgres_backend import reachable, scratch_schema
 from hub.process import HubProcess, edgepos_command
-from sync.journal import Journal
+from sync.hub_client import HubClient
+from sync.journal import Journal, utc_now
 from sync.keystore import FileKeyStore
 from sync.protocol import AuthRequest
 from sync.state import SyncState, state_path_for
@@ -64,8 +67,15 @@ class Terminal:
     def id(self) -> str:
         return self.keystore.terminal_id
 
-    def uplink(self, url: str, **options) -> Uplink:
-        return Uplink(self.journal, self.keystore, url, state=self.state, **options)
+    def client(self, url: str, *, clock=utc_now, timeout: float | None = None) -> HubClient:
+        return HubClient(self.keystore, url, clock=clock, **({"timeout": timeout} if timeout is not None else {}))
+
+    @contextlib.contextmanager
+    def uplink(self, url: str, *, clock=utc_now, timeout: float | None = None, **options) -> Iterator[Uplink]:
+        """The sync worker over its own hub client (closed after it, as the till's bootstrap does)."""
+        with self.client(url, clock=clock, timeout=timeout) as client, \
+                Uplink(self.journal, client, state=self.state, clock=clock, **options) as link:
+            yield link
 
 
 @pytest.fixture
@@ -186,7 +196,7 @@ def test_hub_down_keeps_records_queued_then_drains_when_it_is_back(tmp_path, ter
             down = link.sync_once(pull=True)
             assert down.unreachable and down.pending == 60 and down.acknowledged == 0
             assert "unreachable (connection refused)" in down.errors[0]
-            authorised = link.authorise(_auth_request(), budget_s=0.5)
+            authorised = link.client.authorise(_auth_request(), budget_s=0.5)
             assert authorised.decision == "unavailable"
             assert link.status().last_error == down.errors[0]
             hub.start()
@@ -296,7 +306,8 @@ def _sync_until_killed(terminal: Terminal, url: str, ready_fd: int) -> None:
     try:
         with Journal.open(terminal.journal.path, terminal.keystore) as journal, \
                 SyncState.open(state_path_for(journal.path)) as state, \
-                Uplink(journal, terminal.keystore, url, state=state, batch_size=10) as link:
+                HubClient(terminal.keystore, url) as client, \
+                Uplink(journal, client, state=state, batch_size=10) as link:
             os.write(ready_fd, b"r")
             while True:
                 link.sync_once(pull=True)
@@ -455,33 +466,33 @@ def _auth_request(n: int | None = None, token: str = "tk_0123456789abcdef", amou
 
 def test_authorise_within_budget_idempotent_retry_capture_and_decline(hub, terminal):
     enrolled(terminal, hub)
-    with terminal.uplink(hub.url) as link:
+    with terminal.client(hub.url) as client:
         request = _auth_request(1)
-        outcome = link.authorise(request, budget_s=2.0)
+        outcome = client.authorise(request, budget_s=2.0)
         assert outcome.approved and outcome.elapsed_ms < 2000 and outcome.response.status == "approved"
-        retry = link.authorise(request, budget_s=2.0)  # same auth_id and key: the same hold, not a second one
+        retry = client.authorise(request, budget_s=2.0)  # same auth_id and key: the same hold, not a second one
         assert retry.approved and retry.response == outcome.response
-        captured = link.capture(request.auth_id, request.amount)
+        captured = client.capture(request.auth_id, request.amount)
         assert captured.status == "captured" and captured.captured.amount == 1250
-        assert link.capture(request.auth_id, request.amount) == captured  # a retried capture posts nothing more
+        assert client.capture(request.auth_id, request.amount) == captured  # a retried capture posts nothing more
 
         refund_amount = request.amount.model_copy(update={"amount": 250})
-        refunded = link.refund(f"refund-{request.auth_id}", request.auth_id, refund_amount, "damaged item")
+        refunded = client.refund(f"refund-{request.auth_id}", request.auth_id, refund_amount, "damaged item")
         assert refunded.refunded.amount == 250
-        assert link.refund(f"refund-{request.auth_id}", request.auth_id, refund_amount, "damaged item") == refunded
+        assert client.refund(f"refund-{request.auth_id}", request.auth_id, refund_amount, "damaged item") == refunded
 
         other = _auth_request(3)
-        assert link.authorise(other, budget_s=2.0).approved
-        assert link.void(other.auth_id, "customer walked away").status == "voided"
+        assert client.authorise(other, budget_s=2.0).approved
+        assert client.void(other.auth_id, "customer walked away").status == "voided"
 
         token = f"tk_{uuid.uuid4().hex}"
         hub.admin("POST", "/v1/admin/blacklist", json={"add": [token]})
-        declined = link.authorise(_auth_request(2, token=token), budget_s=2.0)
+        declined = client.authorise(_auth_request(2, token=token), budget_s=2.0)
         assert declined.decision == "declined" and declined.reason
 
         timings = []
         for n in range(30):
-            timings.append(link.authorise(_auth_request(100 + n), budget_s=1.0).elapsed_ms)
+            timings.append(client.authorise(_auth_request(100 + n), budget_s=1.0).elapsed_ms)
         assert sorted(timings)[-2] < 1000  # comfortably within the budget on loopback
 
 
@@ -594,7 +605,10 @@ def test_two_processes_syncing_one_journal_raise_one_exception_record(hub, termi
     sell(terminal.journal, 1, token=token)  # approved offline; the hub declines it
     other_journal = Journal.open(terminal.journal.path, terminal.keystore)
     other_state = SyncState.open(state_path_for(terminal.journal.path))
-    first, second = terminal.uplink(hub.url), Uplink(other_journal, terminal.keystore, hub.url, state=other_state)
+    stack = contextlib.ExitStack()
+    first = stack.enter_context(terminal.uplink(hub.url))
+    second = stack.enter_context(Uplink(other_journal, stack.enter_context(terminal.client(hub.url)),
+                                        state=other_state))
     real_append = terminal.journal.append
     racing: list[threading.Thread] = []
 
@@ -611,6 +625,6 @@ def test_two_processes_syncing_one_journal_raise_one_exception_record(hub, termi
         racing[0].join(10)
     finally:
         del terminal.journal.append
-        first.close(), second.close(), other_state.close(), other_journal.close()
+        stack.close(), other_state.close(), other_journal.close()
     exceptions = [r for r in terminal.journal.records() if r.type == EXCEPTION_TYPE]
     assert len(exceptions) == 1

@@ -1,6 +1,7 @@
-"""Uplink and sync state without a hub process: wire form, idempotency keys, backoff schedule, downstream state
-(atomic pulls, Decimal rates, a SIGKILL mid-apply), result handling (declines raised once, chain alarms, gap
-recovery) and the online time budget against sockets that never answer.
+"""The sync worker (Uplink), its signed hub client (HubClient) and sync state without a hub process: wire form,
+idempotency keys, backoff schedule, downstream state (atomic pulls, Decimal rates, a SIGKILL mid-apply), result
+handling (declines raised once, chain alarms, gap recovery) and the online time budget against sockets that never
+answer.
 
 Where a hub answer is needed, `StandInHub` gives it: a TEST-ONLY, in-process stand-in (httpx.MockTransport) that
 checks every request's signature with the real protocol code and scripts answers the real hub cannot be made to
@@ -11,6 +12,7 @@ test_sync_uplink_hub.py.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -27,7 +29,9 @@ import pytest
 from hub_process import sale_payload, sell
 
 from sync.chain import record_digest
+from sync.hub_client import HubClient, batch_key, to_wire
 from sync.journal import Journal
+from sync.keystore import FileKeyStore
 from sync.protocol import (
     H_SKEW,
     AuthRequest,
@@ -38,7 +42,7 @@ from sync.protocol import (
     check_request,
 )
 from sync.state import StateError, SyncState, state_path_for
-from sync.uplink import EXCEPTION_TYPE, Uplink, backoff_delay, batch_key, to_wire
+from sync.uplink import EXCEPTION_TYPE, Uplink, backoff_delay
 
 
 class StandInHub:
@@ -114,10 +118,18 @@ def standin(keystore):
     return StandInHub(keystore.public_key())
 
 
+@contextlib.contextmanager
+def linked(journal, keystore, state, url: str = "http://hub.test", *, transport=None, timeout=None, **options):
+    """An Uplink over its own HubClient (closed after it, as the till's bootstrap does)."""
+    client_options = {"transport": transport, **({"timeout": timeout} if timeout is not None else {})}
+    with HubClient(keystore, url, **client_options) as client, Uplink(journal, client, state=state,
+                                                                      **options) as link:
+        yield link
+
+
 @pytest.fixture
 def uplink(journal, keystore, state, standin):
-    with Uplink(journal, keystore, "http://hub.test", state=state, transport=standin.transport(),
-                batch_size=50) as link:
+    with linked(journal, keystore, state, transport=standin.transport(), batch_size=50) as link:
         yield link
 
 
@@ -315,7 +327,7 @@ def test_a_hostile_clock_skew_header_is_ignored_not_a_crash(journal, keystore, s
     def refuse(request: httpx.Request) -> httpx.Response:
         return httpx.Response(401, json={"code": "clock_skew", "message": "clock is off"}, headers={H_SKEW: skew})
 
-    with Uplink(journal, keystore, "http://hub.test", state=state, transport=httpx.MockTransport(refuse)) as link:
+    with linked(journal, keystore, state, transport=httpx.MockTransport(refuse)) as link:
         report = link.sync_once(pull=False)
         assert report.refused and report.pending == 2 and report.skew_ms is None
         assert "clock is off" in report.errors[0]
@@ -323,7 +335,7 @@ def test_a_hostile_clock_skew_header_is_ignored_not_a_crash(journal, keystore, s
 
 def test_background_worker_backs_off_then_drains_and_wakes_on_poke(journal, keystore, state, standin):
     standin.unavailable = 4
-    with Uplink(journal, keystore, "http://hub.test", state=state, transport=standin.transport(),
+    with linked(journal, keystore, state, transport=standin.transport(),
                 backoff_base_s=0.02, backoff_cap_s=0.1, idle_s=30, pull_every_s=3600) as link:
         sell(journal, 5)
         link.start()
@@ -380,11 +392,11 @@ def _auth_request(n: int = 1) -> AuthRequest:
 
 
 @pytest.mark.parametrize("hub", ["silent", "refused"])
-def test_authorise_is_unavailable_within_the_budget(hub, journal, keystore, state, silent_hub):
+def test_authorise_is_unavailable_within_the_budget(hub, keystore, silent_hub):
     url = silent_hub if hub == "silent" else f"http://127.0.0.1:{_closed_port()}"
-    with Uplink(journal, keystore, url, state=state) as link:
+    with HubClient(keystore, url) as client:
         started = time.monotonic()
-        outcome = link.authorise(_auth_request(), budget_s=0.3)
+        outcome = client.authorise(_auth_request(), budget_s=0.3)
         elapsed = time.monotonic() - started
     assert outcome.decision == "unavailable" and not outcome.approved and outcome.auth_id == "auth-00000001"
     assert elapsed < 0.3 + 0.25, elapsed  # the budget, plus scheduling slack on a loaded machine
@@ -393,7 +405,7 @@ def test_authorise_is_unavailable_within_the_budget(hub, journal, keystore, stat
 
 def test_sync_round_against_a_silent_hub_times_out_and_keeps_records(journal, keystore, state, silent_hub):
     sell(journal, 2)
-    with Uplink(journal, keystore, silent_hub, state=state, timeout=0.3) as link:
+    with linked(journal, keystore, state, silent_hub, timeout=0.3) as link:
         report = link.sync_once()
         assert report.unreachable and report.pending == 2 and "did not answer in time" in report.errors[0]
         assert link.status().last_error == report.errors[0]
@@ -403,6 +415,13 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]  # closed again when we return: connections are refused
+
+
+def test_an_uplink_refuses_a_hub_client_of_another_terminal(tmp_path, journal, state):
+    """The worker uploads this journal with the client's signature: another terminal's key would sign it wrongly."""
+    other = FileKeyStore.create(tmp_path / "other-keys.json", b"another secret for the test", "T-0002")
+    with HubClient(other, "http://hub.test") as client, pytest.raises(ValueError, match="T-0002"):
+        Uplink(journal, client, state=state)
 
 
 def test_status_without_a_hub(journal, state):

@@ -149,7 +149,7 @@ def test_cashier_app_opens_on_the_real_till_without_demo_parts(till: Path, hub, 
         assert not [n for n in names if n.startswith("login_pick_") and n not in ("login_pick_M-001",
                                                                                  "login_pick_C-002")]
         assert not [n for n in names if "_present_" in n or "demo" in n.lower()]
-        assert store.till.uplink.hub_url.rstrip("/") == process.url
+        assert store.till.uplink.client.hub_url.rstrip("/") == process.url
         assert oct((till / "sales-index.db").stat().st_mode & 0o777) == oct(0o600)  # built by the app at start
         window.shop.till.uplink.stop()
         window.close()
