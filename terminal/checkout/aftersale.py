@@ -147,7 +147,7 @@ class AfterSale:
             # the bank pays out before refund.completed is written: the intent is durable first, so a journal that
             # fails afterwards still leaves the record to finish the refund from (never a second payout)
             self._save("refund.requested", record.to_dict(), "The refund could not be saved, so nothing was "
-                       "refunded. Call a technician.", "refund_not_saved")
+                       "refunded. Call a technician.", code="refund_not_saved")
         return self._carry_out(sale, record)
 
     def finish_refund(self, sale_id: str) -> Outcome:
@@ -169,7 +169,7 @@ class AfterSale:
     def _carry_out(self, sale: Sale, record: Refund) -> Outcome:
         online, deferred, unreachable = self._refund_online(sale, record)
         self._save("refund.completed", record.to_dict(), "The refund could not be saved. Call a technician, then "
-                   "finish the refund from the sale.", "refund_not_completed")
+                   "finish the refund from the sale.", code="refund_not_completed")
         self.index.refresh()
         printed = self._print(Receipt.for_refund(sale, record, self.checkout.header), sale.sale_id,
                               record.refund_id, "refund")
@@ -274,7 +274,7 @@ class AfterSale:
         except DomainError as exc:
             raise VoidRefused(str(exc), code="domain_refusal", params={"message": str(exc)}) from exc
         self._save("sale.voided", record.to_dict(), "The void could not be saved, so the sale stands. Call a "
-                   "technician.", "void_not_saved")
+                   "technician.", code="void_not_saved")
         self.index.refresh()
         unreachable = self._push_void(sale)
         printed = self._print(Receipt.for_void(sale, self.checkout.header), sale.sale_id, record.void_id, "void")
@@ -334,7 +334,7 @@ class AfterSale:
         except OperatorError as exc:
             raise NotAllowed(str(exc), code=exc.code, params=exc.params) from exc
 
-    def _save(self, record_type: str, payload: dict[str, Any], refusal: str, code: str) -> None:
+    def _save(self, record_type: str, payload: dict[str, Any], refusal: str, *, code: str) -> None:
         try:
             self._ports.journal.append(record_type, payload)
         except Exception as exc:

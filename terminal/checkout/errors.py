@@ -3,7 +3,8 @@ English sentence (str(exc)) for logs, the CLI and the headless demo.
 
 `params` hold plain values only: amounts are preformatted money text (`Money.format()`, e.g. "¥12.50", the same in
 every language), names and numbers as they are. A param whose name ends in `_code` is itself a code (e.g. a device's
-`advice_code`): the UI words it and puts it where the sentence says `{advice}`.
+`advice_code`): the UI words it and puts it where the sentence says `{advice}`. Every raise in the core gives a code
+(tests/ui/test_wording.py checks); an empty code means "not coded" and the UI shows the English.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 class CheckoutError(Exception):
     """Base of everything the checkout refuses."""
 
-    def __init__(self, message: str, *, code: str = "checkout_refused", params: Mapping[str, Any] | None = None
+    def __init__(self, message: str, *, code: str = "", params: Mapping[str, Any] | None = None
                  ) -> None:
         super().__init__(message)
         self.code, self.params = code, dict(params or {})

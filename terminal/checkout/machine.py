@@ -117,7 +117,7 @@ class Checkout:
     def _now_epoch(self) -> int:
         return int(self.ports.clock().timestamp())
 
-    def _outcome(self, result: str, sentence: str, code: str, params: dict[str, Any] | None = None,
+    def _outcome(self, result: str, sentence: str, *, code: str, params: dict[str, Any] | None = None,
                  **extra: Any) -> Outcome:
         sale = self.sale or self.last_sale
         remaining = self.sale.remaining.amount if self.sale is not None else 0
@@ -175,8 +175,8 @@ class Checkout:
         self._go(State.TENDER_SELECTION, "go to payment")
         self._journal("sale.started", {"sale_id": self.sale.sale_id, "operator": self.operator.operator_id,
                                        "lines": len(self.sale.lines), "total": self.sale.total.to_dict()})
-        return self._outcome("tender", f"Total {self.sale.total.format()}. Choose how to pay.", "choose_tender",
-                             {"total": self.sale.total.format()})
+        return self._outcome("tender", f"Total {self.sale.total.format()}. Choose how to pay.", code="choose_tender",
+                             params={"total": self.sale.total.format()})
 
     def back(self) -> None:
         """Leave a tender screen without paying (to the tender choice), or the tender choice back to the basket."""
@@ -236,7 +236,7 @@ class Checkout:
         if card.decision is Decision.DECLINED:
             self._go(State.RISK_DECISION, "decide")
             code, sentence = CARD_DECLINES.get(card.reason, CARD_DECLINES["declined by the card"])
-            return self._decline(pending, [code], sentence, code)
+            return self._decline(pending, [code], sentence, code=code)
         return self._decide(pending)
 
     def _card_failed(self, kind: TenderKind, money: Money, exc: DeviceError) -> Outcome:
@@ -248,7 +248,7 @@ class Checkout:
         assert self.sale is not None
         self._journal("tender.failed", {"sale_id": self.sale.sale_id, "kind": str(kind), "amount": money.to_dict(),
                                         "error": type(exc).__name__, "sentence": sentence})
-        return self._outcome("error", sentence, code, params)
+        return self._outcome("error", sentence, code=code, params=params)
 
     @_recovering
     def pay_customer_qr(self, code: str, amount: Money | None = None) -> Outcome:
@@ -277,7 +277,7 @@ class Checkout:
         pending.pause()  # the customer scans and confirms in their wallet: not our software path
         self._pending = pending
         return self._outcome("qr_shown", f"Ask the customer to scan the code and pay {money.format()}.",
-                             "scan_shop_qr", {"amount": money.format()}, qr_payload=payload)
+                             code="scan_shop_qr", params={"amount": money.format()}, qr_payload=payload)
 
     @_recovering
     def merchant_qr_paid(self, wallet_id: str) -> Outcome:
@@ -310,10 +310,10 @@ class Checkout:
         verdict = REASONS[online[0]][0] if online else "approve"  # reasons come strictest first
         sentences = [REASONS[code][1] for code in decision.reasons]
         if verdict == "decline":
-            return self._decline(pending, list(decision.reasons), REASONS[online[0]][1], online[0])
+            return self._decline(pending, list(decision.reasons), REASONS[online[0]][1], code=online[0])
         if len(online) < len(decision.reasons):
             if verdict != "approve":  # offline it would be refused anyway: do not make the customer type a PIN
-                return self._decline(pending, list(decision.reasons), sentences[0], decision.reasons[0])
+                return self._decline(pending, list(decision.reasons), sentences[0], code=decision.reasons[0])
             pending.offline_refusal = [c for c in decision.reasons if c.startswith("offline_")]
             return self._authorise(pending)  # the hub may be back: ask it; refused if it is still silent
         if verdict == "step_up_pin" and pending.reader is not None:
@@ -332,7 +332,7 @@ class Checkout:
                                                    "step": step, "reasons": list(pending.decision.reasons)})
         reasons = tuple(pending.decision.reasons)
         return self._outcome("step_up", sentences[0] if sentences else "Confirm this payment.",
-                             reasons[0] if reasons else "confirm_payment", reasons=reasons)
+                             code=reasons[0] if reasons else "confirm_payment", reasons=reasons)
 
     @_recovering
     def enter_pin(self, pin: str | None) -> Outcome:
@@ -380,19 +380,19 @@ class Checkout:
         if not ok:
             sentence = sentence or ("The PIN was wrong or not entered. Ask for another way to pay." if step == "pin"
                                     else "The supervisor did not approve this payment. Ask for another way to pay.")
-            return self._decline(pending, [f"step_up_{step}_refused"], sentence,
-                                 code or ("step_up_pin_refused" if step == "pin" else "step_up_supervisor_refused"))
+            code = code or ("step_up_pin_refused" if step == "pin" else "step_up_supervisor_refused")
+            return self._decline(pending, [f"step_up_{step}_refused"], sentence, code=code)
         pending.stepped_up, pending.approved_by = True, approved_by
         return self._authorise(pending)
 
-    def _decline(self, pending: TenderAttempt, reasons: list[str], sentence: str, code: str) -> Outcome:
+    def _decline(self, pending: TenderAttempt, reasons: list[str], sentence: str, *, code: str) -> Outcome:
         assert self.sale is not None
         self._go(State.TENDER_SELECTION, "go back")
         self._journal("tender.declined", {"sale_id": self.sale.sale_id, "kind": str(pending.kind),
                                           "amount": pending.amount.to_dict(), "last4": pending.last4,
                                           "reasons": reasons, "sentence": sentence,
                                           "offline": self.offline is not None})
-        return self._outcome("declined", sentence, code, reasons=tuple(reasons), stepped_up=pending.stepped_up)
+        return self._outcome("declined", sentence, code=code, reasons=tuple(reasons), stepped_up=pending.stepped_up)
 
     # --- online / offline authorisation -------------------------------------------------------------------------
 
@@ -410,7 +410,7 @@ class Checkout:
         except HubRefusal as exc:
             log.warning("hub refused an authorisation: %s", exc.code)
             self._back_online()  # a refusal is an answer: the hub is there
-            return self._decline(pending, [f"hub_{exc.code}"], HUB_DECLINED, "hub_declined")
+            return self._decline(pending, [f"hub_{exc.code}"], HUB_DECLINED, code="hub_declined")
         if answer.decision == "approved":
             self._back_online()
             self._holds.append(request.auth_id)
@@ -418,7 +418,7 @@ class Checkout:
             return self._accept(pending, offline=False)
         if answer.decision == "declined":
             self._back_online()
-            return self._decline(pending, ["hub_declined"], HUB_DECLINED, "hub_declined")
+            return self._decline(pending, ["hub_declined"], HUB_DECLINED, code="hub_declined")
         # unavailable: the request may still have reached the hub and placed a hold; release it once back
         self._journal("auth.abandoned", {"auth_id": request.auth_id, "sale_id": self.sale.sale_id,
                                          "amount": pending.amount.to_dict(), "reason": (answer.reason or "")[:200]})
@@ -435,13 +435,13 @@ class Checkout:
         card that itself asked for the issuer (an ARQC where a TC was asked for) or whose PIN only the issuer can
         check (online PIN): the terminal's floor limit alone may be overridden by store-and-forward, the card not."""
         if pending.kind in (TenderKind.QR_CUSTOMER, TenderKind.QR_MERCHANT):
-            return self._decline(pending, ["qr_needs_network"], QR_NEEDS_NETWORK, "qr_needs_network")
+            return self._decline(pending, ["qr_needs_network"], QR_NEEDS_NETWORK, code="qr_needs_network")
         card = pending.card
         if card is not None and (card.cvm == "online_pin" or card.reason == CARD_ASKED_ONLINE):
-            return self._decline(pending, ["card_needs_online"], CARD_NEEDS_ONLINE, "card_needs_online")
+            return self._decline(pending, ["card_needs_online"], CARD_NEEDS_ONLINE, code="card_needs_online")
         if pending.offline_refusal:
-            return self._decline(pending, pending.offline_refusal, REASONS[pending.offline_refusal[0]][1],
-                                 pending.offline_refusal[0])
+            first = pending.offline_refusal[0]
+            return self._decline(pending, pending.offline_refusal, REASONS[first][1], code=first)
         now = self._now_epoch()
         if self.offline is None:
             self.offline = Offline(now)
@@ -449,7 +449,7 @@ class Checkout:
                                                     currency=pending.amount.currency, profile=self.profile,
                                                     offline=self.offline)
         if codes:
-            return self._decline(pending, codes, REASONS[codes[0]][1], codes[0])
+            return self._decline(pending, codes, REASONS[codes[0]][1], code=codes[0])
         self.offline = Offline(self.offline.since, self.offline.approved_total + base)
         pending.reference = f"OFF{pending.attempt_id[:24].upper()}"
         return self._accept(pending, offline=True)
@@ -489,8 +489,8 @@ class Checkout:
         if self.state is not State.TENDER_SELECTION:
             self._go(State.TENDER_SELECTION, "take the next payment")
         return self._outcome("approved", f"{tender.kind.label} {pending.amount.format()} approved. "
-                             f"{sale.remaining.format()} still to pay.", "tender_approved",
-                             {"kind": str(tender.kind), "kind_label": tender.kind.label,
+                             f"{sale.remaining.format()} still to pay.", code="tender_approved",
+                             params={"kind": str(tender.kind), "kind_label": tender.kind.label,
                               "amount": pending.amount.format(), "remaining": sale.remaining.format()},
                              offline=offline, stepped_up=pending.stepped_up, latency_ms=latency)
 

@@ -36,7 +36,7 @@ class OperatorError(Exception):
     """Base: a stable `code` and plain `params` the UI words in the screen's language (a param ending in `_role` is
     a Role value), and the same as one English sentence (str(exc)) for logs and the CLI."""
 
-    def __init__(self, message: str, *, code: str = "operator_refused", params: Mapping[str, Any] | None = None
+    def __init__(self, message: str, *, code: str = "", params: Mapping[str, Any] | None = None
                  ) -> None:
         super().__init__(message)
         self.code, self.params = code, dict(params or {})

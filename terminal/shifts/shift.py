@@ -32,7 +32,7 @@ class ShiftError(Exception):
     """A shift action refused: a stable `code` and plain `params` the UI words in the screen's language, and the
     same as one English sentence (str(exc)) for logs and the CLI."""
 
-    def __init__(self, message: str, *, code: str = "shift_refused", params: Mapping[str, Any] | None = None
+    def __init__(self, message: str, *, code: str = "", params: Mapping[str, Any] | None = None
                  ) -> None:
         super().__init__(message)
         self.code, self.params = code, dict(params or {})

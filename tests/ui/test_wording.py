@@ -1,0 +1,174 @@
+"""Codes, not sentences, cross the core: every code the checkout, operators, shifts and drivers can hand the UI has a
+sentence in English and in Chinese, and the worded sentences come out right with their parameters."""
+
+from __future__ import annotations
+
+import ast
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import terminal
+from drivers.card.kernel import NoApplication
+from drivers.errors import CardRemoved, DeviceError, PaperOut
+from drivers.scanner.payload import PayloadError
+from models.decision import REASONS
+from terminal.checkout import CheckoutError
+from terminal.checkout.attempt import CARD_DECLINES
+from terminal.checkout.machine import CARD_NEEDS_ONLINE, PIN_NOT_CHECKED
+from terminal.checkout.outcome import Outcome
+from terminal.checkout.states import State
+from terminal.operators.store import LockedOut, NotPermitted, OperatorError, WrongPin
+from terminal.shifts import ShiftError
+from terminal.ui.app import I18N, application
+from terminal.ui.wording import CATALOGUE, word, word_error, word_outcome
+
+ROOT = Path(terminal.__file__).resolve().parent.parent
+CORE = [ROOT / "terminal" / "checkout", ROOT / "terminal" / "operators", ROOT / "terminal" / "shifts", ROOT / "drivers"]
+CODED = (CheckoutError, OperatorError, ShiftError)
+CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _sources() -> Iterator[tuple[Path, ast.Module]]:
+    for where in CORE:
+        for path in sorted(where.rglob("*.py")):
+            yield path, ast.parse(path.read_text(), str(path))
+
+
+def _strings(node: ast.AST) -> list[str]:
+    """The string constants a code expression can take (`"a"`, `"a" if x else "b"`)."""
+    if isinstance(node, ast.Constant):
+        return [node.value] if isinstance(node.value, str) else []
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body) + _strings(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        return [s for value in node.values for s in _strings(value)]
+    return []
+
+
+def core_codes() -> set[str]:
+    """Every code the core can produce, read from its source: `code=` arguments and defaults, class-level `code = `
+    (device errors), `*_code = ` assignments, (code, {params}) pairs said after an outcome, plus the risk model's
+    reason codes and the card's decline codes (outcomes carry those as their code)."""
+    found: set[str] = set(REASONS) | {code for code, _ in CARD_DECLINES.values()}
+    for _path, tree in _sources():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "code":
+                found.update(_strings(node.value))
+            elif isinstance(node, ast.arguments):
+                named = node.posonlyargs + node.args
+                pairs = list(zip(named[len(named) - len(node.defaults):], node.defaults, strict=True))
+                pairs += [(a, d) for a, d in zip(node.kwonlyargs, node.kw_defaults, strict=True) if d is not None]
+                found.update(s for arg, default in pairs if arg.arg == "code" for s in _strings(default))
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    name = target.id if isinstance(target, ast.Name) else getattr(target, "attr", "")
+                    if name == "code" or name.endswith("_code"):
+                        found.update(_strings(node.value))
+            elif isinstance(node, ast.Tuple) and len(node.elts) == 2 and isinstance(node.elts[1], ast.Dict) and \
+                    isinstance(node.elts[0], ast.Constant | ast.IfExp):
+                found.update(_strings(node.elts[0]))
+    return {code for code in found if CODE.fullmatch(code)}
+
+
+@pytest.fixture(scope="module")
+def chinese() -> Iterator[None]:
+    application("zh_CN")
+    yield
+    application("en")
+
+
+def test_every_core_code_has_a_sentence_in_english_and_chinese() -> None:
+    codes = core_codes()
+    assert len(codes) > 100, f"the scan found only {len(codes)} codes: is it still reading the core?"
+    missing = sorted(codes - set(CATALOGUE))
+    assert not missing, f"word these codes in terminal/ui/wording.py (and translate them): {missing}"
+    tree = ET.parse(I18N / "edgepos_zh_CN.ts")
+    chinese = {msg.findtext("source"): msg.find("translation") for ctx in tree.iter("context")
+               if ctx.findtext("name") == "Code" for msg in ctx.iter("message")}
+    untranslated = sorted(code for code in codes if not (getattr(chinese.get(CATALOGUE[code]), "text", "") or ""))
+    assert not untranslated, f"translate these codes' sentences in edgepos_zh_CN.ts: {untranslated}"
+
+
+def test_every_refusal_raised_in_the_core_carries_a_code() -> None:
+    """A refusal raised without `code=` would reach the screen as the core's English: the scan says where."""
+    import importlib
+
+    uncoded, checked = [], 0
+    for path, tree in _sources():
+        if not path.is_relative_to(ROOT / "terminal"):
+            continue
+        module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            func = node.exc.func
+            cls = getattr(module, func.id, None) if isinstance(func, ast.Name) else None
+            has_own_code = cls in (WrongPin, LockedOut) or getattr(cls, "__name__", "") == "InvalidTransition"
+            if isinstance(cls, type) and issubclass(cls, CODED) and not has_own_code:
+                checked += 1
+                if not any(k.arg == "code" for k in node.exc.keywords):
+                    uncoded.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert checked > 50, f"the scan checked only {checked} raises: is it still reading the core?"
+    assert not uncoded, f"give these raises a code=: {uncoded}"
+
+
+def test_every_device_error_that_says_its_own_advice_has_its_own_code() -> None:
+    """A driver error class with its own advice but its parent's code would be worded with the parent's advice."""
+    def subclasses(cls: type) -> Iterator[type]:
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    assert {NoApplication, PayloadError} <= set(subclasses(DeviceError))
+    wrong = [c.__name__ for c in subclasses(DeviceError) if "advice" in vars(c) and "code" not in vars(c)]
+    assert not wrong, wrong
+    assert all(word(c.code) == c.advice for c in [DeviceError, *subclasses(DeviceError)])
+
+
+def test_english_wording_reproduces_the_cores_english() -> None:
+    """English is worded by the UI too, and says exactly what the core's English fallback says."""
+    for code, (_verdict, sentence) in REASONS.items():
+        assert word(code) == sentence
+    for code, sentence in CARD_DECLINES.values():
+        assert word(code) == sentence
+    assert word("card_needs_online") == CARD_NEEDS_ONLINE and word("pin_not_checked") == PIN_NOT_CHECKED
+    paid = Outcome("completed", State.RECEIPT_FAILED, "Paid CNY 20.50. Give CNY 29.50 change. The receipt did not "
+                   "print: Load a new paper roll and close the printer cover. Then press Reprint.", code="paid",
+                   params={"paid": "CNY 20.50", "then": (("give_change", {"change": "CNY 29.50"}),
+                                                         ("receipt_not_printed", {"advice_code": PaperOut.code}))})
+    assert word_outcome(paid) == paid.sentence
+    refusal = NotPermitted("Carol (cashier) cannot approve this. Call a supervisor.", code="approver_not_permitted",
+                           params={"name": "Carol", "approver_role": "cashier", "needed_role": "supervisor"})
+    assert word_error(refusal) == str(refusal)
+    assert word_error(CardRemoved("gone")) == CardRemoved.advice
+    assert word_error(ValueError("plain")) == "plain"
+
+
+def test_chinese_wording_with_an_amount_an_operator_and_advice(chinese: Any) -> None:
+    paid = Outcome("completed", State.IDLE, "Paid CNY 20.50. Give CNY 29.50 change.", code="paid",
+                   params={"paid": "CNY 20.50", "then": (("give_change", {"change": "CNY 29.50"}),)})
+    assert word_outcome(paid) == "已付 CNY 20.50。请找零 CNY 29.50。"
+    refusal = NotPermitted("Carol (cashier) cannot approve this. Call a supervisor.", code="approver_not_permitted",
+                           params={"name": "Carol", "approver_role": "cashier", "needed_role": "supervisor"})
+    assert word_error(refusal) == "Carol（收银员）无权批准此操作。请找主管。"
+    shift = ShiftError("Carol cannot open a shift. Log in as a cashier or manager.", code="cannot_open_shift",
+                       params={"name": "Carol"})
+    assert word_error(shift) == "Carol 不能开班。请以收银员或经理身份登录。"
+    card = Outcome("error", State.TENDER_SELECTION, "The card was removed too soon. ...", code="card_removed_too_soon",
+                   params={"advice_code": CardRemoved.code})
+    assert word_outcome(card) == "卡片拔出过早。请顾客重新插卡，并在交易结束前不要拔卡。"
+    approved = Outcome("approved", State.TENDER_SELECTION, "Card CNY 60.00 approved. CNY 40.00 still to pay.",
+                       code="tender_approved", params={"kind": "card_contact", "kind_label": "Card",
+                                                       "amount": "CNY 60.00", "remaining": "CNY 40.00"})
+    assert word_outcome(approved).endswith("CNY 60.00 已批准。还需支付 CNY 40.00。")
+    assert word_error(WrongPin("Wrong PIN. 2 tries left.", 2)) == "密码错误。还可尝试 2 次。"
+
+
+def test_an_unknown_code_falls_back_to_the_cores_english() -> None:
+    assert word("no_such_code_anywhere", {}, "The core's English.") == "The core's English."
+    assert word("paid", {}, "Paid CNY 1.00.") == "Paid CNY 1.00."  # a missing parameter: the English, not a crash
