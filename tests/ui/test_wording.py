@@ -7,6 +7,7 @@ import ast
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,67 @@ def test_chinese_wording_with_an_amount_an_operator_and_advice(chinese: Any) -> 
 def test_an_unknown_code_falls_back_to_the_cores_english() -> None:
     assert word("no_such_code_anywhere", {}, "The core's English.") == "The core's English."
     assert word("paid", {}, "Paid CNY 1.00.") == "Paid CNY 1.00."  # a missing parameter: the English, not a crash
+
+
+def test_real_outcomes_and_refusals_are_worded_as_the_core_says_them(tmp_path: Path) -> None:
+    """A till on real parts (no hub: cards go the offline way) through sales, declines, refusals, a cancel, a refund
+    and a void: each outcome and error has a code, and its English wording is the core's English word for word."""
+    from terminal.checkout import AfterSale, SaleIndex
+    from terminal.demo.rig import build_till
+    from terminal.domain import Money, TaxRate
+
+    vat = TaxRate("VAT13", Decimal("0.13"), inclusive=True)
+    till = build_till(tmp_path / "till", terminal_id="T-WORD-1")
+    co, said = till.checkout, []
+
+    def check(action: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            outcome = action(*args, **kwargs)
+        except (CheckoutError, OperatorError, ShiftError) as exc:
+            assert exc.code, f"{exc!r} has no code"
+            said.append((exc.code, word_error(exc), str(exc)))
+            return None
+        if isinstance(outcome, Outcome):
+            assert outcome.code, f"{outcome!r} has no code"
+            said.append((outcome.code, word_outcome(outcome), outcome.sentence))
+        return outcome
+
+    def cny(text: str) -> Money:
+        return Money.parse(text, "CNY")
+
+    try:
+        aftersale = AfterSale(co, SaleIndex.open(till.journal))
+        check(co.cancel)
+        check(co.add_item, "SKU1", "Tea", cny("5.00"), vat)
+        co.start_sale()
+        check(co.checkout)
+        co.add_item("SKU1", "Tea", cny("100.00"), vat)
+        check(co.checkout)
+        check(co.pay_card, cny("500.00"))
+        check(co.pay_customer_qr, "000201010212" + "x" * 30)
+        check(co.pay_customer_qr, "not a code!")
+        check(co.pay_cash, cny("0.00"))
+        check(co.pay_cash, cny("10.00"))
+        till.card_reader.present("visa")
+        check(co.pay_card, cny("20.00"))
+        check(co.back)
+        check(co.cancel)
+        co.start_sale()
+        co.add_item("SKU2", "Cake", cny("18.50"), vat)
+        co.checkout()
+        sold = check(co.pay_cash, cny("50.00"))
+        check(aftersale.refund, sold.sale_id, {}, reason="returned")
+        check(aftersale.refund, sold.sale_id, {1: 1}, reason="")
+        check(aftersale.refund, sold.sale_id, {1: 1}, reason="returned")
+        check(aftersale.refund, sold.sale_id, {1: 1}, reason="returned", approver_id="S-001", approver_pin="0000")
+        check(aftersale.refund, sold.sale_id, {1: 1}, reason="returned", approver_id="S-001", approver_pin="2468")
+        check(aftersale.void, sold.sale_id, reason="mistake", approver_id="S-001", approver_pin="2468")
+        check(aftersale.void, "no-such-sale", reason="mistake")
+        check(co.open_drawer_no_sale)
+    finally:
+        till.close()
+    codes = [code for code, _, _ in said]
+    assert len(said) >= 20 and {"paid", "tender_approved", "sale_cancelled", "refunded", "wrong_pin", "basket_empty",
+                                "approval_needed", "only_cash_pays_more", "invalid_transition"} <= set(codes), codes
+    wrong = [(code, worded, english) for code, worded, english in said if worded != english]
+    assert not wrong, wrong
