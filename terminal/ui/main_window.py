@@ -33,7 +33,7 @@ from terminal.ui.pages.sale import SalePage
 from terminal.ui.pages.shift import ShiftPage
 from terminal.ui.shop import Shop
 from terminal.ui.widgets import Banner, ElidedLabel, role_names
-from terminal.ui.wording import word_error, word_outcome
+from terminal.ui.wording import word, word_error, word_outcome
 from terminal.ui.worker import Runner
 
 log = logging.getLogger("edgepos.ui")
@@ -226,8 +226,11 @@ class CashierWindow(QMainWindow):
             self._devices_at = now
             devices = self.shop.devices()
             bad = [d for d in devices if not d.ok]
+            advice = [word(d.advice_code, {}, d.advice) if d.advice_code else d.advice for d in bad]
             self.device_label.setText(self.tr("Devices ok ({0})").format(len(devices)) if not bad else
-                                      self.tr("Check: {0}").format(", ".join(f"{d.name} - {d.advice}" for d in bad)))
+                                      self.tr("Check: {0}").format(", ".join(f"{d.name} - {said}"
+                                                                             for d, said in zip(bad, advice,
+                                                                                                strict=True))))
         op = self.shop.operator
         roles = role_names()
         self.operator_label.setText(f"{op.name} · {roles.get(str(op.role), str(op.role))}"

@@ -76,8 +76,14 @@ def core_codes() -> set[str]:
     return {code for code in found if CODE.fullmatch(code)}
 
 
-@pytest.fixture(scope="module")
-def chinese() -> Iterator[None]:
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """Each test starts on an English screen (whatever an earlier test of the session installed)."""
+    application("en")
+
+
+@pytest.fixture
+def chinese(english: None) -> Iterator[None]:
     application("zh_CN")
     yield
     application("en")
@@ -184,7 +190,7 @@ def test_real_outcomes_and_refusals_are_worded_as_the_core_says_them(tmp_path: P
 
     vat = TaxRate("VAT13", Decimal("0.13"), inclusive=True)
     till = build_till(tmp_path / "till", terminal_id="T-WORD-1")
-    co, said = till.checkout, []
+    co, said, things = till.checkout, [], []
 
     def check(action: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -192,10 +198,12 @@ def test_real_outcomes_and_refusals_are_worded_as_the_core_says_them(tmp_path: P
         except (CheckoutError, OperatorError, ShiftError) as exc:
             assert exc.code, f"{exc!r} has no code"
             said.append((exc.code, word_error(exc), str(exc)))
+            things.append(exc)
             return None
         if isinstance(outcome, Outcome):
             assert outcome.code, f"{outcome!r} has no code"
             said.append((outcome.code, word_outcome(outcome), outcome.sentence))
+            things.append(outcome)
         return outcome
 
     def cny(text: str) -> Money:
@@ -237,3 +245,11 @@ def test_real_outcomes_and_refusals_are_worded_as_the_core_says_them(tmp_path: P
                                 "approval_needed", "only_cash_pays_more", "invalid_transition"} <= set(codes), codes
     wrong = [(code, worded, english) for code, worded, english in said if worded != english]
     assert not wrong, wrong
+    application("zh_CN")
+    try:
+        chinese = [word_outcome(t) if isinstance(t, Outcome) else word_error(t) for t in things]
+    finally:
+        application("en")
+    english_left = [text for text in chinese if not re.search(r"[\u4e00-\u9fff]", text)]
+    assert not english_left, english_left
+    assert "已付 CNY 18.50。请找零 CNY 31.50。" in chinese and "已退款 CNY 18.50。请退还现金 CNY 18.50。" in chinese
