@@ -7,7 +7,8 @@ in the context "Code", so lupdate collects them and edgepos_zh_CN.ts stays the r
 
 How params are put in: `{name}` placeholders (str.format); a param ending in `_code` is itself worded and fills
 `{name without _code}` (a device's `advice_code` fills `{advice}`); one ending in `_role` is a role shown in the
-screen's language; `kind_label` is a tender's name; `then` is a tuple of (code, params) sentences said after it.
+screen's language; `kind_label` is a tender's name, `action` and `step` (what was tried, the till's step) are
+translated in the contexts Action and Step; `then` is a tuple of (code, params) sentences said after it.
 """
 
 from __future__ import annotations
@@ -195,6 +196,33 @@ CATALOGUE: dict[str, str] = {  # code -> English sentence (the message id the tr
     "device_unusable_code": QT_TRANSLATE_NOOP("Code", "This code cannot be used for payment: ask the customer for "
                                    "another code or payment method."),
 }
+# what the cashier tried and the step the till is at, for "You cannot {action} now (step: {step})."
+ACTIONS = (
+    QT_TRANSLATE_NOOP("Action", "add items"), QT_TRANSLATE_NOOP("Action", "approve as supervisor"),
+    QT_TRANSLATE_NOOP("Action", "ask for a step-up"), QT_TRANSLATE_NOOP("Action", "change a price"),
+    QT_TRANSLATE_NOOP("Action", "commit the sale"), QT_TRANSLATE_NOOP("Action", "confirm the QR payment"),
+    QT_TRANSLATE_NOOP("Action", "decide"), QT_TRANSLATE_NOOP("Action", "enter the PIN"),
+    QT_TRANSLATE_NOOP("Action", "finish a refund"), QT_TRANSLATE_NOOP("Action", "finish"),
+    QT_TRANSLATE_NOOP("Action", "give a discount"), QT_TRANSLATE_NOOP("Action", "go back"),
+    QT_TRANSLATE_NOOP("Action", "go to payment"), QT_TRANSLATE_NOOP("Action", "offer a reprint"),
+    QT_TRANSLATE_NOOP("Action", "open the drawer"), QT_TRANSLATE_NOOP("Action", "print the receipt"),
+    QT_TRANSLATE_NOOP("Action", "refund a sale"), QT_TRANSLATE_NOOP("Action", "refuse the step-up"),
+    QT_TRANSLATE_NOOP("Action", "reprint"), QT_TRANSLATE_NOOP("Action", "save the sale"),
+    QT_TRANSLATE_NOOP("Action", "scan a payment code"), QT_TRANSLATE_NOOP("Action", "show the shop's QR code"),
+    QT_TRANSLATE_NOOP("Action", "skip the receipt"), QT_TRANSLATE_NOOP("Action", "start a sale"),
+    QT_TRANSLATE_NOOP("Action", "take a card"), QT_TRANSLATE_NOOP("Action", "take cash"),
+    QT_TRANSLATE_NOOP("Action", "take the next payment"), QT_TRANSLATE_NOOP("Action", "void a sale"),
+    QT_TRANSLATE_NOOP("Action", "cancel"),
+)
+STEPS = (
+    QT_TRANSLATE_NOOP("Step", "idle"), QT_TRANSLATE_NOOP("Step", "basket"),
+    QT_TRANSLATE_NOOP("Step", "tender selection"), QT_TRANSLATE_NOOP("Step", "card"),
+    QT_TRANSLATE_NOOP("Step", "customer qr"), QT_TRANSLATE_NOOP("Step", "merchant qr"),
+    QT_TRANSLATE_NOOP("Step", "risk decision"), QT_TRANSLATE_NOOP("Step", "step up pin"),
+    QT_TRANSLATE_NOOP("Step", "step up supervisor"), QT_TRANSLATE_NOOP("Step", "journal commit"),
+    QT_TRANSLATE_NOOP("Step", "receipt print"), QT_TRANSLATE_NOOP("Step", "receipt failed"),
+    QT_TRANSLATE_NOOP("Step", "drawer"),
+)
 _CJK_STOPS = ("。", "！", "？", "：", "；")
 
 
@@ -240,6 +268,10 @@ def _value(key: str, value: Any) -> Any:
         return role_names().get(str(value), str(value))
     if key == "kind_label":
         return tender_name(value)
+    if key == "action":
+        return QCoreApplication.translate("Action", str(value))
+    if key == "step":
+        return QCoreApplication.translate("Step", str(value))
     return value
 
 

@@ -26,7 +26,7 @@ from terminal.checkout.states import State
 from terminal.operators.store import LockedOut, NotPermitted, OperatorError, WrongPin
 from terminal.shifts import ShiftError
 from terminal.ui.app import I18N, application
-from terminal.ui.wording import CATALOGUE, word, word_error, word_outcome
+from terminal.ui.wording import ACTIONS, CATALOGUE, STEPS, word, word_error, word_outcome
 
 ROOT = Path(terminal.__file__).resolve().parent.parent
 CORE = [ROOT / "terminal" / "checkout", ROOT / "terminal" / "operators", ROOT / "terminal" / "shifts", ROOT / "drivers"]
@@ -99,6 +99,31 @@ def test_every_core_code_has_a_sentence_in_english_and_chinese() -> None:
                if ctx.findtext("name") == "Code" for msg in ctx.iter("message")}
     untranslated = sorted(code for code in codes if not (getattr(chinese.get(CATALOGUE[code]), "text", "") or ""))
     assert not untranslated, f"translate these codes' sentences in edgepos_zh_CN.ts: {untranslated}"
+
+
+def test_every_action_and_step_a_refusal_names_is_worded(chinese: Any) -> None:
+    """"You cannot {action} now (step: {step})": the action (first string argument of the checkout's `_go`,
+    `_require`, `_require_idle`, InvalidTransition) and every step are translated too."""
+    actions = set()
+    for path, tree in _sources():
+        if not path.is_relative_to(ROOT / "terminal" / "checkout"):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+                strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                if name in ("_go", "_require", "_require_idle", "InvalidTransition") and strings:
+                    actions.add(strings[0])
+    assert len(actions) > 20 and not actions - set(ACTIONS), sorted(actions - set(ACTIONS))
+    assert {str(state).replace("_", " ") for state in State} == set(STEPS)
+    from PySide6.QtCore import QCoreApplication
+
+    untranslated = [a for a in ACTIONS if QCoreApplication.translate("Action", a) == a] + \
+        [s for s in STEPS if QCoreApplication.translate("Step", s) == s]
+    assert not untranslated, untranslated
+    refusal = CheckoutError("You cannot take cash now (step: card).", code="invalid_transition",
+                            params={"action": "take cash", "step": "card"})
+    assert word_error(refusal) == "现在不能收现金（当前步骤：等待刷卡）。"
 
 
 def test_every_refusal_raised_in_the_core_carries_a_code() -> None:
