@@ -18,14 +18,18 @@ class DeviceStatus:
     simulated: bool
     status: str  # "ok" or "error"
     latency_ms: float | None
-    advice: str = ""
+    advice: str = ""  # English, for the doctor and logs (with the device's own message)
+    advice_code: str = ""  # the device error's code: the cashier screen words the advice by it
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The doctor's JSON row (the screen's `advice_code` is not part of it)."""
+        out = asdict(self)
+        del out["advice_code"]
+        return out
 
 
 def probe(name: str, kind: str, transport: str, simulated: bool, check: Callable[[], object]) -> DeviceStatus:
@@ -33,11 +37,11 @@ def probe(name: str, kind: str, transport: str, simulated: bool, check: Callable
     start = time.perf_counter()
     try:
         check()
-        ok, advice = True, ""
+        ok, advice, code = True, "", ""
     except DeviceAbsent as exc:
-        ok, advice = False, f"{exc}. {exc.advice}"
+        ok, advice, code = False, f"{exc}. {exc.advice}", exc.code
     return DeviceStatus(name, kind, transport, simulated, "ok" if ok else "error",
-                        round((time.perf_counter() - start) * 1000, 2), advice)
+                        round((time.perf_counter() - start) * 1000, 2), advice, code)
 
 
 class Device(Protocol):

@@ -51,6 +51,7 @@ TVR_FLOOR_LIMIT = (3, 0x80)
 class NoApplication(DeviceError):
     """The card has no application this terminal accepts (or the cardholder refused them all)."""
 
+    code = "device_no_application"
     advice = "This card cannot be used here: ask for another card or payment method."
 
 

@@ -129,11 +129,11 @@ class PcscCardReader:
         try:
             present = self.card_present()
             advice = "" if present else "reader ok, no card inserted"
-            ok = True
+            ok, code = True, ""
         except (ServiceUnavailable, DeviceAbsent) as exc:
-            ok, advice = False, f"{exc}. {exc.advice}"
+            ok, advice, code = False, f"{exc}. {exc.advice}", exc.code
         return DeviceStatus(self.name, self.kind, self.transport, self.simulated, "ok" if ok else "error",
-                            round((time.perf_counter() - start) * 1000, 2), advice)
+                            round((time.perf_counter() - start) * 1000, 2), advice, code)
 
     def close(self) -> None:
         pass

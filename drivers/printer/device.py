@@ -156,13 +156,13 @@ class EscposPrinter:
 
     def status(self) -> DeviceStatus:
         start = time.perf_counter()
-        advice, ok = "", True
+        advice, ok, code = "", True, ""
         try:
             self.check()
         except (PaperOut, PrinterOffline, DeviceAbsent) as exc:
-            ok, advice = False, f"{exc}. {exc.advice}"
+            ok, advice, code = False, f"{exc}. {exc.advice}", exc.code
         return DeviceStatus(self.name, "printer", self.transport, self.simulated, "ok" if ok else "error",
-                            round((time.perf_counter() - start) * 1000, 2), advice)
+                            round((time.perf_counter() - start) * 1000, 2), advice, code)
 
     def close(self) -> None:
         if self._open:
@@ -182,7 +182,8 @@ class CashDrawer:
 
     def status(self) -> DeviceStatus:
         s = self.printer.status()
-        return DeviceStatus("cash drawer", "drawer", s.transport, s.simulated, s.status, s.latency_ms, s.advice)
+        return DeviceStatus("cash drawer", "drawer", s.transport, s.simulated, s.status, s.latency_ms, s.advice,
+                            s.advice_code)
 
     def close(self) -> None:
         pass

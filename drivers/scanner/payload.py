@@ -26,6 +26,7 @@ _AMOUNT = re.compile(r"[0-9]{1,10}(\.[0-9]{1,3})?")
 class PayloadError(DeviceError):
     """The scanned code is not a payment code we can accept."""
 
+    code = "device_unusable_code"
     advice = "This code cannot be used for payment: ask the customer for another code or payment method."
 
 

@@ -101,8 +101,9 @@ def route_refund(sale: Sale, amount: Money) -> tuple[Tender, ...]:
         out.append(Tender(TenderKind.CASH, Money(take, sale.currency)))
         left -= take
     if left > 0:
-        raise RefundRefused(f"Only {Money(amount.amount - left, sale.currency).format()} of this can go back to the "
-                            "original payments; refund fewer items or call the manager.")
+        can = Money(amount.amount - left, sale.currency).format()
+        raise RefundRefused(f"Only {can} of this can go back to the original payments; refund fewer items or call "
+                            "the manager.", code="refund_over_tenders", params={"amount": can})
     return tuple(out)
 
 
@@ -112,6 +113,7 @@ class AfterSale:
     def __init__(self, checkout: Checkout, index: SaleIndex) -> None:
         self.checkout, self.index = checkout, index
         self.print_problem = ""
+        self.print_problem_said: tuple[str, dict[str, Any]] = ("", {})
 
     @property
     def _ports(self) -> CheckoutPorts:
@@ -134,17 +136,18 @@ class AfterSale:
                                    {"sale_id": sale.sale_id, "amount": quote.total.amount,
                                     "currency": quote.currency, "lines": {str(k): v for k, v in lines.items()}})
         if self.index.pending_refund(sale.sale_id) is not None:
-            raise RefundRefused("A refund of this sale was started and not saved. Finish that refund first.")
+            raise RefundRefused("A refund of this sale was started and not saved. Finish that refund first.",
+                                code="refund_unfinished")
         try:
             record = sale.refund(lines=lines, tenders=quote.tenders, reason=reason, approver_id=approver.operator_id,
                                  at=self._ports.clock(), terminal_id=self.checkout.terminal_id)
         except DomainError as exc:
-            raise RefundRefused(str(exc)) from exc
+            raise RefundRefused(str(exc), code="domain_refusal", params={"message": str(exc)}) from exc
         if any(is_online_hold(t) for t in record.tenders) and self._ports.auth is not None:
             # the bank pays out before refund.completed is written: the intent is durable first, so a journal that
             # fails afterwards still leaves the record to finish the refund from (never a second payout)
             self._save("refund.requested", record.to_dict(), "The refund could not be saved, so nothing was "
-                       "refunded. Call a technician.")
+                       "refunded. Call a technician.", code="refund_not_saved")
         return self._carry_out(sale, record)
 
     def finish_refund(self, sale_id: str) -> Outcome:
@@ -155,18 +158,18 @@ class AfterSale:
         sale = self._sale(sale_id)
         pending = self.index.pending_refund(sale.sale_id)
         if pending is None:
-            raise RefundRefused("This sale has no unfinished refund.")
+            raise RefundRefused("This sale has no unfinished refund.", code="no_unfinished_refund")
         try:
             record = Refund.from_dict(pending)
             sale.apply_refund(record)
         except DomainError as exc:
-            raise RefundRefused(str(exc)) from exc
+            raise RefundRefused(str(exc), code="domain_refusal", params={"message": str(exc)}) from exc
         return self._carry_out(sale, record)
 
     def _carry_out(self, sale: Sale, record: Refund) -> Outcome:
         online, deferred, unreachable = self._refund_online(sale, record)
         self._save("refund.completed", record.to_dict(), "The refund could not be saved. Call a technician, then "
-                   "finish the refund from the sale.")
+                   "finish the refund from the sale.", code="refund_not_completed")
         self.index.refresh()
         printed = self._print(Receipt.for_refund(sale, record, self.checkout.header), sale.sale_id,
                               record.refund_id, "refund")
@@ -174,31 +177,41 @@ class AfterSale:
         if cash.is_positive:
             self._open_drawer(sale.sale_id, record.refund_id, "refund")
         sentence = f"Refunded {record.total.format()}."
+        then: list[tuple[str, dict[str, Any]]] = []
         if cash.is_positive:
             sentence += f" Give back {cash.format()} cash."
+            then.append(("give_back_cash", {"cash": cash.format()}))
         if online:
             sentence += " The card or QR refund went to the bank."
+            then.append(("refund_sent_to_bank", {}))
         if deferred:
             sentence += (" The card or QR refund reaches the bank when the network is back." if unreachable
                          else " The card or QR refund reaches the bank with the next sync.")
-        return self._done(sale, sentence, cash, printed, unreachable)
+            then.append(("refund_bank_when_online" if unreachable else "refund_bank_next_sync", {}))
+        return self._done(sale, sentence, ("refunded", {"amount": record.total.format()}), then, cash, printed,
+                          unreachable)
 
-    def _done(self, sale: Sale, sentence: str, cash: Money, printed: bool, unreachable: bool) -> Outcome:
+    def _done(self, sale: Sale, sentence: str, said: tuple[str, dict[str, Any]],
+              then: list[tuple[str, dict[str, Any]]], cash: Money, printed: bool, unreachable: bool) -> Outcome:
         """The outcome of a refund or void: the sentence, plus the printer's problem when the slip did not print."""
         if not printed:
             sentence += f" {self.print_problem}"
+            then.append(self.print_problem_said)
+        code, params = said
         return Outcome("completed", self.checkout.state, sentence, sale.sale_id, change_minor=cash.amount,
-                       offline=unreachable, receipt_printed=printed)
+                       offline=unreachable, receipt_printed=printed, code=code, params={**params, "then": tuple(then)})
 
     def _quote(self, sale: Sale, lines: Mapping[int, int]) -> RefundQuote:
         if not isinstance(lines, Mapping) or not lines:
-            raise RefundRefused("Choose at least one item to refund.")
+            raise RefundRefused("Choose at least one item to refund.", code="refund_choose_items")
         if sale.void_record is not None:
-            raise RefundRefused("This sale was voided, so there is nothing to refund.")
+            raise RefundRefused("This sale was voided, so there is nothing to refund.", code="refund_sale_voided")
         try:
             quoted = sale.quote_refund(lines)
         except (DomainError, TypeError) as exc:
-            raise RefundRefused(str(exc) if isinstance(exc, DomainError) else "Enter whole numbers of items.") from exc
+            if isinstance(exc, DomainError):
+                raise RefundRefused(str(exc), code="domain_refusal", params={"message": str(exc)}) from exc
+            raise RefundRefused("Enter whole numbers of items.", code="refund_whole_items") from exc
         total = Money.total((line.gross for line in quoted), sale.currency)
         return RefundQuote(sale.sale_id, sale.currency, quoted, route_refund(sale, total))
 
@@ -229,7 +242,8 @@ class AfterSale:
                 log.warning("hub refused refund %s of sale %s: %s", record.refund_id, sale.sale_id, exc.code)
                 if online:  # part went back already: the record must still be journalled, the rest at ingest
                     return online, [t.reference for t in holds[n:]] + deferred, False
-                raise RefundRefused("The bank refused to refund this card or QR payment. Call the manager.") from exc
+                raise RefundRefused("The bank refused to refund this card or QR payment. Call the manager.",
+                                    code="refund_bank_refused") from exc
             online.append(tender.reference)
         return online, deferred, False
 
@@ -242,23 +256,25 @@ class AfterSale:
         reason = self._reason(reason, VoidRefused, "void")
         sale = self._sale(sale_id)
         if sale.void_record is not None:
-            raise VoidRefused("This sale was voided already.")
+            raise VoidRefused("This sale was voided already.", code="void_already")
         if sale.refunds:
-            raise VoidRefused("This sale has refunds, so it cannot be voided; refund the rest instead.")
+            raise VoidRefused("This sale has refunds, so it cannot be voided; refund the rest instead.",
+                              code="void_has_refunds")
         now = self._ports.clock()
         recorded = self.index.recorded_at(sale.sale_id) or sale.completed_at
         assert recorded is not None
         if business_day(recorded) != business_day(now):
-            raise VoidRefused("This sale is from an earlier business day and is settled; refund it instead.")
+            raise VoidRefused("This sale is from an earlier business day and is settled; refund it instead.",
+                              code="void_earlier_day")
         approver = self._authorize(Permission.VOID, "void", approver_id, approver_pin,
                                    {"sale_id": sale.sale_id, "amount": sale.total.amount, "currency": sale.currency})
         try:
             record = sale.void(reason=reason, approver_id=approver.operator_id, at=now,
                                terminal_id=self.checkout.terminal_id)
         except DomainError as exc:
-            raise VoidRefused(str(exc)) from exc
+            raise VoidRefused(str(exc), code="domain_refusal", params={"message": str(exc)}) from exc
         self._save("sale.voided", record.to_dict(), "The void could not be saved, so the sale stands. Call a "
-                   "technician.")
+                   "technician.", code="void_not_saved")
         self.index.refresh()
         unreachable = self._push_void(sale)
         printed = self._print(Receipt.for_void(sale, self.checkout.header), sale.sale_id, record.void_id, "void")
@@ -266,12 +282,16 @@ class AfterSale:
         if cash.is_positive:
             self._open_drawer(sale.sale_id, record.void_id, "void")
         sentence = f"Sale voided ({sale.total.format()})."
+        then: list[tuple[str, dict[str, Any]]] = []
         if cash.is_positive:
             sentence += f" Give back {cash.format()} cash."
+            then.append(("give_back_cash", {"cash": cash.format()}))
         if any(not t.is_cash for t in sale.tenders):
             sentence += (" The card or QR payment is released when the network is back." if unreachable
                          else " The card or QR payment is released.")
-        return self._done(sale, sentence, cash, printed, unreachable)
+            then.append(("void_released_when_online" if unreachable else "void_released", {}))
+        return self._done(sale, sentence, ("sale_voided", {"amount": sale.total.format()}), then, cash, printed,
+                          unreachable)
 
     def _push_void(self, sale: Sale) -> bool:
         """Send the void record to the hub now when the sale had online holds; True when the hub did not take it."""
@@ -288,19 +308,21 @@ class AfterSale:
     def _require_idle(self, action: str) -> None:
         if self.checkout.state is not State.IDLE:
             raise InvalidTransition(action, self.checkout.state, f"Finish or cancel the open sale first, then "
-                                    f"{action}.")
+                                    f"{action}.", code="finish_open_sale_first")
 
     @staticmethod
     def _reason(reason: object, error: type[CheckoutError], what: str) -> str:
         if not isinstance(reason, str) or not reason.strip():
-            raise error(f"Enter a reason for the {what}.")
+            code = "refund_reason_missing" if what == "refund" else "void_reason_missing"
+            raise error(f"Enter a reason for the {what}.", code=code)
         return reason.strip()[:200]
 
     def _sale(self, sale_id: str) -> Sale:
         self.index.refresh()
         sale = self.index.find(sale_id) if isinstance(sale_id, str) else None
         if sale is None:
-            raise SaleNotFound("No completed sale with that number on this till. Search by time, amount or card.")
+            raise SaleNotFound("No completed sale with that number on this till. Search by time, amount or card.",
+                               code="sale_not_found")
         return sale
 
     def _authorize(self, permission: Permission, action: str, approver_id: str | None, approver_pin: str | None,
@@ -310,14 +332,14 @@ class AfterSale:
                                                    approver_id=approver_id, approver_pin=approver_pin,
                                                    details=details)
         except OperatorError as exc:
-            raise NotAllowed(str(exc)) from exc
+            raise NotAllowed(str(exc), code=exc.code, params=exc.params) from exc
 
-    def _save(self, record_type: str, payload: dict[str, Any], refusal: str) -> None:
+    def _save(self, record_type: str, payload: dict[str, Any], refusal: str, *, code: str) -> None:
         try:
             self._ports.journal.append(record_type, payload)
         except Exception as exc:
             log.error("%s not journalled (%s)", record_type, type(exc).__name__)
-            raise CheckoutError(refusal) from exc
+            raise CheckoutError(refusal, code=code) from exc
 
     def _print(self, receipt: Receipt, sale_id: str, document_id: str, kind: str) -> bool:
         """Print the slip; a printer problem is journalled and reported, never undoes the refund or void."""
@@ -326,6 +348,8 @@ class AfterSale:
                                                                                 tz=self.checkout.receipt_tz))
         except DeviceError as exc:
             self.print_problem = f"The {kind} slip did not print: {exc.advice}"
+            self.print_problem_said = ("refund_slip_not_printed" if kind == "refund" else "void_slip_not_printed",
+                                       {"advice_code": exc.code})
             self._ports.journal.append("receipt.failed", {"sale_id": sale_id, "document_id": document_id,
                                                           "kind": kind, "error": type(exc).__name__})
             return False

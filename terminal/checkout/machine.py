@@ -70,7 +70,8 @@ def _recovering(action: Callable[..., Outcome]) -> Callable[..., Outcome]:
             except Exception:
                 log.exception("tender.failed could not be journalled either")
             raise CheckoutError("That payment could not be completed and nothing was taken. Try again, take "
-                                "another way to pay, or call a technician if it happens again.") from exc
+                                "another way to pay, or call a technician if it happens again.",
+                                code="payment_failed_nothing_taken") from exc
 
     return run
 
@@ -96,6 +97,7 @@ class Checkout:
         self._holds: list[str] = []  # online holds placed for the open sale (voided if it is cancelled)
         self._secrets: list[dict[str, Any]] = []  # per-tender card data, sealed into sale.completed
         self.print_problem = ""
+        self.print_problem_code = ""
         self._offline_tenders = 0  # tenders of the open sale approved without the hub
 
     # --- plumbing -----------------------------------------------------------------------------------------------
@@ -115,17 +117,19 @@ class Checkout:
     def _now_epoch(self) -> int:
         return int(self.ports.clock().timestamp())
 
-    def _outcome(self, result: str, sentence: str, **extra: Any) -> Outcome:
+    def _outcome(self, result: str, sentence: str, *, code: str, params: dict[str, Any] | None = None,
+                 **extra: Any) -> Outcome:
         sale = self.sale or self.last_sale
         remaining = self.sale.remaining.amount if self.sale is not None else 0
-        return Outcome(result, self.state, sentence, sale.sale_id if sale else None, remaining, **extra)
+        return Outcome(result, self.state, sentence, sale.sale_id if sale else None, remaining, code=code,
+                       params=params or {}, **extra)
 
     # --- basket -------------------------------------------------------------------------------------------------
 
     def start_sale(self) -> Cart:
         """A new basket; on a till that keeps shifts, only while one is open (its cash must count in it)."""
         if self.state is State.IDLE and self.ports.shifts is not None and self.ports.shifts.current() is None:
-            raise NotAllowed("Open the shift first: count the float in the drawer.")
+            raise NotAllowed("Open the shift first: count the float in the drawer.", code="shift_not_open")
         self._go(State.BASKET, "start a sale")
         self.cart = Cart(self.currency)
         return self.cart
@@ -166,12 +170,13 @@ class Checkout:
         self._require("go to payment", State.BASKET)
         assert self.cart is not None
         if self.cart.is_empty:
-            raise CheckoutError("The basket is empty. Scan an item first.")
+            raise CheckoutError("The basket is empty. Scan an item first.", code="basket_empty")
         self.sale = Sale.from_cart(self.cart, terminal_id=self.terminal_id, created_at=self.ports.clock())
         self._go(State.TENDER_SELECTION, "go to payment")
         self._journal("sale.started", {"sale_id": self.sale.sale_id, "operator": self.operator.operator_id,
                                        "lines": len(self.sale.lines), "total": self.sale.total.to_dict()})
-        return self._outcome("tender", f"Total {self.sale.total.format()}. Choose how to pay.")
+        return self._outcome("tender", f"Total {self.sale.total.format()}. Choose how to pay.", code="choose_tender",
+                             params={"total": self.sale.total.format()})
 
     def back(self) -> None:
         """Leave a tender screen without paying (to the tender choice), or the tender choice back to the basket."""
@@ -182,7 +187,7 @@ class Checkout:
         self._require("go back", State.TENDER_SELECTION)
         assert self.sale is not None
         if self.sale.tenders:
-            raise CheckoutError("Part is paid already: finish the payment or cancel the sale.")
+            raise CheckoutError("Part is paid already: finish the payment or cancel the sale.", code="part_paid")
         self._journal("sale.reopened", {"sale_id": self.sale.sale_id})
         self.sale = None
         self._go(State.BASKET, "go back")
@@ -193,13 +198,16 @@ class Checkout:
         assert self.sale is not None
         due = self.sale.remaining
         if due.is_zero:  # paid in full, but the sale could not be saved: another payment would take money twice
-            raise CheckoutError("This sale is paid but could not be saved. Call a technician, then cancel the sale.")
+            raise CheckoutError("This sale is paid but could not be saved. Call a technician, then cancel the sale.",
+                                code="paid_not_saved")
         if amount is None:
             return due
         if amount.currency != self.currency or not amount.is_positive:
-            raise CheckoutError(f"Enter an amount above zero in {self.currency}.")
+            raise CheckoutError(f"Enter an amount above zero in {self.currency}.", code="amount_not_positive",
+                                params={"currency": self.currency})
         if not cash and amount > due:
-            raise CheckoutError(f"Only cash can pay more than the {due.format()} due.")
+            raise CheckoutError(f"Only cash can pay more than the {due.format()} due.", code="only_cash_pays_more",
+                                params={"due": due.format()})
         return amount
 
     @_recovering
@@ -215,7 +223,8 @@ class Checkout:
         self._require("take a card", State.TENDER_SELECTION)
         reader = self.ports.contactless_reader if contactless else self.ports.card_reader
         if reader is None:
-            raise CheckoutError("No card reader is connected. Take another way to pay or call a technician.")
+            raise CheckoutError("No card reader is connected. Take another way to pay or call a technician.",
+                                code="no_card_reader")
         kind = TenderKind.CARD_CONTACTLESS if contactless else TenderKind.CARD_CONTACT
         money = self._amount(amount)
         self._go(State.CARD, "take a card")
@@ -227,18 +236,19 @@ class Checkout:
         if card.decision is Decision.DECLINED:
             self._go(State.RISK_DECISION, "decide")
             code, sentence = CARD_DECLINES.get(card.reason, CARD_DECLINES["declined by the card"])
-            return self._decline(pending, [code], sentence)
+            return self._decline(pending, [code], sentence, code=code)
         return self._decide(pending)
 
     def _card_failed(self, kind: TenderKind, money: Money, exc: DeviceError) -> Outcome:
-        sentence = exc.advice
+        sentence, code, params = exc.advice, exc.code, {}
         if isinstance(exc, CardRemoved):
             sentence = f"The card was removed too soon. {exc.advice}"
+            code, params = "card_removed_too_soon", {"advice_code": exc.code}
         self._go(State.TENDER_SELECTION, "go back")
         assert self.sale is not None
         self._journal("tender.failed", {"sale_id": self.sale.sale_id, "kind": str(kind), "amount": money.to_dict(),
                                         "error": type(exc).__name__, "sentence": sentence})
-        return self._outcome("error", sentence)
+        return self._outcome("error", sentence, code=code, params=params)
 
     @_recovering
     def pay_customer_qr(self, code: str, amount: Money | None = None) -> Outcome:
@@ -246,9 +256,11 @@ class Checkout:
         self._require("scan a payment code", State.TENDER_SELECTION)
         money = self._amount(amount)
         if isinstance(code, str) and code.startswith("000201"):  # EMVCo merchant-presented: someone's shop code
-            raise CheckoutError("That is a shop's QR code. Ask the customer to open their payment code.")
+            raise CheckoutError("That is a shop's QR code. Ask the customer to open their payment code.",
+                                code="shop_qr_scanned")
         if not isinstance(code, str) or not 10 <= len(code) <= 64 or not code.isascii() or not code.isalnum():
-            raise CheckoutError("This is not a payment code. Ask the customer to open their payment code.")
+            raise CheckoutError("This is not a payment code. Ask the customer to open their payment code.",
+                                code="not_a_payment_code")
         self._go(State.CUSTOMER_QR, "scan a payment code")
         pending = TenderAttempt(TenderKind.QR_CUSTOMER, money, token=self._wallet_token(code))
         return self._decide(pending)
@@ -265,7 +277,7 @@ class Checkout:
         pending.pause()  # the customer scans and confirms in their wallet: not our software path
         self._pending = pending
         return self._outcome("qr_shown", f"Ask the customer to scan the code and pay {money.format()}.",
-                             qr_payload=payload)
+                             code="scan_shop_qr", params={"amount": money.format()}, qr_payload=payload)
 
     @_recovering
     def merchant_qr_paid(self, wallet_id: str) -> Outcome:
@@ -281,7 +293,8 @@ class Checkout:
 
     def _wallet_token(self, code: str) -> str:
         if not self.ports.token_key:
-            raise CheckoutError("QR payments are not set up on this till. Take another way to pay; call a technician.")
+            raise CheckoutError("QR payments are not set up on this till. Take another way to pay; call a technician.",
+                                code="qr_not_set_up")
         return "tk_" + hmac_sm3(self.ports.token_key, b"wallet:" + code.encode()).hex()[:40]
 
     # --- risk and step-up ---------------------------------------------------------------------------------------
@@ -297,10 +310,10 @@ class Checkout:
         verdict = REASONS[online[0]][0] if online else "approve"  # reasons come strictest first
         sentences = [REASONS[code][1] for code in decision.reasons]
         if verdict == "decline":
-            return self._decline(pending, list(decision.reasons), REASONS[online[0]][1])
+            return self._decline(pending, list(decision.reasons), REASONS[online[0]][1], code=online[0])
         if len(online) < len(decision.reasons):
             if verdict != "approve":  # offline it would be refused anyway: do not make the customer type a PIN
-                return self._decline(pending, list(decision.reasons), sentences[0])
+                return self._decline(pending, list(decision.reasons), sentences[0], code=decision.reasons[0])
             pending.offline_refusal = [c for c in decision.reasons if c.startswith("offline_")]
             return self._authorise(pending)  # the hub may be back: ask it; refused if it is still silent
         if verdict == "step_up_pin" and pending.reader is not None:
@@ -317,8 +330,9 @@ class Checkout:
         step = "pin" if state is State.STEP_UP_PIN else "supervisor"
         self._journal("tender.step_up_requested", {"sale_id": self.sale.sale_id, "kind": str(pending.kind),
                                                    "step": step, "reasons": list(pending.decision.reasons)})
+        reasons = tuple(pending.decision.reasons)
         return self._outcome("step_up", sentences[0] if sentences else "Confirm this payment.",
-                             reasons=tuple(pending.decision.reasons))
+                             code=reasons[0] if reasons else "confirm_payment", reasons=reasons)
 
     @_recovering
     def enter_pin(self, pin: str | None) -> Outcome:
@@ -331,7 +345,7 @@ class Checkout:
         except DeviceError as exc:  # a timeout, a status word: the PIN is not verified, the sale goes on
             log.warning("the card could not check the PIN: %s", type(exc).__name__)
             self._pending = None
-            return self._step_up_done(pending, "pin", False, None, sentence=PIN_NOT_CHECKED)
+            return self._step_up_done(pending, "pin", False, None, sentence=PIN_NOT_CHECKED, code="pin_not_checked")
         self._pending = None
         return self._step_up_done(pending, "pin", ok, None)
 
@@ -356,7 +370,7 @@ class Checkout:
         return self._step_up_done(pending, "pin" if self.state is State.STEP_UP_PIN else "supervisor", False, None)
 
     def _step_up_done(self, pending: TenderAttempt, step: str, ok: bool, approved_by: str | None,
-                      sentence: str | None = None) -> Outcome:
+                      sentence: str | None = None, code: str | None = None) -> Outcome:
         assert self.sale is not None
         pending.resume()
         self._go(State.RISK_DECISION, "decide")
@@ -366,18 +380,19 @@ class Checkout:
         if not ok:
             sentence = sentence or ("The PIN was wrong or not entered. Ask for another way to pay." if step == "pin"
                                     else "The supervisor did not approve this payment. Ask for another way to pay.")
-            return self._decline(pending, [f"step_up_{step}_refused"], sentence)
+            code = code or ("step_up_pin_refused" if step == "pin" else "step_up_supervisor_refused")
+            return self._decline(pending, [f"step_up_{step}_refused"], sentence, code=code)
         pending.stepped_up, pending.approved_by = True, approved_by
         return self._authorise(pending)
 
-    def _decline(self, pending: TenderAttempt, reasons: list[str], sentence: str) -> Outcome:
+    def _decline(self, pending: TenderAttempt, reasons: list[str], sentence: str, *, code: str) -> Outcome:
         assert self.sale is not None
         self._go(State.TENDER_SELECTION, "go back")
         self._journal("tender.declined", {"sale_id": self.sale.sale_id, "kind": str(pending.kind),
                                           "amount": pending.amount.to_dict(), "last4": pending.last4,
                                           "reasons": reasons, "sentence": sentence,
                                           "offline": self.offline is not None})
-        return self._outcome("declined", sentence, reasons=tuple(reasons), stepped_up=pending.stepped_up)
+        return self._outcome("declined", sentence, code=code, reasons=tuple(reasons), stepped_up=pending.stepped_up)
 
     # --- online / offline authorisation -------------------------------------------------------------------------
 
@@ -395,7 +410,7 @@ class Checkout:
         except HubRefusal as exc:
             log.warning("hub refused an authorisation: %s", exc.code)
             self._back_online()  # a refusal is an answer: the hub is there
-            return self._decline(pending, [f"hub_{exc.code}"], HUB_DECLINED)
+            return self._decline(pending, [f"hub_{exc.code}"], HUB_DECLINED, code="hub_declined")
         if answer.decision == "approved":
             self._back_online()
             self._holds.append(request.auth_id)
@@ -403,7 +418,7 @@ class Checkout:
             return self._accept(pending, offline=False)
         if answer.decision == "declined":
             self._back_online()
-            return self._decline(pending, ["hub_declined"], HUB_DECLINED)
+            return self._decline(pending, ["hub_declined"], HUB_DECLINED, code="hub_declined")
         # unavailable: the request may still have reached the hub and placed a hold; release it once back
         self._journal("auth.abandoned", {"auth_id": request.auth_id, "sale_id": self.sale.sale_id,
                                          "amount": pending.amount.to_dict(), "reason": (answer.reason or "")[:200]})
@@ -420,12 +435,13 @@ class Checkout:
         card that itself asked for the issuer (an ARQC where a TC was asked for) or whose PIN only the issuer can
         check (online PIN): the terminal's floor limit alone may be overridden by store-and-forward, the card not."""
         if pending.kind in (TenderKind.QR_CUSTOMER, TenderKind.QR_MERCHANT):
-            return self._decline(pending, ["qr_needs_network"], QR_NEEDS_NETWORK)
+            return self._decline(pending, ["qr_needs_network"], QR_NEEDS_NETWORK, code="qr_needs_network")
         card = pending.card
         if card is not None and (card.cvm == "online_pin" or card.reason == CARD_ASKED_ONLINE):
-            return self._decline(pending, ["card_needs_online"], CARD_NEEDS_ONLINE)
+            return self._decline(pending, ["card_needs_online"], CARD_NEEDS_ONLINE, code="card_needs_online")
         if pending.offline_refusal:
-            return self._decline(pending, pending.offline_refusal, REASONS[pending.offline_refusal[0]][1])
+            first = pending.offline_refusal[0]
+            return self._decline(pending, pending.offline_refusal, REASONS[first][1], code=first)
         now = self._now_epoch()
         if self.offline is None:
             self.offline = Offline(now)
@@ -433,7 +449,7 @@ class Checkout:
                                                     currency=pending.amount.currency, profile=self.profile,
                                                     offline=self.offline)
         if codes:
-            return self._decline(pending, codes, REASONS[codes[0]][1])
+            return self._decline(pending, codes, REASONS[codes[0]][1], code=codes[0])
         self.offline = Offline(self.offline.since, self.offline.approved_total + base)
         pending.reference = f"OFF{pending.attempt_id[:24].upper()}"
         return self._accept(pending, offline=True)
@@ -462,7 +478,7 @@ class Checkout:
             if self.state is not State.TENDER_SELECTION:
                 self._go(State.TENDER_SELECTION, "go back")
             raise CheckoutError("The payment could not be saved, so it was not taken. Call a technician; "
-                                "take no more card payments.") from exc
+                                "take no more card payments.", code="payment_not_saved") from exc
         sale.add_tender(tender)  # cannot fail: amount, currency and state were checked before the hold was asked
         self._offline_tenders += offline
         if secret:
@@ -473,8 +489,10 @@ class Checkout:
         if self.state is not State.TENDER_SELECTION:
             self._go(State.TENDER_SELECTION, "take the next payment")
         return self._outcome("approved", f"{tender.kind.label} {pending.amount.format()} approved. "
-                             f"{sale.remaining.format()} still to pay.", offline=offline,
-                             stepped_up=pending.stepped_up, latency_ms=latency)
+                             f"{sale.remaining.format()} still to pay.", code="tender_approved",
+                             params={"kind": str(tender.kind), "kind_label": tender.kind.label,
+                              "amount": pending.amount.format(), "remaining": sale.remaining.format()},
+                             offline=offline, stepped_up=pending.stepped_up, latency_ms=latency)
 
     def _release_hold(self, auth_id: str) -> None:
         """Void an online hold this sale will not use (best effort; the uplink's release round catches the rest)."""
@@ -500,7 +518,7 @@ class Checkout:
             self.sale = Sale.from_dict(unpaid)
             self._go(State.TENDER_SELECTION, "go back")
             raise CheckoutError("The sale could not be saved, so it is not finished. Call a technician, then "
-                                "cancel the sale.") from exc
+                                "cancel the sale.", code="sale_not_saved") from exc
         latency = pending.elapsed_ms()  # durable: the customer may now be told "approved"
         offline = offline or self._offline_tenders > 0
         change = sale.change_due
@@ -508,18 +526,22 @@ class Checkout:
         self._holds, self._secrets, self.cart, self._offline_tenders = [], [], None, 0
         printed = self._print()
         paid = f"Paid {sale.total.format()}." + (f" Give {change.format()} change." if change.is_positive else "")
+        then = (("give_change", {"change": change.format()}),) if change.is_positive else ()
         if not printed:
+            then += (("receipt_not_printed", {"advice_code": self.print_problem_code}),)
             return Outcome("completed", self.state, f"{paid} {self.print_problem} Then press Reprint.",
-                           sale.sale_id, 0, change.amount, offline, pending.stepped_up, latency, False)
+                           sale.sale_id, 0, change.amount, offline, pending.stepped_up, latency, False,
+                           code="paid", params={"paid": sale.total.format(), "then": then})
         return Outcome("completed", self.state, paid, sale.sale_id, 0, change.amount, offline, pending.stepped_up,
-                       latency, True)
+                       latency, True, code="paid", params={"paid": sale.total.format(), "then": then})
 
     def retry_commit(self) -> Outcome:
         """Save a fully paid sale again after the journal failed to (its tenders are still held)."""
         self._require("save the sale", State.TENDER_SELECTION)
         assert self.sale is not None
         if not self.sale.remaining.is_zero:
-            raise CheckoutError(f"{self.sale.remaining.format()} is still due.")
+            raise CheckoutError(f"{self.sale.remaining.format()} is still due.", code="still_due",
+                                params={"remaining": self.sale.remaining.format()})
         return self._commit(TenderAttempt(TenderKind.CASH, self.sale.total), self._offline_tenders > 0)
 
     # --- receipt and drawer -------------------------------------------------------------------------------------
@@ -538,6 +560,7 @@ class Checkout:
             if not isinstance(exc, DeviceError):
                 log.exception("the receipt could not be laid out or sent")
             advice = exc.advice if isinstance(exc, DeviceError) else "Call a technician if it happens again."
+            self.print_problem_code = exc.code if isinstance(exc, DeviceError) else "call_technician_if_again"
             self.print_problem = f"The receipt did not print: {advice}"
             self._go(State.RECEIPT_FAILED, "offer a reprint")
             self._note_after_sale("receipt.failed", {"sale_id": sale.sale_id, "error": type(exc).__name__})
@@ -559,9 +582,11 @@ class Checkout:
         self._require("reprint", State.RECEIPT_FAILED)
         assert self.last_sale is not None
         if self._print():
-            return Outcome("completed", self.state, "Receipt printed.", self.last_sale.sale_id, receipt_printed=True)
+            return Outcome("completed", self.state, "Receipt printed.", self.last_sale.sale_id, receipt_printed=True,
+                           code="receipt_printed")
         return Outcome("completed", self.state, f"{self.print_problem} Then press Reprint.", self.last_sale.sale_id,
-                       receipt_printed=False)
+                       receipt_printed=False, code="receipt_not_printed",
+                       params={"advice_code": self.print_problem_code})
 
     def skip_receipt(self) -> Outcome:
         """No receipt now (the customer does not want one): open the drawer, back to idle."""
@@ -570,7 +595,7 @@ class Checkout:
         self._note_after_sale("receipt.skipped", {"sale_id": self.last_sale.sale_id})
         self._open_drawer()
         return Outcome("completed", self.state, "Sale done without a receipt.", self.last_sale.sale_id,
-                       receipt_printed=False)
+                       receipt_printed=False, code="sale_done_no_receipt")
 
     def _open_drawer(self) -> None:
         sale = self.last_sale
@@ -596,7 +621,7 @@ class Checkout:
         self.ports.drawer.open()
         self._journal("drawer.opened", {"sale_id": None, "reason": "no_sale", "operator": self.operator.operator_id,
                                         "approved_by": approver.operator_id})
-        return Outcome("completed", self.state, "Drawer open.")
+        return Outcome("completed", self.state, "Drawer open.", code="drawer_open")
 
     # --- cancel -------------------------------------------------------------------------------------------------
 
@@ -604,7 +629,7 @@ class Checkout:
         """Drop the sale at any step before it is committed; online holds are voided (or queued for release)."""
         if self.state not in CANCELLABLE:
             raise InvalidTransition("cancel", self.state, "There is no open sale to cancel (a paid sale needs a "
-                                    "void or a refund).")
+                                    "void or a refund).", code="nothing_to_cancel")
         sale = self.sale
         voided, queued = [], []
         for auth_id in self._holds:
@@ -626,4 +651,6 @@ class Checkout:
         self.sale, self.cart, self._pending, self._holds, self._secrets = None, None, None, [], []
         self._offline_tenders = 0
         back = f" Give back {cash.format()} cash." if cash is not None and cash.is_positive else ""
-        return Outcome("cancelled", self.state, f"Sale cancelled.{back}", sale.sale_id if sale else None)
+        then = (("give_back_cash", {"cash": cash.format()}),) if back else ()
+        return Outcome("cancelled", self.state, f"Sale cancelled.{back}", sale.sale_id if sale else None,
+                       code="sale_cancelled", params={"then": then})

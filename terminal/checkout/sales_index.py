@@ -75,16 +75,17 @@ def parse_receipt_code(text: object) -> tuple[str, str]:
     """(terminal id, sale id) from a scanned receipt QR; NotAReceiptCode for anything else."""
     refusal = "This is not a receipt code from this shop. Find the sale by time, amount or card instead."
     if not isinstance(text, str) or len(text) > 200:
-        raise NotAReceiptCode(refusal)
+        raise NotAReceiptCode(refusal, code="not_a_receipt_code")
     prefix, _, rest = text.strip().partition(":")
     terminal_id, _, sale_id = rest.rpartition(":")
     if prefix != RECEIPT_CODE_PREFIX or not _TERMINAL_ID.fullmatch(terminal_id):
-        raise NotAReceiptCode(refusal)
+        raise NotAReceiptCode(refusal, code="not_a_receipt_code")
     try:
         if str(uuid.UUID(sale_id)) != sale_id:
             raise ValueError(sale_id)
     except ValueError:
-        raise NotAReceiptCode("This receipt code is damaged. Find the sale by time, amount or card instead.") from None
+        raise NotAReceiptCode("This receipt code is damaged. Find the sale by time, amount or card instead.",
+                              code="receipt_code_damaged") from None
     return terminal_id, sale_id
 
 
@@ -285,17 +286,17 @@ class SaleIndex:
         for bound, op in ((since, ">="), (until, "<")):
             if bound is not None:
                 if bound.utcoffset() is None:
-                    raise CheckoutError("Give the search times with a time zone.")
+                    raise CheckoutError("Give the search times with a time zone.", code="search_time_zone")
                 where.append(f"s.completed_at {op} ?")
                 params.append(time_text(bound))
         if amount_minor is not None:
             if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor < 0:
-                raise CheckoutError("Enter the sale amount as a positive number.")
+                raise CheckoutError("Enter the sale amount as a positive number.", code="search_amount_invalid")
             where.append("s.total_minor = ?")
             params.append(amount_minor)
         if last4 is not None:
             if not isinstance(last4, str) or not _LAST4.fullmatch(last4.strip()):
-                raise CheckoutError("Enter exactly the last four digits of the card.")
+                raise CheckoutError("Enter exactly the last four digits of the card.", code="search_last4_invalid")
             where.append("s.sale_id IN (SELECT sale_id FROM sale_cards WHERE last4 = ?)")
             params.append(last4.strip())
         limit = max(1, min(int(limit), 200))
@@ -312,7 +313,8 @@ class SaleIndex:
         """The sale a scanned receipt QR names; a clear error for a foreign, damaged or other till's code."""
         terminal_id, sale_id = parse_receipt_code(text)
         if terminal_id != self.journal.terminal_id:
-            raise NotAReceiptCode(f"This receipt is from till {terminal_id}. Refund it at that till.")
+            raise NotAReceiptCode(f"This receipt is from till {terminal_id}. Refund it at that till.",
+                                  code="receipt_other_till", params={"till": terminal_id})
         return sale_id
 
     def pending_releases(self) -> list[dict[str, Any]]:

@@ -33,7 +33,13 @@ class AuditJournal(Protocol):
 
 
 class OperatorError(Exception):
-    """Base: the message is a short sentence for the counter."""
+    """Base: a stable `code` and plain `params` the UI words in the screen's language (a param ending in `_role` is
+    a Role value), and the same as one English sentence (str(exc)) for logs and the CLI."""
+
+    def __init__(self, message: str, *, code: str = "", params: Mapping[str, Any] | None = None
+                 ) -> None:
+        super().__init__(message)
+        self.code, self.params = code, dict(params or {})
 
 
 class UnknownOperator(OperatorError):
@@ -42,13 +48,13 @@ class UnknownOperator(OperatorError):
 
 class WrongPin(OperatorError):
     def __init__(self, message: str, tries_left: int) -> None:
-        super().__init__(message)
+        super().__init__(message, code="wrong_pin", params={"tries_left": tries_left})
         self.tries_left = tries_left
 
 
 class LockedOut(OperatorError):
-    def __init__(self, message: str, until: datetime | None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, until: datetime | None, *, code: str = "operator_locked") -> None:
+        super().__init__(message, code=code, params={"until": f"{until:%H:%M}" if until is not None else ""})
         self.until = until
 
 
@@ -115,18 +121,19 @@ class OperatorStore:
         """Enrol an operator. The very first one (an empty store: set-up) needs no `by`; later ones need a manager."""
         empty = self._conn.execute("SELECT count(*) FROM operators").fetchone()[0] == 0
         if not empty and (by is None or not by.can(Permission.MANAGE_OPERATORS)):
-            raise NotPermitted("Only a manager can add operators.")
+            raise NotPermitted("Only a manager can add operators.", code="only_manager_adds")
         if not valid_pin(pin):
-            raise OperatorError("A PIN is 4 to 12 digits.")
+            raise OperatorError("A PIN is 4 to 12 digits.", code="pin_format")
         if not operator_id or not name:
-            raise OperatorError("An operator needs an id and a name.")
+            raise OperatorError("An operator needs an id and a name.", code="operator_needs_id_name")
         salt = new_salt()
         try:
             self._conn.execute("INSERT INTO operators (id, name, role, salt, hash, created_at) VALUES (?,?,?,?,?,?)",
                                (operator_id, name, str(Role(role)), salt, hash_pin(pin, salt, self._pepper),
                                 self._clock().isoformat()))
         except sqlite3.IntegrityError:
-            raise OperatorError(f"Operator {operator_id} already exists.") from None
+            raise OperatorError(f"Operator {operator_id} already exists.", code="operator_exists",
+                                params={"operator_id": operator_id}) from None
         self._audit("operator_add", by.operator_id if by else "setup", None, {"operator": operator_id,
                                                                                "role": str(Role(role))})
         return Operator(operator_id, name, Role(role))
@@ -134,7 +141,7 @@ class OperatorStore:
     def get(self, operator_id: str) -> Operator:
         row = self._conn.execute("SELECT id, name, role FROM operators WHERE id = ?", (operator_id,)).fetchone()
         if row is None:
-            raise UnknownOperator("Unknown operator. Check the operator number.")
+            raise UnknownOperator("Unknown operator. Check the operator number.", code="unknown_operator")
         return Operator(row[0], row[1], Role(row[2]))
 
     def all(self, include_disabled: bool = False) -> list[Operator]:
@@ -147,14 +154,15 @@ class OperatorStore:
     def is_disabled(self, operator_id: str) -> bool:
         row = self._conn.execute("SELECT disabled_at FROM operators WHERE id = ?", (operator_id,)).fetchone()
         if row is None:
-            raise UnknownOperator("Unknown operator. Check the operator number.")
+            raise UnknownOperator("Unknown operator. Check the operator number.", code="unknown_operator")
         return row[0] is not None
 
     def disable(self, manager: Operator, operator_id: str) -> None:
         """The operator can no longer log in or approve (kept for the audit trail; ids are never reused)."""
         self.get(operator_id)
         if operator_id == manager.operator_id:
-            raise NotPermitted("A manager cannot disable themselves; ask another manager.")
+            raise NotPermitted("A manager cannot disable themselves; ask another manager.",
+                               code="manager_disables_self")
         self.authorize(manager, Permission.MANAGE_OPERATORS, "operator_disable", details={"operator": operator_id})
         self._conn.execute("UPDATE operators SET disabled_at = ? WHERE id = ?", (self._clock().isoformat(),
                                                                                 operator_id))
@@ -163,7 +171,7 @@ class OperatorStore:
         """A manager sets a new PIN (forgotten PIN); it also lifts a lock-out."""
         self.get(operator_id)
         if not valid_pin(pin):
-            raise OperatorError("A PIN is 4 to 12 digits.")
+            raise OperatorError("A PIN is 4 to 12 digits.", code="pin_format")
         self.authorize(manager, Permission.MANAGE_OPERATORS, "operator_reset_pin", details={"operator": operator_id})
         salt = new_salt()
         self._conn.execute("UPDATE operators SET salt = ?, hash = ?, failures = 0, locked_until = NULL WHERE id = ?",
@@ -182,7 +190,7 @@ class OperatorStore:
                                  "WHERE id = ? AND disabled_at IS NULL", (operator_id,)).fetchone()
         if row is None:  # a disabled operator looks exactly like an unknown one
             hash_pin("0000", _DUMMY_SALT, self._pepper)  # same time as a real check: ids cannot be probed
-            raise UnknownOperator("Unknown operator or wrong PIN.")
+            raise UnknownOperator("Unknown operator or wrong PIN.", code="unknown_operator_or_pin")
         ident, name, role, salt, expected, failures, locked_until = row
         now = self._clock()
         if locked_until is not None:
@@ -201,7 +209,7 @@ class OperatorStore:
                 if self.audit is not None:
                     self.audit.append("operator.locked_out", {"operator": ident, "until": until.isoformat()})
                 raise LockedOut(f"Too many wrong PINs: locked until {until:%H:%M} UTC. Ask a manager to unlock.",
-                                until)
+                                until, code="too_many_wrong_pins")
             self._conn.execute("UPDATE operators SET failures = ? WHERE id = ?", (failures, ident))
             raise WrongPin(f"Wrong PIN. {MAX_FAILURES - failures} tries left.", MAX_FAILURES - failures)
         if failures:
@@ -225,9 +233,12 @@ class OperatorStore:
             approver = self.verify(approver_id, approver_pin)
             if not approver.can(permission):
                 raise NotPermitted(f"{approver.name} ({approver.role}) cannot approve this. Call a "
-                                   f"{_who_can(permission)}.")
+                                   f"{_who_can(permission)}.", code="approver_not_permitted",
+                                   params={"name": approver.name, "approver_role": str(approver.role),
+                                           "needed_role": _who_can(permission)})
         else:
-            raise NotPermitted(f"A {_who_can(permission)} must approve this.")
+            raise NotPermitted(f"A {_who_can(permission)} must approve this.", code="approval_needed",
+                               params={"needed_role": _who_can(permission)})
         self._audit(action, actor.operator_id, approver.operator_id, dict(details or {}), str(permission))
         return approver
 

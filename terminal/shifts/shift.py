@@ -29,7 +29,13 @@ _CHUNK = 500
 
 
 class ShiftError(Exception):
-    """A shift action refused; the message is one sentence the cashier can act on."""
+    """A shift action refused: a stable `code` and plain `params` the UI words in the screen's language, and the
+    same as one English sentence (str(exc)) for logs and the CLI."""
+
+    def __init__(self, message: str, *, code: str = "", params: Mapping[str, Any] | None = None
+                 ) -> None:
+        super().__init__(message)
+        self.code, self.params = code, dict(params or {})
 
 
 class ReportNotPrinted(ShiftError):
@@ -69,9 +75,13 @@ def _cash(amounts: Mapping[str, Money], what: str) -> dict[str, Money]:
             raise TypeError(f"{what} amounts must be Money, not {type(money).__name__}")
         if money.currency != code:
             raise ShiftError(f"The {what} entered under {code} is in {money.currency}. Enter it under "
-                             f"{money.currency}.")
+                             f"{money.currency}.",
+                             code="float_wrong_currency" if what == "float" else "count_wrong_currency",
+                             params={"entered": code, "currency": money.currency})
         if money.is_negative:
-            raise ShiftError(f"The {what} in {code} cannot be below zero. Count the cash again.")
+            raise ShiftError(f"The {what} in {code} cannot be below zero. Count the cash again.",
+                             code="float_below_zero" if what == "float" else "count_below_zero",
+                             params={"currency": code})
         out[code] = money
     return out
 
@@ -125,7 +135,7 @@ class Shifts:
 
     def _require_open(self) -> Shift:
         if self._current is None:
-            raise ShiftError("No shift is open. Open a shift and count the cash float first.")
+            raise ShiftError("No shift is open. Open a shift and count the cash float first.", code="no_open_shift")
         return self._current
 
     # --- actions ------------------------------------------------------------------------------------------------
@@ -136,9 +146,11 @@ class Shifts:
     def open(self, operator: Operator, float_counted: Mapping[str, Money]) -> Shift:
         """Start a shift with the cash float counted into the drawer (per currency). Refused while one is open."""
         if self._current is not None:
-            raise ShiftError(f"Shift Z{self._current.z_number} is still open. Close it with a Z report first.")
+            raise ShiftError(f"Shift Z{self._current.z_number} is still open. Close it with a Z report first.",
+                             code="shift_still_open", params={"z_number": self._current.z_number})
         if not operator.can(Permission.SELL):
-            raise ShiftError(f"{operator.name} cannot open a shift. Log in as a cashier or manager.")
+            raise ShiftError(f"{operator.name} cannot open a shift. Log in as a cashier or manager.",
+                             code="cannot_open_shift", params={"name": operator.name})
         cash_float = _cash(float_counted, "float")
         shift = Shift(str(uuid.uuid4()), self.terminal_id, self._next_z, 0, self.clock(), operator.operator_id,
                       cash_float)
@@ -173,7 +185,8 @@ class Shifts:
         tally = self._catch_up(shift)
         missing = [c.currency for c in tally.totals() if c.currency not in counted and not c.expected_cash.is_zero]
         if missing:
-            raise ShiftError(f"Count the {', '.join(missing)} cash too (enter 0 if there is none).")
+            raise ShiftError(f"Count the {', '.join(missing)} cash too (enter 0 if there is none).",
+                             code="count_missing_currency", params={"currencies": ", ".join(missing)})
         approver = self.operators.authorize(operator, Permission.SHIFT_CLOSE, "shift_close",
                                             approver_id=approver_id, approver_pin=approver_pin,
                                             details={"shift_id": shift.shift_id, "z_number": shift.z_number})
@@ -201,17 +214,21 @@ class Shifts:
                 return ShiftReport.from_dict(payload)
             if payload["z_number"] < z_number:
                 break
-        raise ShiftError("There is no such Z report on this till." if z_number else "No shift was closed yet.")
+        if z_number:
+            raise ShiftError("There is no such Z report on this till.", code="no_such_z_report")
+        raise ShiftError("No shift was closed yet.", code="no_shift_closed")
 
     def print(self, report: ShiftReport, lang: str = "en") -> bytes:
         """Print a report (already journalled). A printer problem raises ReportNotPrinted; print it again later."""
         if lang not in LANGS:
-            raise ShiftError(f"Choose a report language: {', '.join(LANGS)}.")
+            raise ShiftError(f"Choose a report language: {', '.join(LANGS)}.", code="report_language",
+                             params={"languages": ", ".join(LANGS)})
         mark = {"kind": report.kind, "number": report.number, "shift_id": report.shift_id}
         try:
             sent = self.printer.print_report(report.document(lang, self.header))
         except DeviceError as exc:
             self.journal.append("shift.report_failed", {**mark, "error": type(exc).__name__})
-            raise ReportNotPrinted(f"The report did not print: {exc.advice} It is saved; print it again.") from exc
+            raise ReportNotPrinted(f"The report did not print: {exc.advice} It is saved; print it again.",
+                                  code="report_not_printed", params={"advice_code": exc.code}) from exc
         self.journal.append("shift.report_printed", {**mark, "bytes": len(sent)})
         return sent

@@ -51,7 +51,7 @@ def sell_for_cash(store: Any, operator_id: str, pin: str, items: Sequence[str]) 
     outcome = checkout.pay_cash(checkout.sale.remaining)
     sale = checkout.last_sale
     if outcome.result != "completed" or sale is None:
-        raise CheckoutError(outcome.sentence)
+        raise CheckoutError(outcome.sentence, code=outcome.code, params=outcome.params)
     report = till.uplink.sync_once() if till.uplink is not None else None
     pending = report.pending if report is not None else till.journal.outbox_stats()[0]
     receipt = Receipt.for_sale(sale, checkout.header).render_text(tz=checkout.receipt_tz)

@@ -31,9 +31,9 @@ from terminal.ui.pages.receipt import ReceiptPage
 from terminal.ui.pages.refund import RefundPage
 from terminal.ui.pages.sale import SalePage
 from terminal.ui.pages.shift import ShiftPage
-from terminal.ui.sentences import sentence
 from terminal.ui.shop import Shop
 from terminal.ui.widgets import Banner, ElidedLabel, role_names
+from terminal.ui.wording import word, word_error, word_outcome
 from terminal.ui.worker import Runner
 
 log = logging.getLogger("edgepos.ui")
@@ -161,14 +161,12 @@ class CashierWindow(QMainWindow):
         self.follow_state(outcome)
 
     def worded(self, outcome: Any) -> str:
-        """The outcome's sentence in the screen's language."""
-        checkout = self.shop.checkout
-        sale = checkout.last_sale if outcome.result == "completed" else None
-        return sentence(outcome, checkout.currency, self.lang, sale.total if sale is not None else None)
+        """The outcome's sentence in the screen's language (worded from its code and params)."""
+        return word_outcome(outcome)
 
     def fail(self, exc: Exception) -> None:
         if isinstance(exc, FRIENDLY):
-            self.say(str(exc), "error")
+            self.say(word_error(exc), "error")
         else:
             log.exception("unexpected error at the till", exc_info=exc)
             self.say(self.tr("Something went wrong ({0}). Nothing was paid twice; call a technician if it happens "
@@ -228,8 +226,11 @@ class CashierWindow(QMainWindow):
             self._devices_at = now
             devices = self.shop.devices()
             bad = [d for d in devices if not d.ok]
+            advice = [word(d.advice_code, {}, d.advice) if d.advice_code else d.advice for d in bad]
             self.device_label.setText(self.tr("Devices ok ({0})").format(len(devices)) if not bad else
-                                      self.tr("Check: {0}").format(", ".join(f"{d.name} - {d.advice}" for d in bad)))
+                                      self.tr("Check: {0}").format(", ".join(f"{d.name} - {said}"
+                                                                             for d, said in zip(bad, advice,
+                                                                                                strict=True))))
         op = self.shop.operator
         roles = role_names()
         self.operator_label.setText(f"{op.name} · {roles.get(str(op.role), str(op.role))}"

@@ -2,6 +2,154 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>Action</name>
+    <message>
+        <location filename="../wording.py" line="201"/>
+        <source>add items</source>
+        <translation>添加商品</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="201"/>
+        <source>approve as supervisor</source>
+        <translation>由主管批准</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="202"/>
+        <source>ask for a step-up</source>
+        <translation>要求加强验证</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="202"/>
+        <source>change a price</source>
+        <translation>改价</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="203"/>
+        <source>commit the sale</source>
+        <translation>保存交易</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="203"/>
+        <source>confirm the QR payment</source>
+        <translation>确认扫码付款</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="204"/>
+        <source>decide</source>
+        <translation>做出决定</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="204"/>
+        <source>enter the PIN</source>
+        <translation>输入密码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="205"/>
+        <source>finish a refund</source>
+        <translation>完成退款</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="205"/>
+        <source>finish</source>
+        <translation>结束交易</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="206"/>
+        <source>give a discount</source>
+        <translation>给折扣</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="206"/>
+        <source>go back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="207"/>
+        <source>go to payment</source>
+        <translation>去付款</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="207"/>
+        <source>offer a reprint</source>
+        <translation>提供重新打印</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="208"/>
+        <source>open the drawer</source>
+        <translation>打开钱箱</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="208"/>
+        <source>print the receipt</source>
+        <translation>打印小票</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="209"/>
+        <source>refund a sale</source>
+        <translation>退款</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="209"/>
+        <source>refuse the step-up</source>
+        <translation>拒绝加强验证</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="210"/>
+        <source>reprint</source>
+        <translation>重新打印</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="210"/>
+        <source>save the sale</source>
+        <translation>保存交易</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="211"/>
+        <source>scan a payment code</source>
+        <translation>扫描付款码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="211"/>
+        <source>show the shop&apos;s QR code</source>
+        <translation>显示商户收款码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="212"/>
+        <source>skip the receipt</source>
+        <translation>跳过小票</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="212"/>
+        <source>start a sale</source>
+        <translation>开始交易</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="213"/>
+        <source>take a card</source>
+        <translation>刷卡收款</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="213"/>
+        <source>take cash</source>
+        <translation>收现金</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="214"/>
+        <source>take the next payment</source>
+        <translation>收下一笔付款</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="214"/>
+        <source>void a sale</source>
+        <translation>作废交易</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="215"/>
+        <source>cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
     <name>ApprovePage</name>
     <message>
         <location filename="../pages/payment.py" line="359"/>
@@ -136,39 +284,657 @@
         <translation>请先完成或取消当前交易再退出登录。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174"/>
+        <location filename="../main_window.py" line="172"/>
         <source>Something went wrong ({0}). Nothing was paid twice; call a technician if it happens again.</source>
         <translation>出现错误（{0}）。没有重复扣款；如再次发生请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216"/>
+        <location filename="../main_window.py" line="214"/>
         <source>Sync state unknown: {0}</source>
         <translation>同步状态未知：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219"/>
+        <location filename="../main_window.py" line="217"/>
         <source>● Online · {0} to send</source>
         <translation>● 在线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="221"/>
+        <location filename="../main_window.py" line="219"/>
         <source>○ Offline · {0} waiting to send</source>
         <translation>○ 离线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231"/>
+        <location filename="../main_window.py" line="230"/>
         <source>Devices ok ({0})</source>
         <translation>设备正常（{0}）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="232"/>
+        <location filename="../main_window.py" line="231"/>
         <source>Check: {0}</source>
         <translation>请检查：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="236"/>
+        <location filename="../main_window.py" line="237"/>
         <source>Logged out</source>
         <translation>未登录</translation>
+    </message>
+</context>
+<context>
+    <name>Code</name>
+    <message>
+        <location filename="../wording.py" line="27"/>
+        <source>That payment could not be completed and nothing was taken. Try again, take another way to pay, or call a technician if it happens again.</source>
+        <translation>这笔付款未能完成，没有扣款。请重试、换一种付款方式，如再次发生请联系技术人员。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="30"/>
+        <source>You cannot {action} now (step: {step}).</source>
+        <translation>现在不能{action}（当前步骤：{step}）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="31"/>
+        <source>There is no open sale to cancel (a paid sale needs a void or a refund).</source>
+        <translation>没有可取消的进行中交易（已付款的交易请作废或退款）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="33"/>
+        <source>Finish or cancel the open sale first, then {action}.</source>
+        <translation>请先完成或取消当前交易，然后再{action}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="34"/>
+        <source>Open the shift first: count the float in the drawer.</source>
+        <translation>请先开班：清点钱箱中的备用金。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="35"/>
+        <source>The basket is empty. Scan an item first.</source>
+        <translation>购物篮是空的。请先扫描商品。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="36"/>
+        <source>Total {total}. Choose how to pay.</source>
+        <translation>合计 {total}。请选择付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="37"/>
+        <source>Part is paid already: finish the payment or cancel the sale.</source>
+        <translation>已部分付款：请完成付款或取消交易。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="38"/>
+        <source>This sale is paid but could not be saved. Call a technician, then cancel the sale.</source>
+        <translation>此笔交易已付款但未能保存。请联系技术人员，然后取消交易。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="40"/>
+        <source>Enter an amount above zero in {currency}.</source>
+        <translation>请输入大于零的 {currency} 金额。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="41"/>
+        <source>Only cash can pay more than the {due} due.</source>
+        <translation>只有现金可以超过应付的 {due}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="42"/>
+        <source>No card reader is connected. Take another way to pay or call a technician.</source>
+        <translation>未连接读卡器。请换一种付款方式或联系技术人员。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="44"/>
+        <source>The card was removed too soon. {advice}</source>
+        <translation>卡片拔出过早。{advice}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="45"/>
+        <source>That is a shop&apos;s QR code. Ask the customer to open their payment code.</source>
+        <translation>这是商户的收款码。请顾客打开自己的付款码。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="47"/>
+        <source>This is not a payment code. Ask the customer to open their payment code.</source>
+        <translation>这不是付款码。请顾客打开自己的付款码。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="49"/>
+        <source>Ask the customer to scan the code and pay {amount}.</source>
+        <translation>请顾客扫码支付 {amount}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="50"/>
+        <source>QR payments are not set up on this till. Take another way to pay; call a technician.</source>
+        <translation>本收银台未开通扫码付款。请换一种付款方式，并联系技术人员。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="52"/>
+        <source>Confirm this payment.</source>
+        <translation>请确认此笔付款。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="53"/>
+        <source>The card could not check the PIN. Ask for another way to pay.</source>
+        <translation>卡片无法验证密码。请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="54"/>
+        <source>The PIN was wrong or not entered. Ask for another way to pay.</source>
+        <translation>密码错误或未输入。请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="55"/>
+        <source>The supervisor did not approve this payment. Ask for another way to pay.</source>
+        <translation>主管未批准此笔付款。请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="57"/>
+        <source>This card must be checked by the bank, and the network is down. Ask for cash or another card.</source>
+        <translation>此卡须由银行联网验证，当前已断网。请收现金或换一张卡。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="59"/>
+        <source>The bank declined this payment. Ask for another way to pay.</source>
+        <translation>银行拒绝了此笔付款。请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="60"/>
+        <source>QR payments need the network, which is down. Ask for cash or a card.</source>
+        <translation>扫码付款需要网络，当前已断网。请收现金或刷卡。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="62"/>
+        <source>This card has expired. Ask for another card or way to pay.</source>
+        <translation>此卡已过期。请顾客换一张卡或其他付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="63"/>
+        <source>This card is blocked. Ask for another way to pay.</source>
+        <translation>此卡已被冻结。请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="64"/>
+        <source>The PIN was not verified. Ask the customer to try again or pay another way.</source>
+        <translation>密码未通过验证。请顾客重试或换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="66"/>
+        <source>The card declined the payment. Ask for another card or way to pay.</source>
+        <translation>卡片拒绝了此笔付款。请顾客换一张卡或其他付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="67"/>
+        <source>This card or wallet is blocked. Ask for another way to pay.</source>
+        <translation>此卡或钱包已被冻结。请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="68"/>
+        <source>This terminal cannot take that currency. Ask for payment in the local one.</source>
+        <translation>本终端不收此币种。请顾客用本币付款。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="70"/>
+        <source>No exchange rate for this currency yet. Take the local currency or try once online.</source>
+        <translation>此币种暂无汇率。请收本币或联网后再试。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="72"/>
+        <source>The amount is over this terminal&apos;s limit. Split the sale or ask a supervisor.</source>
+        <translation>金额超过本终端限额。请拆分交易或请主管处理。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="74"/>
+        <source>A large foreign-currency sale needs a supervisor to check ID before paying.</source>
+        <translation>大额外币交易需主管核验身份后才能付款。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="76"/>
+        <source>We are offline and this amount is too high. Ask for cash or a smaller amount.</source>
+        <translation>当前离线，此金额过高。请收现金或降低金额。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="78"/>
+        <source>We are offline and the offline allowance is used up. Ask for cash.</source>
+        <translation>当前离线，离线额度已用完。请收现金。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="80"/>
+        <source>We have been offline too long for cards. Ask for cash until the network is back.</source>
+        <translation>离线时间过长，暂不能刷卡。网络恢复前请收现金。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="82"/>
+        <source>This card was used too many times in the last hour. Ask for another way to pay.</source>
+        <translation>此卡一小时内使用次数过多。请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="84"/>
+        <source>This card was used very often today. Ask a supervisor to confirm.</source>
+        <translation>此卡今天使用非常频繁。请主管确认。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="85"/>
+        <source>The card was not read by chip or tap. Ask the customer to enter the PIN.</source>
+        <translation>此卡未通过芯片或挥卡读取。请顾客输入密码。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="87"/>
+        <source>Large amount: ask the customer to enter the PIN.</source>
+        <translation>金额较大：请顾客输入密码。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="88"/>
+        <source>Very large amount: a supervisor must confirm this sale.</source>
+        <translation>金额很大：须由主管确认此笔交易。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="89"/>
+        <source>Unusual for this card. Ask the customer to enter the PIN.</source>
+        <translation>此卡交易异常。请顾客输入密码。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="90"/>
+        <source>This payment looks risky. Ask a supervisor to check ID.</source>
+        <translation>此笔付款存在风险。请主管核验身份。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="91"/>
+        <source>This payment looks like fraud. Decline it and ask for another way to pay.</source>
+        <translation>此笔付款疑似欺诈。请拒绝并请顾客换一种付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="93"/>
+        <source>The payment could not be saved, so it was not taken. Call a technician; take no more card payments.</source>
+        <translation>付款未能保存，因此未扣款。请联系技术人员；暂停收取银行卡付款。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="95"/>
+        <source>{kind_label} {amount} approved. {remaining} still to pay.</source>
+        <translation>{kind_label} {amount} 已批准。还需支付 {remaining}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="96"/>
+        <source>The sale could not be saved, so it is not finished. Call a technician, then cancel the sale.</source>
+        <translation>交易未能保存，因此尚未完成。请联系技术人员，然后取消交易。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="98"/>
+        <source>Paid {paid}.</source>
+        <translation>已付 {paid}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="99"/>
+        <source>Give {change} change.</source>
+        <translation>请找零 {change}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="100"/>
+        <source>The receipt did not print: {advice} Then press Reprint.</source>
+        <translation>小票未打印：{advice}然后按“重新打印”。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="101"/>
+        <source>{remaining} is still due.</source>
+        <translation>还需支付 {remaining}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="102"/>
+        <source>Call a technician if it happens again.</source>
+        <translation>如再次发生请联系技术人员。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="103"/>
+        <source>Receipt printed.</source>
+        <translation>小票已打印。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="104"/>
+        <source>Sale done without a receipt.</source>
+        <translation>交易完成，未打印小票。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="105"/>
+        <source>Drawer open.</source>
+        <translation>钱箱已打开。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="106"/>
+        <source>Sale cancelled.</source>
+        <translation>交易已取消。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="107"/>
+        <source>Give back {cash} cash.</source>
+        <translation>请退还现金 {cash}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="108"/>
+        <source>Only {amount} of this can go back to the original payments; refund fewer items or call the manager.</source>
+        <translation>原付款方式最多只能退回 {amount}；请减少退货商品或联系经理。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="110"/>
+        <source>A refund of this sale was started and not saved. Finish that refund first.</source>
+        <translation>此笔交易有一笔已开始但未保存的退款。请先完成那笔退款。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="112"/>
+        <source>This sale has no unfinished refund.</source>
+        <translation>此笔交易没有未完成的退款。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="113"/>
+        <source>Choose at least one item to refund.</source>
+        <translation>请至少选择一件要退的商品。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="114"/>
+        <source>This sale was voided, so there is nothing to refund.</source>
+        <translation>此笔交易已作废，无可退款项。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="115"/>
+        <source>{message}</source>
+        <translation>{message}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="116"/>
+        <source>Enter whole numbers of items.</source>
+        <translation>请输入整数件数。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="117"/>
+        <source>The bank refused to refund this card or QR payment. Call the manager.</source>
+        <translation>银行拒绝退还这笔银行卡或扫码付款。请联系经理。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="119"/>
+        <source>This sale was voided already.</source>
+        <translation>此笔交易已经作废。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="120"/>
+        <source>This sale has refunds, so it cannot be voided; refund the rest instead.</source>
+        <translation>此笔交易已有退款，不能作废；请将其余部分退款。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="122"/>
+        <source>This sale is from an earlier business day and is settled; refund it instead.</source>
+        <translation>此笔交易属于之前的营业日且已结算；请改为退款。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="124"/>
+        <source>Refunded {amount}.</source>
+        <translation>已退款 {amount}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="125"/>
+        <source>The card or QR refund went to the bank.</source>
+        <translation>银行卡或扫码退款已提交银行。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="126"/>
+        <source>The card or QR refund reaches the bank when the network is back.</source>
+        <translation>银行卡或扫码退款将在网络恢复后提交银行。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="128"/>
+        <source>The card or QR refund reaches the bank with the next sync.</source>
+        <translation>银行卡或扫码退款将在下次同步时提交银行。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="129"/>
+        <source>Sale voided ({amount}).</source>
+        <translation>交易已作废（{amount}）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="130"/>
+        <source>The card or QR payment is released when the network is back.</source>
+        <translation>银行卡或扫码付款将在网络恢复后释放。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="132"/>
+        <source>The card or QR payment is released.</source>
+        <translation>银行卡或扫码付款已释放。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="133"/>
+        <source>Enter a reason for the refund.</source>
+        <translation>请填写退款原因。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="134"/>
+        <source>Enter a reason for the void.</source>
+        <translation>请填写作废原因。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="135"/>
+        <source>No completed sale with that number on this till. Search by time, amount or card.</source>
+        <translation>本收银台没有此编号的已完成交易。请按时间、金额或卡号查找。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="137"/>
+        <source>The refund could not be saved, so nothing was refunded. Call a technician.</source>
+        <translation>退款未能保存，因此没有退款。请联系技术人员。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="139"/>
+        <source>The refund could not be saved. Call a technician, then finish the refund from the sale.</source>
+        <translation>退款未能保存。请联系技术人员，然后从该交易完成退款。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="141"/>
+        <source>The void could not be saved, so the sale stands. Call a technician.</source>
+        <translation>作废未能保存，交易仍然有效。请联系技术人员。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="142"/>
+        <source>The refund slip did not print: {advice}</source>
+        <translation>退款单未打印：{advice}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="143"/>
+        <source>The void slip did not print: {advice}</source>
+        <translation>作废单未打印：{advice}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="144"/>
+        <source>This is not a receipt code from this shop. Find the sale by time, amount or card instead.</source>
+        <translation>这不是本店的小票码。请按时间、金额或卡号查找交易。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="146"/>
+        <source>This receipt code is damaged. Find the sale by time, amount or card instead.</source>
+        <translation>小票码已损坏。请按时间、金额或卡号查找交易。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="148"/>
+        <source>Give the search times with a time zone.</source>
+        <translation>查找时间请带上时区。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="149"/>
+        <source>Enter the sale amount as a positive number.</source>
+        <translation>请以正数输入交易金额。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="150"/>
+        <source>Enter exactly the last four digits of the card.</source>
+        <translation>请准确输入卡号后四位。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="151"/>
+        <source>This receipt is from till {till}. Refund it at that till.</source>
+        <translation>此小票来自收银台 {till}。请在该收银台退款。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="152"/>
+        <source>Wrong PIN. {tries_left} tries left.</source>
+        <translation>密码错误。还可尝试 {tries_left} 次。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="153"/>
+        <source>This operator is locked until {until} UTC. Ask a manager to unlock.</source>
+        <translation>此操作员已被锁定至 UTC {until}。请经理解锁。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="154"/>
+        <source>Too many wrong PINs: locked until {until} UTC. Ask a manager to unlock.</source>
+        <translation>密码错误次数过多：已锁定至 UTC {until}。请经理解锁。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="156"/>
+        <source>Only a manager can add operators.</source>
+        <translation>只有经理可以添加操作员。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="157"/>
+        <source>A PIN is 4 to 12 digits.</source>
+        <translation>密码为 4 到 12 位数字。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="158"/>
+        <source>An operator needs an id and a name.</source>
+        <translation>操作员需要编号和姓名。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="159"/>
+        <source>Operator {operator_id} already exists.</source>
+        <translation>操作员 {operator_id} 已存在。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="160"/>
+        <source>Unknown operator. Check the operator number.</source>
+        <translation>未知操作员。请核对操作员编号。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="161"/>
+        <source>A manager cannot disable themselves; ask another manager.</source>
+        <translation>经理不能停用自己；请另一位经理操作。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="162"/>
+        <source>Unknown operator or wrong PIN.</source>
+        <translation>未知操作员或密码错误。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="163"/>
+        <source>{name} ({approver_role}) cannot approve this. Call a {needed_role}.</source>
+        <translation>{name}（{approver_role}）无权批准此操作。请找{needed_role}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="165"/>
+        <source>A {needed_role} must approve this.</source>
+        <translation>此操作须由{needed_role}批准。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="166"/>
+        <source>The float entered under {entered} is in {currency}. Enter it under {currency}.</source>
+        <translation>填在 {entered} 下的备用金是 {currency}。请填在 {currency} 下。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="168"/>
+        <source>The count entered under {entered} is in {currency}. Enter it under {currency}.</source>
+        <translation>填在 {entered} 下的点钞金额是 {currency}。请填在 {currency} 下。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="170"/>
+        <source>The float in {currency} cannot be below zero. Count the cash again.</source>
+        <translation>{currency} 备用金不能小于零。请重新点钞。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="172"/>
+        <source>The count in {currency} cannot be below zero. Count the cash again.</source>
+        <translation>{currency} 点钞金额不能小于零。请重新点钞。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="174"/>
+        <source>No shift is open. Open a shift and count the cash float first.</source>
+        <translation>当前没有开班。请先开班并清点备用金。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="175"/>
+        <source>Shift Z{z_number} is still open. Close it with a Z report first.</source>
+        <translation>班次 Z{z_number} 仍未结束。请先用 Z 报表结班。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="176"/>
+        <source>{name} cannot open a shift. Log in as a cashier or manager.</source>
+        <translation>{name} 不能开班。请以收银员或经理身份登录。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="177"/>
+        <source>Count the {currencies} cash too (enter 0 if there is none).</source>
+        <translation>请同时清点 {currencies} 现金（没有请填 0）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="178"/>
+        <source>There is no such Z report on this till.</source>
+        <translation>本收银台没有这份 Z 报表。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="179"/>
+        <source>No shift was closed yet.</source>
+        <translation>还没有结束过班次。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="180"/>
+        <source>Choose a report language: {languages}.</source>
+        <translation>请选择报表语言：{languages}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="181"/>
+        <source>The report did not print: {advice} It is saved; print it again.</source>
+        <translation>报表未打印：{advice}报表已保存，请重新打印。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="182"/>
+        <source>Check the device and try again.</source>
+        <translation>请检查设备后重试。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="183"/>
+        <source>Start the reader service (pcscd) or restart the terminal.</source>
+        <translation>请启动读卡服务（pcscd）或重启终端。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="185"/>
+        <source>Plug the device in (check the cable and power) and run `edgepos doctor`.</source>
+        <translation>请连接设备（检查线缆和电源），然后运行 `edgepos doctor`。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="187"/>
+        <source>Ask the customer to insert the card again and leave it in until the end.</source>
+        <translation>请顾客重新插卡，并在交易结束前不要拔卡。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="189"/>
+        <source>Try again; if it keeps happening, reconnect the device.</source>
+        <translation>请重试；如反复出现，请重新连接设备。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="190"/>
+        <source>Try another card or payment method.</source>
+        <translation>请换一张卡或其他付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="191"/>
+        <source>Load a new paper roll and close the printer cover.</source>
+        <translation>请装入新纸卷并合上打印机盖。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="192"/>
+        <source>Switch the printer on, close its cover and check the cable or network.</source>
+        <translation>请打开打印机电源，合上机盖，并检查线缆或网络。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="194"/>
+        <source>This card cannot be used here: ask for another card or payment method.</source>
+        <translation>此卡不能在本店使用：请顾客换一张卡或其他付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="196"/>
+        <source>This code cannot be used for payment: ask the customer for another code or payment method.</source>
+        <translation>此码不能用于付款：请顾客换一个付款码或其他付款方式。</translation>
     </message>
 </context>
 <context>
@@ -297,129 +1063,6 @@
     </message>
 </context>
 <context>
-    <name>Reason</name>
-    <message>
-        <location filename="../sentences.py" line="17"/>
-        <source>blacklisted</source>
-        <translation>此卡或钱包已被冻结。请顾客换一种付款方式。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="17"/>
-        <source>currency_not_accepted</source>
-        <translation>本终端不收此币种。请顾客用本币付款。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="18"/>
-        <source>no_fx_rate</source>
-        <translation>此币种暂无汇率。请收本币或联网后再试。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="18"/>
-        <source>over_sale_limit</source>
-        <translation>金额超过本终端限额。请拆分交易或请主管处理。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="19"/>
-        <source>aml_limit</source>
-        <translation>大额外币交易需主管核验身份后才能付款。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="19"/>
-        <source>offline_sale_limit</source>
-        <translation>当前离线，此金额过高。请收现金或降低金额。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="20"/>
-        <source>offline_total_limit</source>
-        <translation>当前离线，离线额度已用完。请收现金。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="20"/>
-        <source>offline_too_long</source>
-        <translation>离线时间过长，暂不能刷卡。网络恢复前请收现金。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="21"/>
-        <source>velocity_hour</source>
-        <translation>此卡一小时内使用次数过多。请顾客换一种付款方式。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="21"/>
-        <source>velocity_day</source>
-        <translation>此卡今天使用非常频繁。请主管确认。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="22"/>
-        <source>key_entered</source>
-        <translation>此卡未通过芯片或挥卡读取。请顾客输入密码。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="22"/>
-        <source>amount_pin</source>
-        <translation>金额较大：请顾客输入密码。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="23"/>
-        <source>amount_supervisor</source>
-        <translation>金额很大：须由主管确认此笔交易。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="23"/>
-        <source>risk_pin</source>
-        <translation>此卡交易异常。请顾客输入密码。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="24"/>
-        <source>risk_supervisor</source>
-        <translation>此笔付款存在风险。请主管核验身份。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="24"/>
-        <source>risk_decline</source>
-        <translation>此笔付款疑似欺诈。请拒绝并请顾客换一种付款方式。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="25"/>
-        <source>card_expired</source>
-        <translation>此卡已过期。请顾客换一张卡或其他付款方式。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="25"/>
-        <source>card_blacklisted</source>
-        <translation>此卡已被冻结。请顾客换一种付款方式。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="26"/>
-        <source>card_cvm_failed</source>
-        <translation>密码未通过验证。请顾客重试或换一种付款方式。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="26"/>
-        <source>card_declined</source>
-        <translation>卡片拒绝了此笔付款。请顾客换一张卡或其他付款方式。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="27"/>
-        <source>hub_declined</source>
-        <translation>银行拒绝了此笔付款。请顾客换一种付款方式。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="27"/>
-        <source>qr_needs_network</source>
-        <translation>扫码付款需要网络，当前已断网。请收现金或刷卡。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="28"/>
-        <source>step_up_pin_refused</source>
-        <translation>密码错误或未输入。请顾客换一种付款方式。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="28"/>
-        <source>step_up_supervisor_refused</source>
-        <translation>主管未批准此笔付款。请顾客换一种付款方式。</translation>
-    </message>
-</context>
-<context>
     <name>ReceiptPage</name>
     <message>
         <location filename="../pages/receipt.py" line="31"/>
@@ -450,187 +1093,187 @@
 <context>
     <name>RefundPage</name>
     <message>
-        <location filename="../pages/refund.py" line="36"/>
+        <location filename="../pages/refund.py" line="37"/>
         <source>Scan receipt QR or sale no.</source>
         <translation>扫小票二维码或输入交易号</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="41"/>
+        <location filename="../pages/refund.py" line="42"/>
         <source>Sale total</source>
         <translation>交易金额</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="44"/>
+        <location filename="../pages/refund.py" line="45"/>
         <source>Card last 4</source>
         <translation>卡号后四位</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="49"/>
+        <location filename="../pages/refund.py" line="50"/>
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="49"/>
+        <location filename="../pages/refund.py" line="50"/>
         <source>Last 7 days</source>
         <translation>最近 7 天</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="49"/>
+        <location filename="../pages/refund.py" line="50"/>
         <source>Last 90 days</source>
         <translation>最近 90 天</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="59"/>
+        <location filename="../pages/refund.py" line="60"/>
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="59"/>
+        <location filename="../pages/refund.py" line="60"/>
         <source>Sold</source>
         <translation>已售</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="59"/>
+        <location filename="../pages/refund.py" line="60"/>
         <source>Can return</source>
         <translation>可退</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="60"/>
+        <location filename="../pages/refund.py" line="61"/>
         <source>Return</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="72"/>
+        <location filename="../pages/refund.py" line="73"/>
         <source>Customer returned the goods</source>
         <translation>顾客退货</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="72"/>
+        <location filename="../pages/refund.py" line="73"/>
         <source>Damaged or faulty</source>
         <translation>商品损坏或故障</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="72"/>
+        <location filename="../pages/refund.py" line="73"/>
         <source>Wrong price</source>
         <translation>价格错误</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="73"/>
+        <location filename="../pages/refund.py" line="74"/>
         <source>Charged twice</source>
         <translation>重复扣款</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="79"/>
+        <location filename="../pages/refund.py" line="80"/>
         <source>Search</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="81"/>
+        <location filename="../pages/refund.py" line="82"/>
         <source>Find the original sale</source>
         <translation>查找原交易</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="85"/>
+        <location filename="../pages/refund.py" line="86"/>
         <source>Back to selling</source>
         <translation>返回收银</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="90"/>
+        <location filename="../pages/refund.py" line="91"/>
         <source>Everything</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="92"/>
+        <location filename="../pages/refund.py" line="93"/>
         <source>Refund…</source>
         <translation>退款…</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="93"/>
+        <location filename="../pages/refund.py" line="94"/>
         <source>Void the whole sale…</source>
         <translation>作废整笔交易…</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="138"/>
+        <location filename="../pages/refund.py" line="139"/>
         <source>No sale with that number on this till. Search by amount or card instead.</source>
         <translation>本机没有该编号的交易。请按金额或卡号查找。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="143"/>
+        <location filename="../pages/refund.py" line="144"/>
         <source>Looking up the sale…</source>
         <translation>正在查找交易…</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="167"/>
+        <location filename="../pages/refund.py" line="168"/>
         <source> · part refunded</source>
         <translation> · 部分退款</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="167"/>
+        <location filename="../pages/refund.py" line="168"/>
         <source> · refunded</source>
         <translation> · 已退款</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="168"/>
+        <location filename="../pages/refund.py" line="169"/>
         <source> · voided</source>
         <translation> · 已作废</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="173"/>
+        <location filename="../pages/refund.py" line="174"/>
         <source>No sales match. Widen the search.</source>
         <translation>没有匹配的交易。请放宽查找条件。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="187"/>
+        <location filename="../pages/refund.py" line="188"/>
         <source>Scan a receipt or pick a sale.</source>
         <translation>请扫描小票或选择一笔交易。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="191"/>
+        <location filename="../pages/refund.py" line="192"/>
         <source>Sale of {0}: {1} ({2})</source>
         <translation>{0} 的交易：{1}（{2}）</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="227"/>
+        <location filename="../pages/refund.py" line="228"/>
         <source>Choose what the customer returns (− / + or Everything).</source>
         <translation>选择顾客退回的商品（− / + 或 全部）。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="236"/>
+        <location filename="../pages/refund.py" line="237"/>
         <source>Pay back {0} to: {1}</source>
         <translation>退还 {0} 至：{1}</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="241"/>
+        <location filename="../pages/refund.py" line="242"/>
         <source>Choose what the customer returns first.</source>
         <translation>请先选择顾客退回的商品。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="249"/>
+        <location filename="../pages/refund.py" line="250"/>
         <source>Refund: a supervisor approves</source>
         <translation>退款：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="250"/>
+        <location filename="../pages/refund.py" line="251"/>
         <source>Pay back {0} for {1} of the sale of {2}.</source>
         <translation>退还 {0}（{1}，原交易 {2}）。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="251"/>
+        <location filename="../pages/refund.py" line="252"/>
         <source>1 item</source>
         <translation>1 件</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="251"/>
+        <location filename="../pages/refund.py" line="252"/>
         <source>{0} items</source>
         <translation>{0} 件</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="260"/>
+        <location filename="../pages/refund.py" line="261"/>
         <source>Void the whole sale: a supervisor approves</source>
         <translation>作废整笔交易：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="261"/>
+        <location filename="../pages/refund.py" line="262"/>
         <source>The whole sale of {0} is voided and paid back.</source>
         <translation>整笔交易 {0} 作废并全额退还。</translation>
     </message>
@@ -798,29 +1441,6 @@
     </message>
 </context>
 <context>
-    <name>Sentence</name>
-    <message>
-        <location filename="../sentences.py" line="45"/>
-        <source>Paid {0}. Give {1} change.</source>
-        <translation>已付 {0}。请找零 {1}。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="46"/>
-        <source>Paid {0}.</source>
-        <translation>已付 {0}。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="48"/>
-        <source>Approved. {0} still to pay.</source>
-        <translation>已批准。还需支付 {0}。</translation>
-    </message>
-    <message>
-        <location filename="../sentences.py" line="50"/>
-        <source>Total {0}. Choose how to pay.</source>
-        <translation>合计 {0}。请选择付款方式。</translation>
-    </message>
-</context>
-<context>
     <name>ShiftPage</name>
     <message>
         <location filename="../pages/shift.py" line="33"/>
@@ -979,6 +1599,74 @@
         <location filename="../app.py" line="184"/>
         <source>Not started: {0}</source>
         <translation>未能启动：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>Step</name>
+    <message>
+        <location filename="../wording.py" line="218"/>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="218"/>
+        <source>basket</source>
+        <translation>购物篮</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="219"/>
+        <source>tender selection</source>
+        <translation>选择付款方式</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="219"/>
+        <source>card</source>
+        <translation>等待刷卡</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="220"/>
+        <source>customer qr</source>
+        <translation>扫描顾客付款码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="220"/>
+        <source>merchant qr</source>
+        <translation>显示商户收款码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="221"/>
+        <source>risk decision</source>
+        <translation>风险判断</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="221"/>
+        <source>step up pin</source>
+        <translation>输入密码验证</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="222"/>
+        <source>step up supervisor</source>
+        <translation>主管验证</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="222"/>
+        <source>journal commit</source>
+        <translation>保存交易</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="223"/>
+        <source>receipt print</source>
+        <translation>打印小票</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="223"/>
+        <source>receipt failed</source>
+        <translation>小票未打印</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="224"/>
+        <source>drawer</source>
+        <translation>打开钱箱</translation>
     </message>
 </context>
 <context>

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from terminal.ui.pages.base import Page
 from terminal.ui.widgets import TouchNumbers, button, label, tender_name
+from terminal.ui.wording import word_error
 
 
 class RefundPage(Page):
@@ -229,7 +230,7 @@ class RefundPage(Page):
         try:
             quote = self.aftersale.quote_refund(self.sale.sale_id, chosen)
         except Exception as exc:
-            self.quote.setText(str(exc))
+            self.quote.setText(word_error(exc))
             return
         to = ", ".join(f"{tender_name(t.kind)}{' •••• ' + t.card_last4 if t.card_last4 else ''} {t.amount.format()}"
                        for t in quote.tenders)

@@ -1,0 +1,280 @@
+"""One catalogue that words every code the core returns or raises, in the screen's language (English included).
+
+The checkout, operators, shifts and drivers hand the UI a `code` and plain `params` (terminal.checkout.errors says
+their rules); their English `sentence` / str(exc) is for logs and the CLI, and only a fallback here for a code this
+catalogue does not know (tests/ui/test_wording.py keeps that from happening). The English texts are Qt message ids
+in the context "Code", so lupdate collects them and edgepos_zh_CN.ts stays the reviewed source of the Chinese.
+
+How params are put in: `{name}` placeholders (str.format); a param ending in `_code` is itself worded and fills
+`{name without _code}` (a device's `advice_code` fills `{advice}`); one ending in `_role` is a role shown in the
+screen's language; `kind_label` is a tender's name, `action` and `step` (what was tried, the till's step) are
+translated in the contexts Action and Step; `then` is a tuple of (code, params) sentences said after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from terminal.ui.widgets import role_names, tender_name
+
+log = logging.getLogger("edgepos.ui")
+
+CATALOGUE: dict[str, str] = {  # code -> English sentence (the message id the translations hang on)
+    "payment_failed_nothing_taken": QT_TRANSLATE_NOOP("Code", "That payment could not be completed and nothing "
+                                   "was taken. Try again, take another way to pay, or call a technician if it "
+                                   "happens again."),
+    "invalid_transition": QT_TRANSLATE_NOOP("Code", "You cannot {action} now (step: {step})."),
+    "nothing_to_cancel": QT_TRANSLATE_NOOP("Code", "There is no open sale to cancel (a paid sale needs a void or "
+                                   "a refund)."),
+    "finish_open_sale_first": QT_TRANSLATE_NOOP("Code", "Finish or cancel the open sale first, then {action}."),
+    "shift_not_open": QT_TRANSLATE_NOOP("Code", "Open the shift first: count the float in the drawer."),
+    "basket_empty": QT_TRANSLATE_NOOP("Code", "The basket is empty. Scan an item first."),
+    "choose_tender": QT_TRANSLATE_NOOP("Code", "Total {total}. Choose how to pay."),
+    "part_paid": QT_TRANSLATE_NOOP("Code", "Part is paid already: finish the payment or cancel the sale."),
+    "paid_not_saved": QT_TRANSLATE_NOOP("Code", "This sale is paid but could not be saved. Call a technician, "
+                                   "then cancel the sale."),
+    "amount_not_positive": QT_TRANSLATE_NOOP("Code", "Enter an amount above zero in {currency}."),
+    "only_cash_pays_more": QT_TRANSLATE_NOOP("Code", "Only cash can pay more than the {due} due."),
+    "no_card_reader": QT_TRANSLATE_NOOP("Code", "No card reader is connected. Take another way to pay or call a "
+                                   "technician."),
+    "card_removed_too_soon": QT_TRANSLATE_NOOP("Code", "The card was removed too soon. {advice}"),
+    "shop_qr_scanned": QT_TRANSLATE_NOOP("Code", "That is a shop's QR code. Ask the customer to open their "
+                                   "payment code."),
+    "not_a_payment_code": QT_TRANSLATE_NOOP("Code", "This is not a payment code. Ask the customer to open their "
+                                   "payment code."),
+    "scan_shop_qr": QT_TRANSLATE_NOOP("Code", "Ask the customer to scan the code and pay {amount}."),
+    "qr_not_set_up": QT_TRANSLATE_NOOP("Code", "QR payments are not set up on this till. Take another way to pay; "
+                                   "call a technician."),
+    "confirm_payment": QT_TRANSLATE_NOOP("Code", "Confirm this payment."),
+    "pin_not_checked": QT_TRANSLATE_NOOP("Code", "The card could not check the PIN. Ask for another way to pay."),
+    "step_up_pin_refused": QT_TRANSLATE_NOOP("Code", "The PIN was wrong or not entered. Ask for another way to pay."),
+    "step_up_supervisor_refused": QT_TRANSLATE_NOOP("Code", "The supervisor did not approve this payment. Ask for "
+                                   "another way to pay."),
+    "card_needs_online": QT_TRANSLATE_NOOP("Code", "This card must be checked by the bank, and the network is "
+                                   "down. Ask for cash or another card."),
+    "hub_declined": QT_TRANSLATE_NOOP("Code", "The bank declined this payment. Ask for another way to pay."),
+    "qr_needs_network": QT_TRANSLATE_NOOP("Code", "QR payments need the network, which is down. Ask for cash or a "
+                                   "card."),
+    "card_expired": QT_TRANSLATE_NOOP("Code", "This card has expired. Ask for another card or way to pay."),
+    "card_blacklisted": QT_TRANSLATE_NOOP("Code", "This card is blocked. Ask for another way to pay."),
+    "card_cvm_failed": QT_TRANSLATE_NOOP("Code", "The PIN was not verified. Ask the customer to try again or pay "
+                                   "another way."),
+    "card_declined": QT_TRANSLATE_NOOP("Code", "The card declined the payment. Ask for another card or way to pay."),
+    "blacklisted": QT_TRANSLATE_NOOP("Code", "This card or wallet is blocked. Ask for another way to pay."),
+    "currency_not_accepted": QT_TRANSLATE_NOOP("Code", "This terminal cannot take that currency. Ask for payment "
+                                   "in the local one."),
+    "no_fx_rate": QT_TRANSLATE_NOOP("Code", "No exchange rate for this currency yet. Take the local currency or "
+                                   "try once online."),
+    "over_sale_limit": QT_TRANSLATE_NOOP("Code", "The amount is over this terminal's limit. Split the sale or ask "
+                                   "a supervisor."),
+    "aml_limit": QT_TRANSLATE_NOOP("Code", "A large foreign-currency sale needs a supervisor to check ID before "
+                                   "paying."),
+    "offline_sale_limit": QT_TRANSLATE_NOOP("Code", "We are offline and this amount is too high. Ask for cash or "
+                                   "a smaller amount."),
+    "offline_total_limit": QT_TRANSLATE_NOOP("Code", "We are offline and the offline allowance is used up. Ask "
+                                   "for cash."),
+    "offline_too_long": QT_TRANSLATE_NOOP("Code", "We have been offline too long for cards. Ask for cash until "
+                                   "the network is back."),
+    "velocity_hour": QT_TRANSLATE_NOOP("Code", "This card was used too many times in the last hour. Ask for "
+                                   "another way to pay."),
+    "velocity_day": QT_TRANSLATE_NOOP("Code", "This card was used very often today. Ask a supervisor to confirm."),
+    "key_entered": QT_TRANSLATE_NOOP("Code", "The card was not read by chip or tap. Ask the customer to enter the "
+                                   "PIN."),
+    "amount_pin": QT_TRANSLATE_NOOP("Code", "Large amount: ask the customer to enter the PIN."),
+    "amount_supervisor": QT_TRANSLATE_NOOP("Code", "Very large amount: a supervisor must confirm this sale."),
+    "risk_pin": QT_TRANSLATE_NOOP("Code", "Unusual for this card. Ask the customer to enter the PIN."),
+    "risk_supervisor": QT_TRANSLATE_NOOP("Code", "This payment looks risky. Ask a supervisor to check ID."),
+    "risk_decline": QT_TRANSLATE_NOOP("Code", "This payment looks like fraud. Decline it and ask for another way "
+                                   "to pay."),
+    "payment_not_saved": QT_TRANSLATE_NOOP("Code", "The payment could not be saved, so it was not taken. Call a "
+                                   "technician; take no more card payments."),
+    "tender_approved": QT_TRANSLATE_NOOP("Code", "{kind_label} {amount} approved. {remaining} still to pay."),
+    "sale_not_saved": QT_TRANSLATE_NOOP("Code", "The sale could not be saved, so it is not finished. Call a "
+                                   "technician, then cancel the sale."),
+    "paid": QT_TRANSLATE_NOOP("Code", "Paid {paid}."),
+    "give_change": QT_TRANSLATE_NOOP("Code", "Give {change} change."),
+    "receipt_not_printed": QT_TRANSLATE_NOOP("Code", "The receipt did not print: {advice} Then press Reprint."),
+    "still_due": QT_TRANSLATE_NOOP("Code", "{remaining} is still due."),
+    "call_technician_if_again": QT_TRANSLATE_NOOP("Code", "Call a technician if it happens again."),
+    "receipt_printed": QT_TRANSLATE_NOOP("Code", "Receipt printed."),
+    "sale_done_no_receipt": QT_TRANSLATE_NOOP("Code", "Sale done without a receipt."),
+    "drawer_open": QT_TRANSLATE_NOOP("Code", "Drawer open."),
+    "sale_cancelled": QT_TRANSLATE_NOOP("Code", "Sale cancelled."),
+    "give_back_cash": QT_TRANSLATE_NOOP("Code", "Give back {cash} cash."),
+    "refund_over_tenders": QT_TRANSLATE_NOOP("Code", "Only {amount} of this can go back to the original payments; "
+                                   "refund fewer items or call the manager."),
+    "refund_unfinished": QT_TRANSLATE_NOOP("Code", "A refund of this sale was started and not saved. Finish that "
+                                   "refund first."),
+    "no_unfinished_refund": QT_TRANSLATE_NOOP("Code", "This sale has no unfinished refund."),
+    "refund_choose_items": QT_TRANSLATE_NOOP("Code", "Choose at least one item to refund."),
+    "refund_sale_voided": QT_TRANSLATE_NOOP("Code", "This sale was voided, so there is nothing to refund."),
+    "domain_refusal": QT_TRANSLATE_NOOP("Code", "{message}"),
+    "refund_whole_items": QT_TRANSLATE_NOOP("Code", "Enter whole numbers of items."),
+    "refund_bank_refused": QT_TRANSLATE_NOOP("Code", "The bank refused to refund this card or QR payment. Call "
+                                   "the manager."),
+    "void_already": QT_TRANSLATE_NOOP("Code", "This sale was voided already."),
+    "void_has_refunds": QT_TRANSLATE_NOOP("Code", "This sale has refunds, so it cannot be voided; refund the rest "
+                                   "instead."),
+    "void_earlier_day": QT_TRANSLATE_NOOP("Code", "This sale is from an earlier business day and is settled; "
+                                   "refund it instead."),
+    "refunded": QT_TRANSLATE_NOOP("Code", "Refunded {amount}."),
+    "refund_sent_to_bank": QT_TRANSLATE_NOOP("Code", "The card or QR refund went to the bank."),
+    "refund_bank_when_online": QT_TRANSLATE_NOOP("Code", "The card or QR refund reaches the bank when the network "
+                                   "is back."),
+    "refund_bank_next_sync": QT_TRANSLATE_NOOP("Code", "The card or QR refund reaches the bank with the next sync."),
+    "sale_voided": QT_TRANSLATE_NOOP("Code", "Sale voided ({amount})."),
+    "void_released_when_online": QT_TRANSLATE_NOOP("Code", "The card or QR payment is released when the network "
+                                   "is back."),
+    "void_released": QT_TRANSLATE_NOOP("Code", "The card or QR payment is released."),
+    "refund_reason_missing": QT_TRANSLATE_NOOP("Code", "Enter a reason for the refund."),
+    "void_reason_missing": QT_TRANSLATE_NOOP("Code", "Enter a reason for the void."),
+    "sale_not_found": QT_TRANSLATE_NOOP("Code", "No completed sale with that number on this till. Search by time, "
+                                   "amount or card."),
+    "refund_not_saved": QT_TRANSLATE_NOOP("Code", "The refund could not be saved, so nothing was refunded. Call a "
+                                   "technician."),
+    "refund_not_completed": QT_TRANSLATE_NOOP("Code", "The refund could not be saved. Call a technician, then "
+                                   "finish the refund from the sale."),
+    "void_not_saved": QT_TRANSLATE_NOOP("Code", "The void could not be saved, so the sale stands. Call a technician."),
+    "refund_slip_not_printed": QT_TRANSLATE_NOOP("Code", "The refund slip did not print: {advice}"),
+    "void_slip_not_printed": QT_TRANSLATE_NOOP("Code", "The void slip did not print: {advice}"),
+    "not_a_receipt_code": QT_TRANSLATE_NOOP("Code", "This is not a receipt code from this shop. Find the sale by "
+                                   "time, amount or card instead."),
+    "receipt_code_damaged": QT_TRANSLATE_NOOP("Code", "This receipt code is damaged. Find the sale by time, "
+                                   "amount or card instead."),
+    "search_time_zone": QT_TRANSLATE_NOOP("Code", "Give the search times with a time zone."),
+    "search_amount_invalid": QT_TRANSLATE_NOOP("Code", "Enter the sale amount as a positive number."),
+    "search_last4_invalid": QT_TRANSLATE_NOOP("Code", "Enter exactly the last four digits of the card."),
+    "receipt_other_till": QT_TRANSLATE_NOOP("Code", "This receipt is from till {till}. Refund it at that till."),
+    "wrong_pin": QT_TRANSLATE_NOOP("Code", "Wrong PIN. {tries_left} tries left."),
+    "operator_locked": QT_TRANSLATE_NOOP("Code", "This operator is locked until {until} UTC. Ask a manager to unlock."),
+    "too_many_wrong_pins": QT_TRANSLATE_NOOP("Code", "Too many wrong PINs: locked until {until} UTC. Ask a "
+                                   "manager to unlock."),
+    "only_manager_adds": QT_TRANSLATE_NOOP("Code", "Only a manager can add operators."),
+    "pin_format": QT_TRANSLATE_NOOP("Code", "A PIN is 4 to 12 digits."),
+    "operator_needs_id_name": QT_TRANSLATE_NOOP("Code", "An operator needs an id and a name."),
+    "operator_exists": QT_TRANSLATE_NOOP("Code", "Operator {operator_id} already exists."),
+    "unknown_operator": QT_TRANSLATE_NOOP("Code", "Unknown operator. Check the operator number."),
+    "manager_disables_self": QT_TRANSLATE_NOOP("Code", "A manager cannot disable themselves; ask another manager."),
+    "unknown_operator_or_pin": QT_TRANSLATE_NOOP("Code", "Unknown operator or wrong PIN."),
+    "approver_not_permitted": QT_TRANSLATE_NOOP("Code", "{name} ({approver_role}) cannot approve this. Call a "
+                                   "{needed_role}."),
+    "approval_needed": QT_TRANSLATE_NOOP("Code", "A {needed_role} must approve this."),
+    "float_wrong_currency": QT_TRANSLATE_NOOP("Code", "The float entered under {entered} is in {currency}. Enter "
+                                   "it under {currency}."),
+    "count_wrong_currency": QT_TRANSLATE_NOOP("Code", "The count entered under {entered} is in {currency}. Enter "
+                                   "it under {currency}."),
+    "float_below_zero": QT_TRANSLATE_NOOP("Code", "The float in {currency} cannot be below zero. Count the cash "
+                                   "again."),
+    "count_below_zero": QT_TRANSLATE_NOOP("Code", "The count in {currency} cannot be below zero. Count the cash "
+                                   "again."),
+    "no_open_shift": QT_TRANSLATE_NOOP("Code", "No shift is open. Open a shift and count the cash float first."),
+    "shift_still_open": QT_TRANSLATE_NOOP("Code", "Shift Z{z_number} is still open. Close it with a Z report first."),
+    "cannot_open_shift": QT_TRANSLATE_NOOP("Code", "{name} cannot open a shift. Log in as a cashier or manager."),
+    "count_missing_currency": QT_TRANSLATE_NOOP("Code", "Count the {currencies} cash too (enter 0 if there is none)."),
+    "no_such_z_report": QT_TRANSLATE_NOOP("Code", "There is no such Z report on this till."),
+    "no_shift_closed": QT_TRANSLATE_NOOP("Code", "No shift was closed yet."),
+    "report_language": QT_TRANSLATE_NOOP("Code", "Choose a report language: {languages}."),
+    "report_not_printed": QT_TRANSLATE_NOOP("Code", "The report did not print: {advice} It is saved; print it again."),
+    "device_check": QT_TRANSLATE_NOOP("Code", "Check the device and try again."),
+    "device_service_unavailable": QT_TRANSLATE_NOOP("Code", "Start the reader service (pcscd) or restart the "
+                                   "terminal."),
+    "device_absent": QT_TRANSLATE_NOOP("Code", "Plug the device in (check the cable and power) and run `edgepos "
+                                   "doctor`."),
+    "device_card_removed": QT_TRANSLATE_NOOP("Code", "Ask the customer to insert the card again and leave it in "
+                                   "until the end."),
+    "device_timeout": QT_TRANSLATE_NOOP("Code", "Try again; if it keeps happening, reconnect the device."),
+    "device_malformed_response": QT_TRANSLATE_NOOP("Code", "Try another card or payment method."),
+    "device_paper_out": QT_TRANSLATE_NOOP("Code", "Load a new paper roll and close the printer cover."),
+    "device_printer_offline": QT_TRANSLATE_NOOP("Code", "Switch the printer on, close its cover and check the "
+                                   "cable or network."),
+    "device_no_application": QT_TRANSLATE_NOOP("Code", "This card cannot be used here: ask for another card or "
+                                   "payment method."),
+    "device_unusable_code": QT_TRANSLATE_NOOP("Code", "This code cannot be used for payment: ask the customer for "
+                                   "another code or payment method."),
+}
+# what the cashier tried and the step the till is at, for "You cannot {action} now (step: {step})."
+ACTIONS = (
+    QT_TRANSLATE_NOOP("Action", "add items"), QT_TRANSLATE_NOOP("Action", "approve as supervisor"),
+    QT_TRANSLATE_NOOP("Action", "ask for a step-up"), QT_TRANSLATE_NOOP("Action", "change a price"),
+    QT_TRANSLATE_NOOP("Action", "commit the sale"), QT_TRANSLATE_NOOP("Action", "confirm the QR payment"),
+    QT_TRANSLATE_NOOP("Action", "decide"), QT_TRANSLATE_NOOP("Action", "enter the PIN"),
+    QT_TRANSLATE_NOOP("Action", "finish a refund"), QT_TRANSLATE_NOOP("Action", "finish"),
+    QT_TRANSLATE_NOOP("Action", "give a discount"), QT_TRANSLATE_NOOP("Action", "go back"),
+    QT_TRANSLATE_NOOP("Action", "go to payment"), QT_TRANSLATE_NOOP("Action", "offer a reprint"),
+    QT_TRANSLATE_NOOP("Action", "open the drawer"), QT_TRANSLATE_NOOP("Action", "print the receipt"),
+    QT_TRANSLATE_NOOP("Action", "refund a sale"), QT_TRANSLATE_NOOP("Action", "refuse the step-up"),
+    QT_TRANSLATE_NOOP("Action", "reprint"), QT_TRANSLATE_NOOP("Action", "save the sale"),
+    QT_TRANSLATE_NOOP("Action", "scan a payment code"), QT_TRANSLATE_NOOP("Action", "show the shop's QR code"),
+    QT_TRANSLATE_NOOP("Action", "skip the receipt"), QT_TRANSLATE_NOOP("Action", "start a sale"),
+    QT_TRANSLATE_NOOP("Action", "take a card"), QT_TRANSLATE_NOOP("Action", "take cash"),
+    QT_TRANSLATE_NOOP("Action", "take the next payment"), QT_TRANSLATE_NOOP("Action", "void a sale"),
+    QT_TRANSLATE_NOOP("Action", "cancel"),
+)
+STEPS = (
+    QT_TRANSLATE_NOOP("Step", "idle"), QT_TRANSLATE_NOOP("Step", "basket"),
+    QT_TRANSLATE_NOOP("Step", "tender selection"), QT_TRANSLATE_NOOP("Step", "card"),
+    QT_TRANSLATE_NOOP("Step", "customer qr"), QT_TRANSLATE_NOOP("Step", "merchant qr"),
+    QT_TRANSLATE_NOOP("Step", "risk decision"), QT_TRANSLATE_NOOP("Step", "step up pin"),
+    QT_TRANSLATE_NOOP("Step", "step up supervisor"), QT_TRANSLATE_NOOP("Step", "journal commit"),
+    QT_TRANSLATE_NOOP("Step", "receipt print"), QT_TRANSLATE_NOOP("Step", "receipt failed"),
+    QT_TRANSLATE_NOOP("Step", "drawer"),
+)
+_CJK_STOPS = ("。", "！", "？", "：", "；")
+
+
+def word(code: str, params: Mapping[str, Any] | None = None, fallback: str = "") -> str:
+    """The sentence for `code` with `params`, in the screen's language; `fallback` (the core's English) only for a
+    code the catalogue does not know or a sentence whose params are missing."""
+    text = CATALOGUE.get(code)
+    params = dict(params or {})
+    if text is None:
+        log.warning("no wording for code %r; showing the core's English", code)
+        return fallback or code
+    values = {key: _value(key, value) for key, value in params.items() if key != "then"}
+    for key, value in params.items():
+        if key.endswith("_code"):
+            values[key[:-5]] = word(str(value))
+    try:
+        said = QCoreApplication.translate("Code", text).format(**values)
+    except (KeyError, IndexError):
+        log.warning("wording of %r lacks a parameter (%s); showing the core's English", code, sorted(params))
+        return fallback or code
+    for then_code, then_params in params.get("then", ()):
+        said = _join(said, word(then_code, then_params))
+    return said
+
+
+def word_outcome(outcome: Any) -> str:
+    """What the banner or the receipt page says about a checkout outcome."""
+    code = getattr(outcome, "code", "")
+    return word(code, outcome.params, outcome.sentence) if code else outcome.sentence
+
+
+def word_error(exc: BaseException) -> str:
+    """What the banner says about a refusal from the core (a device error: its advice)."""
+    code = getattr(exc, "code", None)
+    if not isinstance(code, str) or not code:
+        return str(exc)
+    params = getattr(exc, "params", {})
+    return word(code, params if isinstance(params, Mapping) else {}, str(exc))
+
+
+def _value(key: str, value: Any) -> Any:
+    if key.endswith("_role"):
+        return role_names().get(str(value), str(value))
+    if key == "kind_label":
+        return tender_name(value)
+    if key == "action":
+        return QCoreApplication.translate("Action", str(value))
+    if key == "step":
+        return QCoreApplication.translate("Step", str(value))
+    return value
+
+
+def _join(first: str, then: str) -> str:
+    """Sentences one after another: a space after an English full stop, none after a Chinese one."""
+    return first + then if first.endswith(_CJK_STOPS) else f"{first} {then}"
