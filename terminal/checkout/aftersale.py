@@ -62,6 +62,11 @@ class RefundQuote:
         return Money.total((t.amount for t in self.tenders if t.is_cash), self.currency)
 
 
+def _from_domain(error: type[CheckoutError], exc: DomainError) -> CheckoutError:
+    """The domain's refusal as the after-sale's, keeping its code and params for the UI to word."""
+    return error(str(exc), code=exc.code or "domain_refusal", params=exc.params or {"message": str(exc)})
+
+
 def business_day(moment: datetime) -> str:
     """The hub's settlement day of a moment: its UTC calendar date (as hub.clock.business_day; terminal code does
     not import the hub)."""
@@ -142,7 +147,7 @@ class AfterSale:
             record = sale.refund(lines=lines, tenders=quote.tenders, reason=reason, approver_id=approver.operator_id,
                                  at=self._ports.clock(), terminal_id=self.checkout.terminal_id)
         except DomainError as exc:
-            raise RefundRefused(str(exc), code="domain_refusal", params={"message": str(exc)}) from exc
+            raise _from_domain(RefundRefused, exc) from exc
         if any(is_online_hold(t) for t in record.tenders) and self._ports.auth is not None:
             # the bank pays out before refund.completed is written: the intent is durable first, so a journal that
             # fails afterwards still leaves the record to finish the refund from (never a second payout)
@@ -163,7 +168,7 @@ class AfterSale:
             record = Refund.from_dict(pending)
             sale.apply_refund(record)
         except DomainError as exc:
-            raise RefundRefused(str(exc), code="domain_refusal", params={"message": str(exc)}) from exc
+            raise _from_domain(RefundRefused, exc) from exc
         return self._carry_out(sale, record)
 
     def _carry_out(self, sale: Sale, record: Refund) -> Outcome:
@@ -210,7 +215,7 @@ class AfterSale:
             quoted = sale.quote_refund(lines)
         except (DomainError, TypeError) as exc:
             if isinstance(exc, DomainError):
-                raise RefundRefused(str(exc), code="domain_refusal", params={"message": str(exc)}) from exc
+                raise _from_domain(RefundRefused, exc) from exc
             raise RefundRefused("Enter whole numbers of items.", code="refund_whole_items") from exc
         total = Money.total((line.gross for line in quoted), sale.currency)
         return RefundQuote(sale.sale_id, sale.currency, quoted, route_refund(sale, total))
@@ -272,7 +277,7 @@ class AfterSale:
             record = sale.void(reason=reason, approver_id=approver.operator_id, at=now,
                                terminal_id=self.checkout.terminal_id)
         except DomainError as exc:
-            raise VoidRefused(str(exc), code="domain_refusal", params={"message": str(exc)}) from exc
+            raise _from_domain(VoidRefused, exc) from exc
         self._save("sale.voided", record.to_dict(), "The void could not be saved, so the sale stands. Call a "
                    "technician.", code="void_not_saved")
         self.index.refresh()

@@ -19,7 +19,8 @@ def require_text(value: object, what: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a str, not {type(value).__name__}")
     if not value.strip():
-        raise InvalidValue(f"{what[:1].upper()}{what[1:]} is required.")
+        raise InvalidValue(f"{what[:1].upper()}{what[1:]} is required.",
+                           code="value_required", params={"what": what, "What": f"{what[:1].upper()}{what[1:]}"})
     return value
 
 
@@ -28,7 +29,7 @@ def require_utc(value: object, what: str) -> datetime:
     if not isinstance(value, datetime):
         raise TypeError(f"{what} must be a datetime, not {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidValue(f"The {what} has no time zone.")
+        raise InvalidValue(f"The {what} has no time zone.", code="time_without_zone", params={"what": what})
     return value.astimezone(UTC)
 
 
@@ -43,5 +44,5 @@ def parse_utc(text: object, what: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidValue(f"The {what} is not a valid time.") from None
+        raise InvalidValue(f"The {what} is not a valid time.", code="time_not_valid", params={"what": what}) from None
     return require_utc(parsed, what)

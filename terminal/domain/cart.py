@@ -41,14 +41,18 @@ class CartLine:
         if not isinstance(self.unit_price, Money):
             raise TypeError("unit_price must be Money")
         if self.unit_price.is_negative:
-            raise InvalidAmount(f"The price of {self.name} cannot be negative.")
+            raise InvalidAmount(f"The price of {self.name} cannot be negative.",
+                                code="price_negative", params={"name": self.name})
         if require_int(self.quantity, "quantity") < 1:
-            raise InvalidAmount("The quantity must be at least 1.")
+            raise InvalidAmount("The quantity must be at least 1.", code="quantity_below_one")
         if not isinstance(self.tax_rate, TaxRate):
             raise TypeError("tax_rate must be a TaxRate")
         fixed = None if self.discount is None else self.discount.amount
         if fixed is not None and fixed.currency != self.unit_price.currency:
-            raise CurrencyMismatch(f"The discount is in {fixed.currency}; the price is in {self.unit_price.currency}.")
+            raise CurrencyMismatch(f"The discount is in {fixed.currency}; the price is in {self.unit_price.currency}.",
+                                   code="discount_currency_differs",
+                                   params={"discount_currency": fixed.currency,
+                                           "price_currency": self.unit_price.currency})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +75,13 @@ class PricedLine:
         require_text(self.sku, "SKU")
         require_text(self.name, "item name")
         if require_int(self.line_no, "line_no") < 1 or require_int(self.quantity, "quantity") < 1:
-            raise InvalidAmount("Line numbers and quantities start at 1.")
+            raise InvalidAmount("Line numbers and quantities start at 1.", code="line_numbers_start_at_one")
         TaxBreakdown(self.net, self.tax, self.gross)
         if self.unit_price.is_negative or self.line_discount.is_negative or self.cart_discount.is_negative:
-            raise InvalidAmount("Prices and discounts cannot be negative.")
+            raise InvalidAmount("Prices and discounts cannot be negative.", code="amounts_negative")
         if self.extended - self.discount != self.amount or self.amount.is_negative:
-            raise InvalidAmount(f"The amounts of line {self.line_no} do not add up.")
+            raise InvalidAmount(f"The amounts of line {self.line_no} do not add up.",
+                                code="line_amounts_do_not_add_up", params={"line": self.line_no})
 
     @property
     def extended(self) -> Money:
@@ -209,7 +214,8 @@ class Cart:
         try:
             return self._lines[line_no]
         except KeyError:
-            raise CartError(f"Line {line_no} is not in the cart.") from None
+            raise CartError(f"Line {line_no} is not in the cart.",
+                            code="line_not_in_cart", params={"line": line_no}) from None
 
     def add(
         self,
@@ -224,10 +230,14 @@ class Cart:
         if not isinstance(unit_price, Money):
             raise TypeError("unit_price must be Money")
         if unit_price.currency != self._currency:
-            raise CurrencyMismatch(f"This cart is in {self._currency}; {name} is priced in {unit_price.currency}.")
+            raise CurrencyMismatch(f"This cart is in {self._currency}; {name} is priced in {unit_price.currency}.",
+                                   code="item_currency_differs",
+                                   params={"cart_currency": self._currency, "name": name,
+                                           "item_currency": unit_price.currency})
         for existing in self._lines.values():
             if existing.tax_rate.code == tax_rate.code and existing.tax_rate != tax_rate:
-                raise CartError(f"Tax code {tax_rate.code} is already used with another rate.")
+                raise CartError(f"Tax code {tax_rate.code} is already used with another rate.",
+                                code="tax_code_other_rate", params={"tax_code": tax_rate.code})
         line = CartLine(self._next_line_no, sku, name, unit_price, quantity, tax_rate, discount)
         self._lines[line.line_no] = line
         self._next_line_no += 1
@@ -251,7 +261,10 @@ class Cart:
     def set_discount(self, discount: Discount | None) -> None:
         """Set the cart-level discount (None removes it). It applies after the line discounts."""
         if discount is not None and discount.amount is not None and discount.amount.currency != self._currency:
-            raise CurrencyMismatch(f"This cart is in {self._currency}; the discount is in {discount.amount.currency}.")
+            raise CurrencyMismatch(f"This cart is in {self._currency}; the discount is in {discount.amount.currency}.",
+                                   code="cart_discount_currency_differs",
+                                   params={"cart_currency": self._currency,
+                                           "discount_currency": discount.amount.currency})
         self._discount = discount
 
     def priced_lines(self) -> tuple[PricedLine, ...]:
@@ -265,12 +278,14 @@ def check_lines(lines: Sequence[PricedLine], currency_code: str) -> tuple[Priced
     """Lines for a sale: at least one, all in `currency_code`, line numbers unique."""
     currency(currency_code)
     if not lines:
-        raise CartError("The cart is empty.")
+        raise CartError("The cart is empty.", code="cart_empty")
     for line in lines:
         if not isinstance(line, PricedLine):
             raise TypeError("sale lines must be PricedLine")
         if line.unit_price.currency != currency_code or line.gross.currency != currency_code:
-            raise CurrencyMismatch(f"Line {line.line_no} is not in {currency_code}.")
+            raise CurrencyMismatch(f"Line {line.line_no} is not in {currency_code}.",
+                                   code="line_currency_differs",
+                                   params={"line": line.line_no, "currency": currency_code})
     if len({line.line_no for line in lines}) != len(lines):
-        raise RecordError("Two lines have the same line number.")
+        raise RecordError("Two lines have the same line number.", code="lines_numbered_twice")
     return tuple(lines)

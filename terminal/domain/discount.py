@@ -29,17 +29,18 @@ class Discount:
 
     def __post_init__(self) -> None:
         if (self.rate is None) == (self.amount is None):
-            raise InvalidAmount("A discount is either a percentage or an amount.")
+            raise InvalidAmount("A discount is either a percentage or an amount.", code="discount_percent_or_amount")
         if self.rate is not None:
             if not isinstance(self.rate, Decimal):
                 raise TypeError(f"discount rate must be a Decimal, not {type(self.rate).__name__}")
             if not self.rate.is_finite() or not 0 < self.rate <= 1:
-                raise InvalidAmount("A percentage discount must be above 0% and at most 100%.")
+                raise InvalidAmount("A percentage discount must be above 0% and at most 100%.",
+                                    code="discount_percent_range")
         if self.amount is not None:
             if not isinstance(self.amount, Money):
                 raise TypeError(f"discount amount must be Money, not {type(self.amount).__name__}")
             if not self.amount.is_positive:
-                raise InvalidAmount("A discount amount must be above zero.")
+                raise InvalidAmount("A discount amount must be above zero.", code="discount_amount_not_positive")
         object.__setattr__(self, "rounding", Rounding(self.rounding))
 
     @classmethod

@@ -1,4 +1,5 @@
-"""Domain errors. Each message is a short sentence a cashier can read; the class tells the code what went wrong.
+"""Domain errors. Each has a code and params the UI words, and an English sentence a cashier can read; the class
+tells the code what went wrong.
 
 Wrong *types* (a float where money is expected, a bool where a count is expected) raise `TypeError` instead: that is
 a programming error, never something to show at the counter.
@@ -6,9 +7,17 @@ a programming error, never something to show at the counter.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class DomainError(ValueError):
-    """Base of every rule the domain refuses to break."""
+    """Base of every rule the domain refuses to break. Like the checkout's errors it carries a stable `code` and plain
+    `params` (money as formatted text) for the UI to word in the screen's language; str(exc) stays English."""
+
+    def __init__(self, message: str, *, code: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code, self.params = code, dict(params or {})
 
 
 class UnknownCurrency(DomainError):

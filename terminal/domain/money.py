@@ -63,7 +63,8 @@ def currency(code: str) -> Currency:
     try:
         return CURRENCIES[code]
     except KeyError:
-        raise UnknownCurrency(f"Currency {code!r} is not supported.") from None
+        raise UnknownCurrency(f"Currency {code!r} is not supported.",
+                              code="currency_not_supported", params={"currency": repr(code)}) from None
 
 
 class Rounding(StrEnum):
@@ -87,7 +88,7 @@ def exact(value: Fraction | Decimal | int) -> Fraction:
         return value
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise InvalidAmount("The amount is not a number.")
+            raise InvalidAmount("The amount is not a number.", code="amount_not_a_number")
         return Fraction(value)
     return Fraction(require_int(value, "value"))
 
@@ -123,7 +124,7 @@ class Money:
         require_int(self.amount, "Money amount")
         currency(self.currency)
         if abs(self.amount) > MAX_MINOR:
-            raise InvalidAmount("The amount is too large.")
+            raise InvalidAmount("The amount is too large.", code="amount_too_large")
 
     # -- construction ---------------------------------------------------------------------------------------------
 
@@ -140,10 +141,13 @@ class Money:
         exponent = currency(currency_code).exponent
         match = _MAJOR_UNITS.fullmatch(text)
         if match is None:
-            raise InvalidAmount(f"{text!r} is not an amount.")
+            raise InvalidAmount(f"{text!r} is not an amount.", code="not_an_amount", params={"text": repr(text)})
         sign, whole, fraction = match[1], match[2], match[3] or ""
         if len(fraction) > exponent:
-            raise InvalidAmount(f"{currency_code} amounts have {_decimals(exponent)}; {text!r} has more.")
+            raise InvalidAmount(f"{currency_code} amounts have {_decimals(exponent)}; {text!r} has more.",
+                                code="too_many_decimals",
+                                params={"currency": currency_code, "decimals": _decimals(exponent),
+                                        "places": exponent, "text": repr(text)})
         minor = int(whole) * 10**exponent + int(fraction.ljust(exponent, "0") or "0")
         return cls(-minor if sign else minor, currency_code)
 
@@ -205,7 +209,9 @@ class Money:
 
     def _same_currency(self, other: Money, verb: str) -> None:
         if self.currency != other.currency:
-            raise CurrencyMismatch(f"Cannot {verb} {self.currency} and {other.currency}.")
+            raise CurrencyMismatch(f"Cannot {verb} {self.currency} and {other.currency}.",
+                                   code="currencies_differ",
+                                   params={"verb": verb, "first": self.currency, "second": other.currency})
 
     def __add__(self, other: object) -> Money:
         if not isinstance(other, Money):
@@ -274,12 +280,12 @@ class Money:
         """
         weights = [require_int(r, "ratio") for r in ratios]
         if not weights:
-            raise InvalidAmount("There is nothing to share the amount between.")
+            raise InvalidAmount("There is nothing to share the amount between.", code="nothing_to_share_between")
         if any(w < 0 for w in weights):
-            raise InvalidAmount("A share ratio cannot be negative.")
+            raise InvalidAmount("A share ratio cannot be negative.", code="share_ratio_negative")
         whole = sum(weights)
         if whole == 0:
-            raise InvalidAmount("At least one share ratio must be above zero.")
+            raise InvalidAmount("At least one share ratio must be above zero.", code="share_ratios_all_zero")
         magnitude = abs(self.amount)
         parts = [magnitude * w // whole for w in weights]
         remainders = [magnitude * w % whole for w in weights]
@@ -292,7 +298,7 @@ class Money:
     def split(self, n: int) -> list[Money]:
         """`n` parts as equal as possible, larger ones first: 100 in 3 -> 34, 33, 33."""
         if require_int(n, "n") < 1:
-            raise InvalidAmount("An amount can only be split into one or more parts.")
+            raise InvalidAmount("An amount can only be split into one or more parts.", code="split_into_no_parts")
         return self.allocate([1] * n)
 
     # -- records --------------------------------------------------------------------------------------------------

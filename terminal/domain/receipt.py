@@ -76,7 +76,8 @@ class ReceiptTender:
         card = data["card"]
         if card is not None and not (isinstance(card, str) and len(card) == 9 and card.startswith("**** ")
                                      and card[5:].isdigit()):
-            raise RecordError("A receipt keeps only a masked card: **** and four digits.")
+            raise RecordError("A receipt keeps only a masked card: **** and four digits.",
+                              code="receipt_card_not_masked")
         return cls(TenderKind(data["kind"]), Money.from_dict(data["amount"]), card, data["reference"])
 
 
@@ -110,13 +111,14 @@ class Receipt:
     @classmethod
     def for_sale(cls, sale: Sale, header: Iterable[str] = ()) -> Receipt:
         if sale.completed_at is None:
-            raise SaleStateError("The sale is not paid yet; there is no receipt to print.")
+            raise SaleStateError("The sale is not paid yet; there is no receipt to print.",
+                                 code="receipt_sale_not_paid")
         return cls._of_sale(sale, ReceiptKind.SALE, sale.sale_id, sale.terminal_id, sale.completed_at, header)
 
     @classmethod
     def for_refund(cls, sale: Sale, refund: Refund, header: Iterable[str] = ()) -> Receipt:
         if refund.sale_id != sale.sale_id:
-            raise RecordError("This refund is for another sale.")
+            raise RecordError("This refund is for another sale.", code="refund_of_another_sale")
         lines = tuple(
             ReceiptLine(x.name, x.quantity, x.unit_price, x.unit_price * x.quantity - x.amount, x.amount)
             for x in refund.lines
@@ -144,7 +146,7 @@ class Receipt:
         """The voided sale in full; its tenders are the payments to reverse."""
         void = sale.void_record
         if void is None:
-            raise SaleStateError("This sale is not voided.")
+            raise SaleStateError("This sale is not voided.", code="sale_not_voided")
         return cls._of_sale(sale, ReceiptKind.VOID, void.void_id, void.terminal_id, void.voided_at, header,
                             void.reason)
 
@@ -242,7 +244,7 @@ class Receipt:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Receipt:
         if data.get("type") != "receipt":
-            raise RecordError("This is not a receipt record.")
+            raise RecordError("This is not a receipt record.", code="not_a_receipt_record")
         return cls(
             kind=ReceiptKind(data["kind"]),
             document_id=data["document_id"],

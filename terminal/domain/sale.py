@@ -44,7 +44,8 @@ def _new_id() -> str:
 
 def _record_type(data: Mapping[str, Any], expected: str) -> None:
     if data.get("type") != expected:
-        raise RecordError(f"This is not a {expected} record.")
+        raise RecordError(f"This is not a {expected} record.",
+                          code="record_of_other_kind", params={"expected": expected})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +109,10 @@ class RefundLine:
         require_text(self.sku, "SKU")
         require_text(self.name, "item name")
         if require_int(self.line_no, "line_no") < 1 or require_int(self.quantity, "quantity") < 1:
-            raise InvalidAmount("Refund at least one unit of each line chosen.")
+            raise InvalidAmount("Refund at least one unit of each line chosen.", code="refund_at_least_one_unit")
         TaxBreakdown(self.net, self.tax, self.gross)
         if self.net.is_negative or self.tax.is_negative:
-            raise InvalidAmount("Refund amounts cannot be negative.")
+            raise InvalidAmount("Refund amounts cannot be negative.", code="refund_amount_negative")
 
     @property
     def amount(self) -> Money:
@@ -170,15 +171,19 @@ class Refund:
         object.__setattr__(self, "lines", tuple(self.lines))
         object.__setattr__(self, "tenders", tuple(self.tenders))
         if not self.lines:
-            raise OverRefund("Choose at least one item to refund.")
+            raise OverRefund("Choose at least one item to refund.", code="refund_choose_items")
         if len({line.line_no for line in self.lines}) != len(self.lines):
-            raise RecordError("A refund lists the same sale line twice.")
+            raise RecordError("A refund lists the same sale line twice.", code="refund_line_twice")
         for line in self.lines:
             if line.gross.currency != self.currency:
-                raise CurrencyMismatch(f"This refund is in {self.currency}; line {line.line_no} is not.")
+                raise CurrencyMismatch(f"This refund is in {self.currency}; line {line.line_no} is not.",
+                                       code="refund_line_currency_differs",
+                                       params={"refund_currency": self.currency, "line": line.line_no})
         paid_out = Money.total((t.amount for t in self.tenders), self.currency)
         if paid_out != self.total:
-            raise TenderError(f"Pay back exactly {self.total.format()} (the payments add up to {paid_out.format()}).")
+            raise TenderError(f"Pay back exactly {self.total.format()} (the payments add up to {paid_out.format()}).",
+                              code="refund_pay_back_exactly",
+                              params={"total": self.total.format(), "paid_out": paid_out.format()})
 
     @property
     def total(self) -> Money:
@@ -226,7 +231,7 @@ class Refund:
             tenders=tuple(Tender.from_dict(t) for t in data["tenders"]),
         )
         if refund.total.to_dict() != data["total"]:
-            raise RecordError("The refund record's total does not match its lines.")
+            raise RecordError("The refund record's total does not match its lines.", code="refund_total_mismatch")
         return refund
 
 
@@ -354,7 +359,7 @@ class Sale:
         for line in self._lines:
             if line.line_no == line_no:
                 return line
-        raise CartError(f"Line {line_no} is not on this sale.")
+        raise CartError(f"Line {line_no} is not on this sale.", code="line_not_on_sale", params={"line": line_no})
 
     def refunded_quantity(self, line_no: int) -> int:
         return sum(rl.quantity for r in self._refunds for rl in r.lines if rl.line_no == line_no)
@@ -366,9 +371,9 @@ class Sale:
 
     def _require_open(self) -> None:
         if self._status is SaleStatus.VOIDED:
-            raise SaleStateError("This sale was voided.")
+            raise SaleStateError("This sale was voided.", code="sale_was_voided")
         if self._status is SaleStatus.PAID:
-            raise SaleStateError("This sale is already paid.")
+            raise SaleStateError("This sale is already paid.", code="sale_already_paid")
 
     def add_tender(self, tender: Tender) -> None:
         """Take a payment. Card, QR and wallet payments may not exceed what is due; cash may (change is due)."""
@@ -376,12 +381,15 @@ class Sale:
         if not isinstance(tender, Tender):
             raise TypeError("tender must be a Tender")
         if tender.amount.currency != self._currency:
-            raise CurrencyMismatch(f"This sale is in {self._currency}; the payment is in {tender.amount.currency}.")
+            raise CurrencyMismatch(f"This sale is in {self._currency}; the payment is in {tender.amount.currency}.",
+                                   code="payment_currency_differs",
+                                   params={"sale_currency": self._currency, "payment_currency": tender.amount.currency})
         due = self.remaining
         if due.is_zero:
-            raise TenderError("Nothing is left to pay.")
+            raise TenderError("Nothing is left to pay.", code="nothing_left_to_pay")
         if not tender.is_cash and tender.amount > due:
-            raise TenderError(f"Only cash can pay more than the {due.format()} due.")
+            raise TenderError(f"Only cash can pay more than the {due.format()} due.",
+                              code="only_cash_pays_more", params={"due": due.format()})
         self._tenders.append(tender)
 
     def complete(self, at: datetime) -> None:
@@ -389,7 +397,8 @@ class Sale:
         self._require_open()
         completed_at = require_utc(at, "completion time")
         if not self.remaining.is_zero:
-            raise SaleStateError(f"{self.remaining.format()} is still due.")
+            raise SaleStateError(f"{self.remaining.format()} is still due.",
+                                 code="still_due", params={"remaining": self.remaining.format()})
         self._completed_at = completed_at
         self._status = SaleStatus.PAID
 
@@ -415,11 +424,11 @@ class Sale:
         if not isinstance(record, Void):
             raise TypeError("record must be a Void")
         if record.sale_id != self._sale_id:
-            raise RecordError("This void is for another sale.")
+            raise RecordError("This void is for another sale.", code="void_of_another_sale")
         if self._status is SaleStatus.VOIDED:
-            raise SaleStateError("This sale is already voided.")
+            raise SaleStateError("This sale is already voided.", code="sale_already_voided")
         if self._refunds:
-            raise SaleStateError("This sale has refunds; it can no longer be voided.")
+            raise SaleStateError("This sale has refunds; it can no longer be voided.", code="sale_has_refunds")
         self._void = record
         self._status = SaleStatus.VOIDED
 
@@ -462,7 +471,7 @@ class Sale:
         for line_no, quantity in lines.items():
             line = self.line(line_no)
             if require_int(quantity, "quantity") < 1:
-                raise InvalidAmount("Refund at least one unit of each line chosen.")
+                raise InvalidAmount("Refund at least one unit of each line chosen.", code="refund_at_least_one_unit")
             done = self.refunded_quantity(line_no)
             self._check_quantity(line, done, quantity)
             gross_before, tax_before = _back_after(line, done)
@@ -479,37 +488,43 @@ class Sale:
         if not isinstance(record, Refund):
             raise TypeError("record must be a Refund")
         if record.sale_id != self._sale_id:
-            raise RecordError("This refund is for another sale.")
+            raise RecordError("This refund is for another sale.", code="refund_of_another_sale")
         if record.currency != self._currency:
-            raise CurrencyMismatch(f"This sale is in {self._currency}; the refund is in {record.currency}.")
+            raise CurrencyMismatch(f"This sale is in {self._currency}; the refund is in {record.currency}.",
+                                   code="refund_currency_differs",
+                                   params={"sale_currency": self._currency, "refund_currency": record.currency})
         self._require_refundable()
         if any(r.refund_id == record.refund_id for r in self._refunds):
-            raise SaleStateError("This refund is already recorded.")
+            raise SaleStateError("This refund is already recorded.", code="refund_already_recorded")
         for refund_line in record.lines:
             line = self.line(refund_line.line_no)
             if refund_line.sku != line.sku:
-                raise RecordError(f"Line {line.line_no} of the refund does not match the sale.")
+                raise RecordError(f"Line {line.line_no} of the refund does not match the sale.",
+                                  code="refund_line_mismatch", params={"line": line.line_no})
             self._check_quantity(line, self.refunded_quantity(line.line_no), refund_line.quantity)
             earlier = [rl for r in self._refunds for rl in r.lines if rl.line_no == line.line_no]
             net = Money.total((rl.net for rl in earlier), self._currency) + refund_line.net
             tax = Money.total((rl.tax for rl in earlier), self._currency) + refund_line.tax
             if net > line.net or tax > line.tax:
-                raise OverRefund(f"This would refund more than was paid for {line.name}.")
+                raise OverRefund(f"This would refund more than was paid for {line.name}.",
+                                 code="refund_more_than_paid", params={"name": line.name})
         self._refunds.append(record)
 
     def _require_refundable(self) -> None:
         if self._status is SaleStatus.VOIDED:
-            raise SaleStateError("This sale was voided; it cannot be refunded.")
+            raise SaleStateError("This sale was voided; it cannot be refunded.", code="voided_sale_not_refundable")
         if self._status is SaleStatus.OPEN:
-            raise SaleStateError("This sale is not paid yet; it cannot be refunded.")
+            raise SaleStateError("This sale is not paid yet; it cannot be refunded.", code="unpaid_sale_not_refundable")
 
     @staticmethod
     def _check_quantity(line: PricedLine, done: int, quantity: int) -> None:
         if done + quantity > line.quantity:
             left = line.quantity - done
             if left <= 0:
-                raise OverRefund(f"{line.name} has already been refunded in full.")
-            raise OverRefund(f"Only {left} of {line.name} can still be refunded.")
+                raise OverRefund(f"{line.name} has already been refunded in full.",
+                                 code="refunded_in_full", params={"name": line.name})
+            raise OverRefund(f"Only {left} of {line.name} can still be refunded.",
+                             code="refund_only_left", params={"left": left, "name": line.name})
 
     # -- records --------------------------------------------------------------------------------------------------
 
@@ -554,7 +569,8 @@ class Sale:
         rebuilt = sale.to_dict()
         for key in ("status", "totals", "paid", "change"):
             if rebuilt[key] != data[key]:
-                raise RecordError(f"The sale record's {key} does not match its lines and payments.")
+                raise RecordError(f"The sale record's {key} does not match its lines and payments.",
+                                  code="sale_record_mismatch", params={"field": key})
         return sale
 
     def __eq__(self, other: object) -> bool:

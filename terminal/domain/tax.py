@@ -37,7 +37,8 @@ class TaxRate:
         if not isinstance(self.rate, Decimal):
             raise TypeError(f"tax rate must be a Decimal, not {type(self.rate).__name__}")
         if not self.rate.is_finite() or not 0 <= self.rate <= 1:
-            raise InvalidAmount(f"Tax rate {self.rate} is not a fraction between 0 and 1 (13% is 0.13).")
+            raise InvalidAmount(f"Tax rate {self.rate} is not a fraction between 0 and 1 (13% is 0.13).",
+                                code="tax_rate_not_a_fraction", params={"rate": self.rate})
         if not isinstance(self.inclusive, bool):
             raise TypeError("inclusive must be a bool")
         object.__setattr__(self, "rounding", Rounding(self.rounding))
@@ -75,7 +76,7 @@ class TaxBreakdown:
 
     def __post_init__(self) -> None:
         if self.net + self.tax != self.gross:
-            raise InvalidAmount("Net and tax do not add up to the gross amount.")
+            raise InvalidAmount("Net and tax do not add up to the gross amount.", code="tax_does_not_add_up")
 
 
 class Taxed(Protocol):
@@ -124,7 +125,8 @@ def summarize_taxes(lines: Iterable[Taxed], currency: str) -> tuple[TaxSummary, 
     for line in lines:
         group = by_code.setdefault(line.tax_rate.code, [])
         if group and group[0].tax_rate != line.tax_rate:
-            raise CartError(f"Tax code {line.tax_rate.code} is used with two different rates.")
+            raise CartError(f"Tax code {line.tax_rate.code} is used with two different rates.",
+                            code="tax_code_two_rates", params={"tax_code": line.tax_rate.code})
         group.append(line)
     return tuple(
         TaxSummary(

@@ -57,21 +57,22 @@ class Tender:
         if not isinstance(self.amount, Money):
             raise TypeError(f"tender amount must be Money, not {type(self.amount).__name__}")
         if not self.amount.is_positive:
-            raise InvalidAmount("A payment must be above zero.")
+            raise InvalidAmount("A payment must be above zero.", code="payment_not_positive")
         if not isinstance(self.reference, str):
             raise TypeError("reference must be a str")
         if self.kind is not TenderKind.CASH and not self.reference.strip():
-            raise TenderError("This payment needs its reference (authorisation or transaction id).")
+            raise TenderError("This payment needs its reference (authorisation or transaction id).",
+                              code="payment_needs_reference")
         if self.card_last4 is not None:
             if self.kind is TenderKind.CASH:
-                raise TenderError("A cash payment has no card.")
+                raise TenderError("A cash payment has no card.", code="cash_has_no_card")
             if not isinstance(self.card_last4, str) or not _LAST4.fullmatch(self.card_last4):
-                raise TenderError("Keep only the last four digits of the card.")
+                raise TenderError("Keep only the last four digits of the card.", code="keep_last_four_only")
         if self.token is not None:
             if self.kind is TenderKind.CASH:
-                raise TenderError("A cash payment has no card or wallet token.")
+                raise TenderError("A cash payment has no card or wallet token.", code="cash_has_no_token")
             if not isinstance(self.token, str) or not _TOKEN.fullmatch(self.token):
-                raise TenderError("A card or wallet token looks like tk_ and hex digits.")
+                raise TenderError("A card or wallet token looks like tk_ and hex digits.", code="token_malformed")
 
     @property
     def is_cash(self) -> bool:

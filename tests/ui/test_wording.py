@@ -23,14 +23,16 @@ from terminal.checkout.attempt import CARD_DECLINES
 from terminal.checkout.machine import CARD_NEEDS_ONLINE, PIN_NOT_CHECKED
 from terminal.checkout.outcome import Outcome
 from terminal.checkout.states import State
+from terminal.domain import DomainError
 from terminal.operators.store import LockedOut, NotPermitted, OperatorError, WrongPin
 from terminal.shifts import ShiftError
 from terminal.ui.app import I18N, application
 from terminal.ui.wording import ACTIONS, CATALOGUE, STEPS, word, word_error, word_outcome
 
 ROOT = Path(terminal.__file__).resolve().parent.parent
-CORE = [ROOT / "terminal" / "checkout", ROOT / "terminal" / "operators", ROOT / "terminal" / "shifts", ROOT / "drivers"]
-CODED = (CheckoutError, OperatorError, ShiftError)
+CORE = [ROOT / "terminal" / "checkout", ROOT / "terminal" / "operators", ROOT / "terminal" / "shifts",
+        ROOT / "terminal" / "domain", ROOT / "drivers"]
+CODED = (CheckoutError, OperatorError, ShiftError, DomainError)
 CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -278,3 +280,15 @@ def test_real_outcomes_and_refusals_are_worded_as_the_core_says_them(tmp_path: P
     english_left = [text for text in chinese if not re.search(r"[\u4e00-\u9fff]", text)]
     assert not english_left, english_left
     assert "已付 CNY 18.50。请找零 CNY 31.50。" in chinese and "已退款 CNY 18.50。请退还现金 CNY 18.50。" in chinese
+
+
+def test_the_domains_refusals_are_worded_with_their_numbers(chinese: Any) -> None:
+    """The domain's own sentences (a refund of more than is left, too many decimals) no longer stay English."""
+    from terminal.domain import Discount, Money
+
+    with pytest.raises(DomainError) as too_big:
+        Discount.percent(Decimal(150))
+    assert word_error(too_big.value) == "百分比折扣必须大于 0% 且不超过 100%。"
+    with pytest.raises(DomainError) as decimals:
+        Money.parse("1.234", "CNY")
+    assert word_error(decimals.value) == "CNY 金额最多 2 位小数，'1.234' 超出了。"

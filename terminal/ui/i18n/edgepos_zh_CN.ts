@@ -4,147 +4,147 @@
 <context>
     <name>Action</name>
     <message>
-        <location filename="../wording.py" line="201"/>
+        <location filename="../wording.py" line="279"/>
         <source>add items</source>
         <translation>添加商品</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="201"/>
+        <location filename="../wording.py" line="279"/>
         <source>approve as supervisor</source>
         <translation>由主管批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="202"/>
+        <location filename="../wording.py" line="280"/>
         <source>ask for a step-up</source>
         <translation>要求加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="202"/>
+        <location filename="../wording.py" line="280"/>
         <source>change a price</source>
         <translation>改价</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="203"/>
+        <location filename="../wording.py" line="281"/>
         <source>commit the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="203"/>
+        <location filename="../wording.py" line="281"/>
         <source>confirm the QR payment</source>
         <translation>确认扫码付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="204"/>
+        <location filename="../wording.py" line="282"/>
         <source>decide</source>
         <translation>做出决定</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="204"/>
+        <location filename="../wording.py" line="282"/>
         <source>enter the PIN</source>
         <translation>输入密码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="205"/>
+        <location filename="../wording.py" line="283"/>
         <source>finish a refund</source>
         <translation>完成退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="205"/>
+        <location filename="../wording.py" line="283"/>
         <source>finish</source>
         <translation>结束交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="206"/>
+        <location filename="../wording.py" line="284"/>
         <source>give a discount</source>
         <translation>给折扣</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="206"/>
+        <location filename="../wording.py" line="284"/>
         <source>go back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="207"/>
+        <location filename="../wording.py" line="285"/>
         <source>go to payment</source>
         <translation>去付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="207"/>
+        <location filename="../wording.py" line="285"/>
         <source>offer a reprint</source>
         <translation>提供重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="208"/>
+        <location filename="../wording.py" line="286"/>
         <source>open the drawer</source>
         <translation>打开钱箱</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="208"/>
+        <location filename="../wording.py" line="286"/>
         <source>print the receipt</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="209"/>
+        <location filename="../wording.py" line="287"/>
         <source>refund a sale</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="209"/>
+        <location filename="../wording.py" line="287"/>
         <source>refuse the step-up</source>
         <translation>拒绝加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="210"/>
+        <location filename="../wording.py" line="288"/>
         <source>reprint</source>
         <translation>重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="210"/>
+        <location filename="../wording.py" line="288"/>
         <source>save the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="211"/>
+        <location filename="../wording.py" line="289"/>
         <source>scan a payment code</source>
         <translation>扫描付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="211"/>
+        <location filename="../wording.py" line="289"/>
         <source>show the shop&apos;s QR code</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="212"/>
+        <location filename="../wording.py" line="290"/>
         <source>skip the receipt</source>
         <translation>跳过小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="212"/>
+        <location filename="../wording.py" line="290"/>
         <source>start a sale</source>
         <translation>开始交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="213"/>
+        <location filename="../wording.py" line="291"/>
         <source>take a card</source>
         <translation>刷卡收款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="213"/>
+        <location filename="../wording.py" line="291"/>
         <source>take cash</source>
         <translation>收现金</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="214"/>
+        <location filename="../wording.py" line="292"/>
         <source>take the next payment</source>
         <translation>收下一笔付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="214"/>
+        <location filename="../wording.py" line="292"/>
         <source>void a sale</source>
         <translation>作废交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="215"/>
+        <location filename="../wording.py" line="293"/>
         <source>cancel</source>
         <translation>取消</translation>
     </message>
@@ -936,6 +936,341 @@
         <source>This code cannot be used for payment: ask the customer for another code or payment method.</source>
         <translation>此码不能用于付款：请顾客换一个付款码或其他付款方式。</translation>
     </message>
+    <message>
+        <location filename="../wording.py" line="199"/>
+        <source>{What} is required.</source>
+        <translation>必须填写：{what}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="200"/>
+        <source>The {what} has no time zone.</source>
+        <translation>{what} 没有时区。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="201"/>
+        <source>The {what} is not a valid time.</source>
+        <translation>{what} 不是有效的时间。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="202"/>
+        <source>The cart is empty.</source>
+        <translation>购物车是空的。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="203"/>
+        <source>Two lines have the same line number.</source>
+        <translation>两行商品的行号相同。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="204"/>
+        <source>The price of {name} cannot be negative.</source>
+        <translation>{name} 的价格不能为负数。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="205"/>
+        <source>The quantity must be at least 1.</source>
+        <translation>数量至少为 1。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="206"/>
+        <source>The discount is in {discount_currency}; the price is in {price_currency}.</source>
+        <translation>折扣的币种是 {discount_currency}，价格的币种是 {price_currency}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="208"/>
+        <source>Line numbers and quantities start at 1.</source>
+        <translation>行号和数量都从 1 开始。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="209"/>
+        <source>Prices and discounts cannot be negative.</source>
+        <translation>价格和折扣不能为负数。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="210"/>
+        <source>The amounts of line {line} do not add up.</source>
+        <translation>第 {line} 行的金额对不上。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="211"/>
+        <source>This cart is in {cart_currency}; {name} is priced in {item_currency}.</source>
+        <translation>本单使用 {cart_currency}，{name} 的标价是 {item_currency}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="213"/>
+        <source>This cart is in {cart_currency}; the discount is in {discount_currency}.</source>
+        <translation>本单使用 {cart_currency}，折扣使用 {discount_currency}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="215"/>
+        <source>Line {line} is not in {currency}.</source>
+        <translation>第 {line} 行不是 {currency}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="216"/>
+        <source>Line {line} is not in the cart.</source>
+        <translation>购物车里没有第 {line} 行。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="217"/>
+        <source>Tax code {tax_code} is already used with another rate.</source>
+        <translation>税码 {tax_code} 已用于另一个税率。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="218"/>
+        <source>A discount is either a percentage or an amount.</source>
+        <translation>折扣要么是百分比，要么是金额。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="219"/>
+        <source>A percentage discount must be above 0% and at most 100%.</source>
+        <translation>百分比折扣必须大于 0% 且不超过 100%。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="220"/>
+        <source>A discount amount must be above zero.</source>
+        <translation>折扣金额必须大于零。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="221"/>
+        <source>Currency {currency} is not supported.</source>
+        <translation>不支持币种 {currency}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="222"/>
+        <source>The amount is not a number.</source>
+        <translation>金额不是数字。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="223"/>
+        <source>The amount is too large.</source>
+        <translation>金额太大。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="224"/>
+        <source>{text} is not an amount.</source>
+        <translation>{text} 不是金额。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="225"/>
+        <source>{currency} amounts have {decimals}; {text} has more.</source>
+        <translation>{currency} 金额最多 {places} 位小数，{text} 超出了。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="226"/>
+        <source>Cannot {verb} {first} and {second}.</source>
+        <translation>{first} 和 {second} 不能一起计算。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="227"/>
+        <source>There is nothing to share the amount between.</source>
+        <translation>没有可以分摊金额的对象。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="228"/>
+        <source>A share ratio cannot be negative.</source>
+        <translation>分摊比例不能为负数。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="229"/>
+        <source>At least one share ratio must be above zero.</source>
+        <translation>至少要有一个分摊比例大于零。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="230"/>
+        <source>An amount can only be split into one or more parts.</source>
+        <translation>金额只能拆分成一份或多份。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="231"/>
+        <source>A receipt keeps only a masked card: **** and four digits.</source>
+        <translation>小票上只保留遮蔽后的卡号：**** 加后四位。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="232"/>
+        <source>The sale is not paid yet; there is no receipt to print.</source>
+        <translation>这笔交易还未付清，没有小票可打印。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="233"/>
+        <source>This refund is for another sale.</source>
+        <translation>这笔退款属于另一笔交易。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="234"/>
+        <source>This sale is not voided.</source>
+        <translation>这笔交易没有作废。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="235"/>
+        <source>This is not a receipt record.</source>
+        <translation>这不是小票记录。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="236"/>
+        <source>This is not a {expected} record.</source>
+        <translation>这不是 {expected} 记录。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="237"/>
+        <source>Line {line} is not on this sale.</source>
+        <translation>这笔交易没有第 {line} 行。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="238"/>
+        <source>Refund at least one unit of each line chosen.</source>
+        <translation>所选的每一行至少退一件。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="239"/>
+        <source>Refund amounts cannot be negative.</source>
+        <translation>退款金额不能为负数。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="240"/>
+        <source>A refund lists the same sale line twice.</source>
+        <translation>退款中同一行出现了两次。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="241"/>
+        <source>Pay back exactly {total} (the payments add up to {paid_out}).</source>
+        <translation>应正好退还 {total}（退款方式合计为 {paid_out}）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="243"/>
+        <source>The refund record&apos;s total does not match its lines.</source>
+        <translation>退款记录的总额与明细不符。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="244"/>
+        <source>This sale was voided.</source>
+        <translation>这笔交易已作废。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="245"/>
+        <source>This sale is already paid.</source>
+        <translation>这笔交易已付清。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="246"/>
+        <source>This sale is in {sale_currency}; the payment is in {payment_currency}.</source>
+        <translation>这笔交易使用 {sale_currency}，付款使用 {payment_currency}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="248"/>
+        <source>Nothing is left to pay.</source>
+        <translation>已没有待付金额。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="249"/>
+        <source>This void is for another sale.</source>
+        <translation>这次作废属于另一笔交易。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="250"/>
+        <source>This sale is already voided.</source>
+        <translation>这笔交易已经作废。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="251"/>
+        <source>This sale has refunds; it can no longer be voided.</source>
+        <translation>这笔交易已有退款，不能再作废。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="252"/>
+        <source>This sale is in {sale_currency}; the refund is in {refund_currency}.</source>
+        <translation>这笔交易使用 {sale_currency}，退款使用 {refund_currency}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="254"/>
+        <source>This refund is already recorded.</source>
+        <translation>这笔退款已经记录过了。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="255"/>
+        <source>This sale was voided; it cannot be refunded.</source>
+        <translation>这笔交易已作废，不能退款。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="256"/>
+        <source>This sale is not paid yet; it cannot be refunded.</source>
+        <translation>这笔交易还未付清，不能退款。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="257"/>
+        <source>Only {left} of {name} can still be refunded.</source>
+        <translation>{name} 最多还能退 {left} 件。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="258"/>
+        <source>This refund is in {refund_currency}; line {line} is not.</source>
+        <translation>这笔退款使用 {refund_currency}，第 {line} 行不是。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="260"/>
+        <source>Line {line} of the refund does not match the sale.</source>
+        <translation>退款的第 {line} 行与原交易不符。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="261"/>
+        <source>This would refund more than was paid for {name}.</source>
+        <translation>这样退还的金额会超过 {name} 的实付金额。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="262"/>
+        <source>{name} has already been refunded in full.</source>
+        <translation>{name} 已经全部退过了。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="263"/>
+        <source>The sale record&apos;s {field} does not match its lines and payments.</source>
+        <translation>交易记录的 {field} 与明细和付款不符。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="265"/>
+        <source>Tax rate {rate} is not a fraction between 0 and 1 (13% is 0.13).</source>
+        <translation>税率 {rate} 不是 0 到 1 之间的小数（13% 写作 0.13）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="267"/>
+        <source>Net and tax do not add up to the gross amount.</source>
+        <translation>净额加税额不等于含税总额。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="268"/>
+        <source>Tax code {tax_code} is used with two different rates.</source>
+        <translation>税码 {tax_code} 用于两个不同的税率。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="269"/>
+        <source>A payment must be above zero.</source>
+        <translation>付款金额必须大于零。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="270"/>
+        <source>This payment needs its reference (authorisation or transaction id).</source>
+        <translation>这笔付款需要参考号（授权号或交易号）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="272"/>
+        <source>A cash payment has no card.</source>
+        <translation>现金付款没有银行卡。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="273"/>
+        <source>Keep only the last four digits of the card.</source>
+        <translation>只保留卡号后四位。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="274"/>
+        <source>A cash payment has no card or wallet token.</source>
+        <translation>现金付款没有银行卡或钱包令牌。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="275"/>
+        <source>A card or wallet token looks like tk_ and hex digits.</source>
+        <translation>银行卡或钱包令牌的格式是 tk_ 加十六进制数字。</translation>
+    </message>
 </context>
 <context>
     <name>CustomerQrPage</name>
@@ -1604,67 +1939,67 @@
 <context>
     <name>Step</name>
     <message>
-        <location filename="../wording.py" line="218"/>
+        <location filename="../wording.py" line="296"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="218"/>
+        <location filename="../wording.py" line="296"/>
         <source>basket</source>
         <translation>购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="219"/>
+        <location filename="../wording.py" line="297"/>
         <source>tender selection</source>
         <translation>选择付款方式</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="219"/>
+        <location filename="../wording.py" line="297"/>
         <source>card</source>
         <translation>等待刷卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="220"/>
+        <location filename="../wording.py" line="298"/>
         <source>customer qr</source>
         <translation>扫描顾客付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="220"/>
+        <location filename="../wording.py" line="298"/>
         <source>merchant qr</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="221"/>
+        <location filename="../wording.py" line="299"/>
         <source>risk decision</source>
         <translation>风险判断</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="221"/>
+        <location filename="../wording.py" line="299"/>
         <source>step up pin</source>
         <translation>输入密码验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="222"/>
+        <location filename="../wording.py" line="300"/>
         <source>step up supervisor</source>
         <translation>主管验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="222"/>
+        <location filename="../wording.py" line="300"/>
         <source>journal commit</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="223"/>
+        <location filename="../wording.py" line="301"/>
         <source>receipt print</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="223"/>
+        <location filename="../wording.py" line="301"/>
         <source>receipt failed</source>
         <translation>小票未打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="224"/>
+        <location filename="../wording.py" line="302"/>
         <source>drawer</source>
         <translation>打开钱箱</translation>
     </message>
