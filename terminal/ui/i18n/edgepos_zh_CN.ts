@@ -1528,87 +1528,97 @@
         <translation>作废整笔交易…</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="139"/>
+        <location filename="../pages/refund.py" line="95"/>
+        <source>Finish the unfinished refund</source>
+        <translation>完成未完成的退款</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="143"/>
         <source>No sale with that number on this till. Search by amount or card instead.</source>
         <translation>本机没有该编号的交易。请按金额或卡号查找。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="144"/>
+        <location filename="../pages/refund.py" line="148"/>
         <source>Looking up the sale…</source>
         <translation>正在查找交易…</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="168"/>
+        <location filename="../pages/refund.py" line="172"/>
         <source> · part refunded</source>
         <translation> · 部分退款</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="168"/>
+        <location filename="../pages/refund.py" line="172"/>
         <source> · refunded</source>
         <translation> · 已退款</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="169"/>
+        <location filename="../pages/refund.py" line="173"/>
         <source> · voided</source>
         <translation> · 已作废</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="174"/>
+        <location filename="../pages/refund.py" line="178"/>
         <source>No sales match. Widen the search.</source>
         <translation>没有匹配的交易。请放宽查找条件。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="188"/>
+        <location filename="../pages/refund.py" line="195"/>
         <source>Scan a receipt or pick a sale.</source>
         <translation>请扫描小票或选择一笔交易。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="192"/>
+        <location filename="../pages/refund.py" line="199"/>
         <source>Sale of {0}: {1} ({2})</source>
         <translation>{0} 的交易：{1}（{2}）</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="228"/>
+        <location filename="../pages/refund.py" line="235"/>
         <source>Choose what the customer returns (− / + or Everything).</source>
         <translation>选择顾客退回的商品（− / + 或 全部）。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="237"/>
+        <location filename="../pages/refund.py" line="244"/>
         <source>Pay back {0} to: {1}</source>
         <translation>退还 {0} 至：{1}</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="242"/>
+        <location filename="../pages/refund.py" line="249"/>
         <source>Choose what the customer returns first.</source>
         <translation>请先选择顾客退回的商品。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="250"/>
+        <location filename="../pages/refund.py" line="257"/>
         <source>Refund: a supervisor approves</source>
         <translation>退款：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="251"/>
+        <location filename="../pages/refund.py" line="258"/>
         <source>Pay back {0} for {1} of the sale of {2}.</source>
         <translation>退还 {0}（{1}，原交易 {2}）。</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="252"/>
+        <location filename="../pages/refund.py" line="259"/>
         <source>1 item</source>
         <translation>1 件</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="252"/>
+        <location filename="../pages/refund.py" line="259"/>
         <source>{0} items</source>
         <translation>{0} 件</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="261"/>
+        <location filename="../pages/refund.py" line="268"/>
+        <source>Finishing the refund…</source>
+        <translation>正在完成退款…</translation>
+    </message>
+    <message>
+        <location filename="../pages/refund.py" line="274"/>
         <source>Void the whole sale: a supervisor approves</source>
         <translation>作废整笔交易：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/refund.py" line="262"/>
+        <location filename="../pages/refund.py" line="275"/>
         <source>The whole sale of {0} is voided and paid back.</source>
         <translation>整笔交易 {0} 作废并全额退还。</translation>
     </message>

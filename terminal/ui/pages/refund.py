@@ -92,6 +92,10 @@ class RefundPage(Page):
         acts = QHBoxLayout()
         self.refund_button = button(self.tr("Refund…"), self._refund, role="primary", name="refund_go")
         self.void_button = button(self.tr("Void the whole sale…"), self._void, role="danger", name="void_go")
+        self.finish_button = button(self.tr("Finish the unfinished refund"), self._finish, role="primary",
+                                    name="refund_finish")  # the bank paid it out, the journal did not save it
+        self.finish_button.hide()
+        acts.addWidget(self.finish_button)
         acts.addWidget(self.refund_button)
         acts.addWidget(self.void_button)
         right = QVBoxLayout()
@@ -182,6 +186,9 @@ class RefundPage(Page):
     def _show(self, sale: Any) -> None:
         self.sale, self.returning = sale, {}
         self.lines.setRowCount(0)
+        unfinished = sale is not None and self.aftersale.index.pending_refund(sale.sale_id) is not None
+        self.finish_button.setVisible(unfinished)  # nothing else may be refunded before it is finished
+        self.refund_button.setVisible(not unfinished)
         self.refund_button.setEnabled(sale is not None)
         self.void_button.setEnabled(sale is not None and sale.status != "voided")
         if sale is None:
@@ -253,6 +260,12 @@ class RefundPage(Page):
                                 items), sale.total.format()),
                         run=lambda who, pin: self.aftersale.refund(sale.sale_id, chosen, approver_id=who,
                                                                    approver_pin=pin, reason=reason))
+
+    def _finish(self) -> None:
+        """Finish the refund whose intent the journal holds (same refund, same keys at the hub: never paid twice)."""
+        if self.sale is not None:
+            sale_id = self.sale.sale_id
+            self.window_.act(lambda: self.aftersale.finish_refund(sale_id), self.tr("Finishing the refund…"))
 
     def _void(self) -> None:
         sale, reason = self.sale, self.reason.currentText()
