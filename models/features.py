@@ -13,9 +13,7 @@ written through in the same call (one insert per table, one commit) and read onl
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sync.sqlite_tx import transaction
+from sync.sqlite_tx import create_private, transaction
 
 HOUR, DAY = 3600, 86400
 WINDOWS = (HOUR, DAY, 7 * DAY, 30 * DAY)
@@ -240,8 +238,7 @@ class FeatureState:
         self.db: sqlite3.Connection | None = None
         self._pruned_at: int | None = None
         if path is not None:
-            with contextlib.suppress(FileExistsError):  # card velocity per token: owner only, like the journal
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            create_private(path)  # card velocity per token: owner only, like the journal
             self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
             app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
             tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]

@@ -1,4 +1,5 @@
-"""One unit of work for SQLite: begin, commit, and roll back on any failure - also when COMMIT itself fails.
+"""SQLite the one way: a unit of work that begins, commits, and rolls back on any failure - also when COMMIT itself
+fails - and private database files (created 0600 before SQLite opens them).
 
 A COMMIT that fails (a deferred constraint, SQLITE_BUSY, a full disk) can leave the connection inside the
 transaction; the next BEGIN then fails with "cannot start a transaction within a transaction" and the component is
@@ -8,8 +9,10 @@ stuck until restarted. Every hand-written BEGIN/COMMIT block of the terminal goe
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Literal
 
 
@@ -27,3 +30,10 @@ def transaction(conn: sqlite3.Connection, mode: Literal["DEFERRED", "IMMEDIATE"]
             with contextlib.suppress(sqlite3.Error):  # the first error is the one worth raising
                 conn.execute("ROLLBACK")
         raise
+
+
+def create_private(path: str | os.PathLike[str]) -> None:
+    """Create the database file 0600 (owner only, like the journal and the keys) if it does not exist yet: SQLite
+    gives its -wal and -shm files the mode of the database file."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(Path(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

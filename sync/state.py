@@ -24,7 +24,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from sync.protocol import BlacklistDelta, ConfigResponse, ModelResponse, RatesResponse
-from sync.sqlite_tx import transaction
+from sync.sqlite_tx import create_private, transaction
 
 APPLICATION_ID = 0x45505331  # "EPS1"
 
@@ -77,8 +77,7 @@ class SyncState:
         """Open the state file, creating it (0600) when missing."""
         path = Path(path)
         try:
-            if not path.exists():
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            create_private(path)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
         except (OSError, sqlite3.DatabaseError) as exc:
             raise StateError(f"{path}: cannot open the sync state file ({exc})") from None

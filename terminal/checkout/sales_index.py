@@ -11,10 +11,8 @@ index applies exactly the rules that created the records.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import re
 import sqlite3
 import threading
@@ -25,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.journal import Journal, Record, time_text
-from sync.sqlite_tx import transaction
+from sync.sqlite_tx import create_private, transaction
 from terminal.checkout.errors import CheckoutError
 from terminal.domain import DomainError, Money, Refund, Sale, SaleStatus, TenderKind, Void
 
@@ -128,8 +126,7 @@ class SaleIndex:
 
     @staticmethod
     def _connect(path: Path, journal: Journal) -> sqlite3.Connection:
-        with contextlib.suppress(FileExistsError):  # amounts and card last fours: owner only, like the journal
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        create_private(path)  # amounts and card last fours: owner only, like the journal
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
@@ -196,7 +193,7 @@ class SaleIndex:
         return read
 
     def _apply(self, records: list[Record]) -> int:
-        with self._transaction() as conn:
+        with transaction(self._conn) as conn:
             for record in records:
                 if record.type in _INDEXED:
                     try:
@@ -329,8 +326,6 @@ class SaleIndex:
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
-    def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
-        return transaction(self._conn)
 
 
 _SCHEMA = """

@@ -6,11 +6,9 @@ the spot) and appends an `audit.privileged` journal record naming who did what a
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import logging
-import os
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from sync.sqlite_tx import create_private
 from terminal.operators.pin_hash import check_pin, hash_pin, new_salt, valid_pin
 from terminal.operators.roles import Permission, Role, allowed
 
@@ -102,7 +101,7 @@ class OperatorStore:
              audit: AuditJournal | None = None) -> OperatorStore:
         if len(pepper) < 16:
             raise ValueError("the PIN pepper must be at least 16 bytes")
-        _create_private(Path(path))  # PIN hashes: owner only, like the journal and the keys
+        create_private(path)  # PIN hashes: owner only, like the journal and the keys
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
@@ -249,12 +248,6 @@ class OperatorStore:
         self.audit.append("audit.privileged", {"action": action, "permission": permission, "operator": who,
                                                "approved_by": approved_by, "details": details,
                                                "at": self._clock().astimezone(UTC).isoformat()})
-
-
-def _create_private(path: Path) -> None:
-    """Create the file 0600 before SQLite opens it (SQLite gives its -wal and -shm files the same mode)."""
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _who_can(permission: Permission) -> str:
