@@ -338,15 +338,13 @@ class Checkout:
     def enter_pin(self, pin: str | None) -> Outcome:
         """The customer typed the PIN on the PIN pad (None: refused or gave up); the card checks it."""
         self._require("enter the PIN", State.STEP_UP_PIN)
-        pending = self._pending
+        pending, self._pending = self._pending, None  # a crash below: _recovering returns to the tender choice
         assert pending is not None and pending.reader is not None
         try:
             ok = pin is not None and pending.reader.verify_pin(pin)
         except DeviceError as exc:  # a timeout, a status word: the PIN is not verified, the sale goes on
             log.warning("the card could not check the PIN: %s", type(exc).__name__)
-            self._pending = None
             return self._step_up_done(pending, "pin", False, None, sentence=PIN_NOT_CHECKED, code="pin_not_checked")
-        self._pending = None
         return self._step_up_done(pending, "pin", ok, None)
 
     @_recovering
@@ -556,18 +554,20 @@ class Checkout:
                                              qr_link=receipt_code(self.terminal_id, sale.sale_id),
                                              footer=self.footer, tz=self.receipt_tz)
             sent = self.ports.printer.print_receipt(replace(document, qr_caption=RECEIPT_QR_CAPTION))
-        except Exception as exc:  # a printer error, or a bug in layout: the sale is done, a reprint is offered
-            if not isinstance(exc, DeviceError):
-                log.exception("the receipt could not be laid out or sent")
-            advice = exc.advice if isinstance(exc, DeviceError) else "Call a technician if it happens again."
-            self.print_problem_code = exc.code if isinstance(exc, DeviceError) else "call_technician_if_again"
-            self.print_problem = f"The receipt did not print: {advice}"
-            self._go(State.RECEIPT_FAILED, "offer a reprint")
-            self._note_after_sale("receipt.failed", {"sale_id": sale.sale_id, "error": type(exc).__name__})
-            return False
+        except DeviceError as exc:
+            return self._print_failed(sale, exc, exc.advice, exc.code)
+        except Exception as exc:  # a bug in layout or a driver: the sale is done all the same, a reprint is offered
+            log.exception("the receipt could not be laid out or sent")
+            return self._print_failed(sale, exc, "Call a technician if it happens again.", "call_technician_if_again")
         self._note_after_sale("receipt.printed", {"sale_id": sale.sale_id, "bytes": len(sent)})
         self._open_drawer()
         return True
+
+    def _print_failed(self, sale: Sale, exc: Exception, advice: str, advice_code: str) -> bool:
+        self.print_problem, self.print_problem_code = f"The receipt did not print: {advice}", advice_code
+        self._go(State.RECEIPT_FAILED, "offer a reprint")
+        self._note_after_sale("receipt.failed", {"sale_id": sale.sale_id, "error": type(exc).__name__})
+        return False
 
     def _note_after_sale(self, record_type: str, payload: dict[str, Any]) -> None:
         """Journal a record after the sale is durable (receipt, drawer). If the journal fails now, the till must
