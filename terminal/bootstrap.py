@@ -36,6 +36,29 @@ from terminal.operators import Operator, OperatorStore, operators_path_for, pepp
 from terminal.till.config import ConfigError, TillConfig, load_config
 
 
+def close_all(closers: list[Callable[[], None]]) -> None:
+    """Close what was opened, last first; a failing close never stops the others (the list is emptied)."""
+    for close in reversed(closers):
+        with contextlib.suppress(Exception):
+            close()
+    closers.clear()
+
+
+class ClosesInReverse:
+    """`close()` (and `with`) closes the object's `_closers`, last first."""
+
+    _closers: list[Callable[[], None]]
+
+    def close(self) -> None:
+        close_all(self._closers)
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class LocalBlacklist:
     """Tokens blocked on this terminal by hand (the hub's list arrives through SyncState)."""
 
@@ -47,7 +70,7 @@ class LocalBlacklist:
 
 
 @dataclass
-class Till:
+class Till(ClosesInReverse):
     data_dir: Path
     keystore: FileKeyStore
     journal: Journal
@@ -63,11 +86,6 @@ class Till:
     operator: Operator | None  # None on a real till until someone logs in at the app
     checkout: Checkout
     _closers: list[Callable[[], None]] = field(default_factory=list)
-
-    def close(self) -> None:
-        for close in reversed(self._closers):
-            with contextlib.suppress(Exception):
-                close()
 
 
 def assemble(data_dir: Path, keystore: FileKeyStore, *, hub_url: str | None, clock: Callable[[], datetime],
@@ -106,9 +124,7 @@ def assemble(data_dir: Path, keystore: FileKeyStore, *, hub_url: str | None, clo
         checkout = Checkout(ports, terminal_id=keystore.terminal_id, operator=operator, profile=profile,
                             currency=currency, auth_budget_s=auth_budget_s, **(checkout_options or {}))
     except BaseException:
-        for close in reversed(closers):
-            with contextlib.suppress(Exception):
-                close()
+        close_all(closers)
         raise
     return Till(data_dir, keystore, journal, sync_state, risk, operators, uplink, card_reader, contactless_reader,
                 printer, drawer, blacklist, operator, checkout, closers)
@@ -122,7 +138,7 @@ class TillUnavailable(Exception):
 
 
 @dataclass
-class RealStore:
+class RealStore(ClosesInReverse):
     """A real till as the cashier app sees it (what `Shop.of` needs): no demo card slot, its own catalogue."""
 
     till: Till
@@ -131,18 +147,6 @@ class RealStore:
     device_note: str
     cards: None = None  # no "customer hands over a card" buttons: cards come from the readers
     _closers: list[Callable[[], None]] = field(default_factory=list)
-
-    def close(self) -> None:
-        for close in reversed(self._closers):
-            with contextlib.suppress(Exception):
-                close()
-        self._closers.clear()
-
-    def __enter__(self) -> RealStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def open_till(data_dir: Path, *, secret: bytes | None = None, clock: Callable[[], datetime] = utc_now) -> RealStore:
@@ -167,9 +171,7 @@ def open_till(data_dir: Path, *, secret: bytes | None = None, clock: Callable[[]
         till = assemble(data_dir, keystore, hub_url=config.hub.url, clock=clock, profile=store.profile,
                         currency=store.currency, checkout_options=options, **devices)
     except Exception as exc:
-        for device in devices.values():
-            with contextlib.suppress(Exception):
-                device.close()
+        close_all([device.close for device in devices.values() if device is not None])
         raise TillUnavailable(f"The till in {data_dir} cannot open: {exc}") from None
     real = RealStore(till, catalogue, config, "; ".join(notes))
     real._closers = [till.close, *[d.close for d in devices.values() if d is not None]]

@@ -18,6 +18,7 @@ from drivers.card.kernel import TerminalConfig
 from drivers.printer.device import EscposPrinter
 from sync.journal import utc_now
 from sync.keystore import FileKeyStore, KeyStoreError, random_secret
+from sync.layout import KEYS
 from terminal.bootstrap import LocalBlacklist, Till, assemble
 from terminal.operators import Operator, OperatorStore, Role, UnknownOperator
 
@@ -43,7 +44,7 @@ def build_till(data_dir: Path, *, terminal_id: str, hub_url: str | None = None, 
     key store is reopened with `secret` (required then) and keeps its own terminal id. `card_reader` builds the
     contact reader from the kernel's config (default: the in-process emulated one)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    keys = data_dir / "keys.json"
+    keys = data_dir / KEYS
     if keys.exists():
         if secret is None:
             raise KeyStoreError(f"{keys}: a till exists here; its key store secret is needed to reopen it")

@@ -124,12 +124,12 @@ class BackgroundStart:
         """pcscd + vpcd's reader (started when not running): the till's contact reader and the card panel move to
         it; until then they were the in-process ones."""
         from drivers.card.kernel import TerminalConfig
-        from terminal.demo.store import pcscd_note, start_cards
+        from terminal.demo.store import inprocess_note, pcscd_note, start_cards
 
         store, till = self.store, self.store.till
         backend, pcscd, why = start_cards(self._devices)
         if pcscd is None:
-            store.device_note = f"Cards are emulated in-process through the real EMV kernel ({why}); no pcscd is used."
+            store.device_note = inprocess_note(why)
             return
         self._closers.append(pcscd.close)
         reader = pcscd.reader(TerminalConfig(token_key=till.keystore.token_key()))

@@ -8,7 +8,6 @@ The till's key store secret comes from EDGEPOS_KEY_SECRET when set; otherwise th
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -23,9 +22,10 @@ from drivers.card.emulator import TEST_CARDS, CardProfile
 from hub.process import HubProcess
 from sync.journal import utc_now
 from sync.keystore import SECRET_ENV, random_secret
+from terminal.bootstrap import ClosesInReverse, close_all
 from terminal.catalogue import Catalogue, sample_catalogue
 from terminal.demo.rig import SAMPLE_OPERATORS, Till, build_till
-from terminal.demo.startup import BackgroundStart, SwitchableCardSlot, free_port
+from terminal.demo.startup import MERCHANT, BackgroundStart, SwitchableCardSlot, free_port
 
 DEVICES = ("auto", "pcscd", "inprocess")
 SECRET_FILE = "demo-key-secret"
@@ -76,7 +76,7 @@ class InProcessCardSlot(DemoCardNames):
 
 
 @dataclass
-class DemoStore:
+class DemoStore(ClosesInReverse):
     till: Till
     catalogue: Catalogue
     hub: HubProcess
@@ -93,17 +93,6 @@ class DemoStore:
         """(id, name, PIN) of the sample staff, for the start-up banner and the login screen's hint."""
         return [(ident, name, pin) for ident, name, _role, pin in SAMPLE_OPERATORS]
 
-    def close(self) -> None:
-        for close in reversed(self._closers):
-            with contextlib.suppress(Exception):
-                close()
-        self._closers.clear()
-
-    def __enter__(self) -> DemoStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sales_hub: bool = True,
@@ -136,7 +125,7 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
             closers.append(pcscd.close)
         till = build_till(where / "till", terminal_id=f"DEMO-{uuid.uuid4().hex[:8].upper()}",
                           hub_url=hub.url if sales_hub else None,
-                          enrol_code=hub.enrol_code("M-DEMO").encode() if sales_hub and not background else None,
+                          enrol_code=hub.enrol_code(MERCHANT).encode() if sales_hub and not background else None,
                           clock=clock, secret=secret, card_reader=pcscd.reader if pcscd else None)
         closers.append(till.close)
         block_demo_card(till)
@@ -146,7 +135,7 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
             note = pcscd_note(pcscd)
         else:
             cards = InProcessCardSlot(till) if not background else SwitchableCardSlot(InProcessCardSlot(till))
-            note = f"Cards are emulated in-process through the real EMV kernel ({why}); no pcscd is used."
+            note = inprocess_note(why)
             if background and devices != "inprocess":
                 note = ("Cards: pcscd's virtual reader comes up behind the window (the status bar says when); "
                         "until then cards are emulated in-process through the real EMV kernel.")
@@ -157,9 +146,7 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
         store._closers = closers
         return store
     except BaseException:
-        for close in reversed(closers):
-            with contextlib.suppress(Exception):
-                close()
+        close_all(closers)
         raise
 
 
@@ -168,6 +155,10 @@ def block_demo_card(till: Till) -> None:
     from sync.pan import tokenize_pan
 
     till.blacklist.tokens.add(tokenize_pan(TEST_CARDS["blacklisted"].pan, till.keystore.token_key()).token)
+
+
+def inprocess_note(why: str) -> str:
+    return f"Cards are emulated in-process through the real EMV kernel ({why}); no pcscd is used."
 
 
 def pcscd_note(pcscd: Any) -> str:

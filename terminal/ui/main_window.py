@@ -70,7 +70,6 @@ class CashierWindow(QMainWindow):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.stack, 1)
-        body.installEventFilter(self)
         QApplication.instance().installEventFilter(self)
         self.setCentralWidget(body)
         self._status_labels()

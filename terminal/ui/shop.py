@@ -54,7 +54,6 @@ class Shop:
     device_note: str = ""
     aftersale: Any = None
     shifts: Any = None
-    receipt_lang: str | None = None  # the store's setting; None: receipts in the screen's language
     printer: RecordingPrinter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -69,8 +68,7 @@ class Shop:
         from terminal.shifts import Shifts
 
         till = store.till
-        shop = cls(till, store.catalogue, getattr(store, "cards", None), getattr(store, "device_note", ""),
-                   receipt_lang=getattr(store, "receipt_lang", None))
+        shop = cls(till, store.catalogue, getattr(store, "cards", None), getattr(store, "device_note", ""))
         shop.aftersale = AfterSale(till.checkout, SaleIndex.open(till.journal))
         shop.shifts = Shifts(till.journal, till.operators, shop.printer, till.checkout.ports.clock,
                              till.keystore.terminal_id, header=till.checkout.header)
@@ -117,8 +115,7 @@ class Shop:
         return checkout.add_item(product.sku, product.name, product.price, product.tax_rate, quantity)
 
     def print_in(self, lang: str) -> None:
-        """Receipts in `lang` from now on, unless the store set its own receipt language."""
-        lang = self.receipt_lang or lang
+        """Receipts in `lang` (the screen's) from now on."""
         self.printer.lang = lang
         self.printer.names = {p.name: p.display_name(lang) for p in self.catalogue}
 
