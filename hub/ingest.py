@@ -211,11 +211,15 @@ class _Booker:
             return self._refund(record, payload, day)
         return self._void(record, payload, day)
 
-    def _own_hold(self, reference: str | None, kind: TenderKind) -> Hold | None:
+    def _own_hold(self, reference: str | None, kind: TenderKind, scope: RefundScope = "terminal") -> Hold | None:
+        """The hold a tender names, when it is this terminal's (scope "merchant": any of its merchant's, for a
+        refund at a service desk); None for cash, no reference or someone else's hold."""
         if not reference or kind is TenderKind.CASH:
             return None
         hold = self.state.holds.get(reference)
-        if hold is None or hold.terminal_id != self.terminal.id:
+        owner = hold is not None and (hold.terminal_id == self.terminal.id if scope == "terminal"
+                                      else hold.merchant_id == self.merchant)
+        if not owner:
             return None
         expire_if_due(hold, self.now, self.writes)
         return hold
@@ -223,16 +227,16 @@ class _Booker:
     def _sale(self, record: WireRecord, sale: SalePayload, day: str) -> RecordResult | None:
         # a tender on the hub's own online hold was approved here before any later blacklisting: only tenders
         # approved offline are judged by today's blacklist
-        offline = [t.token for t in sale.tenders if t.token and self._own_hold(t.reference, t.kind) is None]
+        holds = [self._own_hold(t.reference, t.kind) for t in sale.tenders]
+        offline = [t.token for t, hold in zip(sale.tenders, holds, strict=True) if t.token and hold is None]
         if any(token in self.state.blocked for token in offline):
             return _declined(record.seq, "blacklisted", f"record {record.seq}: sale {sale.sale_id}: {BLACKLISTED}; "
                              "no money was booked")
         transfer = Transfer(f"sale:{self.terminal.id}:{record.seq}", "sale", "posted", self.terminal.id,
                             self.merchant, day, iso(self.now), seq=record.seq, sale_id=sale.sale_id)
         taken: dict[str, int] = {}  # auth id -> what this sale's tenders take from that hold, together
-        for tender in sale.tenders:
+        for tender, hold in zip(sale.tenders, holds, strict=True):
             amount = tender.amount.amount
-            hold = self._own_hold(tender.reference, tender.kind)
             if hold is None:
                 if tender.kind is not TenderKind.CASH:
                     transfer.move(tender_account(tender.kind, self.merchant), merchant_sales(self.merchant),
@@ -286,7 +290,7 @@ class _Booker:
         by_kind: dict[tuple[str, str], int] = {}
         for tender in refund.tenders:
             amount = tender.amount.amount
-            hold = self._refund_hold(tender.reference, tender.kind)
+            hold = self._own_hold(tender.reference, tender.kind, self.scope)
             if hold is not None:
                 if hold.sale_id != refund.sale_id:
                     return declined("wrong_sale", f"authorisation {hold.auth_id} belongs to another sale")
@@ -317,20 +321,6 @@ class _Booker:
             money.add(money.refunded, currency, kind, amount)
         self.writes.add(transfer)
         return None
-
-    def _refund_hold(self, reference: str | None, kind: TenderKind) -> Hold | None:
-        """The hold a refund tender names, when it is this terminal's (or, by policy, its merchant's)."""
-        if not reference or kind is TenderKind.CASH:
-            return None
-        hold = self.state.holds.get(reference)
-        if hold is None:
-            return None
-        owner_ok = (hold.terminal_id == self.terminal.id if self.scope == "terminal"
-                    else hold.merchant_id == self.merchant)
-        if not owner_ok:
-            return None
-        expire_if_due(hold, self.now, self.writes)
-        return hold
 
     def _void(self, record: WireRecord, void: VoidPayload, day: str) -> RecordResult | None:
         """Reverse the booked sale and drop or reverse its holds; a second void of the same sale moves nothing."""

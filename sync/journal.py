@@ -23,7 +23,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from sync.chain import canonical_json, genesis_hash, record_digest
+from sync.chain import canonical_json, genesis_hash, record_digest, record_problem
 from sync.crypto import CryptoError, Sm2PublicKey
 from sync.keystore import KeyStore
 from sync.pan import find_pan
@@ -246,12 +246,12 @@ class Journal:
         adopted = 0
         with self._lock, self._errors("write"), transaction(self._conn) as conn:
             seq, head = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
-            now = self._clock().astimezone(UTC).isoformat(timespec="microseconds")
+            now = time_text(self._clock())
             for record in records:
-                digest = record_digest(record.terminal_id.encode(), record.seq, record.time_text.encode(),
-                                       record.type.encode(), record.payload_raw, record.secret, record.prev_hash)
-                if (record.terminal_id != self.terminal_id or record.seq != seq + 1 or record.prev_hash != head
-                        or digest != record.hash or not verifier.verify(record.signature, digest)):
+                problem = record_problem(record.seq, record.terminal_id.encode(), record.time_text.encode(),
+                                         record.type.encode(), record.payload_raw, record.secret, record.prev_hash,
+                                         record.hash, record.signature, self.terminal_id.encode(), head, verifier)
+                if record.seq != seq + 1 or problem is not None:  # the same rules the verifier and the hub apply
                     raise JournalError(f"record {record.seq} from the hub does not continue this journal's chain "
                                        f"at {seq}; nothing after {seq} was adopted")
                 conn.execute(
@@ -268,7 +268,7 @@ class Journal:
 
     def acknowledge(self, results: Mapping[int, str]) -> int:
         """Mark records as accepted by the hub (seq -> hub result). Returns how many were newly acknowledged."""
-        now = self._clock().astimezone(UTC).isoformat(timespec="microseconds")
+        now = time_text(self._clock())
         with self._lock, self._errors("write"), transaction(self._conn) as conn:
             before = conn.total_changes
             conn.executemany(
