@@ -118,13 +118,10 @@ def _hub_side(log: Path) -> dict[str, float]:
 def _enrol(hub: Any, key: Any, terminal_id: str) -> None:
     import httpx
 
-    from sync.protocol import EnrolRequest, enrol_code_id, enrolment_proof, sign_request
+    from sync.protocol import enrol_request, sign_request
 
-    code = hub.enrol_code("M-BENCH")
-    public_key = key.public_key().hex()
-    body = EnrolRequest(terminal_id=terminal_id, merchant_id="M-BENCH", public_key=public_key,
-                        code_id=enrol_code_id(code),
-                        proof=enrolment_proof(code, terminal_id, "M-BENCH", public_key)).model_dump_json().encode()
+    body = enrol_request(hub.enrol_code("M-BENCH"), terminal_id, "M-BENCH",
+                         key.public_key().hex()).model_dump_json().encode()
     headers = sign_request(key, terminal_id, "POST", "/v1/enrol", uuid.uuid4().hex, body)
     httpx.post(f"{hub.url}/v1/enrol", content=body, headers={**headers, "content-type": "application/json"},
                timeout=30).raise_for_status()

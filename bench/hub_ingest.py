@@ -19,7 +19,7 @@ from typing import Any, Literal
 from sync.chain import canonical_json, genesis_hash, record_digest
 from sync.crypto import Sm2PrivateKey
 from sync.journal import time_text
-from sync.protocol import MAX_BATCH, EnrolRequest, WireRecord, enrol_code_id, enrolment_proof
+from sync.protocol import MAX_BATCH, WireRecord, enrol_request
 
 
 def signed_sales(terminal_id: str, key: Sm2PrivateKey, count: int) -> list[WireRecord]:
@@ -71,11 +71,8 @@ def _measure(store: Any, backend: str, count: int) -> dict[str, Any]:
     for label, verify in (("booking_only", False), ("verified", True)):
         key = Sm2PrivateKey.generate()
         terminal_id = f"BENCH-{uuid.uuid4().hex[:8]}"
-        code = store.mint_enrol_code("M-BENCH").code
-        public_key = key.public_key().hex()
-        store.enrol(EnrolRequest(terminal_id=terminal_id, merchant_id="M-BENCH", public_key=public_key,
-                                 code_id=enrol_code_id(code),
-                                 proof=enrolment_proof(code, terminal_id, "M-BENCH", public_key)))
+        store.enrol(enrol_request(store.mint_enrol_code("M-BENCH").code, terminal_id, "M-BENCH",
+                                  key.public_key().hex()))
         records = signed_sales(terminal_id, key, count)
         before = store.trial_balance().postings
         started = time.perf_counter()

@@ -39,7 +39,6 @@ from sync.protocol import (
     BlacklistDelta,
     CaptureRequest,
     ConfigResponse,
-    EnrolRequest,
     EnrolResponse,
     JournalCopy,
     Message,
@@ -52,8 +51,7 @@ from sync.protocol import (
     UploadResponse,
     VoidRequest,
     WireRecord,
-    enrol_code_id,
-    enrolment_proof,
+    enrol_request,
     sign_request,
 )
 
@@ -178,12 +176,9 @@ class HubClient:
     def enrol(self, merchant_id: str, code: bytes) -> EnrolResponse:
         """Register this terminal's public key with the hub, proving a one-time enrolment code the hub minted for
         the merchant (the code itself is not sent). A retry after a lost answer enrols idempotently."""
-        public_key = self._keys.public_key().hex()
-        code_id = enrol_code_id(code)
-        request = EnrolRequest(terminal_id=self.terminal_id, merchant_id=merchant_id, public_key=public_key,
-                               code_id=code_id,
-                               proof=enrolment_proof(code, self.terminal_id, merchant_id, public_key))
-        key = _key("enrol", f"{self.terminal_id}:{merchant_id}:{sm3(self._keys.public_key()).hex()[:32]}:{code_id}")
+        request = enrol_request(code, self.terminal_id, merchant_id, self._keys.public_key().hex())
+        key = _key("enrol", f"{self.terminal_id}:{merchant_id}:{sm3(self._keys.public_key()).hex()[:32]}:"
+                   f"{request.code_id}")
         return self._parse(self._call("POST", "/enrol", request, key), EnrolResponse)
 
     def journal_copy(self, after: int, timeout: httpx.Timeout | None = None) -> JournalCopy:

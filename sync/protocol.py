@@ -163,6 +163,13 @@ def enrolment_proof(code: bytes | str, terminal_id: str, merchant_id: str, publi
     return proof_with_key(enrol_code_key(code), terminal_id, merchant_id, public_key_hex, enrol_code_id(code))
 
 
+def enrol_request(code: bytes | str, terminal_id: str, merchant_id: str, public_key_hex: str) -> EnrolRequest:
+    """The enrolment a terminal sends for one-time `code`: its id and the proof, never the code."""
+    return EnrolRequest(terminal_id=terminal_id, merchant_id=merchant_id, public_key=public_key_hex,
+                        code_id=enrol_code_id(code),
+                        proof=enrolment_proof(code, terminal_id, merchant_id, public_key_hex))
+
+
 # --- online authorisation (two-phase) ----------------------------------------------------------------------------
 
 
