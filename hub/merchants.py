@@ -8,25 +8,14 @@ to movements booked after it; days already booked keep their date.
 from __future__ import annotations
 
 from datetime import UTC, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import field_validator
+from zoneinfo import ZoneInfo
 
 from hub.backend import Tx
-from sync.protocol import Message
+from sync.protocol import Message, TimeZoneName
 
 
 class MerchantSettings(Message):
-    business_timezone: str  # an IANA name, e.g. Asia/Shanghai
-
-    @field_validator("business_timezone")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai") from None
-        return value
+    business_timezone: TimeZoneName  # an IANA name, e.g. Asia/Shanghai
 
 
 def business_zone(tx: Tx, merchant_id: str) -> tzinfo:
