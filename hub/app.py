@@ -219,12 +219,10 @@ async def signed_request(request: Request) -> Signed:
 def admin_only(request: Request) -> None:
     """Dependency: the admin bearer token, or 401; a client guessing it is slowed down (429, see hub.throttle)."""
     context = _context(request)
-    context.throttle.check(_client(request), "admin")
-    given = request.headers.get("authorization", "")
-    if not hmac.compare_digest(given.encode("utf-8", "replace"), f"Bearer {context.admin_token}".encode()):
-        context.throttle.failed(_client(request), "admin")
-        raise Unauthorized("admin endpoints need `Authorization: Bearer <admin token>`", code="unauthorized")
-    context.throttle.succeeded(_client(request), "admin")
+    with context.throttle.attempt(_client(request), "admin"):
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode("utf-8", "replace"), f"Bearer {context.admin_token}".encode()):
+            raise Unauthorized("admin endpoints need `Authorization: Bearer <admin token>`", code="unauthorized")
 
 
 SignedRequest = Annotated[Signed, Depends(signed_request)]
@@ -276,14 +274,8 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
     async def enrol(request: Request) -> Response:
         """Register a terminal's public key: proof of a one-time enrolment code minted for the merchant (HMAC-SM3
         keyed by the code's hash; the code is spent), request signed with that key. Failures are throttled."""
-        throttle.check(_client(request), "enrol")
-        try:
-            answer = await _enrol(request)
-        except Unauthorized:
-            throttle.failed(_client(request), "enrol")
-            raise
-        throttle.succeeded(_client(request), "enrol")
-        return answer
+        with throttle.attempt(_client(request), "enrol"):
+            return await _enrol(request)
 
     async def _enrol(request: Request) -> Response:
         body = await request.body()

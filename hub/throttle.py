@@ -8,13 +8,15 @@ must pass the real client address (uvicorn's --forwarded-allow-ips) or throttle 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from hub.errors import HubError
+from hub.errors import HubError, Unauthorized
 
 FREE_FAILURES = 10
 MAX_LOCKOUT_S = 300.0
@@ -42,6 +44,18 @@ class Throttle:
         self.max_lockout_s = max_lockout_s
         self._records: OrderedDict[tuple[str, str], _Record] = OrderedDict()
         self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def attempt(self, client: str, kind: str) -> Iterator[None]:
+        """One guess: refused (Throttled) while locked out; an Unauthorized inside counts as a failure, a normal
+        end as a success."""
+        self.check(client, kind)
+        try:
+            yield
+        except Unauthorized:
+            self.failed(client, kind)
+            raise
+        self.succeeded(client, kind)
 
     def check(self, client: str, kind: str) -> None:
         """Raise Throttled while the client is locked out."""
