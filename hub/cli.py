@@ -103,11 +103,11 @@ def cmd_hub(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol_code(args: argparse.Namespace) -> int:
-    from hub.enrol_codes import MAX_TTL
+    from hub.enrol_codes import MAX_TTL, MIN_TTL
     from hub.errors import HubError
     from hub.store import Store
 
-    if not timedelta(minutes=1) <= args.expires <= MAX_TTL:
+    if not MIN_TTL <= args.expires <= MAX_TTL:
         print(f"edgepos hub enrol-code: --expires must be between 1m and {MAX_TTL.days}d", file=sys.stderr)
         return 1
     try:

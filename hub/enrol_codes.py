@@ -30,7 +30,7 @@ from sync.protocol import (
 
 CODE_BYTES = 20  # 160 bits
 DEFAULT_TTL = timedelta(hours=1)
-MAX_TTL = timedelta(days=7)
+MIN_TTL, MAX_TTL = timedelta(minutes=1), timedelta(days=7)
 REFUSED = "the enrolment code is not valid; ask the hub administrator for a new one (`edgepos hub enrol-code`)"
 
 
@@ -38,8 +38,8 @@ class EnrolCodeRequest(Message):
     """Mint a one-time enrolment code for `merchant_id`, valid for `expires_in_s` seconds (default 1 hour)."""
 
     merchant_id: MerchantId
-    expires_in_s: Annotated[int, Field(ge=60, le=int(MAX_TTL.total_seconds()), strict=True)] = int(
-        DEFAULT_TTL.total_seconds())
+    expires_in_s: Annotated[int, Field(ge=int(MIN_TTL.total_seconds()), le=int(MAX_TTL.total_seconds()),
+                                       strict=True)] = int(DEFAULT_TTL.total_seconds())
 
 
 class EnrolCodeResponse(Message):
@@ -57,7 +57,7 @@ def new_code() -> str:
 
 
 def mint(tx: Tx, merchant_id: str, ttl: timedelta, now: datetime) -> EnrolCodeResponse:
-    if not timedelta(minutes=1) <= ttl <= MAX_TTL:
+    if not MIN_TTL <= ttl <= MAX_TTL:
         raise ValueError(f"an enrolment code lives between 1 minute and {MAX_TTL.days} days")
     code = new_code()
     expires = now + ttl
