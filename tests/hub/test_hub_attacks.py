@@ -82,23 +82,28 @@ def test_a_code_enrols_one_terminal_once(client, tmp_path: Path) -> None:
     assert code_of(enrol(client, second, code)) == (401, "code_used")
 
 
+def race(client, path: str, signed: list) -> list[int]:
+    """POST each (body, headers) at the same moment from its own thread; the status codes, in arrival order."""
+    go, answers = threading.Barrier(len(signed)), []
+
+    def send(body, headers):
+        go.wait()
+        answers.append(client.post(path, content=body, headers=headers).status_code)
+
+    threads = [threading.Thread(target=send, args=pair) for pair in signed]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
 def test_two_terminals_racing_with_one_code_enrol_one(client, tmp_path: Path) -> None:
     for _ in range(3):
         code = mint(client, "M-RACE")
         terms = [Terminal.create(tmp_path / unique("r"), merchant_id="M-RACE") for _ in range(2)]
         requests = [term.signed("POST", "/v1/enrol", term.enrol_body(code)) for term in terms]
-        go, answers = threading.Barrier(2), []
-
-        def send(body, headers, go=go, answers=answers):
-            go.wait()
-            answers.append(client.post("/v1/enrol", content=body, headers=headers).status_code)
-
-        threads = [threading.Thread(target=send, args=pair) for pair in requests]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert sorted(answers) == [200, 401]
+        assert sorted(race(client, "/v1/enrol", requests)) == [200, 401]
 
 
 def test_expired_and_unknown_codes_are_refused(client, clock, tmp_path: Path) -> None:
@@ -186,22 +191,10 @@ def test_one_auth_id_from_two_terminals_at_once_is_one_hold_and_one_409(client, 
         assert enrol(client, term, mint(client, term.merchant_id)).status_code == 200
     for _ in range(3):
         auth_id = unique("shared")
-        answers: list[int] = []
         bodies = [term.signed("POST", "/v1/auth", {"auth_id": auth_id, "sale_id": unique("s"), "tender":
                                                    "card_contact", "amount": {"amount": 500, "currency": "CNY"}})
                   for term in terms]
-        go = threading.Barrier(2)
-
-        def send(body, headers, go=go, answers=answers):
-            go.wait()
-            answers.append(client.post("/v1/auth", content=body, headers=headers).status_code)
-
-        threads = [threading.Thread(target=send, args=pair) for pair in bodies]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert sorted(answers) == [200, 409]
+        assert sorted(race(client, "/v1/auth", bodies)) == [200, 409]
 
 
 def test_answers_do_not_tell_which_terminal_ids_exist(client, enrolled: Terminal, tmp_path: Path) -> None:
