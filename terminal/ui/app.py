@@ -90,7 +90,10 @@ def run_cashier(store: Any, lang: str = "en", fullscreen: bool = False, size: tu
 
 def place_window(window: Any, fullscreen: bool = False, size: tuple[int, int] | None = None) -> None:
     """Show fullscreen, at `size`, or at 1280x800 made to fit the screen's free area (maximised when smaller)."""
-    if fullscreen:
+    if fullscreen:  # the screen's whole area first: a kiosk session without a window manager ignores fullscreen
+        screen = window.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            window.setGeometry(screen.geometry())
         window.showFullScreen()
         return
     if size is not None:

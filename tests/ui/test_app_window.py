@@ -27,6 +27,7 @@ def test_fullscreen_sized_and_fitted_windows(qtbot, store) -> None:
     try:
         place_window(window, fullscreen=True)
         assert window.isFullScreen()
+        assert window.geometry() == window.screen().geometry()  # also where no window manager honours fullscreen
         window.showNormal()
         place_window(window, size=(1500, 1000))
         assert (window.width(), window.height()) == (1500, 1000)
