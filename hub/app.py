@@ -29,6 +29,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub import downstream, enrol_codes, reports
+from hub.cbdc import api as cbdc_api
 from hub.clock import Clock, utc_now
 from hub.errors import HubError, StoreUnavailable, Unauthorized
 from hub.http_guard import MAX_REQUESTS, SKEW_STATE, HubGuard, loggable
@@ -75,7 +76,7 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REQUEST_MODELS: list[type[BaseModel]] = [
     EnrolRequest, AuthRequest, CaptureRequest, VoidRequest, RefundRequest, UploadRequest,
     downstream.ConfigUpdate, downstream.BlacklistChange, downstream.RatesUpdate, downstream.ModelUpdate,
-    enrol_codes.EnrolCodeRequest,
+    enrol_codes.EnrolCodeRequest, *cbdc_api.REQUEST_MODELS,
 ]
 _SIGNED_HEADERS = (H_TERMINAL, H_TIME, H_IDEMPOTENCY, H_SIGNATURE)
 _ERRORS = {status: {"model": Problem} for status in (401, 404, 408, 409, 413, 422, 429, 503)}
@@ -418,6 +419,8 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
              responses=_ERRORS, tags=["admin"], dependencies=[Admin])
     def terminal_status(terminal_id: str) -> Response:
         return _json(store.terminal_status(_plain(terminal_id, "terminal id") or ""))
+
+    cbdc_api.register(app, store, admin_token, clock, signed_request, admin_only, _doc, _body, _ERRORS)
 
     app.openapi = _openapi_with_bodies(app)  # type: ignore[method-assign]
     app.add_middleware(HubGuard, max_requests=max_requests)

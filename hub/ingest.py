@@ -18,6 +18,7 @@ from typing import Literal
 
 from hub.accounts import merchant_refunds, merchant_sales, tender_account
 from hub.backend import Tx, chunks, in_clause
+from hub.cbdc.settle import Verdict, payment_states, settle_offline
 from hub.clock import business_day, iso
 from hub.downstream import blacklisted
 from hub.errors import NotFound, StaleState
@@ -30,6 +31,7 @@ from sync.chain import record_problem
 from sync.protocol import AuthStatus, RecordResult, RecordStatus, TenderKind, UploadResponse, WireRecord
 
 RefundScope = Literal["terminal", "merchant"]
+OFFLINE_PREFIX = "CBO"  # sync.cbdc.PaymentMessage.payment_id: an offline hard-wallet payment
 
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="edgepos-verify")
 _PARALLEL_FROM = 16  # smaller batches are verified inline: the hand-off would cost more than it saves
@@ -147,7 +149,9 @@ def ingest(tx: Tx, terminal_id: str, records: Sequence[WireRecord], problems: Se
         seq, head = record.seq, bytes.fromhex(record.hash)
     if accepted:
         writes = Writes()
+        cbdc = settle_offline(tx, terminal, [record for record, _, _ in accepted], now)  # before the blacklist read
         booker = _Booker(tx, terminal, now, writes, [p for _, p, _ in accepted if p is not None], refund_scope)
+        booker.cbdc = cbdc
         received = iso(now)
         rows = []
         for record, payload, position in accepted:
@@ -201,6 +205,8 @@ class _Booker:
         self.scope = refund_scope
         self.zone = business_zone(tx, self.merchant)
         self.state = _prefetch(tx, terminal, payloads, refund_scope)
+        self.tx = tx
+        self.cbdc: dict[str, Verdict] = {}  # this batch's offline digital-currency payments, judged
 
     def book(self, record: WireRecord, payload: Payload) -> RecordResult | None:
         """None: booked as accepted; else the declined result (the record is stored, no money moves)."""
@@ -228,6 +234,9 @@ class _Booker:
         # a tender on the hub's own online hold was approved here before any later blacklisting: only tenders
         # approved offline are judged by today's blacklist
         holds = [self._own_hold(t.reference, t.kind) for t in sale.tenders]
+        refused = self._cbdc_refusal(record, sale)
+        if refused is not None:
+            return refused
         offline = [t.token for t, hold in zip(sale.tenders, holds, strict=True) if t.token and hold is None]
         if any(token in self.state.blocked for token in offline):
             return _declined(record.seq, "blacklisted", f"record {record.seq}: sale {sale.sale_id}: {BLACKLISTED}; "
@@ -267,6 +276,25 @@ class _Booker:
                 money.add(money.taken, posting.currency, posting.tender, posting.amount)
         for hold, amount in to_capture:
             money.add(money.taken, hold.currency, hold.tender, amount)
+        return None
+
+    def _cbdc_refusal(self, record: WireRecord, sale: SalePayload) -> RecordResult | None:
+        """An offline digital-currency tender books only when its payment settled (hub.cbdc.settle): a double spend
+        or a payment that does not verify declines the sale, so the till raises one exception for the manager."""
+        offline = [t.reference for t in sale.tenders if t.kind is TenderKind.CBDC_WALLET and t.reference
+                   and t.reference.startswith(OFFLINE_PREFIX)]
+        if not offline:
+            return None
+        known = payment_states(self.tx, [ref for ref in offline if ref not in self.cbdc])
+        for ref in offline:
+            verdict = self.cbdc.get(ref)
+            status = verdict.status if verdict is not None else known.get(ref, "missing")
+            if status != "settled":
+                code = verdict.code if verdict is not None and verdict.code else (
+                    "cbdc_double_spend" if status == "reversed" else "cbdc_payment_invalid")
+                why = verdict.message if verdict is not None and verdict.message else f"payment {ref} is {status}"
+                return _declined(record.seq, code, f"record {record.seq}: sale {sale.sale_id}: {why}; no money "
+                                 "was booked")
         return None
 
     def _refund(self, record: WireRecord, refund: RefundPayload, day: str) -> RecordResult | None:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from hub.accounts import SYSTEM_ACCOUNTS
+from hub.cbdc.ledger import ISSUANCE
+from hub.cbdc.ledger import MIGRATION as CBDC_MIGRATION
 
 if TYPE_CHECKING:
     from hub.backend import Backend
@@ -131,6 +133,9 @@ MIGRATIONS: list[list[str]] = [
     [  # 3: each merchant's business-day time zone (settlement days are local days; UTC until one is set)
         "CREATE TABLE merchant_settings (merchant_id TEXT PRIMARY KEY, business_timezone TEXT NOT NULL)",
     ],
+    [  # 4: the reference CBDC operator (hub.cbdc.ledger.MIGRATION) and the back office's exception records
+        *CBDC_MIGRATION,
+    ],
 ]
 
 
@@ -153,6 +158,9 @@ def migrate(backend: Backend) -> int:
                 tx.run(statement)
             if number == 1:
                 tx.many("INSERT INTO accounts (name, merchant_id, created_at) VALUES (?, ?, ?)", system_account_rows())
+            if number == 4:
+                tx.run("INSERT INTO accounts (name, merchant_id, created_at) VALUES (?, NULL, ?) "
+                       "ON CONFLICT (name) DO NOTHING", (ISSUANCE, datetime.now(UTC).isoformat()))
             tx.run("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                    (number, datetime.now(UTC).isoformat()))
             current = number

@@ -261,6 +261,13 @@ class HubClient:
         key = _key("refund", f"{refund_id}:{auth_id}")  # one refund may go back to several holds
         return self._parse(self._call("POST", "/refund", request, key), AuthResponse)
 
+    def signed(self, method: str, path: str, body: Message | None, key: str, model: type[BaseModel],
+               timeout: float | None = None) -> Any:
+        """One signed request to another endpoint family (e.g. sync.cbdc_client), answered as `model`."""
+        response = self._call(method, path, body, _key(key.split(":", 1)[0], key.split(":", 1)[-1]),
+                              httpx.Timeout(timeout) if timeout else None)
+        return self._parse(response, model)
+
     # --- HTTP ----------------------------------------------------------------------------------------------------
 
     def _get(self, path: str, model: type[BaseModel]) -> Any:
