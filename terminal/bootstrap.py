@@ -27,6 +27,8 @@ from sync.layout import CATALOGUE, JOURNAL, KEYS, RISK_STATE
 from sync.state import SyncState, state_path_for
 from sync.uplink import Uplink
 from terminal.catalogue import Catalogue, Product
+from terminal.cbdc.link import CbdcLink
+from terminal.cbdc.offline import OfflineWallets
 from terminal.checkout.errors import CheckoutError
 from terminal.checkout.machine import Checkout
 from terminal.checkout.ports import CheckoutPorts
@@ -91,8 +93,8 @@ class Till(ClosesInReverse):
 def assemble(data_dir: Path, keystore: FileKeyStore, *, hub_url: str | None, clock: Callable[[], datetime],
              printer: Any, card_reader: Any, contactless_reader: Any,
              login: Callable[[OperatorStore], Operator | None] = lambda _ops: None, profile: str = "retail",
-             currency: str = "CNY", auth_budget_s: float = 2.0, checkout_options: dict[str, Any] | None = None
-             ) -> Till:
+             currency: str = "CNY", auth_budget_s: float = 2.0, checkout_options: dict[str, Any] | None = None,
+             hard_wallet: Any = None, contactless_wallet: Any = None) -> Till:
     """The journal, sync state, risk engine, operators, uplink and checkout of a till in `data_dir` around the
     given key store and devices. `login` may log an operator in once the operator store is open (the demo's
     cashier); a real till starts logged out."""
@@ -111,16 +113,23 @@ def assemble(data_dir: Path, keystore: FileKeyStore, *, hub_url: str | None, clo
         operator = login(operators)
         uplink: Uplink | None = None
         hub: HubLink | None = None
+        cbdc: CbdcLink | None = None
         if hub_url is not None:
             client = HubClient(keystore, hub_url)
             closers.append(client.close)  # after the uplink's thread has stopped (closers run in reverse)
             uplink = Uplink(journal, client, state=sync_state, batch_size=1000)
             closers.append(uplink.close)
             hub = HubLink(client, uplink)
+            cbdc = CbdcLink(client, sync_state)
+        known_issuer = cbdc.issuer_key if cbdc is not None else lambda: None
+        wallets = OfflineWallets(journal, sync_state.is_blacklisted, known_issuer)
+        signer = keystore.signing_key()
         drawer = CashDrawer(printer)
         ports = CheckoutPorts(journal=journal, risk=risk, auth=hub, clock=clock,
                               printer=printer, drawer=drawer, operators=operators, card_reader=card_reader,
-                              contactless_reader=contactless_reader, token_key=keystore.token_key())
+                              contactless_reader=contactless_reader, token_key=keystore.token_key(), cbdc=cbdc,
+                              offline_wallets=wallets, hard_wallet=hard_wallet, contactless_wallet=contactless_wallet,
+                              receipt_signer=signer.sign)
         checkout = Checkout(ports, terminal_id=keystore.terminal_id, operator=operator, profile=profile,
                             currency=currency, auth_budget_s=auth_budget_s, **(checkout_options or {}))
     except BaseException:

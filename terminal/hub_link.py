@@ -22,19 +22,19 @@ class HubLink:
         self.uplink = uplink
 
     def authorise(self, request: AuthRequest, budget_s: float = 2.0) -> AuthOutcome:
-        with _translated():
+        with translated():
             return self.client.authorise(request, budget_s)
 
     def void(self, auth_id: str, reason: str) -> Any:
-        with _translated():
+        with translated():
             return self.client.void(auth_id, reason)
 
     def capture(self, auth_id: str, amount: PositiveAmount) -> Any:
-        with _translated():
+        with translated():
             return self.client.capture(auth_id, amount)
 
     def refund(self, refund_id: str, auth_id: str, amount: PositiveAmount, reason: str) -> Any:
-        with _translated():
+        with translated():
             return self.client.refund(refund_id, auth_id, amount, reason)
 
     def send_now(self) -> SendReport:
@@ -43,7 +43,7 @@ class HubLink:
 
 
 @contextlib.contextmanager
-def _translated() -> Iterator[None]:
+def translated() -> Iterator[None]:
     """Re-raise the hub client's errors as the port's (the cause kept for the log)."""
     try:
         yield

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,9 @@ class TenderAttempt:
     stepped_up: bool = False
     approved_by: str | None = None
     offline_refusal: list[str] = field(default_factory=list)  # offline-limit reasons: refused unless the hub answers
+    entry_mode: str | None = None  # the risk model's entry mode when the kind alone does not say (CBDC)
+    device: str | None = None  # the paying device (a CBDC hard wallet), for the risk model
+    finish: Callable[[], Any] | None = None  # after risk: pay this way instead of a hub hold (digital currency)
     soft_s: float = 0.0
     _t0: float = field(default_factory=time.perf_counter)
 

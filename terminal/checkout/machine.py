@@ -32,6 +32,7 @@ from terminal.checkout.attempt import (
     TenderAttempt,
     card_secret,
 )
+from terminal.checkout.cbdc import CbdcTender, RiskDeclined
 from terminal.checkout.errors import CheckoutError, InvalidTransition, NotAllowed
 from terminal.checkout.outcome import Outcome
 from terminal.checkout.ports import CheckoutPorts, HubError, HubRefusal
@@ -99,6 +100,7 @@ class Checkout:
         self.print_problem = ""
         self.print_problem_code = ""
         self._offline_tenders = 0  # tenders of the open sale approved without the hub
+        self.cbdc = CbdcTender(self)
 
     # --- plumbing -----------------------------------------------------------------------------------------------
 
@@ -181,6 +183,8 @@ class Checkout:
     def back(self) -> None:
         """Leave a tender screen without paying (to the tender choice), or the tender choice back to the basket."""
         if self.state in (State.CARD, State.CUSTOMER_QR, State.MERCHANT_QR):
+            if self.state is State.MERCHANT_QR:
+                self.cbdc.cancel_qr()
             self._pending = None
             self._go(State.TENDER_SELECTION, "go back")
             return
@@ -297,13 +301,49 @@ class Checkout:
                                 code="qr_not_set_up")
         return "tk_" + hmac_sm3(self.ports.token_key, b"wallet:" + code.encode()).hex()[:40]
 
+    # --- digital currency (terminal.checkout.cbdc) -------------------------------------------------------------
+
+    @_recovering
+    def pay_cbdc_code(self, code: str, amount: Money | None = None) -> Outcome:
+        """The customer's digital-currency payment code, scanned: risk, then the operator pays it (final)."""
+        return self.cbdc.pay_code(code, amount)
+
+    def show_cbdc_qr(self, amount: Money | None = None) -> Outcome:
+        """The shop's digital-currency QR on screen (`qr_payload`); then `wait_cbdc_qr` until the wallet paid."""
+        return self.cbdc.show_qr(amount)
+
+    @_recovering
+    def wait_cbdc_qr(self, wait_s: float = 25.0) -> Outcome:
+        """Long-poll the hub for the shown QR: result `waiting` (call again), `completed`/`approved` or `declined`."""
+        return self.cbdc.wait_qr(wait_s)
+
+    @_recovering
+    def pay_cbdc_hard_wallet(self, amount: Money | None = None, *, contactless: bool = False) -> Outcome:
+        """An offline hard wallet, inserted or tapped: the till's checks and caps, a two-way exchange, journalled
+        before approval, a signed receipt back to the wallet."""
+        return self.cbdc.tap(amount, contactless)
+
+    def _risk_only(self, pending: TenderAttempt, device: str) -> Exception | None:
+        """The risk engine's decision on a hard-wallet payment before value moves: an exception to raise when it
+        declines (offline limits of cards do not apply: the hard wallet has its own caps)."""
+        from_risk = self.ports.risk.decide(
+            Tx(pending.attempt_id, self._now_epoch(), pending.amount.amount, pending.amount.currency,
+               pending.token or "", self.terminal_id, pending.entry_mode or "wallet_offline", str(pending.kind),
+               self.profile, device, None, None, None), None)
+        pending.decision, pending.device = from_risk, device
+        online = [code for code in from_risk.reasons if not code.startswith("offline_")]
+        if online and REASONS[online[0]][0] == "decline":
+            return RiskDeclined(online[0], REASONS[online[0]][1], list(from_risk.reasons))
+        return None
+
     # --- risk and step-up ---------------------------------------------------------------------------------------
 
     def _decide(self, pending: TenderAttempt) -> Outcome:
         self._go(State.RISK_DECISION, "decide")
         assert self.sale is not None and pending.token is not None
         tx = Tx(pending.attempt_id, self._now_epoch(), pending.amount.amount, pending.amount.currency, pending.token,
-                self.terminal_id, ENTRY_MODES[pending.kind], str(pending.kind), self.profile, None, None, None, None)
+                self.terminal_id, pending.entry_mode or ENTRY_MODES[pending.kind], str(pending.kind), self.profile,
+                pending.device, None, None, None)
         decision = self.ports.risk.decide(tx, self.offline)  # offline limits apply while the hub is silent
         pending.decision = decision
         online = [code for code in decision.reasons if not code.startswith("offline_")]
@@ -396,6 +436,8 @@ class Checkout:
 
     def _authorise(self, pending: TenderAttempt) -> Outcome:
         assert self.sale is not None
+        if pending.finish is not None:  # digital currency pays at its operator, not through a hold
+            return pending.finish()
         auth = self.ports.auth
         if auth is None:
             return self._offline(pending)
@@ -631,6 +673,8 @@ class Checkout:
             raise InvalidTransition("cancel", self.state, "There is no open sale to cancel (a paid sale needs a "
                                     "void or a refund).", code="nothing_to_cancel")
         sale = self.sale
+        if self.state is State.MERCHANT_QR:
+            self.cbdc.cancel_qr()
         voided, queued = [], []
         for auth_id in self._holds:
             try:

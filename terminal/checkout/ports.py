@@ -73,6 +73,36 @@ class CardReaderPort(Protocol):
     def verify_pin(self, pin: str) -> bool: ...
 
 
+class CbdcPort(Protocol):
+    """Digital currency online (terminal.cbdc.link.CbdcLink over the hub). Each call raises HubRefusal when the hub
+    refuses the request itself and HubUnreachable when no answer comes; a payment the operator declines is an answer
+    (status declined, a code and the limit that stopped it)."""
+
+    def pay_code(self, payment_id: str, sale_id: str, code: str, amount: Any, budget_s: float = ...) -> Any: ...
+    def create_order(self, order_id: str, sale_id: str, amount: Any) -> Any: ...
+    def wait_order(self, order_id: str, wait_s: float) -> Any: ...
+    def cancel_order(self, order_id: str) -> Any: ...
+    def refund(self, refund_id: str, payment_id: str, amount: Any, reason: str) -> Any: ...
+    def issuer_key(self) -> bytes | None: ...
+
+
+class HardWalletPort(Protocol):
+    """A reader a hard wallet is presented to (drivers.card.hardwallet.HardWalletReader over pcscd or nfcpy):
+    one two-way exchange; raises drivers.errors.DeviceError (CardRemoved, HardWalletError...)."""
+
+    def pay(self, request: Any, precheck: Callable[..., None], accept: Callable[..., bytes],
+            timeout: float = ...) -> Any: ...
+
+
+class OfflineWalletPort(Protocol):
+    """terminal.cbdc.offline.OfflineWallets: the till's own checks and caps for offline hard-wallet payments."""
+
+    def precheck(self, cert_raw: bytes, status: Any, amount: int, currency: str, profile: str, now: int) -> Any: ...
+    def verify(self, cert: Any, raw: bytes, request: Any, status: Any) -> Any: ...
+    def noted(self, seq: int, payload: Mapping[str, Any], at: int) -> None: ...
+    def waiting(self) -> list[Any]: ...
+
+
 class ShiftPort(Protocol):
     """terminal.shifts.Shifts: the open shift (None before the float is counted)."""
 
@@ -107,3 +137,8 @@ class CheckoutPorts:
     contactless_reader: CardReaderPort | None = None
     token_key: bytes = b""  # tokenises customer QR codes like card numbers (sync.pan)
     shifts: ShiftPort | None = None  # a till with a cash drawer sells only in an open shift; None: no shifts kept
+    cbdc: CbdcPort | None = None  # digital currency online (None: no hub, online CBDC refused with a sentence)
+    offline_wallets: OfflineWalletPort | None = None  # offline hard-wallet checks (None: hard wallets not taken)
+    hard_wallet: HardWalletPort | None = None  # contact reader for hard wallets
+    contactless_wallet: HardWalletPort | None = None  # contactless reader for hard wallets
+    receipt_signer: Callable[[bytes], bytes] | None = None  # the terminal key signs hard-wallet receipts
