@@ -316,3 +316,28 @@ class HardWalletApplet:
                    bytes.fromhex(data["issuer_key"]), int(data["counter"]), int(data["balance"]),
                    int(data["last_load"]), bytes.fromhex(data["last_payment"]), bool(data["receipt_pending"]),
                    [bytes.fromhex(r) for r in data["receipts"]])
+
+
+class WalletSlot:
+    """An emulated reader slot (demo, tests, benchmark): `present(applet)` puts a hard wallet on it, `remove()`
+    takes it away. Hard wallets come through the same terminal-side exchange as over pcscd or nfcpy."""
+
+    def __init__(self, name: str = "emulated hard-wallet reader") -> None:
+        self.name, self.applet = name, None
+        self.reader = HardWalletReader(self._session, name)
+
+    def present(self, applet: HardWalletApplet | None) -> None:
+        self.applet = applet
+
+    def remove(self) -> None:
+        self.applet = None
+
+    @contextmanager
+    def _session(self, timeout: float) -> Iterator[CardChannel]:
+        if self.applet is None:
+            raise CardRemoved("no hard wallet on the reader")
+        yield _AppletChannel(self.applet)
+
+    def pay(self, request: PaymentRequest, precheck: Callable[[bytes, WalletStatus], None],
+            accept: Callable[[bytes, bytes, WalletStatus], bytes], timeout: float = 10.0) -> WalletExchange:
+        return self.reader.pay(request, precheck, accept, timeout)

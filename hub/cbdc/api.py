@@ -78,19 +78,19 @@ def register(app: FastAPI, store: Store, secret: str, clock: Clock, signed: Any,
     """Add the CBDC endpoints to the hub's app. `signed` / `admin` are the hub's own dependencies (hub.app)."""
     op: CbdcOperator = operator or ReferenceOperator(store.read, store.view, secret.encode(), config)
     app.state.cbdc = op
-    Signed = Annotated[Any, Depends(signed)]
+    SignedDep = Depends(signed)
     Admin = Depends(admin)
     prefix = f"{API_PREFIX}/cbdc"
 
     @app.get(f"{API_PREFIX}{ISSUER_PATH}", response_model=IssuerResponse, responses=errors, tags=["cbdc"],
              openapi_extra=doc())
-    def issuer(request: Signed) -> Response:
+    def issuer(request: Any = SignedDep) -> Response:
         """The issuer's public key: the till checks hard-wallet certificates offline with it."""
         return _json(op.issuer())
 
     @app.post(f"{prefix}/code-payments", response_model=CbdcPaymentResponse, responses=errors, tags=["cbdc"],
               openapi_extra=doc(CodePaymentRequest))
-    def pay_code(request: Signed) -> Response:
+    def pay_code(request: Any = SignedDep) -> Response:
         """Pay with a customer-presented payment code; declines answer 200 with status `declined` and a code."""
         order = _parse(CodePaymentRequest, request.body)
         terminal = request.terminal
@@ -100,7 +100,7 @@ def register(app: FastAPI, store: Store, secret: str, clock: Clock, signed: Any,
 
     @app.post(f"{prefix}/orders", response_model=OrderResponse, responses=errors, tags=["cbdc"],
               openapi_extra=doc(OrderRequest))
-    def create_order(request: Signed) -> Response:
+    def create_order(request: Any = SignedDep) -> Response:
         """A merchant-presented QR: the till shows `qr`, the customer's wallet pays it."""
         order = _parse(OrderRequest, request.body)
         terminal = request.terminal
@@ -110,8 +110,8 @@ def register(app: FastAPI, store: Store, secret: str, clock: Clock, signed: Any,
 
     @app.get(f"{prefix}/orders/{{order_id}}", response_model=OrderResponse, responses=errors, tags=["cbdc"],
              openapi_extra=doc())
-    async def get_order(request: Signed, order_id: str,
-                        wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S)] = 0) -> Response:
+    async def get_order(order_id: str, wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S)] = 0,
+                        request: Any = SignedDep) -> Response:
         """The order's state; with `wait` the answer waits up to that many seconds for it to leave `open`."""
         deadline = time.monotonic() + wait
         while True:
@@ -122,14 +122,14 @@ def register(app: FastAPI, store: Store, secret: str, clock: Clock, signed: Any,
 
     @app.post(f"{prefix}/orders/{{order_id}}/cancel", response_model=OrderResponse, responses=errors,
               tags=["cbdc"], openapi_extra=doc())
-    def cancel_order(request: Signed, order_id: str) -> Response:
+    def cancel_order(order_id: str, request: Any = SignedDep) -> Response:
         terminal = request.terminal
         reply = store.once(request.idempotency, lambda tx: op.cancel_order(tx, terminal.id, order_id[:64], clock()))
         return Response(reply.body, status_code=reply.status, media_type="application/json")
 
     @app.post(f"{prefix}/refunds", response_model=CbdcPaymentResponse, responses=errors, tags=["cbdc"],
               openapi_extra=doc(CbdcRefundRequest))
-    def refund(request: Signed) -> Response:
+    def refund(request: Any = SignedDep) -> Response:
         """Give (part of) a payment back to the wallet that paid it."""
         order = _parse(CbdcRefundRequest, request.body)
         terminal = request.terminal
@@ -148,6 +148,12 @@ def register(app: FastAPI, store: Store, secret: str, clock: Clock, signed: Any,
 
     async def admin_body(request: Request, model: type[M]) -> M:
         return _parse(model, await request.body())
+
+    @app.get(f"{API_PREFIX}/admin/cbdc/issuer", response_model=IssuerResponse, responses=errors,
+             tags=["cbdc admin"], dependencies=[Admin])
+    def admin_issuer() -> Response:
+        """The issuer's public key (hard wallets are personalised with it)."""
+        return _json(op.issuer())
 
     @app.post(f"{API_PREFIX}/admin/cbdc/wallets", response_model=WalletInfo, status_code=201, responses=errors,
               tags=["cbdc admin"], dependencies=[Admin], openapi_extra=body_doc(WalletCreate))

@@ -329,7 +329,7 @@ class Checkout:
         from_risk = self.ports.risk.decide(
             Tx(pending.attempt_id, self._now_epoch(), pending.amount.amount, pending.amount.currency,
                pending.token or "", self.terminal_id, pending.entry_mode or "wallet_offline", str(pending.kind),
-               self.profile, device, None, None, None), None)
+               self.profile, None, None, None, None), None)  # device: see terminal.checkout.cbdc
         pending.decision, pending.device = from_risk, device
         online = [code for code in from_risk.reasons if not code.startswith("offline_")]
         if online and REASONS[online[0]][0] == "decline":

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from drivers.card.hardwallet import WalletSlot
 from drivers.card.inprocess import EmulatedCardReader
 from drivers.card.kernel import TerminalConfig
 from drivers.printer.device import EscposPrinter
@@ -37,12 +38,14 @@ def build_till(data_dir: Path, *, terminal_id: str, hub_url: str | None = None, 
                merchant_id: str = "M-DEMO", printer: Any = None, operator_id: str = "C-001",
                profile: str = "retail", clock: Callable[[], datetime] = utc_now,
                auth_budget_s: float = 2.0, secret: bytes | None = None,
-               card_reader: Callable[[TerminalConfig], Any] | None = None) -> Till:
+               card_reader: Callable[[TerminalConfig], Any] | None = None, hard_wallet: Any = None,
+               contactless_wallet: Any = None) -> Till:
     """A ready till in `data_dir`, the cashier `operator_id` logged in.
 
     A new directory gets fresh keys (wrapped by `secret`, random when None) for `terminal_id`. A directory holding a
     key store is reopened with `secret` (required then) and keeps its own terminal id. `card_reader` builds the
-    contact reader from the kernel's config (default: the in-process emulated one)."""
+    contact reader from the kernel's config (default: the in-process emulated one). `hard_wallet` /
+    `contactless_wallet` take digital-currency hard wallets (default: emulated slots, `WalletSlot.present`)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     keys = data_dir / KEYS
     if keys.exists():
@@ -63,7 +66,9 @@ def build_till(data_dir: Path, *, terminal_id: str, hub_url: str | None = None, 
                     card_reader=card_reader(config) if card_reader else EmulatedCardReader(config),
                     contactless_reader=EmulatedCardReader(config, contactless=True), login=sample_staff,
                     profile=profile, auth_budget_s=auth_budget_s,
-                    checkout_options={"header": ("EDGEPOS DEMO STORE",)})
+                    checkout_options={"header": ("EDGEPOS DEMO STORE",)},
+                    hard_wallet=hard_wallet or WalletSlot("emulated hard-wallet slot"),
+                    contactless_wallet=contactless_wallet or WalletSlot("emulated hard-wallet tap"))
     if till.uplink is not None and enrol_code is not None:
         try:
             till.uplink.enrol(merchant_id, enrol_code)
