@@ -148,6 +148,9 @@ class WalletSimulator:
         self.save()
         return card
 
+    def device(self, device_id: str) -> DeviceInfo:
+        return DeviceInfo.model_validate_json(self._call("GET", f"/admin/cbdc/devices/{device_id}"))
+
     def revoke(self, device_id: str, reason: str = "reported lost") -> DeviceInfo:
         return DeviceInfo.model_validate_json(self._call("POST", f"/admin/cbdc/devices/{device_id}/revoke",
                                                     {"reason": reason}))

@@ -24,6 +24,70 @@ from terminal.ui.widgets import role_names, tender_name
 log = logging.getLogger("edgepos.ui")
 
 CATALOGUE: dict[str, str] = {  # code -> English sentence (the message id the translations hang on)
+    # digital currency (terminal.checkout.cbdc, terminal.cbdc.offline)
+    "cbdc_needs_network": QT_TRANSLATE_NOOP("Code", "Online digital currency needs the network, which is down. Ask "
+                                   "the customer to tap their hard wallet, or take another way to pay."),
+    "cbdc_code_unreadable": QT_TRANSLATE_NOOP("Code", "This is not a digital-currency payment code. Ask the "
+                                   "customer to open it again."),
+    "cbdc_code_invalid": QT_TRANSLATE_NOOP("Code", "That is not a valid digital-currency payment code. Ask the "
+                                   "customer to open it again."),
+    "cbdc_over_payment_limit": QT_TRANSLATE_NOOP("Code", "That is over this wallet's limit per payment ({limit}). "
+                                   "Ask for a smaller amount or another way to pay."),
+    "cbdc_over_day_limit": QT_TRANSLATE_NOOP("Code", "That is over this wallet's limit for today ({limit}). Ask for "
+                                   "another way to pay."),
+    "cbdc_insufficient_funds": QT_TRANSLATE_NOOP("Code", "The wallet does not hold enough. Ask the customer to top "
+                                   "it up or pay another way."),
+    "cbdc_code_expired": QT_TRANSLATE_NOOP("Code", "The payment code has expired. Ask the customer to refresh it "
+                                   "and scan again."),
+    "cbdc_code_used": QT_TRANSLATE_NOOP("Code", "That payment code was used already. Ask the customer to show a new "
+                                   "one."),
+    "cbdc_wallet_blocked": QT_TRANSLATE_NOOP("Code", "This wallet is blocked. Ask for another way to pay."),
+    "cbdc_wrong_currency": QT_TRANSLATE_NOOP("Code", "This wallet holds another currency. Ask for another way to "
+                                   "pay."),
+    "cbdc_scan_shop_qr": QT_TRANSLATE_NOOP("Code", "Ask the customer to scan the code with their digital-currency "
+                                   "wallet and pay {amount}."),
+    "cbdc_waiting": QT_TRANSLATE_NOOP("Code", "Waiting for the customer's wallet to pay."),
+    "cbdc_waiting_network": QT_TRANSLATE_NOOP("Code", "Waiting for the wallet's payment (the network is slow)."),
+    "cbdc_order_expired": QT_TRANSLATE_NOOP("Code", "The code expired before the wallet paid. Show a new code or "
+                                   "take another way to pay."),
+    "cbdc_no_wallet_reader": QT_TRANSLATE_NOOP("Code", "No hard-wallet reader is set up on this till. Take another "
+                                   "way to pay."),
+    "cbdc_wallet_removed": QT_TRANSLATE_NOOP("Code", "The hard wallet was taken away too soon. Nothing was taken; "
+                                   "ask the customer to hold it to the reader again."),
+    "cbdc_wallet_refused": QT_TRANSLATE_NOOP("Code", "The hard wallet refused. Ask the customer to pay another way."),
+    "cbdc_wallet_balance_low": QT_TRANSLATE_NOOP("Code", "The hard wallet holds too little offline value. Ask for "
+                                   "another way to pay."),
+    "cbdc_no_issuer_key": QT_TRANSLATE_NOOP("Code", "This till cannot check hard wallets yet: it needs to reach the "
+                                   "hub once. Ask for another way to pay."),
+    "cbdc_wallet_not_genuine": QT_TRANSLATE_NOOP("Code", "This hard wallet was not issued by the digital-currency "
+                                   "operator. Do not accept it; ask for another way to pay."),
+    "cbdc_wallet_revoked": QT_TRANSLATE_NOOP("Code", "This hard wallet is blocked (revoked by the operator). Ask "
+                                   "for another way to pay."),
+    "cbdc_offline_over_payment_cap": QT_TRANSLATE_NOOP("Code", "This is more than one offline digital-currency "
+                                   "payment may be ({limit}). Ask for a smaller amount, the online wallet or "
+                                   "another way to pay."),
+    "cbdc_offline_wallet_count": QT_TRANSLATE_NOOP("Code", "This hard wallet has made as many offline payments as "
+                                   "allowed ({count}); it must go online first. Ask for another way to pay."),
+    "cbdc_offline_total_cap": QT_TRANSLATE_NOOP("Code", "This till holds as much offline digital currency as "
+                                   "allowed until it syncs ({limit}). Ask for another way to pay."),
+    "cbdc_offline_too_old": QT_TRANSLATE_NOOP("Code", "This till has been offline too long to take hard wallets. "
+                                   "Ask for another way to pay until the network is back."),
+    "cbdc_wallet_counter_replayed": QT_TRANSLATE_NOOP("Code", "This hard wallet repeated a payment counter (a "
+                                   "copied card?). Do not accept it; ask for another way to pay."),
+    "cbdc_payment_invalid": QT_TRANSLATE_NOOP("Code", "The hard wallet's answer does not verify. Nothing was taken; "
+                                   "ask for another way to pay."),
+    "cbdc_challenge_mismatch": QT_TRANSLATE_NOOP("Code", "The hard wallet answered an old or another till's "
+                                   "request. Nothing was taken; ask for another way to pay."),
+    "cbdc_offline_burst": QT_TRANSLATE_NOOP("Code", "This hard wallet is paying at several tills within minutes. "
+                                   "Ask for the online wallet or another way to pay."),
+    "cbdc_device_velocity": QT_TRANSLATE_NOOP("Code", "This hard wallet was used here many times in a few minutes. "
+                                   "Ask for the online wallet or another way to pay."),
+    "cbdc_double_spend": QT_TRANSLATE_NOOP("Code", "A digital-currency payment taken offline was a double spend and "
+                                   "was reversed by the operator. Tell the manager."),
+    "cbdc_payment_not_settled": QT_TRANSLATE_NOOP("Code", "That digital-currency payment is not settled, so it "
+                                   "cannot be refunded yet."),
+    "cbdc_refund_exceeds_payment": QT_TRANSLATE_NOOP("Code", "That is more than is left to refund of this "
+                                   "digital-currency payment."),
     "payment_failed_nothing_taken": QT_TRANSLATE_NOOP("Code", "That payment could not be completed and nothing "
                                    "was taken. Try again, take another way to pay, or call a technician if it "
                                    "happens again."),
