@@ -339,7 +339,8 @@ class ReferenceOperator:
                            code="unknown_payment")
         kind, status, wallet_no, amount, refunded, _, currency = row
         refund_id = f"CBR{sm3(f'{terminal_id}:{request.refund_id}:{request.payment_id}'.encode()).hex()[:24]}"
-        answer = {"payment_id": refund_id, "amount": request.amount, "wallet_last4": wallet_no[-4:]}
+        answer = {"payment_id": refund_id, "amount": Amount(amount=request.amount.amount, currency=currency),
+                  "wallet_last4": wallet_no[-4:]}
         if tx.one("SELECT 1 FROM cbdc_payments WHERE id = ?", (refund_id,)):
             return CbdcPaymentResponse(status=CbdcStatus.APPROVED, **answer)
         if status != "settled":
