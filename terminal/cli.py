@@ -72,10 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     register_bench_startup(bench)
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from bench.auth import register as register_bench_auth
+    from bench.cbdc_cli import register as register_bench_cbdc
     from drivers.cli import register as register_drivers
     from hub.cli import register as register_hub
     from models.cli import register as register_models
     from sync.cli import register as register_sync
+    from terminal.cbdc.cli import register as register_cbdc
     from terminal.till.cli import register as register_till
 
     register_hub(commands)
@@ -84,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_models(commands, bench)
     register_bench_auth(bench)
     register_till(commands)
+    register_cbdc(commands)
+    register_bench_cbdc(bench)
     return parser
 
 

@@ -337,7 +337,7 @@ class ReferenceOperator:
         if row is None or row[5] != merchant_id or row[0] not in ("online", "offline"):
             raise NotFound(f"no digital-currency payment {request.payment_id} of this merchant",
                            code="unknown_payment")
-        kind, status, wallet_no, amount, refunded, _, currency = row
+        _, status, wallet_no, amount, refunded, _, currency = row
         refund_id = f"CBR{sm3(f'{terminal_id}:{request.refund_id}:{request.payment_id}'.encode()).hex()[:24]}"
         answer = {"payment_id": refund_id, "amount": Amount(amount=request.amount.amount, currency=currency),
                   "wallet_last4": wallet_no[-4:]}

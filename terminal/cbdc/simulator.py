@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from drivers.card.hardwallet import HardWalletApplet
+from drivers.card.hardwallet_applet import HardWalletApplet
 from sync.cbdc import order_from_qr, sign_code, wallet_request_input
 from sync.cbdc_api import DeviceInfo, LoadResponse, OrderResponse, WalletInfo
 from sync.crypto import Sm2PrivateKey

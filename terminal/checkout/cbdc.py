@@ -15,7 +15,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from drivers.card.hardwallet import HardWalletError, WalletStatus
+from drivers.card.hardwallet import WalletStatus
 from drivers.errors import CardRemoved, DeviceError
 from models.cbdc_rules import CBDC_REASONS, CbdcRiskState
 from sync.cbdc import CbdcFormatError, PaymentCode, PaymentRequest, receipt_input
@@ -228,9 +228,8 @@ class CbdcTender:
         except CardRemoved:
             return self._refused(pending, "cbdc_wallet_removed", "The hard wallet was taken away too soon. Nothing "
                                  "was taken; ask the customer to hold it to the reader again.", {})
-        except HardWalletError as exc:
-            return self._refused(pending, exc.code, exc.advice, {})
-        except DeviceError as exc:
+        except DeviceError as exc:  # HardWalletError (a status word), a timeout, no reader service
+            log.warning("hard wallet exchange failed: %s", exc)
             return self._refused(pending, exc.code, exc.advice, {})
         co._go(State.RISK_DECISION, "decide")
         return co._accept(pending, offline=True)

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from drivers.card.hardwallet import WalletSlot
+from drivers.card.hardwallet_applet import WalletSlot
 from drivers.card.inprocess import EmulatedCardReader
 from drivers.card.kernel import TerminalConfig
 from drivers.printer.device import EscposPrinter

@@ -7,7 +7,8 @@ import time
 
 from cbdckit import basket, new_till, records_of, simulator
 
-from drivers.card.hardwallet import HardWalletApplet, HardWalletReader
+from drivers.card.hardwallet import HardWalletReader
+from drivers.card.hardwallet_applet import HardWalletApplet
 from drivers.card.pcsc import PcscCardReader
 from drivers.card.vpcd import VpcdCard
 from drivers.nfc.doctor import free_udp_port

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cbdckit import ADMIN_TOKEN, MERCHANT, basket, new_till, records_of, simulator, slot
 
-from drivers.card.hardwallet import HardWalletApplet, WalletSlot
+from drivers.card.hardwallet_applet import HardWalletApplet, WalletSlot
 from hub.process import HubProcess
 from sync.cbdc import DeviceCert, issue_cert
 from sync.crypto import Sm2PrivateKey

@@ -130,8 +130,8 @@ def test_merchant_wallet_sweeps_above_its_cap_to_the_bank(tmp_path, hub: HubProc
     try:
         sim = simulator(hub)
         wallet = sim.create_wallet("anonymous", fund=10_000)
-        result = till.checkout.ports.cbdc.pay_code(f"P{uuid.uuid4().hex}", "SALE-0009", sim.payment_code(wallet.wallet_no),
-                                                   _cny(2_500))
+        code = sim.payment_code(wallet.wallet_no)
+        result = till.checkout.ports.cbdc.pay_code(f"P{uuid.uuid4().hex}", "SALE-0009", code, _cny(2_500))
         assert result.status == "approved"
         day = datetime.now(UTC).date().isoformat()
         statement = hub.admin("GET", f"/v1/admin/cbdc/statement?merchant={merchant}&day={day}")
