@@ -33,6 +33,8 @@ def document_from_receipt(receipt: Any, qr_link: str | None = None, footer: Sequ
     tenders = []
     for t in receipt.tenders:
         label = getattr(t.kind, "label", str(t.kind))
+        if str(t.kind) == "cbdc_wallet" and receipt.currency == "CNY":
+            label = "Digital RMB"  # e-CNY by its name (数字人民币 on a Chinese receipt); the wallet's last 4 only
         tenders.append(TenderRow(label, t.amount.amount, t.card, t.reference))
     return ReceiptDocument(
         currency=receipt.currency, title=_TITLES.get(kind, kind.upper()), header=tuple(receipt.header),

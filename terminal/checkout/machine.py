@@ -102,6 +102,11 @@ class Checkout:
         self._offline_tenders = 0  # tenders of the open sale approved without the hub
         self.cbdc = CbdcTender(self)
 
+    @property
+    def pending_kind(self) -> str | None:
+        """The tender kind waiting on screen (a shop QR: qr_merchant or cbdc_wallet), None when none waits."""
+        return None if self._pending is None else str(self._pending.kind)
+
     # --- plumbing -----------------------------------------------------------------------------------------------
 
     def _go(self, target: State, action: str) -> None:

@@ -26,6 +26,7 @@ from terminal.bootstrap import ClosesInReverse, close_all
 from terminal.catalogue import Catalogue, sample_catalogue
 from terminal.demo.rig import SAMPLE_OPERATORS, Till, build_till
 from terminal.demo.startup import MERCHANT, BackgroundStart, SwitchableCardSlot, free_port
+from terminal.demo.wallets import DemoWallets
 
 DEVICES = ("auto", "pcscd", "inprocess")
 SECRET_FILE = "demo-key-secret"
@@ -86,6 +87,7 @@ class DemoStore(ClosesInReverse):
     devices: str  # what was chosen: "pcscd" or "inprocess"
     key_note: str = ""  # where the key store secret came from
     startup: Any = None  # terminal.demo.startup.BackgroundStart when the hub comes up behind the window
+    wallets: Any = None  # terminal.demo.wallets.DemoWallets: digital-currency customers (None without a hub)
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -140,6 +142,9 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
                 note = ("Cards: pcscd's virtual reader comes up behind the window (the status bar says when); "
                         "until then cards are emulated in-process through the real EMV kernel.")
         store = DemoStore(till, sample_catalogue(), hub, where, note, cards, backend, key_note)
+        if sales_hub:
+            store.wallets = DemoWallets(hub)
+            closers.append(store.wallets.close)
         if background:
             store.startup = BackgroundStart(store, start_hub=sales_hub, devices=devices).start()
             closers.append(store.startup.close)

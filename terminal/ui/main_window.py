@@ -16,6 +16,7 @@ from terminal.operators import OperatorError
 from terminal.shifts import ShiftError
 from terminal.ui.input_hold import InputHold
 from terminal.ui.pages.base import Page
+from terminal.ui.pages.cbdc import CbdcPage
 from terminal.ui.pages.discount import DiscountPage
 from terminal.ui.pages.login import LoginPage
 from terminal.ui.pages.payment import (
@@ -64,7 +65,8 @@ class CashierWindow(QMainWindow):
         self.pages: dict[str, Page] = {}
         for page in (LoginPage(self), SalePage(self), TenderPage(self), CashPage(self), CardPage(self),
                      CardPage(self, contactless=True), CustomerQrPage(self), MerchantQrPage(self), StepUpPage(self),
-                     ApprovePage(self), ReceiptPage(self), RefundPage(self), ShiftPage(self), DiscountPage(self)):
+                     ApprovePage(self), ReceiptPage(self), RefundPage(self), ShiftPage(self), DiscountPage(self),
+                     CbdcPage(self)):
             self.pages[page.name] = page
             self.stack.addWidget(page)
         layout = QVBoxLayout(body)
@@ -114,6 +116,8 @@ class CashierWindow(QMainWindow):
         elif state == "tender_selection" and self.page.name in ("cash", "card", "tap", "customer_qr") and (
                 outcome is None or not outcome.ok):
             self.go("tender")
+        elif state == "merchant_qr" and self.shop.checkout.pending_kind == "cbdc_wallet":
+            self.go("cbdc", outcome=outcome)  # the digital-currency QR waits on its own page
         else:
             self.go(STATE_PAGES.get(state, "sale"), outcome=outcome)
 
@@ -218,6 +222,9 @@ class CashierWindow(QMainWindow):
                 text = self.tr("○ Offline · {0} waiting to send").format(link.pending)
             if link.alarm:
                 text += " · " + link.alarm
+            waiting = self.shop.cbdc_waiting()
+            if waiting:
+                text += " · " + self.tr("{0} digital-currency payments waiting to settle").format(waiting)
             self.link_label.setText(text)
         now = time.monotonic()
         # devices are asked every 5 s at most, and never while an action may be using them (same thread only)

@@ -14,7 +14,7 @@ ZH = {
     "SALE": "销售", "REFUND": "退款", "VOID": "作废",
     "Subtotal": "小计", "Discount": "折扣", "TOTAL": "合计",
     "Cash": "现金", "Card": "银行卡", "Card contactless": "银行卡（非接）", "QR payment": "扫码支付",
-    "Digital currency": "数字人民币",
+    "Digital currency": "数字人民币", "Digital RMB": "数字人民币",
     "Thank you!": "谢谢惠顾！", "Show this code at the till for a refund": "退货时请在收银台出示此码",
 }
 ZH_PREFIXES = (("Terminal ", "终端 "), ("Sale ", "交易 "), ("Refund ", "退款 "), ("Void ", "作废 "),

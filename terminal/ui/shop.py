@@ -53,6 +53,7 @@ class Shop:
     cards: Any = None
     device_note: str = ""
     aftersale: Any = None
+    wallets: Any = None  # the demo's digital-currency customers (terminal.demo.wallets); None on a real till
     shifts: Any = None
     printer: RecordingPrinter = field(init=False)
 
@@ -69,6 +70,7 @@ class Shop:
 
         till = store.till
         shop = cls(till, store.catalogue, getattr(store, "cards", None), getattr(store, "device_note", ""))
+        shop.wallets = getattr(store, "wallets", None)
         shop.aftersale = AfterSale(till.checkout, SaleIndex.open(till.journal))
         shop.shifts = Shifts(till.journal, till.operators, shop.printer, till.checkout.ports.clock,
                              till.keystore.terminal_id, header=till.checkout.header)
@@ -146,6 +148,11 @@ class Shop:
         return Money.parse(text.strip() or "0", self.checkout.currency)
 
     # --- link and devices ---------------------------------------------------------------------------------------
+
+    def cbdc_waiting(self) -> int:
+        """Offline digital-currency payments taken here that the hub has not settled yet (the status bar)."""
+        wallets = self.till.checkout.ports.offline_wallets
+        return len(wallets.waiting()) if wallets is not None else 0
 
     def link(self) -> LinkState:
         uplink = self.till.uplink

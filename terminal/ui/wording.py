@@ -340,6 +340,9 @@ CATALOGUE: dict[str, str] = {  # code -> English sentence (the message id the tr
 }
 # what the cashier tried and the step the till is at, for "You cannot {action} now (step: {step})."
 ACTIONS = (
+    QT_TRANSLATE_NOOP("Action", "take digital currency"), QT_TRANSLATE_NOOP("Action", "take a hard wallet"),
+    QT_TRANSLATE_NOOP("Action", "show the digital-currency QR"),
+    QT_TRANSLATE_NOOP("Action", "wait for the digital-currency payment"),
     QT_TRANSLATE_NOOP("Action", "add items"), QT_TRANSLATE_NOOP("Action", "approve as supervisor"),
     QT_TRANSLATE_NOOP("Action", "ask for a step-up"), QT_TRANSLATE_NOOP("Action", "change a price"),
     QT_TRANSLATE_NOOP("Action", "commit the sale"), QT_TRANSLATE_NOOP("Action", "confirm the QR payment"),

@@ -5,146 +5,166 @@
     <name>Action</name>
     <message>
         <location filename="../wording.py" line="343"/>
+        <source>take digital currency</source>
+        <translation>收数字人民币</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="343"/>
+        <source>take a hard wallet</source>
+        <translation>收硬钱包</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="344"/>
+        <source>show the digital-currency QR</source>
+        <translation>出示数字人民币收款码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="345"/>
+        <source>wait for the digital-currency payment</source>
+        <translation>等待数字人民币付款</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="346"/>
         <source>add items</source>
         <translation>添加商品</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="343"/>
+        <location filename="../wording.py" line="346"/>
         <source>approve as supervisor</source>
         <translation>由主管批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="344"/>
+        <location filename="../wording.py" line="347"/>
         <source>ask for a step-up</source>
         <translation>要求加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="344"/>
+        <location filename="../wording.py" line="347"/>
         <source>change a price</source>
         <translation>改价</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="345"/>
+        <location filename="../wording.py" line="348"/>
         <source>commit the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="345"/>
+        <location filename="../wording.py" line="348"/>
         <source>confirm the QR payment</source>
         <translation>确认扫码付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="346"/>
+        <location filename="../wording.py" line="349"/>
         <source>decide</source>
         <translation>做出决定</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="346"/>
+        <location filename="../wording.py" line="349"/>
         <source>enter the PIN</source>
         <translation>输入密码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="347"/>
+        <location filename="../wording.py" line="350"/>
         <source>finish a refund</source>
         <translation>完成退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="347"/>
+        <location filename="../wording.py" line="350"/>
         <source>finish</source>
         <translation>结束交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="348"/>
+        <location filename="../wording.py" line="351"/>
         <source>give a discount</source>
         <translation>给折扣</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="348"/>
+        <location filename="../wording.py" line="351"/>
         <source>go back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="349"/>
+        <location filename="../wording.py" line="352"/>
         <source>go to payment</source>
         <translation>去付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="349"/>
+        <location filename="../wording.py" line="352"/>
         <source>offer a reprint</source>
         <translation>提供重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="350"/>
+        <location filename="../wording.py" line="353"/>
         <source>open the drawer</source>
         <translation>打开钱箱</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="350"/>
+        <location filename="../wording.py" line="353"/>
         <source>print the receipt</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="351"/>
+        <location filename="../wording.py" line="354"/>
         <source>refund a sale</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="351"/>
+        <location filename="../wording.py" line="354"/>
         <source>refuse the step-up</source>
         <translation>拒绝加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="352"/>
+        <location filename="../wording.py" line="355"/>
         <source>reprint</source>
         <translation>重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="352"/>
+        <location filename="../wording.py" line="355"/>
         <source>save the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="353"/>
+        <location filename="../wording.py" line="356"/>
         <source>scan a payment code</source>
         <translation>扫描付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="353"/>
+        <location filename="../wording.py" line="356"/>
         <source>show the shop&apos;s QR code</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="354"/>
+        <location filename="../wording.py" line="357"/>
         <source>skip the receipt</source>
         <translation>跳过小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="354"/>
+        <location filename="../wording.py" line="357"/>
         <source>start a sale</source>
         <translation>开始交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="355"/>
+        <location filename="../wording.py" line="358"/>
         <source>take a card</source>
         <translation>刷卡收款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="355"/>
+        <location filename="../wording.py" line="358"/>
         <source>take cash</source>
         <translation>收现金</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="356"/>
+        <location filename="../wording.py" line="359"/>
         <source>take the next payment</source>
         <translation>收下一笔付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="356"/>
+        <location filename="../wording.py" line="359"/>
         <source>void a sale</source>
         <translation>作废交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="357"/>
+        <location filename="../wording.py" line="360"/>
         <source>cancel</source>
         <translation>取消</translation>
     </message>
@@ -152,22 +172,22 @@
 <context>
     <name>ApprovePage</name>
     <message>
-        <location filename="../pages/payment.py" line="359"/>
+        <location filename="../pages/payment.py" line="360"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="369"/>
+        <location filename="../pages/payment.py" line="370"/>
         <source>Open the drawer without a sale: supervisor approval</source>
         <translation>无交易开钱箱：需主管批准</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="370"/>
+        <location filename="../pages/payment.py" line="371"/>
         <source>The drawer opens; nothing is sold or paid.</source>
         <translation>钱箱将打开；不销售、不收付任何款项。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="381"/>
+        <location filename="../pages/payment.py" line="382"/>
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>
@@ -193,47 +213,47 @@
 <context>
     <name>CardPage</name>
     <message>
-        <location filename="../pages/payment.py" line="149"/>
+        <location filename="../pages/payment.py" line="150"/>
         <source>Ask the customer to tap the card or phone.</source>
         <translation>请顾客挥卡或手机贴近。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="150"/>
+        <location filename="../pages/payment.py" line="151"/>
         <source>Ask the customer to insert the card.</source>
         <translation>请顾客插卡。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="155"/>
+        <location filename="../pages/payment.py" line="156"/>
         <source>Customer&apos;s PIN on the PIN pad (demo)</source>
         <translation>顾客在密码键盘上输入的密码（演示）</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="165"/>
+        <location filename="../pages/payment.py" line="166"/>
         <source>Demo: the customer hands over one of these cards</source>
         <translation>演示：顾客递上以下一张卡</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="169"/>
+        <location filename="../pages/payment.py" line="170"/>
         <source>Read the card</source>
         <translation>读卡</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="172"/>
+        <location filename="../pages/payment.py" line="173"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="181"/>
+        <location filename="../pages/payment.py" line="182"/>
         <source>Amount {0}</source>
         <translation>金额 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="200"/>
+        <location filename="../pages/payment.py" line="201"/>
         <source>Reading the card and asking the bank…</source>
         <translation>正在读卡并向银行请求授权…</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="204"/>
+        <location filename="../pages/payment.py" line="205"/>
         <source>This card needs its PIN. Ask the customer to type the PIN on the PIN pad, then present the card again.</source>
         <translation>此卡需要密码。请顾客在密码键盘上输入密码，然后再次出示银行卡。</translation>
     </message>
@@ -241,32 +261,32 @@
 <context>
     <name>CashPage</name>
     <message>
-        <location filename="../pages/payment.py" line="99"/>
+        <location filename="../pages/payment.py" line="100"/>
         <source>Cash handed over</source>
         <translation>顾客付现金额</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="105"/>
+        <location filename="../pages/payment.py" line="106"/>
         <source>Type what the customer handed over, or tap a note. Enter takes it.</source>
         <translation>输入顾客所付金额，或点选面额。回车确认。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="108"/>
+        <location filename="../pages/payment.py" line="109"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="119"/>
+        <location filename="../pages/payment.py" line="120"/>
         <source>Cash due {0}</source>
         <translation>应收现金 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="122"/>
+        <location filename="../pages/payment.py" line="123"/>
         <source>Exact</source>
         <translation>正好</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="137"/>
+        <location filename="../pages/payment.py" line="138"/>
         <source>Saving the payment…</source>
         <translation>正在保存付款…</translation>
     </message>
@@ -274,49 +294,122 @@
 <context>
     <name>CashierWindow</name>
     <message>
-        <location filename="../main_window.py" line="121"/>
+        <location filename="../main_window.py" line="125"/>
         <source>Hello {0}.</source>
         <translation>您好，{0}。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="127"/>
+        <location filename="../main_window.py" line="131"/>
         <source>Finish or cancel the sale before logging out.</source>
         <translation>请先完成或取消当前交易再退出登录。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="171"/>
+        <location filename="../main_window.py" line="175"/>
         <source>Something went wrong ({0}). Nothing was paid twice; call a technician if it happens again.</source>
         <translation>出现错误（{0}）。没有重复扣款；如再次发生请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213"/>
+        <location filename="../main_window.py" line="217"/>
         <source>Sync state unknown: {0}</source>
         <translation>同步状态未知：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216"/>
+        <location filename="../main_window.py" line="220"/>
         <source>● Online · {0} to send</source>
         <translation>● 在线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218"/>
+        <location filename="../main_window.py" line="222"/>
         <source>○ Offline · {0} waiting to send</source>
         <translation>○ 离线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229"/>
+        <location filename="../main_window.py" line="227"/>
+        <source>{0} digital-currency payments waiting to settle</source>
+        <translation>{0} 笔数字人民币待结算</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="236"/>
         <source>Devices ok ({0})</source>
         <translation>设备正常（{0}）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230"/>
+        <location filename="../main_window.py" line="237"/>
         <source>Check: {0}</source>
         <translation>请检查：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="236"/>
+        <location filename="../main_window.py" line="243"/>
         <source>Logged out</source>
         <translation>未登录</translation>
+    </message>
+</context>
+<context>
+    <name>CbdcPage</name>
+    <message>
+        <location filename="../pages/cbdc.py" line="30"/>
+        <source>Scan the digital-currency code on the customer&apos;s phone</source>
+        <translation>扫描顾客手机上的数字人民币付款码</translation>
+    </message>
+    <message>
+        <location filename="../pages/cbdc.py" line="36"/>
+        <source>Show shop QR</source>
+        <translation>出示收款码</translation>
+    </message>
+    <message>
+        <location filename="../pages/cbdc.py" line="38"/>
+        <source>Hard wallet (insert)</source>
+        <translation>硬钱包（插卡）</translation>
+    </message>
+    <message>
+        <location filename="../pages/cbdc.py" line="40"/>
+        <source>Hard wallet (tap)</source>
+        <translation>硬钱包（碰一碰）</translation>
+    </message>
+    <message>
+        <location filename="../pages/cbdc.py" line="43"/>
+        <source>Digital RMB: scan the wallet&apos;s code, show the shop QR, or take the hard wallet.</source>
+        <translation>数字人民币：扫描钱包付款码、出示收款码，或使用硬钱包。</translation>
+    </message>
+    <message>
+        <location filename="../pages/cbdc.py" line="50"/>
+        <source>Demo: customer shows a wallet code</source>
+        <translation>演示：顾客出示钱包付款码</translation>
+    </message>
+    <message>
+        <location filename="../pages/cbdc.py" line="52"/>
+        <source>Demo: customer pays the shop QR</source>
+        <translation>演示：顾客扫收款码付款</translation>
+    </message>
+    <message>
+        <location filename="../pages/cbdc.py" line="54"/>
+        <source>Demo: customer holds out the hard wallet</source>
+        <translation>演示：顾客出示硬钱包</translation>
+    </message>
+    <message>
+        <location filename="../pages/cbdc.py" line="58"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../pages/cbdc.py" line="72"/>
+        <source>Amount {0}</source>
+        <translation>金额 {0}</translation>
+    </message>
+    <message>
+        <location filename="../pages/cbdc.py" line="81"/>
+        <source>Asking the wallet&apos;s bank…</source>
+        <translation>正在向钱包运营机构确认…</translation>
+    </message>
+    <message>
+        <location filename="../pages/cbdc.py" line="85"/>
+        <source>Making the QR code…</source>
+        <translation>正在生成二维码…</translation>
+    </message>
+    <message>
+        <location filename="../pages/cbdc.py" line="119"/>
+        <source>Hold the hard wallet to the reader…</source>
+        <translation>请将硬钱包贴近读卡器…</translation>
     </message>
 </context>
 <context>
@@ -1440,32 +1533,32 @@
 <context>
     <name>CustomerQrPage</name>
     <message>
-        <location filename="../pages/payment.py" line="226"/>
+        <location filename="../pages/payment.py" line="227"/>
         <source>Scan the code on the customer&apos;s phone</source>
         <translation>扫描顾客手机上的付款码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="230"/>
+        <location filename="../pages/payment.py" line="231"/>
         <source>Scan the payment code on the customer&apos;s phone.</source>
         <translation>请扫描顾客手机上的付款码。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="234"/>
+        <location filename="../pages/payment.py" line="235"/>
         <source>Demo: customer shows a payment code</source>
         <translation>演示：顾客出示付款码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="237"/>
+        <location filename="../pages/payment.py" line="238"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="245"/>
+        <location filename="../pages/payment.py" line="246"/>
         <source>Amount {0}</source>
         <translation>金额 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="256"/>
+        <location filename="../pages/payment.py" line="257"/>
         <source>Asking the wallet…</source>
         <translation>正在向钱包请求付款…</translation>
     </message>
@@ -1547,17 +1640,17 @@
 <context>
     <name>MerchantQrPage</name>
     <message>
-        <location filename="../pages/payment.py" line="275"/>
+        <location filename="../pages/payment.py" line="276"/>
         <source>Demo: customer paid in the wallet</source>
         <translation>演示：顾客已在钱包中付款</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="277"/>
+        <location filename="../pages/payment.py" line="278"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="294"/>
+        <location filename="../pages/payment.py" line="295"/>
         <source>Checking the payment…</source>
         <translation>正在确认付款…</translation>
     </message>
@@ -2114,67 +2207,67 @@
 <context>
     <name>Step</name>
     <message>
-        <location filename="../wording.py" line="360"/>
+        <location filename="../wording.py" line="363"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="360"/>
+        <location filename="../wording.py" line="363"/>
         <source>basket</source>
         <translation>购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="361"/>
+        <location filename="../wording.py" line="364"/>
         <source>tender selection</source>
         <translation>选择付款方式</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="361"/>
+        <location filename="../wording.py" line="364"/>
         <source>card</source>
         <translation>等待刷卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="362"/>
+        <location filename="../wording.py" line="365"/>
         <source>customer qr</source>
         <translation>扫描顾客付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="362"/>
+        <location filename="../wording.py" line="365"/>
         <source>merchant qr</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="363"/>
+        <location filename="../wording.py" line="366"/>
         <source>risk decision</source>
         <translation>风险判断</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="363"/>
+        <location filename="../wording.py" line="366"/>
         <source>step up pin</source>
         <translation>输入密码验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="364"/>
+        <location filename="../wording.py" line="367"/>
         <source>step up supervisor</source>
         <translation>主管验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="364"/>
+        <location filename="../wording.py" line="367"/>
         <source>journal commit</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="365"/>
+        <location filename="../wording.py" line="368"/>
         <source>receipt print</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="365"/>
+        <location filename="../wording.py" line="368"/>
         <source>receipt failed</source>
         <translation>小票未打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="366"/>
+        <location filename="../wording.py" line="369"/>
         <source>drawer</source>
         <translation>打开钱箱</translation>
     </message>
@@ -2182,32 +2275,32 @@
 <context>
     <name>StepUpPage</name>
     <message>
-        <location filename="../pages/payment.py" line="317"/>
+        <location filename="../pages/payment.py" line="318"/>
         <source>Refuse: pay another way</source>
         <translation>拒绝：改用其他方式付款</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="326"/>
+        <location filename="../pages/payment.py" line="327"/>
         <source>Ask the customer to enter the card PIN.</source>
         <translation>请顾客输入银行卡密码。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="327"/>
+        <location filename="../pages/payment.py" line="328"/>
         <source>A supervisor must approve this payment.</source>
         <translation>此笔付款需要主管批准。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="330"/>
+        <location filename="../pages/payment.py" line="331"/>
         <source>To pay {0}</source>
         <translation>应付 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="335"/>
+        <location filename="../pages/payment.py" line="336"/>
         <source>The card checks the PIN…</source>
         <translation>卡片正在核对密码…</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="337"/>
+        <location filename="../pages/payment.py" line="338"/>
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
     </message>
@@ -2273,42 +2366,47 @@
         <translation>出示收款码</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="42"/>
+        <location filename="../pages/payment.py" line="38"/>
+        <source>Digital RMB</source>
+        <translation>数字人民币</translation>
+    </message>
+    <message>
+        <location filename="../pages/payment.py" line="43"/>
         <source>Back to basket</source>
         <translation>返回购物篮</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="43"/>
+        <location filename="../pages/payment.py" line="44"/>
         <source>Cancel sale</source>
         <translation>取消交易</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="59"/>
+        <location filename="../pages/payment.py" line="60"/>
         <source>To pay {0}</source>
         <translation>应付 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="61"/>
+        <location filename="../pages/payment.py" line="62"/>
         <source>Total {0}. Paid so far: {1}</source>
         <translation>合计 {0}。已付：{1}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="62"/>
+        <location filename="../pages/payment.py" line="63"/>
         <source>Total {0}</source>
         <translation>合计 {0}</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="83"/>
+        <location filename="../pages/payment.py" line="84"/>
         <source>Making the QR code…</source>
         <translation>正在生成二维码…</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="89"/>
+        <location filename="../pages/payment.py" line="90"/>
         <source>Tap Cancel sale again to cancel the whole sale.</source>
         <translation>再点一次“取消交易”将取消整笔交易。</translation>
     </message>
     <message>
-        <location filename="../pages/payment.py" line="90"/>
+        <location filename="../pages/payment.py" line="91"/>
         <source>Cancelling the sale…</source>
         <translation>正在取消交易…</translation>
     </message>

@@ -35,6 +35,7 @@ class TenderPage(Page):
             (self.tr("Card (tap)"), "F7", "tender_tap", lambda: self._choose("tap")),
             (self.tr("Scan customer's QR"), "F8", "tender_customer_qr", lambda: self._choose("customer_qr")),
             (self.tr("Show shop QR"), "F9", "tender_merchant_qr", self._merchant_qr),
+            (self.tr("Digital RMB"), "F10", "tender_cbdc", lambda: self._choose("cbdc")),
         ]
         for i, (text, key, name, fn) in enumerate(choices):
             grid.addWidget(button(text, fn, role="tender", shortcut=key, name=name), i // 3, i % 3)
