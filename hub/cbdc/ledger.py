@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import tomllib
 import uuid
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from hub.ledger import Transfer, Writes
 
 ISSUANCE = "cbdc:issuance"
 DEFAULT_TIERS = Path(__file__).with_name("tiers.toml")
+TIERS_ENV = "EDGEPOS_CBDC_TIERS"  # a site's own tiers file
 EXCEPTION_DOUBLE_SPEND = "cbdc_double_spend"
 
 
@@ -67,8 +69,9 @@ class CbdcConfig:
 
     @classmethod
     def load(cls, path: Path | None = None) -> CbdcConfig:
-        """The tiers and limits from a TOML file (hub/cbdc/tiers.toml by default); a bad file is a clear error."""
-        where = path or DEFAULT_TIERS
+        """The tiers and limits from a TOML file: `path`, else $EDGEPOS_CBDC_TIERS, else hub/cbdc/tiers.toml; a bad
+        file is a clear error."""
+        where = path or Path(os.environ.get(TIERS_ENV) or DEFAULT_TIERS)
         try:
             data = tomllib.loads(where.read_text(encoding="utf-8"))
             tiers = {name: Tier(name, int(t["per_payment"]), int(t["per_day"]), int(t["balance"]))

@@ -31,7 +31,8 @@ from terminal.domain import Money
 
 # the script, repeated: what each sale pays with
 SCRIPT = ("cash", "contact", "contactless", "customer_qr", "merchant_qr", "split", "contact", "pin_card",
-          "step_up_pin", "contactless", "declined", "cash", "step_up_supervisor", "expired", "contact", "split")
+          "step_up_pin", "contactless", "declined", "cash", "step_up_supervisor", "expired", "contact", "split",
+          "cbdc_code", "cbdc_qr", "cbdc_card")  # digital RMB: the wallet's code, the shop QR, an offline hard wallet
 OFFLINE_FRACTION = (0.55, 0.75)  # the hub is down for this stretch of the run
 SALE_EVERY = timedelta(seconds=40)  # shop time between sales: a busy till
 # big baskets that cross the retail profile's PIN (3000.00) and supervisor (20000.00) amounts
@@ -85,7 +86,7 @@ def _pan(rng: random.Random, prefix: str = "4761") -> str:
 
 class Tally:
     def __init__(self) -> None:
-        self.approved = self.declined = self.stepped_up = self.offline = 0
+        self.approved = self.declined = self.stepped_up = self.offline = self.cbdc = 0
         self.expected_total = 0
         self.latencies: list[float] = []
 
@@ -107,6 +108,9 @@ def run_sales(store: DemoStore, count: int, rng: random.Random, clock: ShopClock
     terminal_id = till.keystore.terminal_id
     days = (clock.start.date() - timedelta(days=1), datetime.now(UTC).date() + timedelta(days=1))
     before = _settled(hub, terminal_id, days)  # a reopened store's earlier sales are on the hub already
+    wallets = store.wallets
+    # hard wallets are issued and loaded while the hub is up: during the outage only they take digital currency
+    cards = [wallets.new_card() for _ in range(count // len(SCRIPT) * 3 + 3)] if wallets is not None else []
     started = time.perf_counter()
     for i in range(count):
         clock.next_sale()
@@ -115,8 +119,14 @@ def run_sales(store: DemoStore, count: int, rng: random.Random, clock: ShopClock
         if i == hi and hi > lo:
             hub.start()
         kind = SCRIPT[i % len(SCRIPT)]
+        if lo <= i < hi and kind in ("cbdc_code", "cbdc_qr"):
+            kind = "cbdc_card"  # offline, digital currency is the hard wallet's
         if lo <= i < hi and kind in ("customer_qr", "merchant_qr", "step_up_supervisor", "step_up_pin"):
             kind = "contact"  # offline the script keeps to what a till can take offline
+        if kind.startswith("cbdc") and (wallets is None or not cards):
+            kind = "cash"
+        if kind == "cbdc_card":
+            till.checkout.ports.hard_wallet.present(cards.pop())
         scripted_sale(store, tally, kind, rng, blocked)
     if hub.process is None:
         hub.start()
@@ -146,6 +156,7 @@ def run_sales(store: DemoStore, count: int, rng: random.Random, clock: ShopClock
         "journal_records": journal_records,
         "journal_records_this_run": journal_records - journal_before,
         "holds_released": released,
+        "cbdc_payments": tally.cbdc,
         "balanced": hub.admin("GET", "/v1/admin/trial-balance")["balanced"],
         "p50_ms": percentile(tally.latencies, 0.50),
         "p99_ms": percentile(tally.latencies, 0.99),
@@ -190,6 +201,17 @@ def scripted_sale(store: DemoStore, tally: Tally, kind: str, rng: random.Random,
     elif kind == "merchant_qr":
         co.show_merchant_qr()
         outcomes.append(tally.tender(co.merchant_qr_paid(f"wallet-{rng.randrange(10**9)}")))
+    elif kind == "cbdc_code":
+        outcomes.append(tally.tender(co.pay_cbdc_code(store.wallets.code())))
+        tally.cbdc += outcomes[-1].ok
+    elif kind == "cbdc_qr":
+        shown = co.show_cbdc_qr()
+        store.wallets.pay_qr(shown.qr_payload or "")  # the customer's wallet pays; the till learns it by long-poll
+        outcomes.append(tally.tender(co.wait_cbdc_qr(10)))
+        tally.cbdc += outcomes[-1].ok
+    elif kind == "cbdc_card":
+        outcomes.append(tally.tender(co.pay_cbdc_hard_wallet()))
+        tally.cbdc += outcomes[-1].ok
     stepped = False
     while outcomes and outcomes[-1].result == "step_up":  # the customer types the PIN / the supervisor confirms
         stepped = True
