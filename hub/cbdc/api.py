@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -76,7 +76,12 @@ def register(app: FastAPI, store: Store, secret: str, clock: Clock, signed: Any,
              errors: dict[int, Any], operator: CbdcOperator | None = None, config: CbdcConfig | None = None
              ) -> CbdcOperator:
     """Add the CBDC endpoints to the hub's app. `signed` / `admin` are the hub's own dependencies (hub.app)."""
-    op: CbdcOperator = operator or ReferenceOperator(store.read, store.view, secret.encode(), config)
+    if operator is not None:
+        op = operator
+    elif store is None:  # the app built only for its OpenAPI document (hub.openapi): no requests come
+        op = cast(CbdcOperator, None)
+    else:
+        op = ReferenceOperator(store.read, store.view, secret.encode(), config)
     app.state.cbdc = op
     SignedDep = Depends(signed)
     Admin = Depends(admin)
