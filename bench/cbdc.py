@@ -56,11 +56,16 @@ def _sale(till: Any, minor: int) -> None:
 
 def _contact_reader() -> tuple[Any, Any, str]:
     """(hard-wallet reader, pcscd service or None, path name): pcscd + vpcd when this machine has them."""
-    try:
-        service = PcscdService("Virtual PCD 00 01").__enter__()
-        return HardWalletReader.contact(PcscCardReader("Virtual PCD 00 01", kernel=None)), service, "pcscd+vpcd"
-    except (DeviceError, OSError, ImportError):
-        return None, None, "inprocess"
+    why = ""
+    for _ in range(3):  # another process may be restarting the machine's one pcscd: try again
+        try:
+            service = PcscdService("Virtual PCD 00 01").__enter__()
+            reader = HardWalletReader.contact(PcscCardReader("Virtual PCD 00 01", kernel=None))  # type: ignore[arg-type]
+            return reader, service, "pcscd+vpcd"
+        except (DeviceError, OSError) as exc:
+            why = str(exc)
+            time.sleep(1.0)
+    return None, None, f"inprocess ({why})"
 
 
 def run(online: int = 200, offline: int = 200, double_spends: int = 20, seed: int = 12) -> dict[str, Any]:

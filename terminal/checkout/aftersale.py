@@ -148,7 +148,8 @@ class AfterSale:
                                  at=self._ports.clock(), terminal_id=self.checkout.terminal_id)
         except DomainError as exc:
             raise _from_domain(RefundRefused, exc) from exc
-        if any(is_online_hold(t) for t in record.tenders) and self._ports.auth is not None:
+        if any(is_online_hold(t) or t.kind is TenderKind.CBDC_WALLET for t in record.tenders) and \
+                (self._ports.auth is not None or self._ports.cbdc is not None):
             # the bank pays out before refund.completed is written: the intent is durable first, so a journal that
             # fails afterwards still leaves the record to finish the refund from (never a second payout)
             self._save("refund.requested", record.to_dict(), "The refund could not be saved, so nothing was "
@@ -172,6 +173,7 @@ class AfterSale:
         return self._carry_out(sale, record)
 
     def _carry_out(self, sale: Sale, record: Refund) -> Outcome:
+        self._refund_cbdc(record)
         online, deferred, unreachable = self._refund_online(sale, record)
         self._save("refund.completed", record.to_dict(), "The refund could not be saved. Call a technician, then "
                    "finish the refund from the sale.", code="refund_not_completed")
@@ -219,6 +221,29 @@ class AfterSale:
             raise RefundRefused("Enter whole numbers of items.", code="refund_whole_items") from exc
         total = Money.total((line.gross for line in quoted), sale.currency)
         return RefundQuote(sale.sale_id, sale.currency, quoted, route_refund(sale, total))
+
+    def _refund_cbdc(self, record: Refund) -> None:
+        """Digital currency goes back to the wallet that paid, at the operator, before the refund is completed (its
+        intent is journalled first; `finish_refund` asks again under the same keys, never paying out twice)."""
+        cbdc = self._ports.cbdc
+        for tender in (t for t in record.tenders if t.kind is TenderKind.CBDC_WALLET):
+            if cbdc is None:
+                raise RefundRefused("Digital currency can only be refunded on a till connected to the hub.",
+                                    code="cbdc_refund_needs_network")
+            try:
+                answer = cbdc.refund(record.refund_id, tender.reference,
+                                     PositiveAmount(amount=tender.amount.amount, currency=record.currency),
+                                     record.reason[:200] or "refund")
+            except HubUnreachable as exc:
+                raise RefundRefused("The digital-currency refund needs the network. Finish the refund from the "
+                                    "sale when it is back.", code="cbdc_refund_needs_network") from exc
+            except HubRefusal as exc:
+                raise RefundRefused("The bank refused to refund this card or QR payment. Call the manager.",
+                                    code="refund_bank_refused") from exc
+            if answer.status != "approved":
+                code = answer.code if answer.code in ("cbdc_payment_not_settled", "cbdc_refund_exceeds_payment") \
+                    else "refund_bank_refused"
+                raise RefundRefused(answer.message or "The digital-currency operator refused the refund.", code=code)
 
     def _refund_online(self, sale: Sale, record: Refund) -> tuple[list[str], list[str], bool]:
         """Refund online holds at the hub now; returns (refunded online, left to the record, hub unreachable).

@@ -21,7 +21,7 @@ from models.cbdc_rules import CBDC_REASONS, CbdcRiskState
 from sync.cbdc import CbdcFormatError, PaymentCode, PaymentRequest, receipt_input
 from sync.crypto import sm3
 from sync.protocol import PositiveAmount
-from terminal.cbdc.offline import RECORD_TYPE, OfflineRefused, device_token
+from terminal.cbdc.offline import RECORD_TYPE, OfflineRefused
 from terminal.checkout.attempt import TenderAttempt
 from terminal.checkout.errors import CheckoutError
 from terminal.checkout.outcome import Outcome
@@ -112,7 +112,8 @@ class CbdcTender:
         limit = Money(answer.limit.amount, answer.limit.currency) if answer.limit is not None else None
         sentence = DECLINED[code].format(limit=f" ({limit.format()})" if limit else "")
         params = {"limit": limit.format()} if limit else {}
-        co._go(State.TENDER_SELECTION, "go back") if co.state is not State.TENDER_SELECTION else None
+        if co.state is not State.TENDER_SELECTION:
+            co._go(State.TENDER_SELECTION, "go back")
         assert co.sale is not None
         co._journal("tender.declined", {"sale_id": co.sale.sale_id, "kind": str(pending.kind),
                                         "amount": pending.amount.to_dict(), "last4": pending.last4,
@@ -244,9 +245,6 @@ class CbdcTender:
                                         "reasons": [code], "sentence": sentence, "offline": True})
         return co._outcome("declined", sentence, code=code, params=shown, reasons=(code,))
 
-    @staticmethod
-    def device_token(device_hex: str) -> str:
-        return device_token(device_hex)
 
 
 class _RiskDeclined(Exception):

@@ -182,3 +182,20 @@ def test_attacks_on_the_operator_are_refused(till, hub: HubProcess) -> None:
     assert unsigned.status_code == 401
     assert hub.admin("GET", "/v1/admin/trial-balance")["balanced"]
     till.checkout.cancel()
+
+
+def test_after_sale_refund_of_digital_currency_goes_back_to_the_wallet(till, hub: HubProcess) -> None:
+    from terminal.checkout import AfterSale, SaleIndex
+
+    sim = simulator(hub)
+    wallet = sim.create_wallet("anonymous", fund=5_000)
+    basket(till, 2_000)
+    paid = till.checkout.pay_cbdc_code(sim.payment_code(wallet.wallet_no))
+    assert paid.result == "completed"
+    after = AfterSale(till.checkout, SaleIndex.open(till.journal))
+    manager = ("M-001", "9999")
+    done = after.refund(paid.sale_id, {1: 1}, approver_id=manager[0], approver_pin=manager[1], reason="returned")
+    assert done.ok
+    assert sim.info(wallet.wallet_no).balance.amount == 5_000  # back in the wallet that paid
+    refund = records_of(till, "refund.completed")[-1].payload
+    assert refund["tenders"][0]["kind"] == "cbdc_wallet"
