@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
@@ -108,7 +109,15 @@ class ReferenceOperator:
         self._read, self._view = read, view
         self.config = config or CbdcConfig.load()
         self._envelope = _seal_keys(secret)
-        self._issuer = self._read(self._issuer_key)
+        self._issuer_loaded: Sm2PrivateKey | None = None  # loaded on first use: the hub starts with its store down
+        self._lock = threading.Lock()
+
+    @property
+    def _issuer(self) -> Sm2PrivateKey:
+        with self._lock:
+            if self._issuer_loaded is None:
+                self._issuer_loaded = self._read(self._issuer_key)
+            return self._issuer_loaded
 
     # --- issuer key -------------------------------------------------------------------------------------------------
 
@@ -407,10 +416,12 @@ class ReferenceOperator:
 
     def create_device(self, request: DeviceCreate, now: datetime) -> DeviceInfo:
         """Certify a hard wallet's key for a wallet (the issuer signs it)."""
+        issuer = self._issuer  # loaded before the transaction (loading may write it once)
+
         def run(tx: Tx) -> DeviceInfo:
             _, currency, _ = self._wallet_row(tx, request.wallet_no)
             device = secrets.token_bytes(8)
-            cert = issue_cert(self._issuer, device, request.wallet_no, bytes.fromhex(request.public_key), currency)
+            cert = issue_cert(issuer, device, request.wallet_no, bytes.fromhex(request.public_key), currency)
             tx.run("INSERT INTO cbdc_devices (device_id, wallet_no, public_key, cert, created_at) "
                    "VALUES (?, ?, ?, ?, ?)", (device.hex(), request.wallet_no, request.public_key,
                                               cert.encode().hex(), iso(now)))
@@ -421,6 +432,8 @@ class ReferenceOperator:
 
     def load_device(self, device_id: str, amount: int, now: datetime) -> LoadResponse:
         """Move value from the wallet into its hard wallet: the issuer signs a load token the card accepts once."""
+        issuer = self._issuer  # loaded before the transaction (loading may write it once)
+
         def run(tx: Tx) -> LoadResponse:
             tx.lock_name(f"cbdc-device:{device_id}")
             row = tx.one("SELECT wallet_no, loaded, settled, load_no, revoked_at FROM cbdc_devices "
@@ -441,7 +454,7 @@ class ReferenceOperator:
                                   amount=amount, currency=self.config.currency, now=now))
             tx.run("UPDATE cbdc_devices SET loaded = loaded + ?, load_no = load_no + 1 WHERE device_id = ?",
                    (amount, device_id))
-            token = sign_load(self._issuer, bytes.fromhex(device_id), int(load_no) + 1, amount, self.config.currency)
+            token = sign_load(issuer, bytes.fromhex(device_id), int(load_no) + 1, amount, self.config.currency)
             return LoadResponse(device_id=device_id, load=token.encode().hex(),
                                 loaded=self._money(int(loaded) + amount))
 
