@@ -37,6 +37,7 @@ class HubProcess:
         port: int = 0,
         log: Path | None = None,
         extra_args: tuple[str, ...] = (),
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         if (db is None) == (dsn is None):
             raise ValueError("give the hub either a SQLite file (db) or a PostgreSQL DSN (dsn)")
@@ -45,6 +46,7 @@ class HubProcess:
         self.port = port
         self.log = log
         self.extra_args = extra_args
+        self.extra_env = dict(extra_env or {})  # e.g. EDGEPOS_CBDC_ISSUER_SECRET (hub.cbdc.api)
         self.process: subprocess.Popen[str] | None = None
 
     @property
@@ -53,7 +55,7 @@ class HubProcess:
 
     def start(self, timeout: float = 30.0) -> HubProcess:
         """Start and return once the hub listens (it prints its address only after binding)."""
-        env = {**os.environ, ADMIN_TOKEN_ENV: self.admin_token, LIFELINE_ENV: "stdin"}
+        env = {**os.environ, **self.extra_env, ADMIN_TOKEN_ENV: self.admin_token, LIFELINE_ENV: "stdin"}
         with open(self.log or os.devnull, "a") as log:
             self.process = subprocess.Popen(
                 [*edgepos_command(), "hub", *self.where, "--port", str(self.port), *self.extra_args],

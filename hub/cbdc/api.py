@@ -8,6 +8,7 @@ long-polling its order. Wallet endpoints carry the wallet's own signature; admin
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, cast
@@ -48,6 +49,7 @@ from sync.cbdc_api import (
 from sync.protocol import API_PREFIX
 
 M = TypeVar("M", bound=BaseModel)
+ISSUER_SECRET_ENV = "EDGEPOS_CBDC_ISSUER_SECRET"  # seals the issuer key in the database (default: the admin token)
 MAX_WAIT_S = 30.0
 POLL_S = 0.05
 REQUEST_MODELS: list[type[BaseModel]] = [CodePaymentRequest, OrderRequest, CbdcRefundRequest, WalletPayOrder,
@@ -80,8 +82,9 @@ def register(app: FastAPI, store: Store, secret: str, clock: Clock, signed: Any,
         op = operator
     elif store is None:  # the app built only for its OpenAPI document (hub.openapi): no requests come
         op = cast(CbdcOperator, None)
-    else:
-        op = ReferenceOperator(store.read, store.view, secret.encode(), config)
+    else:  # the issuer key is sealed with $EDGEPOS_CBDC_ISSUER_SECRET, else the admin token
+        sealing = os.environ.get(ISSUER_SECRET_ENV) or secret
+        op = ReferenceOperator(store.read, store.view, sealing.encode(), config)
     app.state.cbdc = op
     SignedDep = Depends(signed)
     Admin = Depends(admin)

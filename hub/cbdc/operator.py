@@ -129,7 +129,8 @@ class ReferenceOperator:
                 return Sm2PrivateKey(self._envelope.open(bytes.fromhex(row[0]), b"cbdc-issuer"))
             except CryptoError:
                 raise RuntimeError("the CBDC issuer key in the hub database cannot be opened with this hub's "
-                                   "secret (was the admin token changed?)") from None
+                                   "secret: set EDGEPOS_CBDC_ISSUER_SECRET (or the admin token) it was sealed "
+                                   "with") from None
         key = Sm2PrivateKey.generate()
         tx.run("INSERT INTO cbdc_issuer (id, public_key, private_sealed, created_at) VALUES (1, ?, ?, ?)",
                (key.public_key().hex(), self._envelope.seal(key.private_bytes(), b"cbdc-issuer").hex(),

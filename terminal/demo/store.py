@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from drivers.card.emulator import TEST_CARDS, CardProfile
 from hub.process import HubProcess
+from sync.crypto import sm3
 from sync.journal import utc_now
 from sync.keystore import SECRET_ENV, random_secret
 from terminal.bootstrap import ClosesInReverse, close_all
@@ -116,8 +117,11 @@ def open_demo_store(data_dir: Path | None = None, *, devices: str = "auto", sale
             where.mkdir(parents=True, exist_ok=True)
         secret, key_note = _key_secret(where, temporary=data_dir is None)
         admin_token = uuid.uuid4().hex
+        # the CBDC issuer key outlives the run's admin token: sealed with a secret derived from the store's own
+        issuer_secret = sm3(b"edgepos-demo-cbdc-issuer\n" + secret).hex()
         hub = HubProcess(db=where / "hub.db", admin_token=admin_token, log=where / "hub.log",
-                         port=free_port() if background else 0)
+                         port=free_port() if background else 0,
+                         extra_env={"EDGEPOS_CBDC_ISSUER_SECRET": issuer_secret})
         if sales_hub:
             if not background:
                 hub.start()
