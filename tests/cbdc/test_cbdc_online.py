@@ -199,3 +199,30 @@ def test_after_sale_refund_of_digital_currency_goes_back_to_the_wallet(till, hub
     assert sim.info(wallet.wallet_no).balance.amount == 5_000  # back in the wallet that paid
     refund = records_of(till, "refund.completed")[-1].payload
     assert refund["tenders"][0]["kind"] == "cbdc_wallet"
+
+
+def test_codes_read_by_the_serial_and_the_camera_scanner_pay(till, hub: HubProcess) -> None:
+    from drivers.scanner.camera import decode_frame, qr_frame
+    from drivers.scanner.serial_scanner import PtyScannerSim, SerialScanner
+    from sync.cbdc import is_payment_code
+
+    sim = simulator(hub)
+    wallet = sim.create_wallet("anonymous", fund=5_000)
+    pty = PtyScannerSim()
+    scanner = SerialScanner(pty.port, simulated=True)
+    try:
+        scanner.connect()  # the port is open before the customer's code is scanned
+        pty.scan(sim.payment_code(wallet.wallet_no))
+        read = scanner.read_code(timeout=5)
+    finally:
+        scanner.close()
+        pty.unplug()
+    assert is_payment_code(read)
+    basket(till, 800)
+    assert till.checkout.pay_cbdc_code(read).result == "completed"
+
+    shown = decode_frame(qr_frame(sim.payment_code(wallet.wallet_no)))  # the phone's screen in the camera
+    assert len(shown) == 1 and is_payment_code(shown[0])
+    basket(till, 700)
+    assert till.checkout.pay_cbdc_code(shown[0]).result == "completed"
+    assert sim.info(wallet.wallet_no).balance.amount == 5_000 - 1_500
