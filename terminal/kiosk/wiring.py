@@ -1,0 +1,91 @@
+"""Wiring of a kiosk lane onto a till (terminal.bootstrap.Till): the held-receipt printer, the lane's own operator
+identity, the bagging database and badges beside the journal, the store's kiosk policy; and the demo store's
+produce sold by weight and its age-restricted items. A real lane opens with `open_lane(RealStore, ...)` (devices from
+the till config); the demo and tests use `demo_lane`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from terminal.bootstrap import ClosesInReverse, Till
+from terminal.catalogue import VAT9, Catalogue, Product, sample_catalogue
+from terminal.domain import Money
+from terminal.kiosk.badges import BadgeStore
+from terminal.kiosk.bagging import BaggingCheck
+from terminal.kiosk.lane import KioskPolicy, Lane
+from terminal.kiosk.receipts import HeldReceipts
+from terminal.operators import Operator, Role
+
+BAGGING_DB, BADGES_DB = "kiosk-bagging.db", "kiosk-badges.db"
+
+# loose produce sold by the kilogram (in-store EAN-13 with prefix 2, and found by picture in the search)
+PRODUCE: tuple[tuple[str, str, str, str, str], ...] = (
+    ("PRD-001", "Loose apples, per kg", "散装苹果 每公斤", "12.80", "2000000000015"),
+    ("PRD-002", "Tomatoes, per kg", "西红柿 每公斤", "8.60", "2000000000022"),
+    ("PRD-003", "Loose bananas, per kg", "散装香蕉 每公斤", "6.98", "2000000000039"),
+    ("PRD-004", "Carrots, per kg", "胡萝卜 每公斤", "4.50", "2000000000046"),
+)
+DEMO_POLICY = KioskPolicy(age_restricted=frozenset({"DRK-006"}), high_value_minor=30_000)
+
+
+def kiosk_catalogue(base: Catalogue | None = None) -> Catalogue:
+    """The demo store's catalogue plus loose produce by the kilogram."""
+    base = base or sample_catalogue()
+    produce = [Product(sku, name, zh, "Fresh", Money.from_decimal(Decimal(price), base.currency), VAT9, code, "kg",
+                       "生鲜") for sku, name, zh, price, code in PRODUCE]
+    return Catalogue([*base.products, *produce])
+
+
+def lane_operator(lane_id: str) -> Operator:
+    """The identity the lane's checkout acts as: sells, never approves (every approval names an attendant)."""
+    return Operator(f"KIOSK-{lane_id}", f"Self-checkout {lane_id}", Role.CASHIER)
+
+
+@dataclass
+class KioskLane(ClosesInReverse):
+    lane: Lane
+    till: Till
+    bagging: BaggingCheck
+    badges: BadgeStore
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+def wire_lane(till: Till, catalogue: Catalogue, *, lane_id: str, receipts: HeldReceipts,
+              policy: KioskPolicy = DEMO_POLICY, scale: Any = None, clock: Callable[[], float] | None = None
+              ) -> KioskLane:
+    """A lane on an assembled till whose printer port is `receipts`."""
+    data = Path(till.data_dir)
+    bagging = BaggingCheck(data / BAGGING_DB)
+    badges = BadgeStore(data / BADGES_DB, till.keystore.token_key())
+    till.checkout.operator = lane_operator(lane_id)
+    options: dict[str, Any] = {} if clock is None else {"clock": clock}
+    lane = Lane(till.checkout, catalogue, lane_id=lane_id, operators=till.operators, receipts=receipts,
+                policy=policy, scale=scale, bagging=bagging if policy.bagging_check else None, badges=badges,
+                **options)
+    return KioskLane(lane, till, bagging, badges, [badges.close, bagging.close])
+
+
+def demo_lane(data_dir: Path, *, lane_id: str = "L1", policy: KioskPolicy = DEMO_POLICY, scale: Any = None,
+              hub_url: str | None = None, enrol_code: bytes | None = None, secret: bytes | None = None,
+              clock: Callable[[], float] | None = None, till_clock: Any = None) -> KioskLane:
+    """A lane on the demo rig's till (sample staff, emulated card readers, simulated printer) in `data_dir`."""
+    from drivers.printer.device import EscposPrinter
+    from terminal.demo.rig import build_till
+
+    receipts = HeldReceipts(EscposPrinter("dummy:", simulated=True))
+    extra: dict[str, Any] = {} if till_clock is None else {"clock": till_clock}
+    till = build_till(data_dir, terminal_id=f"KIOSK-{lane_id}", hub_url=hub_url, enrol_code=enrol_code,
+                      printer=receipts, secret=secret, **extra)
+    try:
+        wired = wire_lane(till, kiosk_catalogue(), lane_id=lane_id, receipts=receipts, policy=policy, scale=scale,
+                          clock=clock)
+    except BaseException:
+        till.close()
+        raise
+    wired._closers.insert(0, till.close)
+    return wired
