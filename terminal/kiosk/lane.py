@@ -142,8 +142,8 @@ class Lane:
         if self.step not in steps:
             raise InvalidStep(action, self.step)
 
-    def _say(self, code: str, **params: Any) -> None:
-        self.message, self.params = code, params
+    def _say(self, message: str, /, **params: Any) -> None:
+        self.message, self.params = message, params
 
     def _journal(self, record_type: str, payload: Mapping[str, Any]) -> None:
         self.checkout.ports.journal.append(record_type, {"lane": self.lane_id, **payload})

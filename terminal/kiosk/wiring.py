@@ -19,6 +19,7 @@ from terminal.kiosk.badges import BadgeStore
 from terminal.kiosk.bagging import BaggingCheck
 from terminal.kiosk.lane import KioskPolicy, Lane
 from terminal.kiosk.receipts import HeldReceipts
+from terminal.kiosk.recovery import RecoveryReport, recover
 from terminal.operators import Operator, Role
 
 BAGGING_DB, BADGES_DB = "kiosk-bagging.db", "kiosk-badges.db"
@@ -52,13 +53,17 @@ class KioskLane(ClosesInReverse):
     till: Till
     bagging: BaggingCheck
     badges: BadgeStore
+    recovery: RecoveryReport
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
 
 def wire_lane(till: Till, catalogue: Catalogue, *, lane_id: str, receipts: HeldReceipts,
               policy: KioskPolicy = DEMO_POLICY, scale: Any = None, clock: Callable[[], float] | None = None
               ) -> KioskLane:
-    """A lane on an assembled till whose printer port is `receipts`."""
+    """A lane on an assembled till whose printer port is `receipts`. Whatever a crash left open is finished or
+    voided first (terminal.kiosk.recovery), so the lane starts clean."""
+    ports = till.checkout.ports
+    report = recover(till.journal, ports.auth, ports.clock, lane_id)
     data = Path(till.data_dir)
     bagging = BaggingCheck(data / BAGGING_DB)
     badges = BadgeStore(data / BADGES_DB, till.keystore.token_key())
@@ -67,7 +72,7 @@ def wire_lane(till: Till, catalogue: Catalogue, *, lane_id: str, receipts: HeldR
     lane = Lane(till.checkout, catalogue, lane_id=lane_id, operators=till.operators, receipts=receipts,
                 policy=policy, scale=scale, bagging=bagging if policy.bagging_check else None, badges=badges,
                 **options)
-    return KioskLane(lane, till, bagging, badges, [badges.close, bagging.close])
+    return KioskLane(lane, till, bagging, badges, report, [badges.close, bagging.close])
 
 
 def demo_lane(data_dir: Path, *, lane_id: str = "L1", policy: KioskPolicy = DEMO_POLICY, scale: Any = None,
