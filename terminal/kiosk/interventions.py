@@ -46,7 +46,7 @@ class Intervention:
 
     @property
     def code(self) -> str:
-        return f"kiosk_{self.kind}"
+        return f"kiosk_call_{self.kind}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": str(self.kind), "id": self.intervention_id, "params": dict(self.params),

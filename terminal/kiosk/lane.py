@@ -81,6 +81,10 @@ class Snapshot:
         return dict(self.__dict__)
 
 
+# actions of staff, not customers: outside the customer's software path (an id + PIN check is ~50 ms by design)
+ATTENDANT_ACTIONS = frozenset({"attendant", "remote", "out of service", "in service"})
+
+
 def _action(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A customer or attendant action: one at a time, timed, the idle clock reset, listeners told."""
 
@@ -92,7 +96,7 @@ def _action(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 try:
                     return method(self, *args, **kwargs)
                 finally:
-                    self.timings_ms.append((time.perf_counter() - start) * 1000)
+                    self.timings.append((name, (time.perf_counter() - start) * 1000))
                     self.last_action_at = self.clock()
                     self._changed()
 
@@ -126,7 +130,7 @@ class Lane:
         self.last_outcome: Outcome | None = None
         self.last_action_at = clock()
         self.warned_at: float | None = None
-        self.timings_ms: list[float] = []
+        self.timings: list[tuple[str, float]] = []  # (action, ms): the software path of each action
         self.listeners: list[Callable[[Snapshot], None]] = []
         self.events: list[tuple[str, dict[str, Any]]] = []  # interventions raised/cleared (for the headless run)
         self._lock = threading.RLock()
@@ -164,6 +168,10 @@ class Lane:
                         total.amount if total else 0,
                         self.intervention.to_dict() if self.intervention else None, self.awaiting_bag is not None,
                         self.message, dict(self.params))
+
+    @property
+    def timings_ms(self) -> list[float]:
+        return [ms for _, ms in self.timings]
 
     @property
     def patience(self) -> float:
@@ -453,27 +461,34 @@ class Lane:
 
     def tick(self) -> None:
         """Called about once a second by the screen (or the headless run): idle warning, then reset."""
-        with self._lock:
-            now = self.clock()
-            quiet = now - self.last_action_at
-            before = self.step
-            if self.step is Step.THANK_YOU and quiet >= self.policy.thank_you_s:
-                self._reset()
-                self.step = Step.ATTRACT
-            elif self.step is Step.RECEIPT_CHOICE and quiet >= self.policy.idle_warning_s * self.patience:
-                self.receipt.__wrapped__(self, "none")  # paid already: no receipt, then thank-you
-            elif self.step in (Step.LANGUAGE, *RESUMABLE) and quiet >= self.policy.idle_warning_s * self.patience:
-                if self.step is Step.PAYING and self.checkout.state not in (State.TENDER_SELECTION,
-                                                                            State.MERCHANT_QR):
-                    return  # a card or PIN in progress: never interrupt a payment
-                self.resume, self.warned_at = self.step, now
-                self._go(Step.IDLE_WARNING, "warn")
-                self._say("kiosk_more_time")
-            elif self.step is Step.IDLE_WARNING and self.warned_at is not None and \
-                    now - self.warned_at >= self.policy.idle_reset_s * self.patience:
-                self._abandon("idle: no answer to the warning")
-            if self.step is not before:
-                self._changed()
+        if not self._lock.acquire(blocking=False):
+            return  # an action (a card being read) is running: never interrupt it, look again next tick
+        try:
+            self._tick()
+        finally:
+            self._lock.release()
+
+    def _tick(self) -> None:
+        now = self.clock()
+        quiet = now - self.last_action_at
+        before = self.step
+        if self.step is Step.THANK_YOU and quiet >= self.policy.thank_you_s:
+            self._reset()
+            self.step = Step.ATTRACT
+        elif self.step is Step.RECEIPT_CHOICE and quiet >= self.policy.idle_warning_s * self.patience:
+            self.receipt.__wrapped__(self, "none")  # paid already: no receipt, then thank-you
+        elif self.step in (Step.LANGUAGE, *RESUMABLE) and quiet >= self.policy.idle_warning_s * self.patience:
+            if self.step is Step.PAYING and self.checkout.state not in (State.TENDER_SELECTION,
+                                                                        State.MERCHANT_QR):
+                return  # a card or PIN in progress: never interrupt a payment
+            self.resume, self.warned_at = self.step, now
+            self._go(Step.IDLE_WARNING, "warn")
+            self._say("kiosk_more_time")
+        elif self.step is Step.IDLE_WARNING and self.warned_at is not None and \
+                now - self.warned_at >= self.policy.idle_reset_s * self.patience:
+            self._abandon("idle: no answer to the warning")
+        if self.step is not before:
+            self._changed()
 
     @_action("more time")
     def more_time(self) -> None:

@@ -94,3 +94,67 @@ def demo_lane(data_dir: Path, *, lane_id: str = "L1", policy: KioskPolicy = DEMO
         raise
     wired._closers.insert(0, till.close)
     return wired
+
+
+# --- a real lane and a real station ------------------------------------------------------------------------------
+
+
+@dataclass
+class RealLane(ClosesInReverse):
+    """A lane on a real till (`edgepos till init` + kiosk.toml): its devices from the config, no simulator."""
+
+    wired: KioskLane
+    store: Any  # terminal.bootstrap.RealStore
+    link: Any  # terminal.kiosk.link.LaneLink or None (no broker configured)
+    config: Any  # terminal.kiosk.config.KioskConfig
+    scanner: Any  # drivers.scanner.serial_scanner.SerialScanner or None
+    bagging_scale: Any
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def lane(self) -> Lane:
+        return self.wired.lane
+
+
+def open_lane(data_dir: Path, *, secret: bytes | None = None) -> RealLane:
+    """The lane set up in `data_dir` (till.toml and kiosk.toml); TillUnavailable / KioskConfigError with one
+    sentence when it cannot open."""
+    from drivers.scale.toledo import Toledo8217Scale
+    from drivers.scanner.serial_scanner import SerialScanner
+    from terminal.bootstrap import open_till
+    from terminal.kiosk.config import load_kiosk_config
+    from terminal.kiosk.link import LaneLink, MqttTransport, client_id
+
+    config = load_kiosk_config(data_dir)
+    store = open_till(data_dir, secret=secret)
+    closers: list[Callable[[], None]] = [store.close]
+    try:
+        till = store.till
+        receipts = HeldReceipts(till.checkout.ports.printer)
+        till.checkout.ports.printer = receipts  # the customer chooses the receipt after paying
+        devices = config.devices
+        scale = None if devices.scale == "none" else Toledo8217Scale(devices.scale, name="checkout scale")
+        bag_scale = None if devices.bagging_scale == "none" else Toledo8217Scale(devices.bagging_scale,
+                                                                                 name="bagging scale")
+        scanner = None if devices.scanner == "none" else SerialScanner(devices.scanner, name="kiosk scanner")
+        for device in (scale, bag_scale, scanner):
+            if device is not None:
+                closers.append(device.close)
+        wired = wire_lane(till, store.catalogue, lane_id=config.lane.id, receipts=receipts,
+                          policy=config.policy.policy(store.config.store.currency), scale=scale)
+        closers.append(wired.close)
+        link = None
+        if config.broker is not None:
+            transport = MqttTransport(config.broker.url, client_id=client_id(f"lane-{config.lane.id}"))
+            closers.append(transport.close)
+            link = LaneLink(wired.lane, transport, prefix=config.broker.prefix, key=till.keystore.signing_key(),
+                            stations={k: bytes.fromhex(v) for k, v in config.broker.stations.items()})
+            closers.append(link.close)
+    except BaseException:
+        from terminal.bootstrap import close_all
+
+        close_all(closers)
+        raise
+    real = RealLane(wired, store, link, config, scanner, bag_scale)
+    real._closers = closers
+    return real
