@@ -43,8 +43,8 @@ class KioskError(CheckoutError):
 
 
 class InvalidStep(KioskError):
-    def __init__(self, action: str, step: Step) -> None:
-        super().__init__(f"You cannot {action} now (step: {step}).", code="kiosk_not_now",
+    def __init__(self, action: str, step: Step, *, code: str) -> None:
+        super().__init__(f"You cannot {action} now (step: {step}).", code=code,
                          params={"action": action, "step": str(step)})
 
 
@@ -132,19 +132,19 @@ class Lane:
         self.warned_at: float | None = None
         self.timings: list[tuple[str, float]] = []  # (action, ms): the software path of each action
         self.listeners: list[Callable[[Snapshot], None]] = []
-        self.events: list[tuple[str, dict[str, Any]]] = []  # interventions raised/cleared (for the headless run)
+        self.events: list[dict[str, Any]] = []  # interventions raised/cleared (for the headless run)
         self._lock = threading.RLock()
 
     # --- plumbing -----------------------------------------------------------------------------------------------
 
     def _go(self, target: Step, action: str) -> None:
         if target not in TRANSITIONS[self.step]:
-            raise InvalidStep(action, self.step)
+            raise InvalidStep(action, self.step, code="kiosk_not_now")
         self.step = target
 
     def _need(self, action: str, *steps: Step) -> None:
         if self.step not in steps:
-            raise InvalidStep(action, self.step)
+            raise InvalidStep(action, self.step, code="kiosk_not_now")
 
     def _say(self, message: str, /, **params: Any) -> None:
         self.message, self.params = message, params
@@ -520,7 +520,7 @@ class Lane:
         self._say(self.intervention.code, **params)
         self._journal("kiosk.intervention.raised", {"id": self.intervention.intervention_id, "kind": str(kind),
                                                     "params": params})
-        self.events.append(("raised", {"kind": str(kind), "at": self.intervention.raised_at}))
+        self.events.append({"event": "raised", "kind": str(kind), "at": self.intervention.raised_at})
 
     def identify(self, *, operator_id: str | None = None, pin: str | None = None,
                  badge: bytes | None = None) -> Operator:
@@ -607,7 +607,7 @@ class Lane:
                                                      "kind": str(intervention.kind), "approved": approve,
                                                      "by": attendant.operator_id, "where": where,
                                                      "waited_ms": round(waited * 1000)})
-        self.events.append(("cleared", {"kind": str(intervention.kind), "waited_s": waited, "where": where}))
+        self.events.append({"event": "cleared", "kind": str(intervention.kind), "waited_s": waited, "where": where})
         self.intervention = None
 
     # --- service and lock-down ----------------------------------------------------------------------------------

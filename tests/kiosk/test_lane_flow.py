@@ -122,7 +122,7 @@ def test_unknown_item_high_value_payment_failures_and_cancel(wired) -> None:
         lane.clear_at_lane(operator_id="C-001", pin="1357")
     lane.clear_at_lane(operator_id="S-001", pin="2468")
     assert lane.step is Step.ATTRACT and wired.till.checkout.state == "idle"
-    kinds = [e["kind"] for what, e in lane.events if what == "raised"]
+    kinds = [e["kind"] for e in lane.events if e["event"] == "raised"]
     assert kinds == ["unknown_item", "high_value", "payment_failed", "cancel_request"]
     assert _types(wired).count("sale.cancelled") == 1
 

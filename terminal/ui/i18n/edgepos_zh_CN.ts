@@ -4,147 +4,147 @@
 <context>
     <name>Action</name>
     <message>
-        <location filename="../wording.py" line="279"/>
+        <location filename="../wording.py" line="384"/>
         <source>add items</source>
         <translation>添加商品</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="279"/>
+        <location filename="../wording.py" line="384"/>
         <source>approve as supervisor</source>
         <translation>由主管批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="280"/>
+        <location filename="../wording.py" line="385"/>
         <source>ask for a step-up</source>
         <translation>要求加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="280"/>
+        <location filename="../wording.py" line="385"/>
         <source>change a price</source>
         <translation>改价</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="281"/>
+        <location filename="../wording.py" line="386"/>
         <source>commit the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="281"/>
+        <location filename="../wording.py" line="386"/>
         <source>confirm the QR payment</source>
         <translation>确认扫码付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="282"/>
+        <location filename="../wording.py" line="387"/>
         <source>decide</source>
         <translation>做出决定</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="282"/>
+        <location filename="../wording.py" line="387"/>
         <source>enter the PIN</source>
         <translation>输入密码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="283"/>
+        <location filename="../wording.py" line="388"/>
         <source>finish a refund</source>
         <translation>完成退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="283"/>
+        <location filename="../wording.py" line="388"/>
         <source>finish</source>
         <translation>结束交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="284"/>
+        <location filename="../wording.py" line="389"/>
         <source>give a discount</source>
         <translation>给折扣</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="284"/>
+        <location filename="../wording.py" line="389"/>
         <source>go back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="285"/>
+        <location filename="../wording.py" line="390"/>
         <source>go to payment</source>
         <translation>去付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="285"/>
+        <location filename="../wording.py" line="390"/>
         <source>offer a reprint</source>
         <translation>提供重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="286"/>
+        <location filename="../wording.py" line="391"/>
         <source>open the drawer</source>
         <translation>打开钱箱</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="286"/>
+        <location filename="../wording.py" line="391"/>
         <source>print the receipt</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="287"/>
+        <location filename="../wording.py" line="392"/>
         <source>refund a sale</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="287"/>
+        <location filename="../wording.py" line="392"/>
         <source>refuse the step-up</source>
         <translation>拒绝加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="288"/>
+        <location filename="../wording.py" line="393"/>
         <source>reprint</source>
         <translation>重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="288"/>
+        <location filename="../wording.py" line="393"/>
         <source>save the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="289"/>
+        <location filename="../wording.py" line="394"/>
         <source>scan a payment code</source>
         <translation>扫描付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="289"/>
+        <location filename="../wording.py" line="394"/>
         <source>show the shop&apos;s QR code</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="290"/>
+        <location filename="../wording.py" line="395"/>
         <source>skip the receipt</source>
         <translation>跳过小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="290"/>
+        <location filename="../wording.py" line="395"/>
         <source>start a sale</source>
         <translation>开始交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="291"/>
+        <location filename="../wording.py" line="396"/>
         <source>take a card</source>
         <translation>刷卡收款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="291"/>
+        <location filename="../wording.py" line="396"/>
         <source>take cash</source>
         <translation>收现金</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="292"/>
+        <location filename="../wording.py" line="397"/>
         <source>take the next payment</source>
         <translation>收下一笔付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="292"/>
+        <location filename="../wording.py" line="397"/>
         <source>void a sale</source>
         <translation>作废交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="293"/>
+        <location filename="../wording.py" line="398"/>
         <source>cancel</source>
         <translation>取消</translation>
     </message>
@@ -274,47 +274,47 @@
 <context>
     <name>CashierWindow</name>
     <message>
-        <location filename="../main_window.py" line="122"/>
+        <location filename="../main_window.py" line="121"/>
         <source>Hello {0}.</source>
         <translation>您好，{0}。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="128"/>
+        <location filename="../main_window.py" line="127"/>
         <source>Finish or cancel the sale before logging out.</source>
         <translation>请先完成或取消当前交易再退出登录。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172"/>
+        <location filename="../main_window.py" line="171"/>
         <source>Something went wrong ({0}). Nothing was paid twice; call a technician if it happens again.</source>
         <translation>出现错误（{0}）。没有重复扣款；如再次发生请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="214"/>
+        <location filename="../main_window.py" line="213"/>
         <source>Sync state unknown: {0}</source>
         <translation>同步状态未知：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217"/>
+        <location filename="../main_window.py" line="216"/>
         <source>● Online · {0} to send</source>
         <translation>● 在线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219"/>
+        <location filename="../main_window.py" line="218"/>
         <source>○ Offline · {0} waiting to send</source>
         <translation>○ 离线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230"/>
+        <location filename="../main_window.py" line="229"/>
         <source>Devices ok ({0})</source>
         <translation>设备正常（{0}）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231"/>
+        <location filename="../main_window.py" line="230"/>
         <source>Check: {0}</source>
         <translation>请检查：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="237"/>
+        <location filename="../main_window.py" line="236"/>
         <source>Logged out</source>
         <translation>未登录</translation>
     </message>
@@ -353,6 +353,7 @@
     </message>
     <message>
         <location filename="../wording.py" line="36"/>
+        <location filename="../wording.py" line="289"/>
         <source>Total {total}. Choose how to pay.</source>
         <translation>合计 {total}。请选择付款方式。</translation>
     </message>
@@ -1271,6 +1272,481 @@
         <source>A card or wallet token looks like tk_ and hex digits.</source>
         <translation>银行卡或钱包令牌的格式是 tk_ 加十六进制数字。</translation>
     </message>
+    <message>
+        <location filename="../wording.py" line="279"/>
+        <source>Touch the screen to start.</source>
+        <translation>请触摸屏幕开始。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="280"/>
+        <source>Choose your language.</source>
+        <translation>请选择语言。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="281"/>
+        <source>Scan your first item, or find it by picture.</source>
+        <translation>请扫描第一件商品，或按图片查找。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="282"/>
+        <source>{name} {price} added.</source>
+        <translation>已添加 {name} {price}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="283"/>
+        <source>Put {name} in the bagging area.</source>
+        <translation>请把 {name} 放入装袋区。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="284"/>
+        <source>Scan the next item, or press Pay when you are done.</source>
+        <translation>请扫描下一件商品，选完后按“付款”。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="285"/>
+        <source>Put {name} on the scale ({price} per kg), then press Weigh.</source>
+        <translation>请把 {name} 放在秤上（每公斤 {price}），然后按“称重”。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="286"/>
+        <source>The bagging area did not weigh what we expected. Please take the item out and put it back.</source>
+        <translation>装袋区重量与预期不符。请取出商品后重新放入。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="288"/>
+        <source>Check your basket: total {total}.</source>
+        <translation>请核对购物篮：合计 {total}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="290"/>
+        <source>Paid {paid}. Choose your receipt.</source>
+        <translation>已付款 {paid}。请选择收据方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="291"/>
+        <source>Enter your card PIN on the keypad, then press OK.</source>
+        <translation>请在键盘上输入银行卡密码，然后按“确定”。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="292"/>
+        <source>Scan this code with your payment app and pay {amount}.</source>
+        <translation>请用支付应用扫描此码并支付 {amount}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="293"/>
+        <source>The payment did not go through. {reason} Try again or choose another way to pay.</source>
+        <translation>付款未成功。{reason}请重试或选择其他付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="295"/>
+        <source>The receipt did not print: here it is as a QR code.</source>
+        <translation>收据未能打印：请扫描二维码获取收据。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="296"/>
+        <source>Thank you for shopping with us!</source>
+        <translation>感谢您的光临！</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="297"/>
+        <source>Do you need more time?</source>
+        <translation>您需要更多时间吗？</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="298"/>
+        <source>Please continue.</source>
+        <translation>请继续。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="299"/>
+        <source>This checkout is closed. Please use another one.</source>
+        <translation>此收银台已关闭，请使用其他收银台。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="300"/>
+        <source>{name} needs an age check. An attendant is coming to help you.</source>
+        <translation>{name} 需要核验年龄。工作人员马上过来协助您。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="301"/>
+        <source>The bagging area weight does not match your items. An attendant is coming.</source>
+        <translation>装袋区重量与商品不符。工作人员马上过来。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="303"/>
+        <source>We do not know this item ({code}). Please put it aside: an attendant is coming.</source>
+        <translation>无法识别此商品（{code}）。请先放在一边，工作人员马上过来。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="305"/>
+        <source>The payment needs an attendant. One is coming to help you.</source>
+        <translation>此次付款需要工作人员处理，工作人员马上过来协助您。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="307"/>
+        <source>An attendant is coming to cancel your shopping.</source>
+        <translation>工作人员马上过来为您取消本次购物。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="308"/>
+        <source>Baskets of {total} need an attendant before payment. One is coming.</source>
+        <translation>金额 {total} 的购物需要工作人员确认后才能付款。工作人员马上过来。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="310"/>
+        <source>An attendant is coming to help you.</source>
+        <translation>工作人员马上过来协助您。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="311"/>
+        <source>That is not possible at this step.</source>
+        <translation>当前步骤无法进行此操作。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="312"/>
+        <source>Put the last item in the bagging area first.</source>
+        <translation>请先把上一件商品放入装袋区。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="313"/>
+        <source>This checkout has no scale. Call for help.</source>
+        <translation>此收银台没有秤，请呼叫工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="314"/>
+        <source>Put the item on the scale.</source>
+        <translation>请把商品放在秤上。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="315"/>
+        <source>That way to pay is not available here.</source>
+        <translation>此处不支持该付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="316"/>
+        <source>Choose print, QR code or no receipt.</source>
+        <translation>请选择打印、二维码或不要收据。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="317"/>
+        <source>Badges are not set up on this checkout. Type your id and PIN.</source>
+        <translation>此收银台未设置工牌，请输入工号和密码。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="318"/>
+        <source>Tap your badge or type your id and PIN.</source>
+        <translation>请刷工牌，或输入工号和密码。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="319"/>
+        <source>That call is no longer open on this checkout.</source>
+        <translation>该呼叫在此收银台上已不存在。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="320"/>
+        <source>This call must be cleared at the checkout.</source>
+        <translation>此呼叫必须在收银台现场处理。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="321"/>
+        <source>Only a technician or a manager can close the kiosk.</source>
+        <translation>只有技术员或经理可以关闭自助收银机。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="322"/>
+        <source>This badge is not known here.</source>
+        <translation>此工牌未登记。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="323"/>
+        <source>Insert card</source>
+        <translation>插入银行卡</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="324"/>
+        <source>Tap card or phone</source>
+        <translation>挥卡或手机支付</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="325"/>
+        <source>Show your payment code</source>
+        <translation>出示付款码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="326"/>
+        <source>Scan the shop&apos;s QR code</source>
+        <translation>扫描商店二维码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="327"/>
+        <source>Hold still: put the item on the scale and take your hands off.</source>
+        <translation>请把商品放在秤上并松手，等待读数稳定。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="328"/>
+        <source>Too heavy for the scale: take part of it off.</source>
+        <translation>超出秤的量程：请取下一部分。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="329"/>
+        <source>Empty the scale so it can zero itself, then try again.</source>
+        <translation>请清空秤面让其归零，然后重试。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="330"/>
+        <source>Touch to start</source>
+        <translation>触摸开始</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="331"/>
+        <source>Large text</source>
+        <translation>大字体</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="332"/>
+        <source>Call for help</source>
+        <translation>呼叫工作人员</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="333"/>
+        <source>Cancel shopping</source>
+        <translation>取消购物</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="334"/>
+        <source>Pay</source>
+        <translation>付款</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="335"/>
+        <source>Weigh</source>
+        <translation>称重</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="336"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="337"/>
+        <source>Scan more items</source>
+        <translation>继续扫描</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="338"/>
+        <source>Print receipt</source>
+        <translation>打印收据</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="339"/>
+        <source>Receipt as QR code</source>
+        <translation>二维码收据</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="340"/>
+        <source>No receipt</source>
+        <translation>不要收据</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="341"/>
+        <source>Yes, I need more time</source>
+        <translation>是的，我需要更多时间</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="342"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="343"/>
+        <source>Approve</source>
+        <translation>批准</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="344"/>
+        <source>Refuse</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="345"/>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="346"/>
+        <source>Close the kiosk</source>
+        <translation>关闭自助收银机</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="347"/>
+        <source>Open this checkout</source>
+        <translation>开启此收银台</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="348"/>
+        <source>Out of service</source>
+        <translation>暂停服务</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="349"/>
+        <source>Items without a barcode</source>
+        <translation>无条码商品</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="350"/>
+        <source>Total {total}</source>
+        <translation>合计 {total}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="351"/>
+        <source>Your basket is empty.</source>
+        <translation>购物篮是空的。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="352"/>
+        <source>On the scale: {kg} kg</source>
+        <translation>秤上重量：{kg} 公斤</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="353"/>
+        <source>Attendant: tap your badge, or type your id and PIN.</source>
+        <translation>工作人员：请刷工牌，或输入工号和密码。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="354"/>
+        <source>Staff only: a technician or manager may close the kiosk.</source>
+        <translation>仅限员工：技术员或经理可关闭自助收银机。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="355"/>
+        <source>Scan for your receipt</source>
+        <translation>扫码获取收据</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="356"/>
+        <source>Welcome</source>
+        <translation>欢迎</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="357"/>
+        <source>Or type the barcode here</source>
+        <translation>或在此输入条码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="358"/>
+        <source>Attendant station</source>
+        <translation>值守台</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="359"/>
+        <source>Checkout {lane}</source>
+        <translation>收银台 {lane}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="360"/>
+        <source>{step} · {items} items · {total}</source>
+        <translation>{step} · {items} 件 · {total}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="361"/>
+        <source>Not reporting: check the checkout.</source>
+        <translation>没有回报：请检查该收银台。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="362"/>
+        <source>No connection to the checkouts: answer calls at the checkouts.</source>
+        <translation>未连接到收银台：请到收银台现场处理呼叫。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="363"/>
+        <source>Connected. Checkouts reporting: {count}</source>
+        <translation>已连接。正在回报的收银台：{count}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="364"/>
+        <source>Sign in with your id and PIN to answer calls.</source>
+        <translation>请输入工号和密码登录后处理呼叫。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="365"/>
+        <source>Signed in: {name}</source>
+        <translation>已登录：{name}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="366"/>
+        <source>Done.</source>
+        <translation>已完成。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="367"/>
+        <source>The checkout refused: {reason}</source>
+        <translation>收银台拒绝：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="368"/>
+        <source>No call</source>
+        <translation>无呼叫</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="369"/>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="370"/>
+        <source>waiting for a customer</source>
+        <translation>等待顾客</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="371"/>
+        <source>choosing a language</source>
+        <translation>选择语言</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="372"/>
+        <source>scanning</source>
+        <translation>扫描中</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="373"/>
+        <source>weighing</source>
+        <translation>称重中</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="374"/>
+        <source>checking the basket</source>
+        <translation>核对购物篮</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="375"/>
+        <source>paying</source>
+        <translation>付款中</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="376"/>
+        <source>choosing a receipt</source>
+        <translation>选择收据</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="377"/>
+        <source>finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="378"/>
+        <source>CALLING FOR HELP</source>
+        <translation>正在呼叫</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="379"/>
+        <source>idle warning</source>
+        <translation>闲置提醒</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="380"/>
+        <source>out of service</source>
+        <translation>暂停服务</translation>
+    </message>
 </context>
 <context>
     <name>CustomerQrPage</name>
@@ -1916,32 +2392,32 @@
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../app.py" line="161"/>
+        <location filename="../app.py" line="164"/>
         <source>Starting the hub…</source>
         <translation>正在启动中心服务…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="162"/>
+        <location filename="../app.py" line="165"/>
         <source>Enrolling the till with the hub…</source>
         <translation>正在向中心服务登记本收银台…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="163"/>
+        <location filename="../app.py" line="166"/>
         <source>First sync with the hub…</source>
         <translation>正在与中心服务首次同步…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="164"/>
+        <location filename="../app.py" line="167"/>
         <source>Starting the card reader…</source>
         <translation>正在启动读卡器…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="165"/>
+        <location filename="../app.py" line="168"/>
         <source>Starting the printer…</source>
         <translation>正在启动打印机…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="184"/>
+        <location filename="../app.py" line="187"/>
         <source>Not started: {0}</source>
         <translation>未能启动：{0}</translation>
     </message>
@@ -1949,67 +2425,67 @@
 <context>
     <name>Step</name>
     <message>
-        <location filename="../wording.py" line="296"/>
+        <location filename="../wording.py" line="401"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="296"/>
+        <location filename="../wording.py" line="401"/>
         <source>basket</source>
         <translation>购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="297"/>
+        <location filename="../wording.py" line="402"/>
         <source>tender selection</source>
         <translation>选择付款方式</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="297"/>
+        <location filename="../wording.py" line="402"/>
         <source>card</source>
         <translation>等待刷卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="298"/>
+        <location filename="../wording.py" line="403"/>
         <source>customer qr</source>
         <translation>扫描顾客付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="298"/>
+        <location filename="../wording.py" line="403"/>
         <source>merchant qr</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="299"/>
+        <location filename="../wording.py" line="404"/>
         <source>risk decision</source>
         <translation>风险判断</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="299"/>
+        <location filename="../wording.py" line="404"/>
         <source>step up pin</source>
         <translation>输入密码验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="300"/>
+        <location filename="../wording.py" line="405"/>
         <source>step up supervisor</source>
         <translation>主管验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="300"/>
+        <location filename="../wording.py" line="405"/>
         <source>journal commit</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="301"/>
+        <location filename="../wording.py" line="406"/>
         <source>receipt print</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="301"/>
+        <location filename="../wording.py" line="406"/>
         <source>receipt failed</source>
         <translation>小票未打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="302"/>
+        <location filename="../wording.py" line="407"/>
         <source>drawer</source>
         <translation>打开钱箱</translation>
     </message>
