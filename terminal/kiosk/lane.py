@@ -160,6 +160,11 @@ class Lane:
             except Exception:
                 log.exception("a lane listener failed")
 
+    def report(self, to: Callable[[Snapshot], None]) -> None:
+        """Hand a consistent snapshot to `to` between actions (the link's heartbeat), never in the middle of one."""
+        with self._lock:
+            to(self.snapshot())
+
     def snapshot(self) -> Snapshot:
         cart = self.checkout.cart
         total = cart.totals().total if cart is not None and not cart.is_empty else None

@@ -240,7 +240,7 @@ class LaneLink:
         lane.listeners.append(self.publish_state)
         self._beat = threading.Thread(target=self._heartbeat, name=f"kiosk-heartbeat-{lane.lane_id}", daemon=True)
         self._beat.start()
-        self.publish_state(lane.snapshot())
+        lane.report(self.publish_state)
 
     def publish_state(self, snapshot: Any) -> None:
         try:
@@ -251,7 +251,7 @@ class LaneLink:
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(HEARTBEAT_S):
-            self.publish_state(self.lane.snapshot())
+            self.lane.report(self.publish_state)  # sealed under the lane's lock: never older than the last change
 
     def _on_command(self, _topic: str, payload: bytes) -> None:
         try:

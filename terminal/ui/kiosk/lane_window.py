@@ -112,7 +112,9 @@ class KioskWindow(QWidget):
         self.accessible = button("", self._toggle_accessible, name="kiosk_accessible")
         self.accessible.setCheckable(True)
         self.help = button("", self._call_help, role="help", name="kiosk_help")
+        self.staff = button("", self._open_staff, role="small", name="kiosk_staff")
         top = QHBoxLayout()
+        top.addWidget(self.staff)
         top.addWidget(self.shop, 1)
         top.addWidget(self.accessible)
         top.addWidget(self.help)
@@ -127,6 +129,10 @@ class KioskWindow(QWidget):
                             (Step.HELP, self._help_page), (Step.IDLE_WARNING, self._idle),
                             (Step.OUT_OF_SERVICE, self._closed)):
             page = build()
+            if step in (Step.SCANNING, Step.BASKET):  # their lists scroll inside; Pay always stays in view
+                self.page[step] = page
+                self.pages.addWidget(page)
+                continue
             holder = QScrollArea()  # a small screen (800x600) scrolls a tall page instead of growing the window
             holder.setWidget(page)
             holder.setWidgetResizable(True)
@@ -134,17 +140,14 @@ class KioskWindow(QWidget):
             holder.setObjectName(f"kiosk_page_{step}")
             self.page[step] = holder
             self.pages.addWidget(holder)
-        self.staff = button("", self._open_staff, role="small", name="kiosk_staff")
         self.staff_panel = self._staff_panel()
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.staff)
-        bottom.addWidget(self.error_label, 1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
         layout.addWidget(self.message)
+        layout.addWidget(self.error_label)
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.staff_panel)
-        layout.addLayout(bottom)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
         self.timer.start(1000)
@@ -185,7 +188,9 @@ class KioskWindow(QWidget):
         self.basket_list = QListWidget()
         self.basket_list.setObjectName("kiosk_basket")
         self.basket_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.basket_list.setMinimumHeight(60)  # the list gives way on a small screen, Pay never does
         self.total = _label("total", "kiosk_total")
+        self.total.setWordWrap(False)
         self.scan_field = QLineEdit()
         self.scan_field.setObjectName("kiosk_scan_field")
         self.scan_field.returnPressed.connect(self._typed_scan)
@@ -210,6 +215,7 @@ class KioskWindow(QWidget):
         scroll.setWidget(tiles)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMinimumHeight(60)
         right = QVBoxLayout()
         right.addWidget(self.search_title)
         right.addWidget(scroll, 1)
@@ -232,6 +238,7 @@ class KioskWindow(QWidget):
         self.review_list = QListWidget()
         self.review_list.setObjectName("kiosk_review")
         self.review_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.review_list.setMinimumHeight(60)
         self.review_total = _label("total")
         self.scan_more = button("", self._act(self.lane.scan_more), name="kiosk_scan_more")
         self.to_pay = button("", self._act(self.lane.to_payment), role="primary", name="kiosk_to_pay")
@@ -449,6 +456,7 @@ class KioskWindow(QWidget):
         self.message.setText(word(lane.message, lane.params))
         self.message.setVisible(step is not Step.HELP)  # the call itself says it, in the frame
         self.error_label.setText(self.error)
+        self.error_label.setVisible(bool(self.error))
         self.accessible.setText(word("kiosk_btn_accessible"))
         self.accessible.setChecked(lane.accessible)
         self.help.setText(word("kiosk_btn_help"))
