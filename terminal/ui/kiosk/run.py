@@ -21,13 +21,17 @@ class DeviceFeed(QObject):
 
     scanned = Signal(str)
     badge = Signal(bytes)
+    bagged = Signal(int)
 
-    def __init__(self, scanner: Any = None, nfc: Any = None, wants_badge: Any = None) -> None:
+    def __init__(self, scanner: Any = None, nfc: Any = None, wants_badge: Any = None, bag_scale: Any = None,
+                 wants_bag: Any = None) -> None:
         super().__init__()
         self.stop = threading.Event()
         self.threads = []
         if scanner is not None:
             self.threads.append(threading.Thread(target=self._scan, args=(scanner,), daemon=True))
+        if bag_scale is not None:
+            self.threads.append(threading.Thread(target=self._bag, args=(bag_scale, wants_bag), daemon=True))
         if nfc is not None and hasattr(nfc, "read_uid"):
             self.threads.append(threading.Thread(target=self._badges, args=(nfc, wants_badge), daemon=True))
         for thread in self.threads:
@@ -39,6 +43,16 @@ class DeviceFeed(QObject):
                 self.scanned.emit(scanner.read_code(timeout=0.5))
             except Exception:
                 self.stop.wait(0.2)
+
+    def _bag(self, scale: Any, wants_bag: Any) -> None:
+        """The bagging-area scale, polled (8217 is a poll protocol) while the lane waits for an item in the bag."""
+        while not self.stop.wait(0.4):
+            if not wants_bag():
+                continue
+            try:
+                self.bagged.emit(scale.weigh().grams)
+            except Exception:  # in motion, or the cable: the lane keeps waiting, the customer can call for help
+                continue
 
     def _badges(self, nfc: Any, wants_badge: Any) -> None:
         while not self.stop.is_set():
@@ -56,10 +70,11 @@ def run_lane(real: Any, *, locked: bool = True, size: tuple[int, int] | None = N
     app = application("en")
     store = real.store
     window = KioskWindow(real.lane, shop_name=store.config.store.name, locked=locked)
-    feed = DeviceFeed(real.scanner, store.till.contactless_reader,
-                      wants_badge=lambda: real.lane.step == "help")
+    feed = DeviceFeed(real.scanner, store.till.contactless_reader, wants_badge=lambda: real.lane.step == "help",
+                      bag_scale=real.bagging_scale, wants_bag=lambda: real.lane.awaiting_bag is not None)
     feed.scanned.connect(window.scan)
     feed.badge.connect(window.badge)
+    feed.bagged.connect(lambda grams: window._act(lambda: real.lane.bagged(grams))())
     place_window(window, fullscreen=locked, size=size)
     _quit_on_signals(app)
     try:
