@@ -313,4 +313,15 @@ def run_headless(sessions: int = 48, *, seed: int = 13, broker: str | None = Non
             "lost": lost, "charged_twice": twice,
             "p50_ms": round(float(np.percentile(customer, 50)), 2) if customer else 0.0,
             "p99_ms": round(float(np.percentile(customer, 99)), 2) if customer else 0.0,
-            "actions": len(customer), "transport": "mqtt" if broker else "local"}
+            "actions": len(customer), "transport": "mqtt" if broker else "local",
+            "p99_ms_by_action": _by_action(run.timings)}
+
+
+def _by_action(timings: list[tuple[str, float]]) -> dict[str, float]:
+    """p99 per customer action, slowest first (where the software path goes)."""
+    grouped: dict[str, list[float]] = defaultdict(list)
+    for name, ms in timings:
+        if name not in ATTENDANT_ACTIONS:
+            grouped[name].append(ms)
+    p99 = {name: round(float(np.percentile(values, 99)), 2) for name, values in grouped.items()}
+    return dict(sorted(p99.items(), key=lambda item: -item[1]))

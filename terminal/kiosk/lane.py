@@ -93,10 +93,14 @@ def _action(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def run(self: Lane, *args: Any, **kwargs: Any) -> Any:
             with self._lock:
                 start = time.perf_counter()
+                self._device_ms = 0.0
                 try:
                     return method(self, *args, **kwargs)
                 finally:
-                    self.timings.append((name, (time.perf_counter() - start) * 1000))
+                    total = (time.perf_counter() - start) * 1000
+                    self.timings.append((name, total - self._device_ms))  # the software path: device I/O out
+                    if self._device_ms:
+                        self.device_timings.append((name, self._device_ms))
                     self.last_action_at = self.clock()
                     self._changed()
 
@@ -131,6 +135,8 @@ class Lane:
         self.last_action_at = clock()
         self.warned_at: float | None = None
         self.timings: list[tuple[str, float]] = []  # (action, ms): the software path of each action
+        self.device_timings: list[tuple[str, float]] = []  # (action, ms) spent in device I/O (card, printer, scale)
+        self._device_ms = 0.0
         self.listeners: list[Callable[[Snapshot], None]] = []
         self.events: list[dict[str, Any]] = []  # interventions raised/cleared (for the headless run)
         self._lock = threading.RLock()
@@ -267,7 +273,9 @@ class Lane:
         if grams is None:
             if self.scale is None:
                 raise KioskError("This lane has no scale. Call for help.", code="kiosk_no_scale")
+            started = time.perf_counter()
             grams = self.scale.weigh().grams  # DeviceError: the screen words its advice and the customer retries
+            self._device_ms += (time.perf_counter() - started) * 1000
         if grams <= 0:
             raise KioskError("Put the item on the scale.", code="kiosk_scale_empty")
         price = product.price.scale(Fraction(grams, 1000))
@@ -366,8 +374,11 @@ class Lane:
         if tender is None or not tender.available(self.checkout):
             raise KioskError("That way to pay is not available here.", code="kiosk_tender_unavailable",
                              params={"method": method})
+        started = time.perf_counter()
         try:
             outcome = tender.pay(self.checkout, TenderRequest(method, dict(details)))
+            if outcome.latency_ms is not None:  # the checkout's software path starts after the card read
+                self._device_ms += max(0.0, (time.perf_counter() - started) * 1000 - outcome.latency_ms)
         except CheckoutError as exc:
             self._payment_failed(exc.code, dict(exc.params))
             raise
@@ -418,8 +429,10 @@ class Lane:
             raise KioskError("Choose print, QR code or no receipt.", code="kiosk_receipt_choice")
         link = None
         if choice == "print":
+            started = time.perf_counter()
             try:
                 self.receipts.release()
+                self._device_ms += (time.perf_counter() - started) * 1000  # the printer's I/O (and its driver)
             except Exception as exc:  # the sale is paid: the e-receipt is offered instead, never a retry of payment
                 log.warning("kiosk receipt did not print: %s", type(exc).__name__)
                 choice, link = "qr", self.receipts.link

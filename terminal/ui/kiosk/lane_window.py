@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -113,6 +114,7 @@ class KioskWindow(QWidget):
         self.accessible.setCheckable(True)
         self.help = button("", self._call_help, role="help", name="kiosk_help")
         self.staff = button("", self._open_staff, role="small", name="kiosk_staff")
+        self.staff.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # the customer's keyboard path starts on their page
         top = QHBoxLayout()
         top.addWidget(self.staff)
         top.addWidget(self.shop, 1)
@@ -168,8 +170,13 @@ class KioskWindow(QWidget):
         self.welcome = _label("title")
         self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.start_button = button("", self._act(self.lane.start), role="primary", name="kiosk_start")
-        self.start_button.setMinimumHeight(220)
-        return self._column(self.welcome, self.start_button)
+        self.start_button.setMinimumHeight(160)
+        self.start_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.addWidget(self.welcome)
+        column.addWidget(self.start_button, 1)  # the whole screen is the button
+        return page
 
     def _language(self) -> QWidget:
         english = button("English", self._act(lambda: self.lane.choose_language("en")), role="primary",
@@ -230,9 +237,11 @@ class KioskWindow(QWidget):
 
     def _weighing(self) -> QWidget:
         self.weight_label = _label("total", "kiosk_weight")
+        self.weight_picture = QLabel()
+        self.weight_picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.weigh_button = button("", self._weigh, role="primary", name="kiosk_weigh")
         self.weigh_back = button("", self._act(self.lane.cancel_weighing), name="kiosk_weigh_back")
-        return self._column(self.weight_label, self.weigh_button, self.weigh_back)
+        return self._column(self.weight_picture, self.weight_label, self.weigh_button, self.weigh_back)
 
     def _basket(self) -> QWidget:
         self.review_list = QListWidget()
@@ -454,7 +463,7 @@ class KioskWindow(QWidget):
         step = lane.step
         self.pages.setCurrentWidget(self.page[step])
         self.message.setText(word(lane.message, lane.params))
-        self.message.setVisible(step is not Step.HELP)  # the call itself says it, in the frame
+        self.message.setVisible(step not in (Step.HELP, Step.ATTRACT))  # the call / the big button say it
         self.error_label.setText(self.error)
         self.error_label.setVisible(bool(self.error))
         self.accessible.setText(word("kiosk_btn_accessible"))
@@ -479,6 +488,9 @@ class KioskWindow(QWidget):
         self.weigh_back.setText(word("kiosk_btn_back"))
         pending = lane.pending_weighed
         self.weight_label.setText(pending.display_name(lane.lang) if pending else "")
+        self.weight_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        if pending is not None:
+            self.weight_picture.setPixmap(picture(pending.name, pending.category, 120).pixmap(120, 120))
         self.scan_more.setText(word("kiosk_btn_scan_more"))
         self.to_pay.setText(word("kiosk_btn_pay"))
         available = set(lane.tenders()) if step is Step.PAYING else set()
