@@ -171,7 +171,7 @@ def cmd_attendant(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_kiosk(args: argparse.Namespace) -> int:
-    from terminal.ui.kiosk.run import render_screens, run_demo
+    from terminal.ui.kiosk.run import render_screens
 
     if args.screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -179,7 +179,15 @@ def cmd_demo_kiosk(args: argparse.Namespace) -> int:
             for path in render_screens(args.screenshot, Path(where)):
                 print(path)
         return EXIT_OK
-    where = args.data_dir.resolve() if args.data_dir else Path(tempfile.mkdtemp(prefix="edgepos-kiosk-demo-"))
+    if args.data_dir is None:  # a store for this run only, removed after
+        with tempfile.TemporaryDirectory(prefix="edgepos-kiosk-demo-") as temporary:
+            return _demo_kiosk(args, Path(temporary))
+    return _demo_kiosk(args, args.data_dir.resolve())
+
+
+def _demo_kiosk(args: argparse.Namespace, where: Path) -> int:
+    from terminal.ui.kiosk.run import run_demo
+
     print("edgepos demo kiosk: a self-checkout lane, its device panel (the customer's hands) and an attendant "
           "station")
     print(f"  data: {where}")

@@ -13,7 +13,6 @@ terminal.ui.wording); checkout refusals keep their own codes.
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
@@ -27,25 +26,16 @@ from terminal.checkout.errors import CheckoutError
 from terminal.checkout.machine import Checkout
 from terminal.checkout.outcome import Outcome
 from terminal.checkout.states import State
+from terminal.kiosk.actions import ATTENDANT_ACTIONS, InvalidStep, KioskError, action
+from terminal.kiosk.attending import Attending
 from terminal.kiosk.bagging import BaggingCheck, Expectation
-from terminal.kiosk.interventions import EXIT_PERMISSIONS, PERMISSION, Intervention, Kind
+from terminal.kiosk.interventions import Intervention, Kind
 from terminal.kiosk.receipts import HeldReceipts
-from terminal.kiosk.states import RESUMABLE, TRANSITIONS, WITH_BASKET, Step
+from terminal.kiosk.states import RESUMABLE, TRANSITIONS, Step
 from terminal.kiosk.tenders import TENDERS, TenderRequest
-from terminal.operators.roles import Permission
-from terminal.operators.store import Operator, OperatorError
 
 log = logging.getLogger("edgepos.kiosk")
-
-
-class KioskError(CheckoutError):
-    """The lane refuses a customer or attendant action; `code` is worded on the screen (kiosk_*)."""
-
-
-class InvalidStep(KioskError):
-    def __init__(self, action: str, step: Step, *, code: str) -> None:
-        super().__init__(f"You cannot {action} now (step: {step}).", code=code,
-                         params={"action": action, "step": str(step)})
+__all__ = ["ATTENDANT_ACTIONS", "InvalidStep", "KioskError", "KioskPolicy", "Lane", "Snapshot"]
 
 
 @dataclass(frozen=True)
@@ -81,36 +71,7 @@ class Snapshot:
         return dict(self.__dict__)
 
 
-# actions of staff, not customers: outside the customer's software path (an id + PIN check is ~50 ms by design)
-ATTENDANT_ACTIONS = frozenset({"attendant", "remote", "out of service", "in service"})
-
-
-def _action(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """A customer or attendant action: one at a time, timed, the idle clock reset, listeners told."""
-
-    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(method)
-        def run(self: Lane, *args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                start = time.perf_counter()
-                self._device_ms = 0.0
-                try:
-                    return method(self, *args, **kwargs)
-                finally:
-                    total = (time.perf_counter() - start) * 1000
-                    self.timings.append((name, total - self._device_ms))  # the software path: device I/O out
-                    if self._device_ms:
-                        self.device_timings.append((name, self._device_ms))
-                    self.last_action_at = self.clock()
-                    self._changed()
-
-        run.action_name = name  # type: ignore[attr-defined]
-        return run
-
-    return wrap
-
-
-class Lane:
+class Lane(Attending):
     def __init__(self, checkout: Checkout, catalogue: Catalogue, *, lane_id: str, operators: Any,
                  receipts: HeldReceipts, policy: KioskPolicy = KioskPolicy(), scale: Any = None,
                  bagging: BaggingCheck | None = None, badges: Any = None,
@@ -190,13 +151,13 @@ class Lane:
 
     # --- start --------------------------------------------------------------------------------------------------
 
-    @_action("start")
+    @action("start")
     def start(self) -> None:
         """The customer touched the attract screen."""
         self._go(Step.LANGUAGE, "start")
         self._say("kiosk_choose_language")
 
-    @_action("language")
+    @action("language")
     def choose_language(self, lang: str, *, accessible: bool | None = None) -> None:
         self._need("choose a language", Step.LANGUAGE)
         self.lang = "zh_CN" if lang.lower().startswith("zh") else "en"
@@ -207,14 +168,14 @@ class Lane:
         self._journal("kiosk.session.started", {"lang": self.lang, "accessible": self.accessible})
         self._say("kiosk_scan_first")
 
-    @_action("accessibility")
+    @action("accessibility")
     def set_accessible(self, on: bool) -> None:
         """Large type + high contrast + three times the patience; any step."""
         self.accessible = on
 
     # --- scanning and weighing ----------------------------------------------------------------------------------
 
-    @_action("scan")
+    @action("scan")
     def scan(self, code: str) -> Product | None:
         """A barcode from the scanner or camera. Unknown codes call the attendant; weighed goods go to the scale."""
         self._need("scan", Step.SCANNING)
@@ -227,7 +188,7 @@ class Lane:
             return None
         return self._take(product)
 
-    @_action("pick")
+    @action("pick")
     def pick(self, sku: str) -> Product:
         """An item chosen by picture in the product search (loose produce, bakery)."""
         self._need("pick an item", Step.SCANNING)
@@ -264,7 +225,7 @@ class Lane:
     def _age_restricted(self, product: Product) -> bool:
         return product.sku in self.policy.age_restricted or product.category in self.policy.age_restricted
 
-    @_action("weigh")
+    @action("weigh")
     def weigh(self, grams: int | None = None) -> int:
         """Read the checkout scale (or take `grams` from the caller's scale thread) and price the item by weight."""
         self._need("weigh", Step.WEIGHING)
@@ -286,14 +247,14 @@ class Lane:
         self._add(product, price, name, grams)
         return grams
 
-    @_action("cancel weighing")
+    @action("cancel weighing")
     def cancel_weighing(self) -> None:
         self._need("cancel weighing", Step.WEIGHING)
         self.pending_weighed = None
         self._go(Step.SCANNING, "cancel weighing")
         self._say("kiosk_scan_next")
 
-    @_action("bag")
+    @action("bag")
     def bagged(self, bag_total_g: int) -> bool:
         """The bagging scale's reading after the customer put the item down. One mismatch: re-bag; two: attendant."""
         if self.awaiting_bag is None or self.bagging is None:
@@ -317,7 +278,7 @@ class Lane:
 
     # --- basket and payment -------------------------------------------------------------------------------------
 
-    @_action("review")
+    @action("review")
     def review(self) -> None:
         """Scan and bag -> the basket, ready to pay."""
         self._need("review the basket", Step.SCANNING)
@@ -329,7 +290,7 @@ class Lane:
         self._go(Step.BASKET, "review the basket")
         self._say("kiosk_check_basket", total=cart.totals().total.format())
 
-    @_action("scan more")
+    @action("scan more")
     def scan_more(self) -> None:
         self._need("scan more", Step.BASKET, Step.PAYING)
         if self.checkout.state is not State.BASKET:
@@ -339,7 +300,7 @@ class Lane:
         self._go(Step.SCANNING, "scan more")
         self._say("kiosk_scan_next")
 
-    @_action("pay")
+    @action("pay")
     def to_payment(self) -> None:
         """Basket -> payment; a basket over the store's limit calls the attendant first."""
         self._need("pay", Step.BASKET)
@@ -366,7 +327,7 @@ class Lane:
         """The ways to pay this lane offers now (the registry in terminal.kiosk.tenders, minus missing devices)."""
         return [name for name, tender in TENDERS.items() if tender.available(self.checkout)]
 
-    @_action("tender")
+    @action("tender")
     def pay(self, method: str, **details: Any) -> Outcome:
         """Pay by one of `tenders()`: card (insert), tap, payment_code (code=...), shop_qr (then shop_qr_paid)."""
         self._need("pay", Step.PAYING)
@@ -384,12 +345,12 @@ class Lane:
             raise
         return self._after_payment(outcome)
 
-    @_action("shop qr paid")
+    @action("shop qr paid")
     def shop_qr_paid(self, wallet_id: str) -> Outcome:
         self._need("confirm the QR payment", Step.PAYING)
         return self._after_payment(self.checkout.merchant_qr_paid(wallet_id))
 
-    @_action("pin")
+    @action("pin")
     def enter_pin(self, pin: str | None) -> Outcome:
         """The customer's PIN for a card that asked for it (on the PIN pad; never journalled or shown)."""
         self._need("enter the PIN", Step.PAYING)
@@ -421,7 +382,7 @@ class Lane:
 
     # --- receipt ------------------------------------------------------------------------------------------------
 
-    @_action("receipt")
+    @action("receipt")
     def receipt(self, choice: str) -> str | None:
         """print, qr (the e-receipt link shown on screen) or none. Returns the QR link for "qr"."""
         self._need("choose a receipt", Step.RECEIPT_CHOICE)
@@ -447,7 +408,7 @@ class Lane:
             self._say("kiosk_thank_you")
         return link
 
-    @_action("done")
+    @action("done")
     def done(self) -> None:
         self._need("finish", Step.THANK_YOU)
         self._reset()
@@ -462,7 +423,7 @@ class Lane:
 
     # --- cancel, help, idle -------------------------------------------------------------------------------------
 
-    @_action("cancel")
+    @action("cancel")
     def request_cancel(self) -> None:
         """The customer wants to stop. An empty basket just ends; one with items needs the attendant."""
         self._need("cancel", Step.LANGUAGE, Step.SCANNING, Step.WEIGHING, Step.BASKET, Step.PAYING)
@@ -472,7 +433,7 @@ class Lane:
             return
         self._raise(Kind.CANCEL_REQUEST, {"items": len(cart.lines)})
 
-    @_action("help")
+    @action("help")
     def call_help(self) -> None:
         self._need("call for help", *RESUMABLE)
         self._raise(Kind.HELP, {})
@@ -508,7 +469,7 @@ class Lane:
         if self.step is not before:
             self._changed()
 
-    @_action("more time")
+    @action("more time")
     def more_time(self) -> None:
         self._need("continue", Step.IDLE_WARNING)
         assert self.resume is not None
@@ -526,139 +487,3 @@ class Lane:
         self._journal("kiosk.abandoned", {"reason": reason, "step": str(self.resume or self.step), "basket": had})
         self._reset()
         self.step = Step.ATTRACT
-
-    # --- interventions ------------------------------------------------------------------------------------------
-
-    def _raise(self, kind: Kind, params: dict[str, Any], *, resume: Step | None = None,
-               remote_ok: bool = True) -> None:
-        back = resume or (self.step if self.step in RESUMABLE else self.resume)
-        self.intervention = Intervention(kind, params, raised_at=self.clock(), remote_ok=remote_ok)
-        self.resume = back
-        self.step = Step.HELP
-        self._say(self.intervention.code, **params)
-        self._journal("kiosk.intervention.raised", {"id": self.intervention.intervention_id, "kind": str(kind),
-                                                    "params": params})
-        self.events.append({"event": "raised", "kind": str(kind), "at": self.intervention.raised_at})
-
-    def identify(self, *, operator_id: str | None = None, pin: str | None = None,
-                 badge: bytes | None = None) -> Operator:
-        """The attendant at the lane: a badge on the NFC reader, or id + PIN (WrongPin, LockedOut as usual)."""
-        if badge is not None:
-            if self.badges is None:
-                raise KioskError("Badges are not set up on this lane. Type your id and PIN.", code="kiosk_no_badges")
-            return self.badges.operator(badge, self.operators)
-        if operator_id is None or pin is None:
-            raise KioskError("Tap your badge or type your id and PIN.", code="kiosk_attendant_needed")
-        return self.operators.verify(operator_id, pin)
-
-    @_action("attendant")
-    def clear_at_lane(self, approve: bool = True, *, operator_id: str | None = None, pin: str | None = None,
-                      badge: bytes | None = None) -> None:
-        """The attendant clears the open intervention at the lane (approve or refuse)."""
-        self._need("clear the call", Step.HELP)
-        intervention = self.intervention
-        assert intervention is not None
-        if intervention.kind is Kind.PAYMENT_FAILED and intervention.params.get("step_up"):
-            if operator_id is None or pin is None:
-                raise KioskError("Type your id and PIN to approve this payment.", code="kiosk_attendant_needed")
-            attendant = self.identify(operator_id=operator_id, pin=pin)
-            # the checkout checks the PIN and the step-up right again and audits the approval
-            outcome = self.checkout.supervisor_approve(operator_id, pin) if approve else self.checkout.refuse_step_up()
-            self._close(intervention, attendant, approve, "lane")
-            self.step, self.resume = Step.PAYING, None
-            self._after_payment(outcome)
-            return
-        attendant = self.identify(operator_id=operator_id, pin=pin, badge=badge)
-        self._decide(intervention, attendant, approve, "lane")
-
-    @_action("remote")
-    def clear_remote(self, intervention_id: str, operator_id: str, approve: bool) -> None:
-        """An approval from the attendant station (its signature, lane and freshness are checked by the link)."""
-        intervention = self.intervention
-        if self.step is not Step.HELP or intervention is None or intervention.intervention_id != intervention_id:
-            raise KioskError("That call is no longer open on this lane.", code="kiosk_call_not_open")
-        if not intervention.remote_ok:
-            raise KioskError("This call must be cleared at the lane.", code="kiosk_clear_at_lane")
-        self._decide(intervention, self.operators.get(operator_id), approve, "station")
-
-    def _decide(self, intervention: Intervention, attendant: Operator, approve: bool, where: str) -> None:
-        permission = PERMISSION[intervention.kind]
-        try:
-            self.operators.authorize(attendant, permission, f"kiosk_{intervention.kind}",
-                                     details={"lane": self.lane_id, "intervention": intervention.intervention_id,
-                                              "approve": approve, "where": where})
-        except OperatorError:
-            raise
-        self._close(intervention, attendant, approve, where)
-        kind = intervention.kind
-        if kind is Kind.AGE_CHECK:
-            if approve:
-                self.age_ok = True
-            else:
-                line = intervention.params.get("line")
-                cart = self.checkout.cart
-                if cart is not None and line is not None:
-                    cart.remove(line)
-                self.awaiting_bag = None  # the attendant takes the item away
-        elif kind is Kind.WEIGHT_MISMATCH:
-            self.awaiting_bag, self.bag_retry = None, False  # the attendant looked: the bag is as it is
-        elif kind is Kind.HIGH_VALUE and approve:
-            self.high_value_ok = True
-        elif kind is Kind.PAYMENT_FAILED:
-            self.failed_payments = 0
-        elif kind is Kind.CANCEL_REQUEST and approve:
-            self._abandon(f"cancel approved by {attendant.operator_id}")
-            return
-        back = self.resume or Step.SCANNING
-        if kind is Kind.HIGH_VALUE and not approve:
-            back = Step.BASKET
-        self.resume = None
-        self.step = back
-        if back is Step.PAYING and self.checkout.state is State.BASKET:
-            self._enter_payment()
-        else:
-            self._say("kiosk_scan_next" if back is Step.SCANNING else "kiosk_continue")
-
-    def _close(self, intervention: Intervention, attendant: Operator, approve: bool, where: str) -> None:
-        waited = self.clock() - intervention.raised_at
-        self._journal("kiosk.intervention.cleared", {"id": intervention.intervention_id,
-                                                     "kind": str(intervention.kind), "approved": approve,
-                                                     "by": attendant.operator_id, "where": where,
-                                                     "waited_ms": round(waited * 1000)})
-        self.events.append({"event": "cleared", "kind": str(intervention.kind), "waited_s": waited, "where": where})
-        self.intervention = None
-
-    # --- service and lock-down ----------------------------------------------------------------------------------
-
-    @_action("out of service")
-    def out_of_service(self, operator_id: str, *, where: str = "lane") -> None:
-        """An attendant closes the lane: an open basket is cancelled (journalled) first."""
-        attendant = self.operators.get(operator_id)
-        self.operators.authorize(attendant, Permission.VOID, "kiosk_out_of_service",
-                                 details={"lane": self.lane_id, "where": where})
-        if self.step in WITH_BASKET or self.checkout.state is not State.IDLE:
-            self._abandon(f"out of service by {operator_id}")
-        self._reset()
-        self.step = Step.OUT_OF_SERVICE
-        self._say("kiosk_out_of_service")
-        self._journal("kiosk.out_of_service", {"by": operator_id, "where": where})
-
-    @_action("in service")
-    def back_in_service(self, operator_id: str, *, where: str = "lane") -> None:
-        self._need("open the lane", Step.OUT_OF_SERVICE)
-        attendant = self.operators.get(operator_id)
-        self.operators.authorize(attendant, Permission.VOID, "kiosk_in_service",
-                                 details={"lane": self.lane_id, "where": where})
-        self._go(Step.ATTRACT, "open the lane")
-        self._say("kiosk_touch_to_start")
-        self._journal("kiosk.in_service", {"by": operator_id, "where": where})
-
-    def authorize_exit(self, *, operator_id: str | None = None, pin: str | None = None,
-                       badge: bytes | None = None) -> Operator:
-        """Leaving the locked-down kiosk: a technician or manager only (NotPermitted otherwise), audited."""
-        with self._lock:
-            who = self.identify(operator_id=operator_id, pin=pin, badge=badge)
-            if not any(who.can(p) for p in EXIT_PERMISSIONS):
-                raise KioskError("Only a technician or a manager can close the kiosk.", code="kiosk_exit_refused")
-            self._journal("kiosk.exit", {"by": who.operator_id})
-            return who

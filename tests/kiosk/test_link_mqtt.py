@@ -109,3 +109,27 @@ def test_lane_with_the_broker_down_sells_and_clears_calls_at_the_lane(wired) -> 
         link.close()
     finally:
         transport.close()
+
+
+def test_demo_broker_falls_back_to_a_started_mosquitto_then_to_an_in_process_bus(monkeypatch) -> None:
+    from terminal.kiosk import broker
+
+    real = broker._listening
+    monkeypatch.setattr(broker, "_listening", lambda host, port: False if port == 1883 else real(host, port))
+    started = broker.pick_broker()
+    try:
+        if started.process is None:  # no mosquitto program on this machine: the in-process bus
+            assert started.url is None
+        else:
+            assert started.url and "started" in started.note
+            bus = started.transport("lane")
+            assert bus.wait_connected(5)  # type: ignore[attr-defined]
+    finally:
+        started.close()
+    if started.process is not None:
+        assert started.process.poll() is not None  # stopped with the demo
+    monkeypatch.setattr(broker.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(broker, "_listening", lambda host, port: False)
+    alone = broker.pick_broker()
+    assert alone.url is None and "in-process" in alone.note
+    assert alone.transport("lane") is alone.transport("station")  # lane and station share the bus
