@@ -32,7 +32,7 @@ from terminal.kiosk.bagging import BaggingCheck, Expectation
 from terminal.kiosk.interventions import Intervention, Kind
 from terminal.kiosk.receipts import HeldReceipts
 from terminal.kiosk.states import RESUMABLE, TRANSITIONS, Step
-from terminal.kiosk.tenders import TENDERS, TenderRequest
+from terminal.kiosk.tenders import TENDERS, TenderRequest, customer_reason
 
 log = logging.getLogger("edgepos.kiosk")
 __all__ = ["ATTENDANT_ACTIONS", "InvalidStep", "KioskError", "KioskPolicy", "Lane", "Snapshot"]
@@ -376,7 +376,7 @@ class Lane(Attending):
 
     def _payment_failed(self, code: str, params: dict[str, Any]) -> None:
         self.failed_payments += 1
-        self._say("kiosk_payment_failed", reason_code=code)
+        self._say("kiosk_payment_failed", reason_code=customer_reason(code))
         if self.failed_payments >= self.policy.failed_payments_before_help:
             self._raise(Kind.PAYMENT_FAILED, {"reason": code})
 

@@ -43,3 +43,21 @@ TENDERS: dict[str, Tender] = {
     "shop_qr": Tender("kiosk_pay_shop_qr", lambda c: bool(c.ports.token_key),
                       lambda c, r: c.show_merchant_qr()),
 }
+
+
+# The checkout words its declines for a cashier ("Ask for cash", "looks like fraud"); a kiosk customer reads one of
+# these instead (the real reason stays in the checkout's journal record for staff).
+_OFFLINE = frozenset({"qr_needs_network", "card_needs_online", "offline_sale_limit", "offline_total_limit",
+                      "offline_too_long"})
+_PIN = frozenset({"step_up_pin_refused", "card_cvm_failed", "pin_not_checked"})
+
+
+def customer_reason(code: str) -> str:
+    """The customer's sentence code for a checkout decline or failure code."""
+    if code in _OFFLINE:
+        return "kiosk_reason_offline"
+    if code in _PIN:
+        return "kiosk_reason_pin"
+    if code.startswith("device_") or code == "card_removed_too_soon":
+        return "kiosk_reason_card_read"
+    return "kiosk_reason_declined"

@@ -297,6 +297,12 @@ CATALOGUE.update({
     "kiosk_more_time": QT_TRANSLATE_NOOP("Code", "Do you need more time?"),
     "kiosk_continue": QT_TRANSLATE_NOOP("Code", "Please continue."),
     "kiosk_out_of_service": QT_TRANSLATE_NOOP("Code", "This checkout is closed. Please use another one."),
+    "kiosk_reason_offline": QT_TRANSLATE_NOOP("Code", "We cannot reach the bank right now. Try a card, or call for "
+                                                      "help."),
+    "kiosk_reason_pin": QT_TRANSLATE_NOOP("Code", "The PIN was not accepted."),
+    "kiosk_reason_card_read": QT_TRANSLATE_NOOP("Code", "The card could not be read. Insert it again and leave it in "
+                                                        "until the screen says so."),
+    "kiosk_reason_declined": QT_TRANSLATE_NOOP("Code", "The payment was not approved."),
     "kiosk_call_age_check": QT_TRANSLATE_NOOP("Code", "{name} needs an age check. An attendant is coming to help you."),
     "kiosk_call_weight_mismatch": QT_TRANSLATE_NOOP("Code", "The bagging area weight does not match your items. An "
                                                             "attendant is coming."),

@@ -4,147 +4,147 @@
 <context>
     <name>Action</name>
     <message>
-        <location filename="../wording.py" line="384"/>
+        <location filename="../wording.py" line="390"/>
         <source>add items</source>
         <translation>添加商品</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="384"/>
+        <location filename="../wording.py" line="390"/>
         <source>approve as supervisor</source>
         <translation>由主管批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="385"/>
+        <location filename="../wording.py" line="391"/>
         <source>ask for a step-up</source>
         <translation>要求加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="385"/>
+        <location filename="../wording.py" line="391"/>
         <source>change a price</source>
         <translation>改价</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="386"/>
+        <location filename="../wording.py" line="392"/>
         <source>commit the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="386"/>
+        <location filename="../wording.py" line="392"/>
         <source>confirm the QR payment</source>
         <translation>确认扫码付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="387"/>
+        <location filename="../wording.py" line="393"/>
         <source>decide</source>
         <translation>做出决定</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="387"/>
+        <location filename="../wording.py" line="393"/>
         <source>enter the PIN</source>
         <translation>输入密码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="388"/>
+        <location filename="../wording.py" line="394"/>
         <source>finish a refund</source>
         <translation>完成退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="388"/>
+        <location filename="../wording.py" line="394"/>
         <source>finish</source>
         <translation>结束交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="389"/>
+        <location filename="../wording.py" line="395"/>
         <source>give a discount</source>
         <translation>给折扣</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="389"/>
+        <location filename="../wording.py" line="395"/>
         <source>go back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="390"/>
+        <location filename="../wording.py" line="396"/>
         <source>go to payment</source>
         <translation>去付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="390"/>
+        <location filename="../wording.py" line="396"/>
         <source>offer a reprint</source>
         <translation>提供重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="391"/>
+        <location filename="../wording.py" line="397"/>
         <source>open the drawer</source>
         <translation>打开钱箱</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="391"/>
+        <location filename="../wording.py" line="397"/>
         <source>print the receipt</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="392"/>
+        <location filename="../wording.py" line="398"/>
         <source>refund a sale</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="392"/>
+        <location filename="../wording.py" line="398"/>
         <source>refuse the step-up</source>
         <translation>拒绝加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="393"/>
+        <location filename="../wording.py" line="399"/>
         <source>reprint</source>
         <translation>重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="393"/>
+        <location filename="../wording.py" line="399"/>
         <source>save the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="394"/>
+        <location filename="../wording.py" line="400"/>
         <source>scan a payment code</source>
         <translation>扫描付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="394"/>
+        <location filename="../wording.py" line="400"/>
         <source>show the shop&apos;s QR code</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="395"/>
+        <location filename="../wording.py" line="401"/>
         <source>skip the receipt</source>
         <translation>跳过小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="395"/>
+        <location filename="../wording.py" line="401"/>
         <source>start a sale</source>
         <translation>开始交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="396"/>
+        <location filename="../wording.py" line="402"/>
         <source>take a card</source>
         <translation>刷卡收款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="396"/>
+        <location filename="../wording.py" line="402"/>
         <source>take cash</source>
         <translation>收现金</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="397"/>
+        <location filename="../wording.py" line="403"/>
         <source>take the next payment</source>
         <translation>收下一笔付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="397"/>
+        <location filename="../wording.py" line="403"/>
         <source>void a sale</source>
         <translation>作废交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="398"/>
+        <location filename="../wording.py" line="404"/>
         <source>cancel</source>
         <translation>取消</translation>
     </message>
@@ -1364,386 +1364,406 @@
     </message>
     <message>
         <location filename="../wording.py" line="300"/>
+        <source>We cannot reach the bank right now. Try a card, or call for help.</source>
+        <translation>暂时无法连接银行。请尝试用银行卡支付，或呼叫工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="302"/>
+        <source>The PIN was not accepted.</source>
+        <translation>密码未通过验证。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="303"/>
+        <source>The card could not be read. Insert it again and leave it in until the screen says so.</source>
+        <translation>无法读取银行卡。请重新插卡，并在屏幕提示前不要拔出。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="305"/>
+        <source>The payment was not approved.</source>
+        <translation>付款未获批准。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="306"/>
         <source>{name} needs an age check. An attendant is coming to help you.</source>
         <translation>{name} 需要核验年龄。工作人员马上过来协助您。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="301"/>
+        <location filename="../wording.py" line="307"/>
         <source>The bagging area weight does not match your items. An attendant is coming.</source>
         <translation>装袋区重量与商品不符。工作人员马上过来。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="303"/>
+        <location filename="../wording.py" line="309"/>
         <source>We do not know this item ({code}). Please put it aside: an attendant is coming.</source>
         <translation>无法识别此商品（{code}）。请先放在一边，工作人员马上过来。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="305"/>
+        <location filename="../wording.py" line="311"/>
         <source>The payment needs an attendant. One is coming to help you.</source>
         <translation>此次付款需要工作人员处理，工作人员马上过来协助您。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="307"/>
+        <location filename="../wording.py" line="313"/>
         <source>An attendant is coming to cancel your shopping.</source>
         <translation>工作人员马上过来为您取消本次购物。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="308"/>
+        <location filename="../wording.py" line="314"/>
         <source>Baskets of {total} need an attendant before payment. One is coming.</source>
         <translation>金额 {total} 的购物需要工作人员确认后才能付款。工作人员马上过来。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="310"/>
+        <location filename="../wording.py" line="316"/>
         <source>An attendant is coming to help you.</source>
         <translation>工作人员马上过来协助您。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="311"/>
+        <location filename="../wording.py" line="317"/>
         <source>That is not possible at this step.</source>
         <translation>当前步骤无法进行此操作。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="312"/>
+        <location filename="../wording.py" line="318"/>
         <source>Put the last item in the bagging area first.</source>
         <translation>请先把上一件商品放入装袋区。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="313"/>
+        <location filename="../wording.py" line="319"/>
         <source>This checkout has no scale. Call for help.</source>
         <translation>此收银台没有秤，请呼叫工作人员。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="314"/>
+        <location filename="../wording.py" line="320"/>
         <source>Put the item on the scale.</source>
         <translation>请把商品放在秤上。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="315"/>
+        <location filename="../wording.py" line="321"/>
         <source>That way to pay is not available here.</source>
         <translation>此处不支持该付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="316"/>
+        <location filename="../wording.py" line="322"/>
         <source>Choose print, QR code or no receipt.</source>
         <translation>请选择打印、二维码或不要收据。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="317"/>
+        <location filename="../wording.py" line="323"/>
         <source>Badges are not set up on this checkout. Type your id and PIN.</source>
         <translation>此收银台未设置工牌，请输入工号和密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="318"/>
+        <location filename="../wording.py" line="324"/>
         <source>Tap your badge or type your id and PIN.</source>
         <translation>请刷工牌，或输入工号和密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="319"/>
+        <location filename="../wording.py" line="325"/>
         <source>That call is no longer open on this checkout.</source>
         <translation>该呼叫在此收银台上已不存在。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="320"/>
+        <location filename="../wording.py" line="326"/>
         <source>This call must be cleared at the checkout.</source>
         <translation>此呼叫必须在收银台现场处理。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="321"/>
+        <location filename="../wording.py" line="327"/>
         <source>Only a technician or a manager can close the kiosk.</source>
         <translation>只有技术员或经理可以关闭自助收银机。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="322"/>
+        <location filename="../wording.py" line="328"/>
         <source>This badge is not known here.</source>
         <translation>此工牌未登记。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="323"/>
+        <location filename="../wording.py" line="329"/>
         <source>Insert card</source>
         <translation>插入银行卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="324"/>
+        <location filename="../wording.py" line="330"/>
         <source>Tap card or phone</source>
         <translation>挥卡或手机支付</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="325"/>
+        <location filename="../wording.py" line="331"/>
         <source>Show your payment code</source>
         <translation>出示付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="326"/>
+        <location filename="../wording.py" line="332"/>
         <source>Scan the shop&apos;s QR code</source>
         <translation>扫描商店二维码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="327"/>
+        <location filename="../wording.py" line="333"/>
         <source>Hold still: put the item on the scale and take your hands off.</source>
         <translation>请把商品放在秤上并松手，等待读数稳定。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="328"/>
+        <location filename="../wording.py" line="334"/>
         <source>Too heavy for the scale: take part of it off.</source>
         <translation>超出秤的量程：请取下一部分。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="329"/>
+        <location filename="../wording.py" line="335"/>
         <source>Empty the scale so it can zero itself, then try again.</source>
         <translation>请清空秤面让其归零，然后重试。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="330"/>
+        <location filename="../wording.py" line="336"/>
         <source>Touch to start</source>
         <translation>触摸开始</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="331"/>
+        <location filename="../wording.py" line="337"/>
         <source>Large text</source>
         <translation>大字体</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="332"/>
+        <location filename="../wording.py" line="338"/>
         <source>Call for help</source>
         <translation>呼叫工作人员</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="333"/>
+        <location filename="../wording.py" line="339"/>
         <source>Cancel shopping</source>
         <translation>取消购物</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="334"/>
+        <location filename="../wording.py" line="340"/>
         <source>Pay</source>
         <translation>付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="335"/>
+        <location filename="../wording.py" line="341"/>
         <source>Weigh</source>
         <translation>称重</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="336"/>
+        <location filename="../wording.py" line="342"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="337"/>
+        <location filename="../wording.py" line="343"/>
         <source>Scan more items</source>
         <translation>继续扫描</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="338"/>
+        <location filename="../wording.py" line="344"/>
         <source>Print receipt</source>
         <translation>打印收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="339"/>
+        <location filename="../wording.py" line="345"/>
         <source>Receipt as QR code</source>
         <translation>二维码收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="340"/>
+        <location filename="../wording.py" line="346"/>
         <source>No receipt</source>
         <translation>不要收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="341"/>
+        <location filename="../wording.py" line="347"/>
         <source>Yes, I need more time</source>
         <translation>是的，我需要更多时间</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="342"/>
+        <location filename="../wording.py" line="348"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="343"/>
+        <location filename="../wording.py" line="349"/>
         <source>Approve</source>
         <translation>批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="344"/>
+        <location filename="../wording.py" line="350"/>
         <source>Refuse</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="345"/>
+        <location filename="../wording.py" line="351"/>
         <source>Staff</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="346"/>
+        <location filename="../wording.py" line="352"/>
         <source>Close the kiosk</source>
         <translation>关闭自助收银机</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="347"/>
+        <location filename="../wording.py" line="353"/>
         <source>Open this checkout</source>
         <translation>开启此收银台</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="348"/>
+        <location filename="../wording.py" line="354"/>
         <source>Out of service</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="349"/>
+        <location filename="../wording.py" line="355"/>
         <source>Items without a barcode</source>
         <translation>无条码商品</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="350"/>
+        <location filename="../wording.py" line="356"/>
         <source>Total {total}</source>
         <translation>合计 {total}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="351"/>
+        <location filename="../wording.py" line="357"/>
         <source>Your basket is empty.</source>
         <translation>购物篮是空的。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="352"/>
+        <location filename="../wording.py" line="358"/>
         <source>On the scale: {kg} kg</source>
         <translation>秤上重量：{kg} 公斤</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="353"/>
+        <location filename="../wording.py" line="359"/>
         <source>Attendant: tap your badge, or type your id and PIN.</source>
         <translation>工作人员：请刷工牌，或输入工号和密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="354"/>
+        <location filename="../wording.py" line="360"/>
         <source>Staff only: a technician or manager may close the kiosk.</source>
         <translation>仅限员工：技术员或经理可关闭自助收银机。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="355"/>
+        <location filename="../wording.py" line="361"/>
         <source>Scan for your receipt</source>
         <translation>扫码获取收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="356"/>
+        <location filename="../wording.py" line="362"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="357"/>
+        <location filename="../wording.py" line="363"/>
         <source>Or type the barcode here</source>
         <translation>或在此输入条码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="358"/>
+        <location filename="../wording.py" line="364"/>
         <source>Attendant station</source>
         <translation>值守台</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="359"/>
+        <location filename="../wording.py" line="365"/>
         <source>Checkout {lane}</source>
         <translation>收银台 {lane}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="360"/>
+        <location filename="../wording.py" line="366"/>
         <source>{step} · {items} items · {total}</source>
         <translation>{step} · {items} 件 · {total}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="361"/>
+        <location filename="../wording.py" line="367"/>
         <source>Not reporting: check the checkout.</source>
         <translation>没有回报：请检查该收银台。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="362"/>
+        <location filename="../wording.py" line="368"/>
         <source>No connection to the checkouts: answer calls at the checkouts.</source>
         <translation>未连接到收银台：请到收银台现场处理呼叫。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="363"/>
+        <location filename="../wording.py" line="369"/>
         <source>Connected. Checkouts reporting: {count}</source>
         <translation>已连接。正在回报的收银台：{count}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="364"/>
+        <location filename="../wording.py" line="370"/>
         <source>Sign in with your id and PIN to answer calls.</source>
         <translation>请输入工号和密码登录后处理呼叫。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="365"/>
+        <location filename="../wording.py" line="371"/>
         <source>Signed in: {name}</source>
         <translation>已登录：{name}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="366"/>
+        <location filename="../wording.py" line="372"/>
         <source>Done.</source>
         <translation>已完成。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="367"/>
+        <location filename="../wording.py" line="373"/>
         <source>The checkout refused: {reason}</source>
         <translation>收银台拒绝：{reason}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="368"/>
+        <location filename="../wording.py" line="374"/>
         <source>No call</source>
         <translation>无呼叫</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="369"/>
+        <location filename="../wording.py" line="375"/>
         <source>Sign out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="370"/>
+        <location filename="../wording.py" line="376"/>
         <source>waiting for a customer</source>
         <translation>等待顾客</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="371"/>
+        <location filename="../wording.py" line="377"/>
         <source>choosing a language</source>
         <translation>选择语言</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="372"/>
+        <location filename="../wording.py" line="378"/>
         <source>scanning</source>
         <translation>扫描中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="373"/>
+        <location filename="../wording.py" line="379"/>
         <source>weighing</source>
         <translation>称重中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="374"/>
+        <location filename="../wording.py" line="380"/>
         <source>checking the basket</source>
         <translation>核对购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="375"/>
+        <location filename="../wording.py" line="381"/>
         <source>paying</source>
         <translation>付款中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="376"/>
+        <location filename="../wording.py" line="382"/>
         <source>choosing a receipt</source>
         <translation>选择收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="377"/>
+        <location filename="../wording.py" line="383"/>
         <source>finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="378"/>
+        <location filename="../wording.py" line="384"/>
         <source>CALLING FOR HELP</source>
         <translation>正在呼叫</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="379"/>
+        <location filename="../wording.py" line="385"/>
         <source>idle warning</source>
         <translation>闲置提醒</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="380"/>
+        <location filename="../wording.py" line="386"/>
         <source>out of service</source>
         <translation>暂停服务</translation>
     </message>
@@ -2425,67 +2445,67 @@
 <context>
     <name>Step</name>
     <message>
-        <location filename="../wording.py" line="401"/>
+        <location filename="../wording.py" line="407"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="401"/>
+        <location filename="../wording.py" line="407"/>
         <source>basket</source>
         <translation>购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="402"/>
+        <location filename="../wording.py" line="408"/>
         <source>tender selection</source>
         <translation>选择付款方式</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="402"/>
+        <location filename="../wording.py" line="408"/>
         <source>card</source>
         <translation>等待刷卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="403"/>
+        <location filename="../wording.py" line="409"/>
         <source>customer qr</source>
         <translation>扫描顾客付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="403"/>
+        <location filename="../wording.py" line="409"/>
         <source>merchant qr</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="404"/>
+        <location filename="../wording.py" line="410"/>
         <source>risk decision</source>
         <translation>风险判断</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="404"/>
+        <location filename="../wording.py" line="410"/>
         <source>step up pin</source>
         <translation>输入密码验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="405"/>
+        <location filename="../wording.py" line="411"/>
         <source>step up supervisor</source>
         <translation>主管验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="405"/>
+        <location filename="../wording.py" line="411"/>
         <source>journal commit</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="406"/>
+        <location filename="../wording.py" line="412"/>
         <source>receipt print</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="406"/>
+        <location filename="../wording.py" line="412"/>
         <source>receipt failed</source>
         <translation>小票未打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="407"/>
+        <location filename="../wording.py" line="413"/>
         <source>drawer</source>
         <translation>打开钱箱</translation>
     </message>
