@@ -12,6 +12,7 @@ Read with tomllib, validated by pydantic (unknown keys refused, as in till.toml)
     scale = "/dev/ttyUSB1"        # Toledo 8217 checkout scale (pyserial URL), or "none"
     bagging_scale = "none"        # the bagging-area scale, same protocol
     scanner = "/dev/ttyACM0"      # serial barcode scanner (CR suffix), or "none"
+    camera = "0"                  # camera scanner (V4L2 index or video file), or "none"
     [policy]
     bagging_check = true
     age_restricted = ["DRK-006", "Tobacco"]   # SKUs or category names
@@ -57,6 +58,7 @@ class DevicesSection(_Section):
     scale: str = "none"
     bagging_scale: str = "none"
     scanner: str = "none"
+    camera: str = "none"  # a camera reading barcodes and QR codes: a V4L2 index ("0") or a video path
 
 
 class PolicySection(_Section):

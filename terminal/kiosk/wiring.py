@@ -108,6 +108,7 @@ class RealLane(ClosesInReverse):
     link: Any  # terminal.kiosk.link.LaneLink or None (no broker configured)
     config: Any  # terminal.kiosk.config.KioskConfig
     scanner: Any  # drivers.scanner.serial_scanner.SerialScanner or None
+    camera: Any  # drivers.scanner.camera.CameraScanner or None
     bagging_scale: Any
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -137,7 +138,13 @@ def open_lane(data_dir: Path, *, secret: bytes | None = None) -> RealLane:
         bag_scale = None if devices.bagging_scale == "none" else Toledo8217Scale(devices.bagging_scale,
                                                                                  name="bagging scale")
         scanner = None if devices.scanner == "none" else SerialScanner(devices.scanner, name="kiosk scanner")
-        for device in (scale, bag_scale, scanner):
+        camera = None
+        if devices.camera != "none":
+            from drivers.scanner.camera import CameraScanner
+
+            camera = CameraScanner(int(devices.camera) if devices.camera.isdigit() else devices.camera,
+                                   name="kiosk camera")
+        for device in (scale, bag_scale, scanner, camera):
             if device is not None:
                 closers.append(device.close)
         wired = wire_lane(till, store.catalogue, lane_id=config.lane.id, receipts=receipts,
@@ -155,6 +162,6 @@ def open_lane(data_dir: Path, *, secret: bytes | None = None) -> RealLane:
 
         close_all(closers)
         raise
-    real = RealLane(wired, store, link, config, scanner, bag_scale)
+    real = RealLane(wired, store, link, config, scanner, camera, bag_scale)
     real._closers = closers
     return real

@@ -23,13 +23,14 @@ class DeviceFeed(QObject):
     badge = Signal(bytes)
     bagged = Signal(int)
 
-    def __init__(self, scanner: Any = None, nfc: Any = None, wants_badge: Any = None, bag_scale: Any = None,
-                 wants_bag: Any = None) -> None:
+    def __init__(self, scanners: tuple[Any, ...] = (), nfc: Any = None, wants_badge: Any = None,
+                 bag_scale: Any = None, wants_bag: Any = None) -> None:
         super().__init__()
         self.stop = threading.Event()
         self.threads = []
-        if scanner is not None:
-            self.threads.append(threading.Thread(target=self._scan, args=(scanner,), daemon=True))
+        for scanner in scanners:  # the serial scanner and the camera both hand codes to the same lane
+            if scanner is not None:
+                self.threads.append(threading.Thread(target=self._scan, args=(scanner,), daemon=True))
         if bag_scale is not None:
             self.threads.append(threading.Thread(target=self._bag, args=(bag_scale, wants_bag), daemon=True))
         if nfc is not None and hasattr(nfc, "read_uid"):
@@ -70,8 +71,9 @@ def run_lane(real: Any, *, locked: bool = True, size: tuple[int, int] | None = N
     app = application("en")
     store = real.store
     window = KioskWindow(real.lane, shop_name=store.config.store.name, locked=locked)
-    feed = DeviceFeed(real.scanner, store.till.contactless_reader, wants_badge=lambda: real.lane.step == "help",
-                      bag_scale=real.bagging_scale, wants_bag=lambda: real.lane.awaiting_bag is not None)
+    feed = DeviceFeed((real.scanner, real.camera), store.till.contactless_reader,
+                      wants_badge=lambda: real.lane.step == "help", bag_scale=real.bagging_scale,
+                      wants_bag=lambda: real.lane.awaiting_bag is not None)
     feed.scanned.connect(window.scan)
     feed.badge.connect(window.badge)
     feed.bagged.connect(lambda grams: window._act(lambda: real.lane.bagged(grams))())
