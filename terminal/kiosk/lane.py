@@ -35,6 +35,8 @@ from terminal.kiosk.states import RESUMABLE, TRANSITIONS, Step
 from terminal.kiosk.tenders import TENDERS, TenderRequest, customer_reason
 
 log = logging.getLogger("edgepos.kiosk")
+MIN_BAGGED_G = 5  # less than this on the bagging scale: the item is not down yet
+SAME_READING_G = 3  # a polled reading this close to the last mismatch is the same placement
 __all__ = ["ATTENDANT_ACTIONS", "InvalidStep", "KioskError", "KioskPolicy", "Lane", "Snapshot"]
 
 
@@ -87,6 +89,7 @@ class Lane(Attending):
         self.awaiting_bag: Expectation | None = None
         self.bag_retry = False
         self.bag_total_g = 0  # what the bagging scale showed when the last item was accepted
+        self.mismatch_reading = 0  # the reading that did not match (a repeat of it is not a second try)
         self.pending_weighed: Product | None = None
         self.age_ok = False
         self.high_value_ok = False
@@ -261,7 +264,12 @@ class Lane(Attending):
             self.bag_total_g = bag_total_g
             return True
         expectation = self.awaiting_bag
-        verdict = self.bagging.check(expectation, bag_total_g - self.bag_total_g)
+        added = bag_total_g - self.bag_total_g
+        if added < MIN_BAGGED_G:
+            return False  # nothing put down yet (or the item taken out to re-bag): keep waiting, no penalty
+        if self.bag_retry and abs(bag_total_g - self.mismatch_reading) <= SAME_READING_G:
+            return False  # the same wrong reading again (the scale is polled): wait for the customer to re-bag
+        verdict = self.bagging.check(expectation, added)
         if verdict.ok:
             self.bagging.learn(expectation.sku, verdict.measured_g)
             self.awaiting_bag, self.bag_retry, self.bag_total_g = None, False, bag_total_g
@@ -269,7 +277,7 @@ class Lane(Attending):
                 self._say("kiosk_scan_next")
             return True
         if not self.bag_retry:
-            self.bag_retry = True
+            self.bag_retry, self.mismatch_reading = True, bag_total_g
             self._say("kiosk_rebag", expected_g=verdict.expected_g, measured_g=verdict.measured_g)
             return False
         self._raise(Kind.WEIGHT_MISMATCH, {"sku": expectation.sku, "expected_g": verdict.expected_g,

@@ -204,3 +204,31 @@ def test_a_lane_with_its_broker_down_clears_calls_at_the_lane(qtbot, lane_window
         link.close()
     finally:
         bus.close()
+
+
+def test_a_real_lane_takes_scans_from_a_serial_scanner_and_the_bagging_scale_by_itself(qtbot, lane_window) -> None:
+    from drivers.scanner.serial_scanner import PtyScannerSim, SerialScanner
+    from terminal.ui.kiosk.run import connect_devices
+
+    window, wired = lane_window
+    lane = wired.lane
+    scanner_sim, bag_sim = PtyScannerSim(), PtyScaleSim()
+    scanner, bag_scale = SerialScanner(scanner_sim.port), Toledo8217Scale(bag_sim.port, timeout=0.3, settle_s=0.3)
+    feed = connect_devices(window, (scanner,), None, bag_scale)
+    try:
+        _tap(qtbot, window, "kiosk_start")
+        _tap(qtbot, window, "kiosk_lang_en")
+        scanner_sim.scan(lane.catalogue.by_sku("SNK-001").barcode)
+        qtbot.waitUntil(lambda: window.basket_list.count() == 1, timeout=5000)
+        assert lane.awaiting_bag is not None
+        bag_sim.put(75)  # the customer puts the crisps in the bag: the lane sees it by itself
+        qtbot.waitUntil(lambda: lane.awaiting_bag is None, timeout=5000)
+        assert lane.bag_total_g == 75 and lane.step is Step.SCANNING
+    finally:
+        feed.stop.set()
+        for thread in feed.threads:
+            thread.join(2)
+        scanner.close()
+        bag_scale.close()
+        scanner_sim.close()
+        bag_sim.close()

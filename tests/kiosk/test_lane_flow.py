@@ -74,8 +74,10 @@ def test_weight_mismatch_gets_one_retry_then_the_attendant(wired) -> None:
         wired.bagging.learn(water.sku, 560)
     _begin(lane)
     lane.scan(water.barcode)
+    assert not lane.bagged(2) and lane.message == "kiosk_place_in_bag"  # nothing put down yet: no penalty
     assert not lane.bagged(80)  # something else went in the bag
     assert lane.message == "kiosk_rebag" and lane.step is Step.SCANNING
+    assert not lane.bagged(81) and lane.step is Step.SCANNING  # the polled scale repeats it: still the first try
     assert not lane.bagged(90)
     assert lane.step is Step.HELP and lane.intervention.kind is Kind.WEIGHT_MISMATCH
     with pytest.raises(WrongPin):

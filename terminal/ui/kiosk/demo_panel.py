@@ -59,7 +59,7 @@ class DemoPanel(QWidget):
         self.window_._act(lambda: self.lane.bagged(self.lane.bag_total_g + self._expected()))()
 
     def bag_wrong(self) -> None:
-        self.window_._act(lambda: self.lane.bagged(self.lane.bag_total_g + 5))()
+        self.window_._act(lambda: self.lane.bagged(self.lane.bag_total_g + self.rng.randint(30, 90)))()
 
     def weigh(self, grams: int) -> None:
         self.window_._act(lambda: self.lane.weigh(grams))()

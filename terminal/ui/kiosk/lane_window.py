@@ -241,7 +241,11 @@ class KioskWindow(QWidget):
         self.weight_picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.weigh_button = button("", self._weigh, role="primary", name="kiosk_weigh")
         self.weigh_back = button("", self._act(self.lane.cancel_weighing), name="kiosk_weigh_back")
-        return self._column(self.weight_picture, self.weight_label, self.weigh_button, self.weigh_back)
+        item = QWidget()  # the item's picture beside its name
+        row = QHBoxLayout(item)
+        row.addWidget(self.weight_picture)
+        row.addWidget(self.weight_label, 1)
+        return self._column(item, self.weigh_button, self.weigh_back)
 
     def _basket(self) -> QWidget:
         self.review_list = QListWidget()
@@ -488,9 +492,8 @@ class KioskWindow(QWidget):
         self.weigh_back.setText(word("kiosk_btn_back"))
         pending = lane.pending_weighed
         self.weight_label.setText(pending.display_name(lane.lang) if pending else "")
-        self.weight_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         if pending is not None:
-            self.weight_picture.setPixmap(picture(pending.name, pending.category, 120).pixmap(120, 120))
+            self.weight_picture.setPixmap(picture(pending.name, pending.category, 96).pixmap(96, 96))
         self.scan_more.setText(word("kiosk_btn_scan_more"))
         self.to_pay.setText(word("kiosk_btn_pay"))
         available = set(lane.tenders()) if step is Step.PAYING else set()

@@ -66,17 +66,24 @@ class DeviceFeed(QObject):
                 self.stop.wait(0.2)
 
 
+def connect_devices(window: KioskWindow, scanners: tuple[Any, ...], nfc: Any, bag_scale: Any) -> DeviceFeed:
+    """The lane's devices read in threads, handed to the customer's screen: scans, badges while the lane calls,
+    the bagging scale while an item is awaited. Stop with `feed.stop.set()`."""
+    lane = window.lane
+    feed = DeviceFeed(scanners, nfc, wants_badge=lambda: lane.step == "help", bag_scale=bag_scale,
+                      wants_bag=lambda: lane.awaiting_bag is not None)
+    feed.scanned.connect(window.scan)
+    feed.badge.connect(window.badge)
+    feed.bagged.connect(lambda grams: window._act(lambda: lane.bagged(grams))())
+    return feed
+
+
 def run_lane(real: Any, *, locked: bool = True, size: tuple[int, int] | None = None) -> int:
     """The customer's screen on a real lane (terminal.kiosk.wiring.RealLane), locked down unless `locked=False`."""
     app = application("en")
     store = real.store
     window = KioskWindow(real.lane, shop_name=store.config.store.name, locked=locked)
-    feed = DeviceFeed((real.scanner, real.camera), store.till.contactless_reader,
-                      wants_badge=lambda: real.lane.step == "help", bag_scale=real.bagging_scale,
-                      wants_bag=lambda: real.lane.awaiting_bag is not None)
-    feed.scanned.connect(window.scan)
-    feed.badge.connect(window.badge)
-    feed.bagged.connect(lambda grams: window._act(lambda: real.lane.bagged(grams))())
+    feed = connect_devices(window, (real.scanner, real.camera), store.till.contactless_reader, real.bagging_scale)
     place_window(window, fullscreen=locked, size=size)
     _quit_on_signals(app)
     try:
