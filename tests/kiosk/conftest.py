@@ -19,6 +19,18 @@ class FakeClock:
         return self.now
 
 
+@pytest.fixture(scope="session")
+def broker_url():
+    """The Mosquitto on 127.0.0.1:1883 (CI, these machines), else one started on a free port for the session."""
+    from terminal.kiosk.broker import pick_broker
+
+    broker = pick_broker()
+    if broker.url is None:
+        pytest.fail("no MQTT broker: install mosquitto (./dev does)")
+    yield broker.url
+    broker.close()
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -134,20 +134,13 @@ def test_keyboard_path_and_lock_down(qtbot, lane_window) -> None:
     assert not locked.isVisible() and locked.exit_ok
 
 
-def _broker_up() -> None:
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", 1883)) != 0:
-            pytest.fail("Mosquitto is not listening on 127.0.0.1:1883 (./dev installs and starts it)")
-
-
-def test_station_window_approves_a_call_over_the_broker(qtbot, lane_window) -> None:
-    _broker_up()
+def test_station_window_approves_a_call_over_the_broker(qtbot, lane_window, broker_url) -> None:
     window, wired = lane_window
     lane = wired.lane
     prefix = f"13-test/{uuid.uuid4().hex[:8]}"
     station_key = Sm2PrivateKey.generate()
-    lane_bus = MqttTransport("mqtt://127.0.0.1:1883", client_id=client_id("lane"))
-    station_bus = MqttTransport("mqtt://127.0.0.1:1883", client_id=client_id("station"))
+    lane_bus = MqttTransport(broker_url, client_id=client_id("lane"))
+    station_bus = MqttTransport(broker_url, client_id=client_id("station"))
     try:
         assert lane_bus.wait_connected(5) and station_bus.wait_connected(5)
         link = LaneLink(lane, lane_bus, prefix=prefix, key=wired.till.keystore.signing_key(),

@@ -8,14 +8,10 @@ import time
 import uuid
 from collections.abc import Callable
 
-import pytest
-
 from sync.crypto import Sm2PrivateKey
 from terminal.kiosk.interventions import Kind
 from terminal.kiosk.link import LaneLink, MqttTransport, StationLink, client_id
 from terminal.kiosk.states import Step
-
-BROKER = "mqtt://127.0.0.1:1883"
 
 
 def _wait(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
@@ -27,19 +23,12 @@ def _wait(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
     return predicate()
 
 
-@pytest.fixture
-def broker_ok() -> None:
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", 1883)) != 0:
-            pytest.fail("Mosquitto is not listening on 127.0.0.1:1883 (./dev installs and starts it)")
-
-
-def test_station_approves_an_age_check_over_the_broker_and_replays_are_refused(wired, broker_ok) -> None:
+def test_station_approves_an_age_check_over_the_broker_and_replays_are_refused(wired, broker_url) -> None:
     prefix = f"13-test/{uuid.uuid4().hex[:8]}"
     lane = wired.lane
     station_key = Sm2PrivateKey.generate()
-    lane_transport = MqttTransport(BROKER, client_id=client_id("lane"))
-    station_transport = MqttTransport(BROKER, client_id=client_id("station"))
+    lane_transport = MqttTransport(broker_url, client_id=client_id("lane"))
+    station_transport = MqttTransport(broker_url, client_id=client_id("station"))
     captured: list[bytes] = []
     try:
         assert lane_transport.wait_connected(5) and station_transport.wait_connected(5)
