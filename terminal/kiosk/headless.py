@@ -12,7 +12,9 @@ attendant station over signed messages (a LocalBus in-process, or the MQTT broke
 Reported: `sessions`, `completed`, `abandoned`, `interventions`, `attendant_p50_s` (a simulated attendant's reaction,
 never part of the software path), `lost` and `charged_twice` (from an audit of the journal after the run: a sale
 with an approved payment but no completed sale, or completed twice / paid beyond its total), `p99_ms` (the software
-path of each customer action: `Lane` times every call, attendant actions excluded).
+path of each customer action: `Lane` times every call, attendant actions and device I/O excluded). After the
+run the journal is drained to the hub: a completed sale the hub did not settle counts as lost, one settled twice as
+charged twice (`hub_settled`, `ledger_balanced`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,7 @@ from stdnum import luhn
 from drivers.card.emulator import CardProfile
 from hub.process import HubProcess
 from sync.crypto import Sm2PrivateKey
+from terminal.checkout import release_abandoned_holds
 from terminal.demo.script import ShopClock
 from terminal.demo.startup import MERCHANT
 from terminal.kiosk.lane import ATTENDANT_ACTIONS, Lane
@@ -286,6 +290,27 @@ def audit(journal: Any) -> tuple[int, int]:
     return lost, twice
 
 
+def settle(run: Run, hub: HubProcess) -> dict[str, Any]:
+    """Release abandoned holds, drain the journal to the hub, and read what the hub settled for this lane."""
+    till = run.wired.till
+    release_abandoned_holds(till.journal, till.checkout.ports.auth)
+    rounds = 0
+    while till.journal.outbox_stats()[0] and rounds < 50:
+        till.uplink.sync_once(pull=False)
+        rounds += 1
+    completed = sum(1 for r in till.journal.records() if r.type == "sale.completed")
+    pending = sum(1 for r in till.journal.outbox(100_000) if r.type == "sale.completed")
+    terminal_id = till.keystore.terminal_id
+    day, last = run.shop.start.date() - timedelta(days=1), datetime.now(UTC).date() + timedelta(days=1)
+    settled = 0
+    while day <= last:
+        rows = hub.admin("GET", "/v1/admin/settlement", params={"day": day.isoformat(), "terminal": terminal_id})
+        settled += sum(row["count"] for row in rows)
+        day += timedelta(days=1)
+    return {"completed": completed, "pending": pending, "settled": settled,
+            "balanced": bool(hub.admin("GET", "/v1/admin/trial-balance")["balanced"])}
+
+
 def run_headless(sessions: int = 48, *, seed: int = 13, broker: str | None = None,
                  data_dir: Path | None = None) -> dict[str, Any]:
     where = Path(tempfile.mkdtemp(prefix="edgepos-kiosk-")) if data_dir is None else data_dir
@@ -300,6 +325,7 @@ def run_headless(sessions: int = 48, *, seed: int = 13, broker: str | None = Non
                 run.shop.next_sale()
                 outcomes[Customer(run, MIX[i % len(MIX)]).play()] += 1
             lost, twice = audit(run.wired.till.journal)
+            hub_view = settle(run, hub)
         finally:
             run.close()
     finally:
@@ -307,10 +333,14 @@ def run_headless(sessions: int = 48, *, seed: int = 13, broker: str | None = Non
         if data_dir is None:
             shutil.rmtree(where, ignore_errors=True)
     customer = [ms for name, ms in run.timings if name not in ATTENDANT_ACTIONS]
+    # the hub's view too: every completed sale settled exactly once (a recovered one included), ledger balanced
+    lost += max(0, hub_view["completed"] - hub_view["settled"]) + hub_view["pending"]
+    twice += max(0, hub_view["settled"] - hub_view["completed"])
     return {"sessions": sessions, "completed": outcomes["completed"], "abandoned": outcomes["abandoned"],
             "failed": outcomes["failed"] + outcomes["stuck"], "interventions": run.interventions,
             "attendant_p50_s": round(statistics.median(run.reaction_s), 1) if run.reaction_s else 0.0,
-            "lost": lost, "charged_twice": twice,
+            "lost": lost, "charged_twice": twice, "hub_settled": hub_view["settled"],
+            "ledger_balanced": hub_view["balanced"],
             "p50_ms": round(float(np.percentile(customer, 50)), 2) if customer else 0.0,
             "p99_ms": round(float(np.percentile(customer, 99)), 2) if customer else 0.0,
             "actions": len(customer), "transport": "mqtt" if broker else "local",

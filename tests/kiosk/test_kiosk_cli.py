@@ -17,6 +17,7 @@ def test_headless_customers_report_every_key_and_lose_nothing(capsys) -> None:
         assert key in result
     assert result["sessions"] == 16 and result["completed"] + result["abandoned"] == 16
     assert result["lost"] == 0 and result["charged_twice"] == 0 and result["failed"] == 0
+    assert result["hub_settled"] == result["completed"] and result["ledger_balanced"]  # the crashed sale too
     assert result["interventions"] >= 7  # age, weight, unknown, high value, cancel, help, payment... in 16
     assert result["attendant_p50_s"] > 1 and result["p99_ms"] > 0
 
