@@ -225,3 +225,20 @@ def test_a_real_lane_takes_scans_from_a_serial_scanner_and_the_bagging_scale_by_
         bag_scale.close()
         scanner_sim.close()
         bag_sim.close()
+
+
+def test_typing_a_name_finds_items_by_picture(qtbot, lane_window) -> None:
+    window, wired = lane_window
+    lane = wired.lane
+    _tap(qtbot, window, "kiosk_start")
+    _tap(qtbot, window, "kiosk_lang_zh")
+    field = window.findChild(QLineEdit, "kiosk_scan_field")
+    assert set(window.tiles) == {"PRD-001", "PRD-002", "PRD-003", "PRD-004"}  # loose produce first
+    qtbot.keyClicks(field, "cola")  # typed on a keyboard: by name
+    assert list(window.tiles) == ["DRK-003"]
+    field.setText("绿茶")  # green tea, by its Chinese name (an input method's commit: QTest cannot type it)
+    field.textEdited.emit("绿茶")
+    assert list(window.tiles) == ["DRK-002"]
+    qtbot.keyClick(field, Qt.Key.Key_Return)  # the one match: taken
+    assert lane.checkout.cart.lines[-1].sku == "DRK-002" and field.text() == ""
+    assert "PRD-001" in window.tiles

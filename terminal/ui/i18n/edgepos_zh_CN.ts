@@ -1609,8 +1609,13 @@
     </message>
     <message>
         <location filename="../wording.py" line="355"/>
-        <source>Items without a barcode</source>
-        <translation>无条码商品</translation>
+        <source>Find it by picture</source>
+        <translation>按图片查找</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="363"/>
+        <source>Type a barcode, or a name to search</source>
+        <translation>输入条码，或输入名称搜索</translation>
     </message>
     <message>
         <location filename="../wording.py" line="356"/>
@@ -1646,11 +1651,6 @@
         <location filename="../wording.py" line="362"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
-    </message>
-    <message>
-        <location filename="../wording.py" line="363"/>
-        <source>Or type the barcode here</source>
-        <translation>或在此输入条码</translation>
     </message>
     <message>
         <location filename="../wording.py" line="364"/>

@@ -208,16 +208,11 @@ class KioskWindow(QWidget):
         left.addWidget(self.scan_field)
         self.search_title = _label("hint")
         tiles = QWidget()
-        grid = QGridLayout(tiles)
+        self.tile_grid = QGridLayout(tiles)
         self.tiles: dict[str, Any] = {}
-        produce = [p for p in self.lane.catalogue if p.unit == "kg"] or list(self.lane.catalogue)[:6]
-        for i, product in enumerate(produce):
-            tile = button("", self._act(lambda _=False, s=product.sku: self.lane.pick(s)), role="tile",
-                          name=f"kiosk_pick_{product.sku}")
-            tile.setIcon(picture(product.name, product.category))
-            tile.setIconSize(QSize(44, 44))
-            self.tiles[product.sku] = (tile, product)
-            grid.addWidget(tile, i, 0)
+        self.produce = [p for p in self.lane.catalogue if p.unit == "kg"] or list(self.lane.catalogue)[:6]
+        self._fill_tiles(self.produce)
+        self.scan_field.textEdited.connect(self._search)
         scroll = QScrollArea()
         scroll.setWidget(tiles)
         scroll.setWidgetResizable(True)
@@ -234,6 +229,40 @@ class KioskWindow(QWidget):
         row.addLayout(left, 3)
         row.addLayout(right, 2)
         return page
+
+    def _fill_tiles(self, products: list[Any]) -> None:
+        """The picture tiles: loose produce by default, the matches while the customer types a name."""
+        for tile, _product in self.tiles.values():
+            self.tile_grid.removeWidget(tile)
+            tile.deleteLater()
+        self.tiles = {}
+        for i, product in enumerate(products):
+            tile = button("", self._act(lambda _=False, s=product.sku: self._pick(s)), role="tile",
+                          name=f"kiosk_pick_{product.sku}")
+            tile.setIcon(picture(product.name, product.category))
+            tile.setIconSize(QSize(44, 44))
+            self.tiles[product.sku] = (tile, product)
+            self.tile_grid.addWidget(tile, i, 0)
+        self._word_tiles()
+
+    def _word_tiles(self) -> None:
+        for tile, product in self.tiles.values():
+            name = product.display_name(self.lane.lang)
+            tile.setText(f"{name}\n{product.price.format()} / kg" if product.unit == "kg"
+                         else f"{name}\n{product.price.format()}")
+
+    def _search(self, text: str) -> None:
+        """Letters typed in the barcode field search the shop by name (English or Chinese); digits are a barcode."""
+        typed = text.strip()
+        wanted = self.lane.search(typed)[:8] if typed and not typed.isdigit() else self.produce
+        if [p.sku for p in wanted] != list(self.tiles):
+            self._fill_tiles(wanted)
+
+    def _pick(self, sku: str) -> None:
+        self.lane.pick(sku)
+        if self.scan_field.text():
+            self.scan_field.clear()
+            self._fill_tiles(self.produce)
 
     def _weighing(self) -> QWidget:
         self.weight_label = _label("total", "kiosk_weight")
@@ -376,6 +405,10 @@ class KioskWindow(QWidget):
 
     def _typed_scan(self) -> None:
         code = self.scan_field.text().strip()
+        if code and not code.isdigit():  # a name: Enter takes the one match, else the tiles show the choice
+            if len(self.tiles) == 1:
+                self._act(lambda: self._pick(next(iter(self.tiles))))()
+            return
         self.scan_field.clear()
         if code:
             self._act(lambda: self.lane.scan(code))()
@@ -483,9 +516,7 @@ class KioskWindow(QWidget):
         self.search_title.setText(word("kiosk_search_title"))
         self.scan_field.setPlaceholderText(word("kiosk_type_barcode"))
         self.code_field.setPlaceholderText(word("kiosk_type_barcode"))
-        for tile, product in self.tiles.values():
-            tile.setText(f"{product.display_name(lane.lang)}\n{product.price.format()} / kg"
-                         if product.unit == "kg" else product.display_name(lane.lang))
+        self._word_tiles()
         self.cancel_button.setText(word("kiosk_btn_cancel"))
         self.pay_button.setText(word("kiosk_btn_pay"))
         self.weigh_button.setText(word("kiosk_btn_weigh"))
