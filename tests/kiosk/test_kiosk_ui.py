@@ -242,3 +242,35 @@ def test_typing_a_name_finds_items_by_picture(qtbot, lane_window) -> None:
     qtbot.keyClick(field, Qt.Key.Key_Return)  # the one match: taken
     assert lane.checkout.cart.lines[-1].sku == "DRK-002" and field.text() == ""
     assert "PRD-001" in window.tiles
+
+
+def test_a_staff_badge_on_the_nfc_reader_clears_an_age_check(qtbot, lane_window) -> None:
+    """The badge is a real ISO-DEP tag over nfcpy's UDP driver; the lane reads its UID only while it calls."""
+    from drivers.nfc.doctor import free_udp_port
+    from drivers.nfc.emulator import NdefApp, Type4Card, UdpCardSim
+    from drivers.nfc.reader import NfcReader
+    from terminal.ui.kiosk.run import connect_devices
+
+    window, wired = lane_window
+    lane = wired.lane
+    badge_uid = bytes.fromhex("04A1B2C3D4E5F6")
+    wired.badges.enrol(badge_uid, "S-001")
+    port = free_udp_port()
+    reader = NfcReader(f"udp:127.0.0.1:{port}", simulated=True)
+    feed = connect_devices(window, (), reader, None)
+    sim = UdpCardSim(Type4Card(None, NdefApp(b"")), port, uid=badge_uid).start()
+    try:
+        _tap(qtbot, window, "kiosk_start")
+        _tap(qtbot, window, "kiosk_lang_en")
+        window.scan(lane.catalogue.by_sku("DRK-006").barcode)
+        assert lane.step is Step.HELP
+        qtbot.waitUntil(lambda: lane.step is Step.SCANNING, timeout=15_000)
+        assert lane.age_ok and lane.events[-1]["where"] == "lane"
+        audit = [r.payload for r in wired.till.journal.records() if r.type == "audit.privileged"]
+        assert audit[-1]["operator"] == "S-001" and audit[-1]["action"] == "kiosk_age_check"
+    finally:
+        feed.stop.set()
+        for thread in feed.threads:
+            thread.join(5)
+        sim.stop()
+        reader.close()
