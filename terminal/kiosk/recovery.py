@@ -15,9 +15,12 @@ captures: the hub voids it at its expiry (hub hold sweeper); it never becomes a 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from terminal.checkout.ports import HubError
@@ -32,13 +35,15 @@ class RecoveryReport:
     voided: list[str] = field(default_factory=list)  # sale ids cancelled, holds voided
     holds_voided: list[str] = field(default_factory=list)
     holds_queued: list[str] = field(default_factory=list)
+    checked_through: int = 0  # the journal position up to which no sale is left open
 
     @property
     def clean(self) -> bool:
         return not (self.finished or self.voided)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {"finished": self.finished, "voided": self.voided, "holds_voided": self.holds_voided,
+                "holds_queued": self.holds_queued}
 
 
 @dataclass
@@ -48,10 +53,10 @@ class _Open:
     voided: set[str] = field(default_factory=set)
 
 
-def open_sales(journal: Any) -> dict[str, _Open]:
-    """Sales started on this journal that were neither completed nor cancelled."""
+def open_sales(journal: Any, after: int = 0) -> dict[str, _Open]:
+    """Sales started on this journal (after record `after`) that were neither completed nor cancelled."""
     sales: dict[str, _Open] = {}
-    for record in journal.records():
+    for record in journal.records(after):
         kind = record.type
         if kind not in ("sale.started", "kiosk.basket", "tender.approved", "tender.voided", "sale.completed",
                         "sale.cancelled"):
@@ -73,11 +78,12 @@ def open_sales(journal: Any) -> dict[str, _Open]:
     return sales
 
 
-def recover(journal: Any, auth: Any, clock: Any, lane_id: str) -> RecoveryReport:
+def recover(journal: Any, auth: Any, clock: Any, lane_id: str, after: int = 0) -> RecoveryReport:
     """Finish or void every sale the lane left open (see the module doc). Safe to run again: it only acts on sales
-    still open, and each action ends with the record that closes the sale."""
+    still open, and each action ends with the record that closes the sale. `after`: a journal position where the
+    last recovery left nothing open (`checked_through` of its report), so a long journal is not read again."""
     report = RecoveryReport()
-    for sale_id, entry in open_sales(journal).items():
+    for sale_id, entry in open_sales(journal, after).items():
         approved = [(record, payload) for record, payload in entry.tenders
                     if payload.get("reference") not in entry.voided]
         total = Money.from_dict(entry.basket["totals"]["total"]) if entry.basket else None
@@ -108,7 +114,27 @@ def recover(journal: Any, auth: Any, clock: Any, lane_id: str) -> RecoveryReport
     if not report.clean:
         journal.append("kiosk.recovered", {"lane": lane_id, **report.to_dict()})
         log.warning("lane %s recovered: finished %s, voided %s", lane_id, report.finished, report.voided)
+    report.checked_through = journal.head()[0]  # nothing before this is open now
     return report
+
+
+def load_checkpoint(path: Path) -> int:
+    """The journal position the last recovery left clean (0: read the whole journal)."""
+    try:
+        return int(json.loads(path.read_text())["checked_through"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def save_checkpoint(path: Path, seq: int) -> None:
+    """Written atomically (a crash mid-write leaves the old checkpoint, never a later one)."""
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"checked_through": seq}, out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
 
 
 def _finish(journal: Any, basket: dict[str, Any], approved: list[tuple[Any, dict[str, Any]]], clock: Any,

@@ -19,10 +19,11 @@ from terminal.kiosk.badges import BadgeStore
 from terminal.kiosk.bagging import BaggingCheck
 from terminal.kiosk.lane import KioskPolicy, Lane
 from terminal.kiosk.receipts import HeldReceipts
-from terminal.kiosk.recovery import RecoveryReport, recover
+from terminal.kiosk.recovery import RecoveryReport, load_checkpoint, recover, save_checkpoint
 from terminal.operators import Operator, Role
 
 BAGGING_DB, BADGES_DB = "kiosk-bagging.db", "kiosk-badges.db"
+RECOVERY_CHECKPOINT = "kiosk-recovered-through.json"  # where the last start left no sale open
 
 # loose produce sold by the kilogram (in-store EAN-13 with prefix 2, and found by picture in the search)
 PRODUCE: tuple[tuple[str, str, str, str, str], ...] = (
@@ -63,7 +64,9 @@ def wire_lane(till: Till, catalogue: Catalogue, *, lane_id: str, receipts: HeldR
     """A lane on an assembled till whose printer port is `receipts`. Whatever a crash left open is finished or
     voided first (terminal.kiosk.recovery), so the lane starts clean."""
     ports = till.checkout.ports
-    report = recover(till.journal, ports.auth, ports.clock, lane_id)
+    checkpoint = Path(till.data_dir) / RECOVERY_CHECKPOINT
+    report = recover(till.journal, ports.auth, ports.clock, lane_id, after=load_checkpoint(checkpoint))
+    save_checkpoint(checkpoint, report.checked_through)
     data = Path(till.data_dir)
     bagging = BaggingCheck(data / BAGGING_DB)
     badges = BadgeStore(data / BADGES_DB, till.keystore.token_key())
