@@ -301,8 +301,8 @@ class Lane(Attending):
     @action("scan more")
     def scan_more(self) -> None:
         self._need("scan more", Step.BASKET, Step.PAYING)
-        if self.checkout.state is not State.BASKET:
-            self.checkout.back()  # only without a tender taken: part-paid stays in payment
+        while self.checkout.state is not State.BASKET:  # the shop's QR shown -> tender choice -> basket
+            self.checkout.back()  # only without a tender taken: part-paid stays in payment (part_paid refusal)
         if self.step is Step.PAYING:
             self._go(Step.BASKET, "go back")
         self._go(Step.SCANNING, "scan more")

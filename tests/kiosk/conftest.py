@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,31 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+SECRET = b"kiosk-test-secret-0123456789abcd"
+
+
+@pytest.fixture(scope="session")
+def lane_secret() -> bytes:
+    return SECRET
+
+
+@pytest.fixture(scope="session")
+def lane_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo lane set up once (keys, journal, sample staff with their PIN hashes); each test gets a copy, so a
+    test opens a lane of its own without paying for the set-up again."""
+    where = tmp_path_factory.mktemp("kiosk-template") / "lane"
+    demo_lane(where, secret=SECRET).close()
+    return where
+
+
 @pytest.fixture
-def wired(tmp_path: Path, clock: FakeClock):
-    with demo_lane(tmp_path / "lane", secret=b"kiosk-test-secret-0123456789abcd", clock=clock) as lane:
+def lane_dir(tmp_path: Path, lane_template: Path) -> Path:
+    copy = tmp_path / "lane"
+    shutil.copytree(lane_template, copy)
+    return copy
+
+
+@pytest.fixture
+def wired(lane_dir: Path, clock: FakeClock):
+    with demo_lane(lane_dir, secret=SECRET, clock=clock) as lane:
         yield lane

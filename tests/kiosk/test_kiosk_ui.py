@@ -23,8 +23,6 @@ from terminal.ui.app import application
 from terminal.ui.kiosk.lane_window import KioskWindow
 from terminal.ui.kiosk.station_window import StationWindow
 
-SECRET = b"kiosk-ui-test-secret-0123456789ab"
-
 
 def _tap(qtbot: Any, window: Any, name: str) -> None:
     found = [b for b in window.findChildren(QPushButton, name) if b.isVisible() and b.isEnabled()]
@@ -53,10 +51,10 @@ def scale_sim() -> Iterator[PtyScaleSim]:
 
 
 @pytest.fixture
-def lane_window(qtbot: Any, tmp_path: Path, scale_sim: PtyScaleSim) -> Iterator[Any]:
+def lane_window(qtbot: Any, lane_dir: Path, lane_secret: bytes, scale_sim: PtyScaleSim) -> Iterator[Any]:
     application("en")
     scale = Toledo8217Scale(scale_sim.port, timeout=0.5, settle_s=1.0)
-    with demo_lane(tmp_path / "lane", secret=SECRET, scale=scale) as wired:
+    with demo_lane(lane_dir, secret=lane_secret, scale=scale) as wired:
         window = KioskWindow(wired.lane, shop_name="TEST STORE")
         qtbot.addWidget(window)
         window.resize(1280, 800)

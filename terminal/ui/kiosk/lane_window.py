@@ -500,7 +500,7 @@ class KioskWindow(QWidget):
         step = lane.step
         self.pages.setCurrentWidget(self.page[step])
         self.message.setText(word(lane.message, lane.params))
-        self.message.setVisible(step not in (Step.HELP, Step.ATTRACT))  # the call / the big button say it
+        self.message.setVisible(step not in (Step.HELP, Step.ATTRACT, Step.THANK_YOU))  # their page says it
         self.error_label.setText(self.error)
         self.error_label.setVisible(bool(self.error))
         self.accessible.setText(word("kiosk_btn_accessible"))
