@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_ERROR = 0, 1
+EXIT_OK, EXIT_ERROR, EXIT_MUST_NOT_SELL = 0, 1, 5  # 5 as `edgepos run`: the hub holds newer records
 
 
 def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
@@ -111,10 +111,15 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
                            "`edgepos demo --kiosk`")
     from terminal.bootstrap import TillUnavailable
     from terminal.kiosk.config import KioskConfigError
-    from terminal.kiosk.wiring import open_lane
+    from terminal.kiosk.wiring import MustNotSell, open_lane
+    from terminal.till.setup import private_files
 
     try:
-        real = open_lane(args.data_dir.resolve(), secret=_secret())
+        with private_files():  # what the lane writes (bagging, badges, checkpoint) is its user's alone
+            real = open_lane(args.data_dir.resolve(), secret=_secret())
+    except MustNotSell as exc:
+        _fail(args, str(exc))
+        return EXIT_MUST_NOT_SELL
     except (TillUnavailable, KioskConfigError) as exc:
         return _fail(args, str(exc))
     with real:

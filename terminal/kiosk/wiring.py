@@ -120,6 +120,28 @@ class RealLane(ClosesInReverse):
         return self.wired.lane
 
 
+class MustNotSell(Exception):
+    """The hub holds newer records of this till (restored from an older backup) or a different chain: one sentence,
+    what to do (as `edgepos run` says it)."""
+
+
+def _may_sell(till: Till, data_dir: Path) -> None:
+    from terminal.till.hubcheck import check_hub, clear_restored, restored_unchecked
+
+    if till.uplink is None:
+        return
+    check = check_hub(till.uplink.client, till.journal)
+    sentence = check.sentence(data_dir)
+    if not sentence and restored_unchecked(data_dir):
+        if check.verdict == "ok":
+            clear_restored(data_dir)
+        else:
+            sentence = ("This till was restored from a backup and has not reached the hub yet, so it must not sell: "
+                        f"connect it to the network and start it again ({check.detail or check.verdict}).")
+    if sentence:
+        raise MustNotSell(sentence)
+
+
 def open_lane(data_dir: Path, *, secret: bytes | None = None) -> RealLane:
     """The lane set up in `data_dir` (till.toml and kiosk.toml); TillUnavailable / KioskConfigError with one
     sentence when it cannot open."""
@@ -134,6 +156,7 @@ def open_lane(data_dir: Path, *, secret: bytes | None = None) -> RealLane:
     closers: list[Callable[[], None]] = [store.close]
     try:
         till = store.till
+        _may_sell(till, data_dir)  # before recovery writes a record: a restored till must not fork its chain
         receipts = HeldReceipts(till.checkout.ports.printer)
         till.checkout.ports.printer = receipts  # the customer chooses the receipt after paying
         devices = config.devices

@@ -45,6 +45,9 @@ def test_lane_and_station_open_from_their_config(tmp_path: Path) -> None:
             assert lane.intervention is not None and lane.intervention.kind == "age_check"
     finally:
         os.environ.pop("EDGEPOS_KEY_SECRET", None)
+    (lane_dir / "restored.json").write_text("{}")  # restored from a backup, and the hub cannot be asked
+    refused_lane = cli("kiosk", "--data-dir", str(lane_dir), "--print-key")
+    assert refused_lane.code == 5 and "restored from a backup" in refused_lane.err
     (station_dir / "station.toml").write_text('[lanes]\nL7 = "not-a-key"\n')
     refused = cli("attendant", "--data-dir", str(station_dir), "--print-key")
     assert refused.code == 1 and "lanes.L7" in refused.err
