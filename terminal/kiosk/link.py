@@ -8,8 +8,9 @@ Topics, under a store prefix (e.g. ``edgepos/STORE1``):
 Every message is ``{"body": {...}, "sig": hex}``; the signature is SM2 (the lane's terminal key; the station's own
 key) over the canonical JSON of the body. A body names its sender, the lane it is about, a per-sender sequence
 number, a UTC time in milliseconds and a random nonce. A lane accepts a command only when it is signed by a station
-key it trusts, names this lane, is fresher than `MAX_AGE_MS`, carries a nonce not seen before and a sequence number
-above the last one taken from that station; an approval also names the one intervention it clears (a new call has a
+key it trusts, names this lane, is fresher than `MAX_AGE_MS` and younger than the lane's link (so nothing captured
+before a restart is taken after it), carries a nonce not seen before and a sequence number above the last one taken
+from that station; an approval also names the one intervention it clears (a new call has a
 new id), so it cannot be replayed on another lane or on a later call. The station shows a lane's state only when it
 is signed by that lane's pinned key. No PIN, card data or customer detail travels: the station checks the
 attendant's PIN itself and sends the operator id; the lane checks that operator's role again in its own store.
@@ -202,13 +203,16 @@ class ReplayGuard:
     max_age_ms: int = MAX_AGE_MS
     last_seq: dict[str, int] = field(default_factory=dict)
     nonces: OrderedDict[str, int] = field(default_factory=OrderedDict)
+    # nothing signed before this guard existed: a command captured before a lane restart cannot be replayed after it
+    # (the nonces and sequence numbers seen are not kept across restarts)
+    not_before_ms: int = field(default_factory=lambda: int(time.time() * 1000))
 
     def check(self, body: dict[str, Any], now_ms: int | None = None) -> None:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         ts, seq, nonce, sender = body.get("ts"), body.get("seq"), body.get("nonce"), body["from"]
         if not isinstance(ts, int) or not isinstance(seq, int) or not isinstance(nonce, str):
             raise BadMessage("no time, sequence or nonce")
-        if abs(now_ms - ts) > self.max_age_ms:
+        if abs(now_ms - ts) > self.max_age_ms or ts < self.not_before_ms:
             raise BadMessage("stale or from the future")
         if nonce in self.nonces or seq <= self.last_seq.get(sender, -1):
             raise BadMessage("replayed")

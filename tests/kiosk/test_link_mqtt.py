@@ -8,6 +8,8 @@ import time
 import uuid
 from collections.abc import Callable
 
+import pytest
+
 from sync.crypto import Sm2PrivateKey
 from terminal.kiosk.interventions import Kind
 from terminal.kiosk.link import LaneLink, MqttTransport, StationLink, client_id
@@ -122,3 +124,17 @@ def test_demo_broker_falls_back_to_a_started_mosquitto_then_to_an_in_process_bus
     alone = broker.pick_broker()
     assert alone.url is None and "in-process" in alone.note
     assert alone.transport("lane") is alone.transport("station")  # lane and station share the bus
+
+
+def test_replay_guard_refuses_old_repeated_and_pre_restart_commands() -> None:
+    from terminal.kiosk.link import BadMessage, ReplayGuard
+
+    guard = ReplayGuard(not_before_ms=1_000_000)
+    body = {"from": "station:S1", "ts": 1_000_100, "seq": 5, "nonce": "a"}
+    guard.check(body, now_ms=1_000_200)
+    for replay, why in (({**body}, "replayed"), ({**body, "nonce": "b"}, "replayed"),  # same seq, new nonce
+                        ({**body, "nonce": "c", "seq": 6, "ts": 960_000}, "stale"),  # older than 30 s
+                        ({**body, "nonce": "d", "seq": 7, "ts": 999_999}, "stale")):  # signed before the restart
+        with pytest.raises(BadMessage, match=why):
+            guard.check(replay, now_ms=1_000_300)
+    guard.check({**body, "nonce": "e", "seq": 8, "ts": 1_000_250}, now_ms=1_000_300)
