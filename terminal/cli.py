@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--size", metavar="WxH",
                       help="the cashier window's size, e.g. 1024x768 (default: 1280x800 made to fit the screen)")
     demo.set_defaults(handler=cmd_demo)
+    from terminal.kiosk.cli import add_demo_option
+
+    add_demo_option(demo)  # --kiosk: a self-checkout lane and an attendant station (issue 13)
     register_bench_startup(bench)
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from bench.auth import register as register_bench_auth
@@ -78,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     from models.cli import register as register_models
     from sync.cli import register as register_sync
     from terminal.cbdc.cli import register as register_cbdc
+    from terminal.kiosk.cli import register as register_kiosk
     from terminal.till.cli import register as register_till
 
     register_hub(commands)
@@ -88,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_till(commands)
     register_cbdc(commands)
     register_bench_cbdc(bench)
+    register_kiosk(commands, bench)
     return parser
 
 
@@ -162,6 +167,10 @@ def cmd_bench_checkout(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.kiosk:
+        from terminal.kiosk.cli import cmd_demo_kiosk
+
+        return cmd_demo_kiosk(args)
     if args.headless:
         return _demo_headless(args)
     from terminal.demo import describe, open_demo_store

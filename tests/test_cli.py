@@ -22,8 +22,10 @@ def test_usage_errors_exit_2_and_there_are_no_placeholder_commands():
     assert edgepos("journal", "verify").returncode == 2  # --db missing
     assert edgepos("demo", "--devices", "usb").returncode == 2
     assert "--headless" in edgepos("demo", "--help").stdout
-    for later in ("kiosk", "provision"):  # `run` works since the real till (issue 20)
+    for later in ("provision",):  # `run` works since the real till (issue 20), `kiosk` since issue 13
         assert edgepos(later).returncode == 2, f"`edgepos {later}` exists before it works"
+    kiosk = edgepos("kiosk")  # a lane needs its till: one sentence saying so
+    assert kiosk.returncode == 1 and "--data-dir" in kiosk.stderr
 
 
 def test_bench_journal_prints_its_numbers_and_keeps_a_verifiable_journal(tmp_path):

@@ -91,6 +91,11 @@ class NfcReader:
         with self.tag(timeout) as tag:
             return self.kernel.run(IsoDepChannel(tag), tx, contactless=True)
 
+    def read_uid(self, timeout: float = 5.0) -> bytes:
+        """The UID of the ISO-DEP tag held to the reader (a staff badge at the kiosk)."""
+        with self.tag(timeout) as tag:
+            return bytes(tag.identifier)
+
     def read_ndef(self, timeout: float = 5.0) -> list[tuple[str, bytes]]:
         """(type, payload) of each NDEF record, e.g. a CBDC offline token."""
         import ndef as ndeflib

@@ -31,7 +31,7 @@ from terminal.ui.wording import ACTIONS, CATALOGUE, STEPS, word, word_error, wor
 
 ROOT = Path(terminal.__file__).resolve().parent.parent
 CORE = [ROOT / "terminal" / "checkout", ROOT / "terminal" / "operators", ROOT / "terminal" / "shifts",
-        ROOT / "terminal" / "domain", ROOT / "drivers"]
+        ROOT / "terminal" / "domain", ROOT / "drivers", ROOT / "terminal" / "kiosk"]
 CODED = (CheckoutError, OperatorError, ShiftError, DomainError)
 CODE = re.compile(r"[a-z][a-z0-9_]*")
 

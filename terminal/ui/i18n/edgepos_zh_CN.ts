@@ -4,167 +4,167 @@
 <context>
     <name>Action</name>
     <message>
-        <location filename="../wording.py" line="345"/>
+        <location filename="../wording.py" line="456"/>
         <source>take digital currency</source>
         <translation>收数字人民币</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="345"/>
+        <location filename="../wording.py" line="456"/>
         <source>take a hard wallet</source>
         <translation>收硬钱包</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="346"/>
+        <location filename="../wording.py" line="457"/>
         <source>show the digital-currency QR</source>
         <translation>出示数字人民币收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="347"/>
+        <location filename="../wording.py" line="458"/>
         <source>wait for the digital-currency payment</source>
         <translation>等待数字人民币付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="348"/>
+        <location filename="../wording.py" line="459"/>
         <source>add items</source>
         <translation>添加商品</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="348"/>
+        <location filename="../wording.py" line="459"/>
         <source>approve as supervisor</source>
         <translation>由主管批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="349"/>
+        <location filename="../wording.py" line="460"/>
         <source>ask for a step-up</source>
         <translation>要求加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="349"/>
+        <location filename="../wording.py" line="460"/>
         <source>change a price</source>
         <translation>改价</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="350"/>
+        <location filename="../wording.py" line="461"/>
         <source>commit the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="350"/>
+        <location filename="../wording.py" line="461"/>
         <source>confirm the QR payment</source>
         <translation>确认扫码付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="351"/>
+        <location filename="../wording.py" line="462"/>
         <source>decide</source>
         <translation>做出决定</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="351"/>
+        <location filename="../wording.py" line="462"/>
         <source>enter the PIN</source>
         <translation>输入密码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="352"/>
+        <location filename="../wording.py" line="463"/>
         <source>finish a refund</source>
         <translation>完成退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="352"/>
+        <location filename="../wording.py" line="463"/>
         <source>finish</source>
         <translation>结束交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="353"/>
+        <location filename="../wording.py" line="464"/>
         <source>give a discount</source>
         <translation>给折扣</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="353"/>
+        <location filename="../wording.py" line="464"/>
         <source>go back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="354"/>
+        <location filename="../wording.py" line="465"/>
         <source>go to payment</source>
         <translation>去付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="354"/>
+        <location filename="../wording.py" line="465"/>
         <source>offer a reprint</source>
         <translation>提供重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="355"/>
+        <location filename="../wording.py" line="466"/>
         <source>open the drawer</source>
         <translation>打开钱箱</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="355"/>
+        <location filename="../wording.py" line="466"/>
         <source>print the receipt</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="356"/>
+        <location filename="../wording.py" line="467"/>
         <source>refund a sale</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="356"/>
+        <location filename="../wording.py" line="467"/>
         <source>refuse the step-up</source>
         <translation>拒绝加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="357"/>
+        <location filename="../wording.py" line="468"/>
         <source>reprint</source>
         <translation>重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="357"/>
+        <location filename="../wording.py" line="468"/>
         <source>save the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="358"/>
+        <location filename="../wording.py" line="469"/>
         <source>scan a payment code</source>
         <translation>扫描付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="358"/>
+        <location filename="../wording.py" line="469"/>
         <source>show the shop&apos;s QR code</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="359"/>
+        <location filename="../wording.py" line="470"/>
         <source>skip the receipt</source>
         <translation>跳过小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="359"/>
+        <location filename="../wording.py" line="470"/>
         <source>start a sale</source>
         <translation>开始交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="360"/>
+        <location filename="../wording.py" line="471"/>
         <source>take a card</source>
         <translation>刷卡收款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="360"/>
+        <location filename="../wording.py" line="471"/>
         <source>take cash</source>
         <translation>收现金</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="361"/>
+        <location filename="../wording.py" line="472"/>
         <source>take the next payment</source>
         <translation>收下一笔付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="361"/>
+        <location filename="../wording.py" line="472"/>
         <source>void a sale</source>
         <translation>作废交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="362"/>
+        <location filename="../wording.py" line="473"/>
         <source>cancel</source>
         <translation>取消</translation>
     </message>
@@ -616,6 +616,7 @@
     </message>
     <message>
         <location filename="../wording.py" line="102"/>
+        <location filename="../wording.py" line="355"/>
         <source>Total {total}. Choose how to pay.</source>
         <translation>合计 {total}。请选择付款方式。</translation>
     </message>
@@ -1534,6 +1535,501 @@
         <source>A card or wallet token looks like tk_ and hex digits.</source>
         <translation>银行卡或钱包令牌的格式是 tk_ 加十六进制数字。</translation>
     </message>
+    <message>
+        <location filename="../wording.py" line="345"/>
+        <source>Touch the screen to start.</source>
+        <translation>请触摸屏幕开始。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="346"/>
+        <source>Choose your language.</source>
+        <translation>请选择语言。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="347"/>
+        <source>Scan your first item, or find it by picture.</source>
+        <translation>请扫描第一件商品，或按图片查找。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="348"/>
+        <source>{name} {price} added.</source>
+        <translation>已添加 {name} {price}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="349"/>
+        <source>Put {name} in the bagging area.</source>
+        <translation>请把 {name} 放入装袋区。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="350"/>
+        <source>Scan the next item, or press Pay when you are done.</source>
+        <translation>请扫描下一件商品，选完后按“付款”。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="351"/>
+        <source>Put {name} on the scale ({price} per kg), then press Weigh.</source>
+        <translation>请把 {name} 放在秤上（每公斤 {price}），然后按“称重”。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="352"/>
+        <source>The bagging area did not weigh what we expected. Please take the item out and put it back.</source>
+        <translation>装袋区重量与预期不符。请取出商品后重新放入。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="354"/>
+        <source>Check your basket: total {total}.</source>
+        <translation>请核对购物篮：合计 {total}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="356"/>
+        <source>Paid {paid}. Choose your receipt.</source>
+        <translation>已付款 {paid}。请选择收据方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="357"/>
+        <source>Enter your card PIN on the keypad, then press OK.</source>
+        <translation>请在键盘上输入银行卡密码，然后按“确定”。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="358"/>
+        <source>Scan this code with your payment app and pay {amount}.</source>
+        <translation>请用支付应用扫描此码并支付 {amount}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="359"/>
+        <source>The payment did not go through. {reason} Try again or choose another way to pay.</source>
+        <translation>付款未成功。{reason}请重试或选择其他付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="361"/>
+        <source>The receipt did not print: here it is as a QR code.</source>
+        <translation>收据未能打印：请扫描二维码获取收据。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="362"/>
+        <source>Thank you for shopping with us!</source>
+        <translation>感谢您的光临！</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="363"/>
+        <source>Do you need more time?</source>
+        <translation>您需要更多时间吗？</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="364"/>
+        <source>Please continue.</source>
+        <translation>请继续。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="365"/>
+        <source>This checkout is closed. Please use another one.</source>
+        <translation>此收银台已关闭，请使用其他收银台。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="366"/>
+        <source>We cannot reach the bank right now. Try a card, or call for help.</source>
+        <translation>暂时无法连接银行。请尝试用银行卡支付，或呼叫工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="368"/>
+        <source>The PIN was not accepted.</source>
+        <translation>密码未通过验证。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="369"/>
+        <source>The card could not be read. Insert it again and leave it in until the screen says so.</source>
+        <translation>无法读取银行卡。请重新插卡，并在屏幕提示前不要拔出。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="371"/>
+        <source>The payment was not approved.</source>
+        <translation>付款未获批准。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="372"/>
+        <source>{name} needs an age check. An attendant is coming to help you.</source>
+        <translation>{name} 需要核验年龄。工作人员马上过来协助您。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="373"/>
+        <source>The bagging area weight does not match your items. An attendant is coming.</source>
+        <translation>装袋区重量与商品不符。工作人员马上过来。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="375"/>
+        <source>We do not know this item ({code}). Please put it aside: an attendant is coming.</source>
+        <translation>无法识别此商品（{code}）。请先放在一边，工作人员马上过来。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="377"/>
+        <source>The payment needs an attendant. One is coming to help you.</source>
+        <translation>此次付款需要工作人员处理，工作人员马上过来协助您。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="379"/>
+        <source>An attendant is coming to cancel your shopping.</source>
+        <translation>工作人员马上过来为您取消本次购物。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="380"/>
+        <source>Baskets of {total} need an attendant before payment. One is coming.</source>
+        <translation>金额 {total} 的购物需要工作人员确认后才能付款。工作人员马上过来。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="382"/>
+        <source>An attendant is coming to help you.</source>
+        <translation>工作人员马上过来协助您。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="383"/>
+        <source>That is not possible at this step.</source>
+        <translation>当前步骤无法进行此操作。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="384"/>
+        <source>Put the last item in the bagging area first.</source>
+        <translation>请先把上一件商品放入装袋区。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="385"/>
+        <source>This checkout has no scale. Call for help.</source>
+        <translation>此收银台没有秤，请呼叫工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="386"/>
+        <source>Put the item on the scale.</source>
+        <translation>请把商品放在秤上。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="387"/>
+        <source>That way to pay is not available here.</source>
+        <translation>此处不支持该付款方式。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="388"/>
+        <source>Choose print, QR code or no receipt.</source>
+        <translation>请选择打印、二维码或不要收据。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="389"/>
+        <source>Badges are not set up on this checkout. Type your id and PIN.</source>
+        <translation>此收银台未设置工牌，请输入工号和密码。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="390"/>
+        <source>Tap your badge or type your id and PIN.</source>
+        <translation>请刷工牌，或输入工号和密码。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="391"/>
+        <source>That call is no longer open on this checkout.</source>
+        <translation>该呼叫在此收银台上已不存在。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="392"/>
+        <source>This call must be cleared at the checkout.</source>
+        <translation>此呼叫必须在收银台现场处理。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="393"/>
+        <source>Only a technician or a manager can close the kiosk.</source>
+        <translation>只有技术员或经理可以关闭自助收银机。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="394"/>
+        <source>This badge is not known here.</source>
+        <translation>此工牌未登记。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="395"/>
+        <source>Insert card</source>
+        <translation>插入银行卡</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="396"/>
+        <source>Tap card or phone</source>
+        <translation>挥卡或手机支付</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="397"/>
+        <source>Show your payment code</source>
+        <translation>出示付款码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="398"/>
+        <source>Scan the shop&apos;s QR code</source>
+        <translation>扫描商店二维码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="399"/>
+        <source>Hold still: put the item on the scale and take your hands off.</source>
+        <translation>请把商品放在秤上并松手，等待读数稳定。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="400"/>
+        <source>Too heavy for the scale: take part of it off.</source>
+        <translation>超出秤的量程：请取下一部分。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="401"/>
+        <source>Empty the scale so it can zero itself, then try again.</source>
+        <translation>请清空秤面让其归零，然后重试。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="402"/>
+        <source>Touch to start</source>
+        <translation>触摸开始</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="403"/>
+        <source>Large text</source>
+        <translation>大字体</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="404"/>
+        <source>Call for help</source>
+        <translation>呼叫工作人员</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="405"/>
+        <source>Cancel shopping</source>
+        <translation>取消购物</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="406"/>
+        <source>Pay</source>
+        <translation>付款</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="407"/>
+        <source>Weigh</source>
+        <translation>称重</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="408"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="409"/>
+        <source>Scan more items</source>
+        <translation>继续扫描</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="410"/>
+        <source>Print receipt</source>
+        <translation>打印收据</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="411"/>
+        <source>Receipt as QR code</source>
+        <translation>二维码收据</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="412"/>
+        <source>No receipt</source>
+        <translation>不要收据</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="413"/>
+        <source>Yes, I need more time</source>
+        <translation>是的，我需要更多时间</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="414"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="415"/>
+        <source>Approve</source>
+        <translation>批准</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="416"/>
+        <source>Refuse</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="417"/>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="418"/>
+        <source>Close the kiosk</source>
+        <translation>关闭自助收银机</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="419"/>
+        <source>Open this checkout</source>
+        <translation>开启此收银台</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="420"/>
+        <source>Out of service</source>
+        <translation>暂停服务</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="421"/>
+        <source>Find it by picture</source>
+        <translation>按图片查找</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="422"/>
+        <source>Total {total}</source>
+        <translation>合计 {total}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="423"/>
+        <source>Your basket is empty.</source>
+        <translation>购物篮是空的。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="424"/>
+        <source>On the scale: {kg} kg</source>
+        <translation>秤上重量：{kg} 公斤</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="425"/>
+        <source>Attendant: tap your badge, or type your id and PIN.</source>
+        <translation>工作人员：请刷工牌，或输入工号和密码。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="426"/>
+        <source>Staff only: a technician or manager may close the kiosk.</source>
+        <translation>仅限员工：技术员或经理可关闭自助收银机。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="427"/>
+        <source>Scan for your receipt</source>
+        <translation>扫码获取收据</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="428"/>
+        <source>Welcome</source>
+        <translation>欢迎</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="429"/>
+        <source>Type a barcode, or a name to search</source>
+        <translation>输入条码，或输入名称搜索</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="430"/>
+        <source>Attendant station</source>
+        <translation>值守台</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="431"/>
+        <source>Checkout {lane}</source>
+        <translation>收银台 {lane}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="432"/>
+        <source>{step} · {items} items · {total}</source>
+        <translation>{step} · {items} 件 · {total}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="433"/>
+        <source>Not reporting: check the checkout.</source>
+        <translation>没有回报：请检查该收银台。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="434"/>
+        <source>No connection to the checkouts: answer calls at the checkouts.</source>
+        <translation>未连接到收银台：请到收银台现场处理呼叫。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="435"/>
+        <source>Connected. Checkouts reporting: {count}</source>
+        <translation>已连接。正在回报的收银台：{count}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="436"/>
+        <source>Sign in with your id and PIN to answer calls.</source>
+        <translation>请输入工号和密码登录后处理呼叫。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="437"/>
+        <source>Signed in: {name}</source>
+        <translation>已登录：{name}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="438"/>
+        <source>Done.</source>
+        <translation>已完成。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="439"/>
+        <source>The checkout refused: {reason}</source>
+        <translation>收银台拒绝：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="440"/>
+        <source>No call</source>
+        <translation>无呼叫</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="441"/>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="442"/>
+        <source>waiting for a customer</source>
+        <translation>等待顾客</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="443"/>
+        <source>choosing a language</source>
+        <translation>选择语言</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="444"/>
+        <source>scanning</source>
+        <translation>扫描中</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="445"/>
+        <source>weighing</source>
+        <translation>称重中</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="446"/>
+        <source>checking the basket</source>
+        <translation>核对购物篮</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="447"/>
+        <source>paying</source>
+        <translation>付款中</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="448"/>
+        <source>choosing a receipt</source>
+        <translation>选择收据</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="449"/>
+        <source>finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="450"/>
+        <source>CALLING FOR HELP</source>
+        <translation>正在呼叫</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="451"/>
+        <source>idle warning</source>
+        <translation>闲置提醒</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="452"/>
+        <source>out of service</source>
+        <translation>暂停服务</translation>
+    </message>
 </context>
 <context>
     <name>CustomerQrPage</name>
@@ -2212,67 +2708,67 @@
 <context>
     <name>Step</name>
     <message>
-        <location filename="../wording.py" line="365"/>
+        <location filename="../wording.py" line="476"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="365"/>
+        <location filename="../wording.py" line="476"/>
         <source>basket</source>
         <translation>购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="366"/>
+        <location filename="../wording.py" line="477"/>
         <source>tender selection</source>
         <translation>选择付款方式</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="366"/>
+        <location filename="../wording.py" line="477"/>
         <source>card</source>
         <translation>等待刷卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="367"/>
+        <location filename="../wording.py" line="478"/>
         <source>customer qr</source>
         <translation>扫描顾客付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="367"/>
+        <location filename="../wording.py" line="478"/>
         <source>merchant qr</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="368"/>
+        <location filename="../wording.py" line="479"/>
         <source>risk decision</source>
         <translation>风险判断</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="368"/>
+        <location filename="../wording.py" line="479"/>
         <source>step up pin</source>
         <translation>输入密码验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="369"/>
+        <location filename="../wording.py" line="480"/>
         <source>step up supervisor</source>
         <translation>主管验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="369"/>
+        <location filename="../wording.py" line="480"/>
         <source>journal commit</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="370"/>
+        <location filename="../wording.py" line="481"/>
         <source>receipt print</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="370"/>
+        <location filename="../wording.py" line="481"/>
         <source>receipt failed</source>
         <translation>小票未打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="371"/>
+        <location filename="../wording.py" line="482"/>
         <source>drawer</source>
         <translation>打开钱箱</translation>
     </message>
