@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from hub.accounts import SYSTEM_ACCOUNTS
+from hub.risk_loop import MIGRATION as RISK_LOOP_MIGRATION
 
 if TYPE_CHECKING:
     from hub.backend import Backend
@@ -131,6 +132,7 @@ MIGRATIONS: list[list[str]] = [
     [  # 3: each merchant's business-day time zone (settlement days are local days; UTC until one is set)
         "CREATE TABLE merchant_settings (merchant_id TEXT PRIMARY KEY, business_timezone TEXT NOT NULL)",
     ],
+    RISK_LOOP_MIGRATION,  # 4: the risk learning loop: sales, labels with their known time, runs, model files
 ]
 
 
