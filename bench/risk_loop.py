@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 
-def run(weeks: int = 12, seed: int = 31, customers: int = 1000, terminals: int = 500, trees: int = 200,
+def run(weeks: int = 12, seed: int = 31, customers: int = 2000, terminals: int = 1000, trees: int = 200,
         history_days: int = 42) -> dict[str, Any]:
     from models.decision import Thresholds
     from models.features import DAY
@@ -90,7 +90,7 @@ def run(weeks: int = 12, seed: int = 31, customers: int = 1000, terminals: int =
         per_week.append(row)
         print(f"[{time.perf_counter() - started:6.0f}s] week {w + 1}: frozen {row['frozen_recall']} / "
               f"{row['frozen_false_decline']}, loop {row['loop_recall']} / {row['loop_false_decline']}, "
-              f"{'promoted' if promoted else 'kept'}", file=sys.stderr, flush=True)
+              f"{'promoted' if promoted else 'kept'} ({report['reason']})", file=sys.stderr, flush=True)
     totals = {}
     for name in ("frozen", "loop"):
         stopped, declined, fraud, legit = 0, 0, 0, 0

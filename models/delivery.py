@@ -56,8 +56,7 @@ class ModelDelivery:
         self.scorer = scorer
         self.directory = Path(directory)
         self.shadow_s = shadow_s
-        self.clock = clock
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.clock = clock  # the directory is made when the first model arrives
         self.state: dict[str, Any] = {"active": None, "candidate": None, "refused": None}
         self._restore()
 
@@ -67,6 +66,7 @@ class ModelDelivery:
         return self.directory / STATE_FILE
 
     def _save(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = self._state_path().with_suffix(".tmp")
         tmp.write_text(json.dumps(self.state, indent=1))
         os.replace(tmp, self._state_path())
@@ -137,6 +137,7 @@ class ModelDelivery:
         tmp = self.directory / f".{sha}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             tmp.mkdir(mode=0o700)
             (tmp / "risk.onnx").write_bytes(onnx)
             (tmp / "risk.json").write_text(files.meta)
