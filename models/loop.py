@@ -123,17 +123,20 @@ def training_set(sales: list[dict[str, Any]], labels: list[dict[str, Any]], as_o
     return LabelledSet(r, y, used, latest)
 
 
-def train_challenger(r: Replayed, split: Split, params: dict[str, Any] | None = None, seed: int = 0
-                     ) -> tuple[Any, Thresholds, dict[str, Any]]:
-    """LightGBM on the training window, thresholds on the calibration window (not trained on)."""
+def train_challenger(r: Replayed, split: Split, params: dict[str, Any] | None = None, seed: int = 0,
+                     end: int | None = None) -> tuple[Any, Thresholds, dict[str, Any]]:
+    """LightGBM on the training window, thresholds on the calibration window (not trained on). `end`: train and
+    calibrate up to there instead of up to the gap (the refit on the comparison window too)."""
     import lightgbm
 
+    train_end = split.train_end if end is None else end
+    calib_start = train_end - split.calib_days * DAY
     t0 = int(r.t.min()) if len(r.t) else split.as_of
-    first = max(t0 + split.warmup_days * DAY, split.calib_start - split.max_train_days * DAY)
-    fit = (r.t >= first) & (r.t < split.calib_start)
-    cal = (r.t >= split.calib_start) & (r.t < split.train_end) & ~r.known
+    first = max(t0 + split.warmup_days * DAY, calib_start - split.max_train_days * DAY)
+    fit = (r.t >= first) & (r.t < calib_start)
+    cal = (r.t >= calib_start) & (r.t < train_end) & ~r.known
     if fit.sum() < 100 or r.y[fit].sum() < 5 or cal.sum() < 50:
-        raise ValueError(f"too little labelled history before {split.calib_start}: {int(fit.sum())} sales, "
+        raise ValueError(f"too little labelled history before {calib_start}: {int(fit.sum())} sales, "
                          f"{int(r.y[fit].sum())} frauds")
     p = {**PARAMS, **(params or {})}
     threads = 1 if fit.sum() < 100_000 else 2  # small sets: threads cost more than they give on a busy machine
@@ -222,8 +225,11 @@ class RunResult:
 
 
 def run_cycle(ls: LabelledSet, split: Split, champion: Any | None, *, version: str, params: dict[str, Any] | None
-              = None, seed: int = 0) -> RunResult:
-    """Train a challenger on `ls`, compare it with `champion` (a LoadedModel or None) on the comparison window."""
+              = None, seed: int = 0, refit: bool = True) -> RunResult:
+    """Train a challenger on `ls`, compare it with `champion` (a LoadedModel or None) on the comparison window.
+    When it wins and `refit`, the same recipe is trained once more on the data up to the end of the comparison
+    window (thresholds on its last days), so the published model is two weeks fresher than the one compared; the
+    comparison itself never sees data the challenger trained on."""
     started = time.perf_counter()
     r = ls.r
     clf, thresholds, info = train_challenger(r, split, params, seed)
@@ -234,6 +240,9 @@ def run_cycle(ls: LabelledSet, split: Split, champion: Any | None, *, version: s
     if champion is not None and tuple(champion.features) == FEATURES:
         champ = compare_metrics(ev, champion.score_batch(ev.x), champion.thresholds)
     promote, reason = should_promote(challenger, champ)
+    refitted = None
+    if promote and refit:
+        clf, thresholds, refitted = train_challenger(r, split, params, seed, end=split.eval_end)
     fit = (r.t < split.calib_start)
     gains = clf.booster_.feature_importance("gain")
     total = float(gains.sum()) or 1.0
@@ -250,7 +259,8 @@ def run_cycle(ls: LabelledSet, split: Split, champion: Any | None, *, version: s
                     "gap_days": split.gap_days, "evaluation": [iso(split.eval_start), iso(split.eval_end)],
                     "label_delay_days": split.label_delay_days},
         "labels_used": ls.labels_used, "latest_label_time": None if ls.latest_label_time is None
-        else iso(ls.latest_label_time), "training": info,
+        else iso(ls.latest_label_time), "training": info, "refit": refitted and {
+            k: v for k, v in refitted.items() if k != "params"} | {"up_to": iso(split.eval_end)},
         "thresholds": {"pin": thresholds.pin, "supervisor": thresholds.supervisor, "decline": thresholds.decline},
         "metrics": {"challenger": challenger, "champion": champ},
         "feature_importance": importance[:20], "input_drift_psi": drift[:20],
@@ -303,7 +313,9 @@ def report_markdown(report: dict[str, Any]) -> str:
         f"thresholds on {w['calibration'][0]} .. {w['calibration'][1]}, a {w['gap_days']}-day gap, comparison on "
         f"{w['evaluation'][0]} .. {w['evaluation'][1]}; the last {w['label_delay_days']} days are left out (labels "
         f"still arriving). Training rows: {report['training']['fit_sales']} ({report['training']['fit_frauds']} "
-        "fraud).", "",
+        "fraud)." + (f" Promoted, so the same recipe was trained again on the data up to {report['refit']['up_to']} "
+                     f"({report['refit']['fit_sales']} rows, thresholds on its last days): the published model is "
+                     "that refit; the metrics below are the compared one's." if report.get("refit") else ""), "",
         "## Metrics (comparison window, cards already reported removed)", "",
         "| model | sales | frauds | ROC AUC | recall at false-decline budget | false-decline rate | retail till: "
         "fraud stopped / legit declined |",
