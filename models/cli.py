@@ -31,6 +31,8 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     sim.add_argument("--terminals", type=int, default=1000)
     sim.add_argument("--start", help="first day, ISO 8601 date (default 2026-01-05)")
     sim.add_argument("--drift", action="store_true", help="scenarios appear, fade and change shape week by week")
+    sim.add_argument("--reissue", action="store_true",
+                     help="a card confirmed as defrauded gets a new token for its holder's later sales")
     sim.add_argument("--out", type=Path, help="write here instead of stdout")
     sim.set_defaults(handler=cmd_risk_simulate)
     retrain = actions.add_parser("retrain", help="one learning-loop run from exported hub records (models/loop.py)",
@@ -165,7 +167,7 @@ def cmd_risk_simulate(args: argparse.Namespace) -> int:
         _err(str(exc))
         return 1
     cfg = Config(seed=args.seed, days=args.days, customers=args.customers, terminals=args.terminals, mix=mix,
-                 drift=args.drift,
+                 drift=args.drift, reissue=args.reissue,
                  **extra)
     try:
         if args.out:

@@ -26,6 +26,7 @@ Confirmed fraud comes back as feedback lines `{"feedback": {"id", "time", "fraud
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Iterator
@@ -87,6 +88,7 @@ class Config:
     feedback_delay_days: tuple[float, float] = (1.0, 7.0)
     drift: bool = False  # weekly drift of the scenarios (DRIFT); off: the same mix and shapes every day
     drift_from_day: int = 0  # the drift's week 1 starts on this day (before it: week 1's mix)
+    reissue: bool = False  # a card confirmed as defrauded is replaced by a new token for the customer's later sales
 
     def rate(self, scenario: str, day: int = 0) -> float:
         base = DEFAULT_RATES[scenario]
@@ -321,7 +323,29 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
                 fb = {"feedback": {"id": tx_id, "time": _time_text(cfg.start + timedelta(seconds=ft)), "fraud": True}}
                 out.append((ft, 0, fb))
     out.sort(key=lambda item: (item[0], item[1]))
-    return [line for _t, _k, line in out]
+    lines = [line for _t, _k, line in out]
+    return _reissue(lines) if cfg.reissue else lines
+
+
+def _reissue(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Once fraud on a card is confirmed, the issuer blocks it and the customer gets a new card (a new token) for
+    later sales; fraudsters holding the old card's data keep trying it (and the blacklist stops them)."""
+    sale: dict[str, tuple[str, str]] = {}  # sale id -> (customer: the first token, the token it used)
+    current: dict[str, str] = {}  # customer -> the token in use now
+    issued: dict[str, int] = {}
+    own = {None, "compromised_terminal", "amount_outlier"}  # sales the customer makes themself
+    for line in lines:
+        if "feedback" in line:
+            customer, token = sale.get(line["feedback"]["id"], (None, None))
+            if customer is not None and token == current.get(customer, customer):
+                n = issued[customer] = issued.get(customer, 0) + 1
+                current[customer] = "tk_" + hashlib.sha256(f"{customer}/{n}".encode()).hexdigest()[:32]
+            continue
+        customer = line["card_token"]
+        if line["label"]["scenario"] in own and customer in current:
+            line["card_token"] = current[customer]
+        sale[line["id"]] = (customer, line["card_token"])
+    return lines
 
 
 def write_stream(cfg: Config, stream: TextIO = sys.stdout) -> int:

@@ -142,3 +142,20 @@ def test_drift_changes_the_mix_week_by_week() -> None:
     assert weeks[0]["wallet_takeover"] == 0 and weeks[3]["wallet_takeover"] > 0
     tap = [s for s in sales if s["label"]["scenario"] == "card_testing" and s["entry_mode"] == "contactless"]
     assert tap and min(parse_time(s["time"]) for s in tap) >= start + 5 * 7 * 86400  # shape changes in week 6
+
+
+def test_reissue_gives_the_holder_a_new_card_after_confirmed_fraud() -> None:
+    def later_legit_on_reported_cards(reissue: bool) -> int:
+        lines = generate(Config(seed=5, days=20, customers=120, terminals=60, reissue=reissue))
+        token_of = {s["id"]: s["card_token"] for s in lines if "feedback" not in s}
+        reported: dict[str, int] = {}
+        count = 0
+        for line in lines:
+            if "feedback" in line:
+                reported.setdefault(token_of[line["feedback"]["id"]], parse_time(line["feedback"]["time"]))
+            elif not line["label"]["fraud"] and line["card_token"] in reported:
+                count += 1
+        return count
+
+    assert later_legit_on_reported_cards(False) > 100  # without it, holders keep paying with a blocked card
+    assert later_legit_on_reported_cards(True) == 0
