@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +158,12 @@ def test_hub_retrains_publishes_and_tills_shadow_then_promote(hub, tmp_path: Pat
         assert [r["promoted"] for r in runs] == [False, True]
         page = httpx_get(hub, f"/v1/admin/risk/runs/{runs[1]['n']}?format=html")
         assert "<svg" in page and first["version"] in page
+        # the weekly schedule: not due a day after the last run, due a week after it
+        schedule = risk_loop.RetrainSchedule(store, key_file, every=timedelta(days=7),
+                                             clock=lambda: datetime.now(UTC) + timedelta(days=1))
+        assert not schedule.due()
+        schedule.clock = lambda: datetime.now(UTC) + timedelta(days=7, minutes=1)
+        assert schedule.due()
         for till in (offline, online):
             till.close()
     finally:
