@@ -7,6 +7,7 @@ fresh SQLite state file and times each decision. Run: `python -m bench.risk [cou
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -55,7 +56,8 @@ def run(count: int = 20_000, model: Path | None = None, public_key: bytes | None
     return {"decisions": n, "p50_ms": percentile(ms, 0.5, 4), "p99_ms": percentile(ms, 0.99, 4),
             "max_ms": percentile(ms, 1.0, 4),
             "decisions_per_second": round(n / sum(times)), "state": "sqlite (WAL, synchronous=NORMAL)",
-            "model": str(scorer.active.version if scorer.active else None)}
+            "model": str(scorer.active.version if scorer.active else None),
+            "load_avg_1m": round(os.getloadavg()[0], 2)}  # the machine is shared: a busy one inflates p99
 
 
 if __name__ == "__main__":

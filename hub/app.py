@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hub import downstream, enrol_codes, reports
+from hub import downstream, enrol_codes, reports, risk_loop
 from hub.cbdc import api as cbdc_api
 from hub.clock import Clock, utc_now
 from hub.errors import HubError, StoreUnavailable, Unauthorized
@@ -54,6 +54,7 @@ from sync.protocol import (
     EnrolRequest,
     EnrolResponse,
     JournalCopy,
+    ModelFile,
     ModelResponse,
     Problem,
     RatesResponse,
@@ -76,7 +77,8 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REQUEST_MODELS: list[type[BaseModel]] = [
     EnrolRequest, AuthRequest, CaptureRequest, VoidRequest, RefundRequest, UploadRequest,
     downstream.ConfigUpdate, downstream.BlacklistChange, downstream.RatesUpdate, downstream.ModelUpdate,
-    enrol_codes.EnrolCodeRequest, *cbdc_api.REQUEST_MODELS,
+    enrol_codes.EnrolCodeRequest, *cbdc_api.REQUEST_MODELS, risk_loop.LabelIn, risk_loop.LabelBatch,
+    risk_loop.RiskSales,
 ]
 _SIGNED_HEADERS = (H_TERMINAL, H_TIME, H_IDEMPOTENCY, H_SIGNATURE)
 _ERRORS = {status: {"model": Problem} for status in (401, 404, 408, 409, 413, 422, 429, 503)}
@@ -421,6 +423,66 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
         return _json(store.terminal_status(_plain(terminal_id, "terminal id") or ""))
 
     cbdc_api.register(app, store, admin_token, clock, signed_request, admin_only, _doc, _body, _ERRORS)
+
+    # --- risk learning loop (hub/risk_loop.py) --------------------------------------------------------------------
+
+    @app.get(f"{API_PREFIX}/model/file", response_model=ModelFile, responses=_ERRORS, tags=["terminal"],
+             openapi_extra=_doc())
+    def model_file(signed: SignedRequest,
+                   sha256: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$")]) -> Response:
+        """The signed files of a published risk model (the till checks digest and signature before using it)."""
+        return _json(store.view(lambda tx: risk_loop.model_file(tx, sha256)))
+
+    @app.post(f"{API_PREFIX}/admin/risk/labels", response_model=risk_loop.Label, status_code=201,
+              responses=_ERRORS, tags=["admin"], dependencies=[Admin], openapi_extra=_body(risk_loop.LabelIn))
+    async def add_risk_label(request: Request) -> Response:
+        """A label with the time it became known: confirmed fraud, chargeback, review verdict, step-up outcome,
+        or a decline marked wrong. A fraud label also blocks the sale's token."""
+        label = await admin_body(request, risk_loop.LabelIn)
+        now = clock()
+        return _json(await run_in_threadpool(store.read, lambda tx: risk_loop.add_label(tx, label, now)), 201)
+
+    @app.post(f"{API_PREFIX}/admin/risk/labels/batch", response_model=risk_loop.Count, status_code=201,
+              responses=_ERRORS, tags=["admin"], dependencies=[Admin], openapi_extra=_body(risk_loop.LabelBatch))
+    async def add_risk_labels(request: Request) -> Response:
+        """Many labels in one transaction (all or none)."""
+        batch = await admin_body(request, risk_loop.LabelBatch)
+        now = clock()
+        return _json(await run_in_threadpool(store.read, lambda tx: risk_loop.add_labels(tx, batch, now)), 201)
+
+    @app.get(f"{API_PREFIX}/admin/risk/labels", response_model=list[risk_loop.Label], responses=_ERRORS,
+             tags=["admin"], dependencies=[Admin])
+    def risk_labels(after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> Response:
+        rows = store.view(lambda tx: risk_loop.labels(tx, after))
+        return Response(content=b"[" + b",".join(r.model_dump_json().encode() for r in rows) + b"]",
+                        media_type="application/json")
+
+    @app.post(f"{API_PREFIX}/admin/risk/sales", response_model=risk_loop.Count, responses=_ERRORS, tags=["admin"],
+              dependencies=[Admin], openapi_extra=_body(risk_loop.RiskSales))
+    async def add_risk_sales(request: Request) -> Response:
+        """Sales as the tills' risk engines saw them (the `edgepos risk score` line), the retraining's input."""
+        sales = await admin_body(request, risk_loop.RiskSales)
+        now = clock()
+        return _json(await run_in_threadpool(store.read, lambda tx: risk_loop.add_sales(tx, sales, now)))
+
+    @app.get(f"{API_PREFIX}/admin/risk/runs", response_model=list[risk_loop.RunSummary], responses=_ERRORS,
+             tags=["admin"], dependencies=[Admin])
+    def risk_runs() -> Response:
+        rows = store.view(risk_loop.runs)
+        return Response(content=b"[" + b",".join(r.model_dump_json().encode() for r in rows) + b"]",
+                        media_type="application/json")
+
+    @app.get(f"{API_PREFIX}/admin/risk/runs/{{n}}", responses=_ERRORS, tags=["admin"], dependencies=[Admin])
+    def risk_run_report(n: int, format: Annotated[str, Query(pattern="^(json|md|html)$")] = "json") -> Response:
+        """One retraining run's report: JSON, markdown (MODEL_CARD form) or an HTML page with charts."""
+        report, markdown = store.view(lambda tx: risk_loop.run_report(tx, n))
+        if format == "md":
+            return Response(content=markdown, media_type="text/markdown; charset=utf-8")
+        if format == "html":
+            from hub.risk_report import render_html
+
+            return Response(content=render_html(report), media_type="text/html; charset=utf-8")
+        return Response(content=json.dumps(report), media_type="application/json")
 
     app.openapi = _openapi_with_bodies(app)  # type: ignore[method-assign]
     app.add_middleware(HubGuard, max_requests=max_requests)

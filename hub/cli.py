@@ -12,6 +12,8 @@ import re
 import sys
 from datetime import timedelta
 
+from hub import risk_cli
+
 ADMIN_TOKEN_ENV = "EDGEPOS_HUB_ADMIN_TOKEN"
 DEFAULT_PORT = 8470
 MIN_TOKEN_CHARS = 32  # e.g. `openssl rand -hex 16`; shorter tokens are guessed, even throttled
@@ -40,6 +42,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     hub.add_argument("--max-connections-per-client", type=int, default=64,
                      help="open connections one client address may hold (default 64; behind a proxy, limit there)")
     hub.add_argument("--openapi", action="store_true", help="print the OpenAPI document and exit")
+    hub.add_argument("--retrain-every", type=_duration, default=None,
+                     help="retrain the risk model on this schedule, e.g. 7d (needs $EDGEPOS_MODEL_SIGNING_KEY)")
     hub.set_defaults(handler=cmd_hub)
     actions = hub.add_subparsers(metavar="ACTION")
     code = actions.add_parser("enrol-code", help="mint a one-time enrolment code for a merchant's terminal",
@@ -51,6 +55,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     code.add_argument("--expires", default="60m", type=_duration,
                       help="how long the code is valid: 90s, 60m, 12h, 7d (default 60m, at most 7d)")
     code.set_defaults(handler=cmd_enrol_code)
+    risk_cli.register(actions, _where)  # retrain, risk-label, risk-report (issue 17)
 
 
 def _where(parser: argparse.ArgumentParser, default: str) -> None:
@@ -99,7 +104,8 @@ def cmd_hub(args: argparse.Namespace) -> int:
 
     return serve(db=args.db, dsn=args.dsn, host=args.host, port=args.port, admin_token=token,
                  hold_days=args.hold_days, refund_scope=args.refund_scope, max_requests=args.max_requests,
-                 head_timeout_s=args.head_timeout, max_per_client=args.max_connections_per_client)
+                 head_timeout_s=args.head_timeout, max_per_client=args.max_connections_per_client,
+                 retrain_every=args.retrain_every)
 
 
 def cmd_enrol_code(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from hub.accounts import SYSTEM_ACCOUNTS
 from hub.cbdc.ledger import ISSUANCE
 from hub.cbdc.ledger import MIGRATION as CBDC_MIGRATION
+from hub.risk_loop import MIGRATION as RISK_LOOP_MIGRATION
 
 if TYPE_CHECKING:
     from hub.backend import Backend
@@ -136,6 +137,7 @@ MIGRATIONS: list[list[str]] = [
     [  # 4: the reference CBDC operator (hub.cbdc.ledger.MIGRATION) and the back office's exception records
         *CBDC_MIGRATION,
     ],
+    RISK_LOOP_MIGRATION,  # 5: the risk learning loop: sales, labels with their known time, runs, model files
 ]
 
 

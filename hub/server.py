@@ -95,7 +95,7 @@ def guarded_protocol(head_timeout_s: float = HEAD_TIMEOUT_S, max_per_client: int
 
 def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, hold_days: float = 7.0,
           refund_scope: str = "terminal", max_requests: int = 64, head_timeout_s: float = HEAD_TIMEOUT_S,
-          max_per_client: int = MAX_PER_CLIENT) -> int:
+          max_per_client: int = MAX_PER_CLIENT, retrain_every: timedelta | None = None) -> int:
     import uvicorn
 
     from hub.app import create_app
@@ -110,6 +110,11 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
         print(f"edgepos hub: {exc.message}", file=sys.stderr)
         return 1
     app = create_app(store, admin_token, max_requests=max_requests)
+    if retrain_every is not None:  # the weekly risk retraining (hub/risk_loop.py), in a child process per run
+        from hub.risk_loop import schedule_from_env
+
+        if schedule_from_env(store, retrain_every) is None:
+            return 1
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

@@ -30,12 +30,41 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     sim.add_argument("--customers", type=int, default=2000)
     sim.add_argument("--terminals", type=int, default=1000)
     sim.add_argument("--start", help="first day, ISO 8601 date (default 2026-01-05)")
+    sim.add_argument("--drift", action="store_true", help="scenarios appear, fade and change shape week by week")
+    sim.add_argument("--reissue", action="store_true",
+                     help="a card confirmed as defrauded gets a new token for its holder's later sales")
     sim.add_argument("--out", type=Path, help="write here instead of stdout")
     sim.set_defaults(handler=cmd_risk_simulate)
+    retrain = actions.add_parser("retrain", help="one learning-loop run from exported hub records (models/loop.py)",
+                                 description="Train a challenger on the sales and labels known at --as-of, compare "
+                                             "it with the champion on the most recent weeks and, if it is better, "
+                                             "write it signed to --out. Always writes report.json and report.md.")
+    retrain.add_argument("--sales", type=Path, required=True, help="sales, JSON lines (edgepos risk score format)")
+    retrain.add_argument("--labels", type=Path, required=True,
+                         help='labels, JSON lines {"label": {"id", "time" (known at), "kind", "fraud"}}')
+    retrain.add_argument("--as-of", required=True, help="ISO 8601 UTC time: nothing later is used")
+    retrain.add_argument("--out", type=Path, required=True, help="directory for the model and the report")
+    retrain.add_argument("--key", type=Path, required=True, help="model-signing SM2 private key file (64 hex)")
+    retrain.add_argument("--champion", type=Path, help="the champion (signed .onnx); default: the shipped model")
+    retrain.add_argument("--public-key", help="public key the champion is checked with (hex); default: pinned")
+    retrain.add_argument("--trees", type=int, help="number of trees (default: the shipped model's)")
+    retrain.add_argument("--no-champion", action="store_true",
+                         help="a deployment's first model: judged against the floor only (AUC >= 0.8, false "
+                              "declines <= 2x the budget), not against the shipped model")
+    retrain.set_defaults(handler=cmd_risk_retrain)
     b = bench.add_parser("risk", help="risk decision latency: features + ONNX + rules, state update included")
     b.add_argument("--count", type=int, default=20_000, help="decisions timed (default 20000)")
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.set_defaults(handler=cmd_bench_risk)
+    loop = bench.add_parser("risk-loop", help="weekly retraining (champion/challenger) against a frozen model over "
+                                              "drifting fraud")
+    loop.add_argument("--weeks", type=int, default=12, help="measured weeks (default 12)")
+    loop.add_argument("--seed", type=int, default=31)
+    loop.add_argument("--customers", type=int, default=2000)
+    loop.add_argument("--terminals", type=int, default=1000)
+    loop.add_argument("--trees", type=int, default=200)
+    loop.add_argument("--json", action="store_true", help="print one JSON object")
+    loop.set_defaults(handler=cmd_bench_risk_loop)
 
 
 def _err(message: str) -> None:
@@ -138,6 +167,7 @@ def cmd_risk_simulate(args: argparse.Namespace) -> int:
         _err(str(exc))
         return 1
     cfg = Config(seed=args.seed, days=args.days, customers=args.customers, terminals=args.terminals, mix=mix,
+                 drift=args.drift, reissue=args.reissue,
                  **extra)
     try:
         if args.out:
@@ -157,6 +187,22 @@ def cmd_risk_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_risk_retrain(args: argparse.Namespace) -> int:
+    from models.features import InputError
+    from models.loop import main_retrain
+
+    try:
+        summary = main_retrain(sales=args.sales, labels=args.labels, as_of=args.as_of, out=args.out,
+                               key_path=args.key, champion=args.champion,
+                               public_key=bytes.fromhex(args.public_key) if args.public_key else None,
+                               trees=args.trees, no_champion=args.no_champion)
+    except (InputError, ValueError, KeyError, OSError) as exc:
+        _err(f"retrain: {exc}")
+        return 1
+    print(json.dumps(summary))
+    return 0
+
+
 def cmd_bench_risk(args: argparse.Namespace) -> int:
     from bench.risk import run
 
@@ -169,4 +215,25 @@ def cmd_bench_risk(args: argparse.Namespace) -> int:
     else:
         print(f"risk decisions: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
               f"{result['decisions_per_second']} decisions/s over {result['decisions']} decisions")
+    return 0
+
+
+def cmd_bench_risk_loop(args: argparse.Namespace) -> int:
+    from bench.risk_loop import run
+
+    if not 1 <= args.weeks <= 52:
+        _err("--weeks must be 1 to 52")
+        return 1
+    result = run(weeks=args.weeks, seed=args.seed, customers=args.customers, terminals=args.terminals,
+                 trees=args.trees)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for w in result["weeks"]:
+            print(f"week {w['week']:2d}: frozen recall {w['frozen_recall']} false declines {w['frozen_false_decline']}"
+                  f" | loop recall {w['loop_recall']} false declines {w['loop_false_decline']}"
+                  f" | {'promoted' if w['retrained']['promoted'] else 'kept'}")
+        print(f"frozen: recall {result['frozen_recall']}, false declines {result['frozen_false_decline']}; loop: "
+              f"recall {result['loop_recall']}, false declines {result['loop_false_decline']}; "
+              f"{result['promotions']} promotions")
     return 0

@@ -13,6 +13,7 @@ written through in the same call (one insert per table, one commit) and read onl
 
 from __future__ import annotations
 
+import bisect
 import math
 import sqlite3
 from collections import OrderedDict
@@ -40,7 +41,12 @@ FEATURES = (
     "card_device_new", "card_dist_from_home", "card_region_share_30d", "card_terminals_1d",
     "term_cnt_1h", "term_cnt_1d", "term_cnt_7d", "term_cnt_30d", "term_mean_30d", "term_amount_ratio_30d",
     "term_fraud_7d", "term_fraud_30d", "term_risk_30d",
+    # terminal-level and cross-card signals (v2)
+    "card_new_at_term", "term_new_share_1d", "term_new_share_7d", "term_keyed_share_1d", "term_keyed_share_30d",
+    "term_entry_share_30d", "term_cards_1h", "term_small_1h", "term_fb_cards_7d", "term_fb_share_7d",
+    "term_log_secs_since_fb_sale", "term_log_secs_since_fb", "term_fb_share_mature", "term_fb_run_share",
 )
+KEYED = frozenset({"manual", "magstripe"})
 CARD_CNT_1H, CARD_CNT_1D = FEATURES.index("card_cnt_1h"), FEATURES.index("card_cnt_1d")  # what the velocity rules read
 
 
@@ -194,11 +200,42 @@ class _Card:
 
 
 class _Terminal:
-    __slots__ = ("fb", "win")
+    """A terminal's 30-day events (t, amount, card, entry, new_card) with running counts of sales by cards new to
+    it and of key-entered sales per window, its cards and entry modes, and the confirmed-fraud feedback it got."""
+
+    __slots__ = ("cards", "entries", "fb", "keyed", "new", "win")
 
     def __init__(self) -> None:
-        self.win = _Windows()  # events: (t, amount)
-        self.fb: list[int] = []  # feedback times of confirmed fraud at this terminal (kept 30 days)
+        self.win = _Windows()  # events: (t, amount, card, entry, new_card 0/1)
+        self.new = [0, 0, 0, 0]
+        self.keyed = [0, 0, 0, 0]
+        self.cards: dict[str, int] = {}
+        self.entries: dict[str, int] = {}
+        self.fb: list[tuple[int, int, str]] = []  # (feedback time, sale time, card), kept 30 days of feedback time
+
+    def advance(self, t: int) -> None:
+        win, ev, n = self.win, self.win.events, len(self.win.events)
+        for i, w in enumerate(WINDOWS):  # flag counts first: win.advance moves the heads
+            h, limit = win.heads[i], t - w
+            while h < n and ev[h][0] <= limit:
+                e = ev[h]
+                self.new[i] -= e[4]
+                if e[3] in KEYED:
+                    self.keyed[i] -= 1
+                if i == 3:
+                    _dec(self.cards, e[2])
+                    _dec(self.entries, e[3])
+                h += 1
+        win.advance(t)
+
+    def add(self, ev: tuple) -> None:
+        self.win.add(ev)
+        keyed = ev[3] in KEYED
+        for i in range(4):
+            self.new[i] += ev[4]
+            self.keyed[i] += keyed
+        self.cards[ev[2]] = self.cards.get(ev[2], 0) + 1
+        self.entries[ev[3]] = self.entries.get(ev[3], 0) + 1
 
 
 def _dec(d: dict[str, int], key: str) -> None:
@@ -213,9 +250,11 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS card_event (card TEXT NOT NULL, t INTEGER NOT NULL, amount INTEGER NOT NULL,
     terminal TEXT NOT NULL, entry TEXT NOT NULL, device TEXT, lat INTEGER, lon INTEGER, region TEXT);
 CREATE INDEX IF NOT EXISTS card_event_idx ON card_event (card, t);
-CREATE TABLE IF NOT EXISTS term_event (terminal TEXT NOT NULL, t INTEGER NOT NULL, amount INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS term_event (terminal TEXT NOT NULL, t INTEGER NOT NULL, amount INTEGER NOT NULL,
+    card TEXT NOT NULL DEFAULT '', entry TEXT NOT NULL DEFAULT '', new INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS term_event_idx ON term_event (terminal, t);
-CREATE TABLE IF NOT EXISTS term_fraud (id TEXT PRIMARY KEY, terminal TEXT NOT NULL, t INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS term_fraud (id TEXT PRIMARY KEY, terminal TEXT NOT NULL, t INTEGER NOT NULL,
+    sale_t INTEGER NOT NULL DEFAULT 0, card TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS term_fraud_idx ON term_fraud (terminal, t);
 CREATE TABLE IF NOT EXISTS tx (id TEXT PRIMARY KEY, card TEXT NOT NULL, terminal TEXT NOT NULL, t INTEGER NOT NULL)
     WITHOUT ROWID;
@@ -248,6 +287,7 @@ class FeatureState:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
+            _add_columns(self.db)
             self.db.execute(f"PRAGMA application_id={APPLICATION_ID}")
             self.blacklist = dict(self.db.execute("SELECT token, t FROM blacklist"))
 
@@ -281,11 +321,12 @@ class FeatureState:
             return term
         term = _Terminal()
         if self.db is not None:
-            for row in self.db.execute("SELECT t, amount FROM term_event WHERE terminal = ? AND t > ? ORDER BY rowid",
-                                       (terminal_id, t - WINDOWS[3])):
-                term.win.add(tuple(row))
-            term.fb = [r[0] for r in self.db.execute(
-                "SELECT t FROM term_fraud WHERE terminal = ? AND t > ? ORDER BY rowid", (terminal_id, t - WINDOWS[3]))]
+            for row in self.db.execute("SELECT t, amount, card, entry, new FROM term_event WHERE terminal = ? "
+                                       "AND t > ? ORDER BY rowid", (terminal_id, t - WINDOWS[3])):
+                term.add(tuple(row))
+            term.fb = [tuple(r) for r in self.db.execute(
+                "SELECT t, sale_t, card FROM term_fraud WHERE terminal = ? AND t > ? ORDER BY rowid",
+                (terminal_id, t - WINDOWS[3]))]
         self.terms[terminal_id] = term
         if self.db is not None and len(self.terms) > self.cache_size:
             self.terms.popitem(last=False)
@@ -300,8 +341,8 @@ class FeatureState:
         term = self._terminal(tx.terminal, t)
         cw, tw = card.win, term.win
         cw.advance(t, card.expire)
-        tw.advance(t)
-        while term.fb and term.fb[0] <= t - FB_WINDOWS[1]:
+        term.advance(t)
+        while term.fb and term.fb[0][0] <= t - FB_WINDOWS[1]:
             term.fb.pop(0)
         amount = tx.amount_minor / 100.0
         sod = t % DAY
@@ -322,7 +363,21 @@ class FeatureState:
         tc, ts = tw.counts, tw.sums
         tmean30 = ts[3] / tc[3] / 100.0 if tc[3] else -1.0
         fb30 = len(term.fb)
-        fb7 = sum(1 for f in term.fb if f > t - FB_WINDOWS[0])
+        fb7 = sum(1 for f in term.fb if f[0] > t - FB_WINDOWS[0])
+        tev = tw.events
+        new_card = 0 if tx.card in term.cards else 1
+        term_cards_1h = len({e[2] for e in tev[tw.heads[0]:]}) if tc[0] else 0
+        term_small_1h = sum(1 for e in tev[tw.heads[0]:] if e[1] < SMALL_MINOR) if tc[0] else 0
+        fb_cards_7d = len({f[2] for f in term.fb if f[0] > t - FB_WINDOWS[0]}) if fb30 else 0
+        fb_sales_7d = sum(1 for f in term.fb if f[1] > t - FB_WINDOWS[0]) if fb30 else 0
+        last_fb_sale = max(f[1] for f in term.fb) if fb30 else None
+        # sales 1-7 days old have mostly been reported if the terminal is compromised; and since its first reported
+        # sale of the last 7 days, what share of its sales has been reported
+        mature = tc[2] - tc[1]
+        fb_mature = sum(1 for f in term.fb if t - 7 * DAY < f[1] <= t - DAY) if fb30 else 0
+        first7 = min((f[1] for f in term.fb if f[1] > t - 7 * DAY), default=None) if fb30 else None
+        since_first = len(tev) - bisect.bisect_left(tev, first7, key=_time) if first7 is not None else 0
+        fb_since_first = sum(1 for f in term.fb if first7 is not None and f[1] >= first7)
         features = [
             amount, math.log1p(amount), sod / 3600.0, 1.0 if sod < 6 * HOUR else 0.0, 1.0 if weekday >= 5 else 0.0,
             float(_code(ENTRY_MODES, tx.entry_mode)), float(_code(TENDERS, tx.tender)),
@@ -336,10 +391,18 @@ class FeatureState:
             float(terminals_1d),
             float(tc[0]), float(tc[1]), float(tc[2]), float(tc[3]), tmean30,
             amount / tmean30 if tmean30 > 0 else -1.0, float(fb7), float(fb30), fb30 / tc[3] if tc[3] else 0.0,
+            float(new_card), term.new[1] / tc[1] if tc[1] else -1.0, term.new[2] / tc[2] if tc[2] else -1.0,
+            term.keyed[1] / tc[1] if tc[1] else -1.0, term.keyed[3] / tc[3] if tc[3] else -1.0,
+            term.entries.get(tx.entry_mode, 0) / tc[3] if tc[3] else -1.0, float(term_cards_1h), float(term_small_1h),
+            float(fb_cards_7d), fb_sales_7d / tc[2] if tc[2] else (float(fb_sales_7d) if fb_sales_7d else 0.0),
+            math.log1p(max(0, t - last_fb_sale)) if last_fb_sale is not None else -1.0,
+            math.log1p(max(0, t - term.fb[-1][0])) if fb30 else -1.0,
+            fb_mature / mature if mature > 0 else -1.0, fb_since_first / since_first if since_first else -1.0,
         ]
         cev = (t, tx.amount_minor, tx.terminal, tx.entry_mode, tx.device, tx.lat_u, tx.lon_u, tx.region)
         card.add(cev)
-        tw.add((t, tx.amount_minor))
+        tev_new = (t, tx.amount_minor, tx.card, tx.entry_mode, new_card)
+        term.add(tev_new)
         if self.db is None:
             self.txs[tx.id] = (tx.card, tx.terminal, t)
         else:
@@ -348,7 +411,8 @@ class FeatureState:
                 self.prune(t)
             with transaction(self.db) as db:
                 db.execute("INSERT INTO card_event VALUES (?,?,?,?,?,?,?,?,?)", (tx.card, *cev))
-                db.execute("INSERT INTO term_event VALUES (?,?,?)", (tx.terminal, t, tx.amount_minor))
+                db.execute("INSERT INTO term_event (terminal, t, amount, card, entry, new) VALUES (?,?,?,?,?,?)",
+                           (tx.terminal, *tev_new))
                 db.execute("INSERT OR REPLACE INTO tx VALUES (?,?,?,?)", (tx.id, tx.card, tx.terminal, t))
         return features
 
@@ -362,7 +426,7 @@ class FeatureState:
             return False
         if not fraud:
             return True
-        card, terminal, _when = known
+        card, terminal, sale_t = known
         term = self._terminal(terminal, t)
         if self.db is None:
             if tx_id in self.fraud_ids:
@@ -370,11 +434,12 @@ class FeatureState:
             self.fraud_ids.add(tx_id)
         else:
             with transaction(self.db) as db:
-                new = db.execute("INSERT OR IGNORE INTO term_fraud VALUES (?,?,?)", (tx_id, terminal, t)).rowcount
+                new = db.execute("INSERT OR IGNORE INTO term_fraud (id, terminal, t, sale_t, card) VALUES (?,?,?,?,?)",
+                                 (tx_id, terminal, t, sale_t, card)).rowcount
                 db.execute("INSERT OR IGNORE INTO blacklist VALUES (?,?,?)", (card, t, "confirmed_fraud"))
             if not new:
                 return True
-        term.fb.append(t)
+        term.fb.append((t, sale_t, card))
         self.blacklist.setdefault(card, t)
         return True
 
@@ -399,6 +464,21 @@ class FeatureState:
             with transaction(self.db) as db:
                 for table in ("card_event", "term_event", "term_fraud", "tx"):
                     db.execute(f"DELETE FROM {table} WHERE t <= ?", (now - WINDOWS[3] - DAY,))
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """A state file written before the v2 features gets their columns (its old rows count as unknown card/entry)."""
+    for table, columns in (("term_event", ("card TEXT NOT NULL DEFAULT ''", "entry TEXT NOT NULL DEFAULT ''",
+                                           "new INTEGER NOT NULL DEFAULT 0")),
+                           ("term_fraud", ("sale_t INTEGER NOT NULL DEFAULT 0", "card TEXT NOT NULL DEFAULT ''"))):
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in have:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
+def _time(event: tuple) -> int:
+    return event[0]
 
 
 def _code(values: tuple[str, ...], value: str) -> int:

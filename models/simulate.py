@@ -18,12 +18,15 @@ Fraud scenarios (expected events a day; `--mix name=factor,...` multiplies them,
   far_from_home         a cloned card used far (> 40 grid units) from where its owner shops
   wallet_takeover       a CBDC wallet paying offline from a new device, several larger sales within hours
   wallet_offline_burst  a CBDC wallet spending offline at several terminals within minutes (double-spend attempt)
+  terminal_cashout      a fraudster-held terminal runs stolen cards from elsewhere in bursts (off by default)
+With `drift=True` (`--drift`) the rates and shapes change week by week over 12 weeks (DRIFT below).
 Confirmed fraud comes back as feedback lines `{"feedback": {"id", "time", "fraud": true}}` 1-7 days after the sale
 (with probability `feedback_rate`), as the hub sends chargebacks and confirmed-fraud reports down.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Iterator
@@ -42,7 +45,32 @@ DEFAULT_RATES: dict[str, float] = {
     "far_from_home": 3.0,
     "wallet_takeover": 1.5,
     "wallet_offline_burst": 1.5,
+    "terminal_cashout": 0.0,  # off unless a mix or the weekly drift turns it on
 }
+# Weekly drift (`Config.drift`): week -> scenario -> (factor on the rate, shape). Scenarios appear, fade and change
+# shape over 12 weeks (later weeks repeat the last one). Shapes: card_testing "keyed" (tiny key-entered amounts) or
+# "tap" (5-20.00 contactless, then a big chip-less sale); far_from_home "far" (> 40 grid units) or "near" (15-40);
+# compromised_terminal stays the handbook's "skim" (the terminal's own customers' sales turn fraudulent; nothing is
+# visible before feedback) while terminal_cashout appears in week 4 and takes over part of it: a fraudster-held
+# terminal runs stolen cards from elsewhere (new to it, half key-entered) in bursts over 3-14 days.
+DRIFT: tuple[dict[str, tuple[float, str]], ...] = tuple(
+    {"card_testing": (ct, cts), "far_from_home": (ff, ffs), "compromised_terminal": (cm, "skim"),
+     "terminal_cashout": (co, ""), "wallet_takeover": (wt, ""), "unfamiliar_entry": (ue, ""),
+     "wallet_offline_burst": (wb, ""), "compromised_card": (cc, "")}
+    for ct, cts, ff, ffs, cm, co, wt, ue, wb, cc in (
+        (1.0, "keyed", 1.0, "far", 1.0, 0.0, 0.0, 1.0, 1.0, 1.0),
+        (1.0, "keyed", 1.0, "far", 1.0, 0.0, 0.0, 1.0, 1.0, 1.0),
+        (1.5, "keyed", 1.0, "far", 1.0, 0.0, 0.5, 1.0, 1.0, 1.0),
+        (0.7, "keyed", 1.0, "near", 0.7, 1.0, 1.0, 1.0, 1.0, 1.0),
+        (0.4, "keyed", 1.5, "near", 0.5, 2.0, 1.5, 0.7, 1.0, 1.0),
+        (0.2, "tap", 1.5, "near", 0.5, 2.0, 2.0, 0.5, 1.5, 1.0),
+        (1.0, "tap", 1.0, "near", 0.5, 2.5, 2.0, 0.3, 1.5, 1.5),
+        (1.5, "tap", 1.0, "far", 0.3, 3.0, 1.5, 0.2, 2.0, 1.5),
+        (2.0, "tap", 0.5, "far", 0.3, 2.0, 1.0, 0.2, 2.0, 2.0),
+        (1.5, "tap", 0.5, "near", 0.5, 1.5, 1.0, 0.5, 1.0, 2.0),
+        (1.0, "keyed", 1.0, "near", 1.0, 1.0, 1.0, 1.0, 0.5, 1.5),
+        (1.0, "keyed", 1.5, "near", 1.0, 1.0, 2.0, 1.5, 0.5, 1.0),
+    ))
 OUTLIER_THRESHOLD = 220.0
 GRID = 100.0
 HKD_PER_CNY = 1.08
@@ -58,9 +86,25 @@ class Config:
     mix: dict[str, float] = field(default_factory=dict)  # scenario -> factor on its default rate
     feedback_rate: float = 0.95
     feedback_delay_days: tuple[float, float] = (1.0, 7.0)
+    drift: bool = False  # weekly drift of the scenarios (DRIFT); off: the same mix and shapes every day
+    drift_from_day: int = 0  # the drift's week 1 starts on this day (before it: week 1's mix)
+    reissue: bool = False  # a card confirmed as defrauded is replaced by a new token for the customer's later sales
 
-    def rate(self, scenario: str) -> float:
-        return DEFAULT_RATES[scenario] * self.mix.get(scenario, 1.0)
+    def rate(self, scenario: str, day: int = 0) -> float:
+        base = DEFAULT_RATES[scenario]
+        if self.drift:
+            factor, _shape = self.week(day).get(scenario, (1.0, ""))
+            if scenario == "terminal_cashout":
+                base = DEFAULT_RATES["compromised_terminal"] / 2  # it takes over from the skimmed terminals
+            base *= factor
+        return base * self.mix.get(scenario, 1.0)
+
+    def shape(self, scenario: str, day: int) -> str:
+        default = {"card_testing": "keyed", "far_from_home": "far"}.get(scenario, "")
+        return self.week(day).get(scenario, (1.0, default))[1] if self.drift else default
+
+    def week(self, day: int) -> dict[str, tuple[float, str]]:
+        return DRIFT[min(max(0, day - self.drift_from_day) // 7, len(DRIFT) - 1)]
 
 
 def parse_mix(text: str | None) -> dict[str, float]:
@@ -117,9 +161,9 @@ class _World:
             return "qr", "qr_customer", None
         return ("wallet_online" if rng.random() < 0.8 else "wallet_offline"), "cbdc_wallet", self.device[c]
 
-    def far_terminal(self, rng: np.random.Generator, c: int) -> int:
+    def far_terminal(self, rng: np.random.Generator, c: int, lo: float = 40, hi: float = 1e9) -> int:
         d = np.hypot(*(self.txy - self.cxy[c]).T)
-        far = np.flatnonzero(d > 40)
+        far = np.flatnonzero((d > lo) & (d <= hi))
         return int(rng.choice(far)) if len(far) else int(np.argmax(d))
 
 
@@ -163,9 +207,9 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
     comp_term: dict[int, list[tuple[int, int]]] = {}
     comp_card: dict[int, list[tuple[int, int]]] = {}
     for day in range(cfg.days):
-        for term in rng.choice(len(w.tid), rng.poisson(cfg.rate("compromised_terminal"))):
+        for term in rng.choice(len(w.tid), rng.poisson(cfg.rate("compromised_terminal", day))):
             comp_term.setdefault(int(term), []).append((day, day + 28))
-        for c in rng.choice(len(w.token), rng.poisson(cfg.rate("compromised_card"))):
+        for c in rng.choice(len(w.token), rng.poisson(cfg.rate("compromised_card", day))):
             comp_card.setdefault(int(c), []).append((day, day + 14))
     for tx, day in zip(txs, day_of, strict=True):
         if tx["scenario"]:
@@ -182,19 +226,38 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
     wallets = np.flatnonzero(w.kind == 3)
     for day in range(cfg.days):
         base = day * 86400
-        for _ in range(rng.poisson(cfg.rate("card_testing"))):
+        tap = cfg.shape("card_testing", day) == "tap"
+        for _ in range(rng.poisson(cfg.rate("card_testing", day))):
             c = int(rng.choice(card_holders))
             terms = [w.far_terminal(rng, c) if rng.random() < 0.5 else int(rng.integers(len(w.tid)))
                      for _ in range(int(rng.integers(1, 3)))]
             t = base + rng.uniform(0, 86000)
             entry = "manual" if rng.random() < 0.6 else "magstripe"
-            for _ in range(int(rng.integers(4, 13))):
-                add(t, c, int(rng.choice(terms)), float(rng.uniform(0.5, 3.0)), entry, "card_contact", None,
-                    "card_testing")
-                t += rng.uniform(5, 90)
-            add(t + rng.uniform(60, 1800), c, int(rng.choice(terms)), float(rng.uniform(150, 600)), entry,
-                "card_contact", None, "card_testing")
-        for _ in range(rng.poisson(cfg.rate("unfamiliar_entry"))):
+            for _ in range(int(rng.integers(4, 13) if not tap else rng.integers(3, 8))):
+                if tap:
+                    add(t, c, int(rng.choice(terms)), float(rng.uniform(5.0, 20.0)), "contactless",
+                        "card_contactless", None, "card_testing")
+                    t += rng.uniform(60, 600)
+                else:
+                    add(t, c, int(rng.choice(terms)), float(rng.uniform(0.5, 3.0)), entry, "card_contact", None,
+                        "card_testing")
+                    t += rng.uniform(5, 90)
+            add(t + rng.uniform(60, 1800), c, int(rng.choice(terms)), float(rng.uniform(150, 600)),
+                "chip" if tap else entry, "card_contact", None, "card_testing")
+        for _ in range(rng.poisson(cfg.rate("terminal_cashout", day))):
+            term = int(rng.integers(len(w.tid)))  # a fraudster-held terminal: stolen cards from elsewhere, in bursts
+            for burst_day in range(day, min(cfg.days, day + int(rng.integers(3, 15)))):
+                if rng.random() < 0.4:
+                    continue
+                t = burst_day * 86400 + _day_seconds(rng)
+                for _ in range(int(rng.integers(3, 11))):
+                    c = int(rng.choice(card_holders))
+                    keyed = rng.random() < 0.5
+                    entry, tender = (("manual" if rng.random() < 0.5 else "magstripe"), "card_contact") if keyed \
+                        else w.instrument(rng, c)[:2]
+                    add(t, c, term, float(w.mean[c] * rng.uniform(1, 4)), entry, tender, None, "terminal_cashout")
+                    t += rng.uniform(20, 900)
+        for _ in range(rng.poisson(cfg.rate("unfamiliar_entry", day))):
             c = int(rng.choice(card_holders))
             entry = "manual" if rng.random() < 0.5 else "magstripe"
             t = base + _day_seconds(rng)
@@ -202,18 +265,19 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
                 add(t, c, int(rng.choice(w.near[c])), w.mean[c] * rng.uniform(2, 6), entry, "card_contact", None,
                     "unfamiliar_entry")
                 t += rng.uniform(300, 7200)
-        for _ in range(rng.poisson(cfg.rate("far_from_home"))):
+        near = cfg.shape("far_from_home", day) == "near"
+        for _ in range(rng.poisson(cfg.rate("far_from_home", day))):
             c = int(rng.integers(n_cust))
             if w.kind[c] > 1:
                 continue
-            term = w.far_terminal(rng, c)
+            term = w.far_terminal(rng, c, 15, 40) if near else w.far_terminal(rng, c)
             t = base + _day_seconds(rng)
             for _ in range(int(rng.integers(1, 5))):
                 entry, tender, _dev = w.instrument(rng, c)
                 add(t, c, term, w.mean[c] * rng.uniform(1.5, 5), entry, tender, None, "far_from_home")
                 t += rng.uniform(600, 10800)
         if len(wallets):
-            for _ in range(rng.poisson(cfg.rate("wallet_takeover"))):
+            for _ in range(rng.poisson(cfg.rate("wallet_takeover", day))):
                 c = int(rng.choice(wallets))
                 device = f"dev_{rng.bytes(8).hex()}"
                 t = base + _day_seconds(rng)
@@ -221,7 +285,7 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
                     add(t, c, int(rng.choice(w.near[c])) if rng.random() < 0.5 else int(rng.integers(len(w.tid))),
                         w.mean[c] * rng.uniform(2, 6), "wallet_offline", "cbdc_wallet", device, "wallet_takeover")
                     t += rng.uniform(120, 3600)
-            for _ in range(rng.poisson(cfg.rate("wallet_offline_burst"))):
+            for _ in range(rng.poisson(cfg.rate("wallet_offline_burst", day))):
                 c = int(rng.choice(wallets))
                 t = base + _day_seconds(rng)
                 for _ in range(int(rng.integers(4, 9))):
@@ -259,7 +323,29 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
                 fb = {"feedback": {"id": tx_id, "time": _time_text(cfg.start + timedelta(seconds=ft)), "fraud": True}}
                 out.append((ft, 0, fb))
     out.sort(key=lambda item: (item[0], item[1]))
-    return [line for _t, _k, line in out]
+    lines = [line for _t, _k, line in out]
+    return _reissue(lines) if cfg.reissue else lines
+
+
+def _reissue(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Once fraud on a card is confirmed, the issuer blocks it and the customer gets a new card (a new token) for
+    later sales; fraudsters holding the old card's data keep trying it (and the blacklist stops them)."""
+    sale: dict[str, tuple[str, str]] = {}  # sale id -> (customer: the first token, the token it used)
+    current: dict[str, str] = {}  # customer -> the token in use now
+    issued: dict[str, int] = {}
+    own = {None, "compromised_terminal", "amount_outlier"}  # sales the customer makes themself
+    for line in lines:
+        if "feedback" in line:
+            customer, token = sale.get(line["feedback"]["id"], (None, None))
+            if customer is not None and token == current.get(customer, customer):
+                n = issued[customer] = issued.get(customer, 0) + 1
+                current[customer] = "tk_" + hashlib.sha256(f"{customer}/{n}".encode()).hexdigest()[:32]
+            continue
+        customer = line["card_token"]
+        if line["label"]["scenario"] in own and customer in current:
+            line["card_token"] = current[customer]
+        sale[line["id"]] = (customer, line["card_token"])
+    return lines
 
 
 def write_stream(cfg: Config, stream: TextIO = sys.stdout) -> int:

@@ -42,6 +42,7 @@ from sync.protocol import (
     EnrolResponse,
     JournalCopy,
     Message,
+    ModelFile,
     ModelResponse,
     PositiveAmount,
     Problem,
@@ -219,6 +220,10 @@ class HubClient:
 
     def model(self) -> ModelResponse:
         return self._get("/model", ModelResponse)
+
+    def model_file(self, sha256: str) -> ModelFile:
+        """A published risk model's signed files (check digest and signature before use: models/delivery.py)."""
+        return self._get(f"/model/file?sha256={sha256}", ModelFile)
 
     # --- online authorisation and its follow-ups -----------------------------------------------------------------
 

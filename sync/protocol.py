@@ -332,6 +332,17 @@ class ModelResponse(Message):
     url: str | None = None  # where to fetch the signed .onnx from the hub; None: no model published
 
 
+class ModelFile(Message):
+    """A published risk model's signed files (`GET /v1/model/file?sha256=`): the till checks the digest and the
+    signature (models/scorer.py) before it runs it, in shadow first."""
+
+    version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]  # of the .onnx bytes
+    onnx: Annotated[str, StringConstraints(max_length=64 * 1024 * 1024)]  # base64
+    meta: Annotated[str, StringConstraints(max_length=1024 * 1024)]  # the .json, text
+    signature: Annotated[str, StringConstraints(max_length=64 * 1024)]  # the .sig.json, text
+
+
 class SettlementTotal(Message):
     """One business day's booked money, per tender kind, for one terminal or merchant."""
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from sync.hub_client import HubClient, HubRefused, HubUnavailable, from_wire
 from sync.journal import Journal, Record, utc_now
-from sync.protocol import MAX_BATCH, EnrolResponse, RecordResult, RecordStatus, UploadResponse
+from sync.protocol import MAX_BATCH, EnrolResponse, ModelResponse, RecordResult, RecordStatus, UploadResponse
 from sync.state import StateError, SyncState
 
 log = logging.getLogger("edgepos.uplink")
@@ -134,6 +134,7 @@ class Uplink:
         pull_every_s: float = 60.0,
         rng: random.Random | None = None,
         after_round: Callable[[RoundReport], None] | None = None,
+        on_model: Callable[[ModelResponse], Any] | None = None,
     ) -> None:
         """`after_round` runs in the sync thread after each good round (the till releases abandoned holds there:
         sync does not know the checkout)."""
@@ -142,6 +143,7 @@ class Uplink:
         self.journal = journal
         self.client = client
         self.after_round = after_round
+        self.on_model = on_model  # the till's risk-model delivery (download, check, shadow: models/delivery.py)
         self.state = state
         self._clock = clock
         self.batch_size = max(1, min(batch_size, MAX_BATCH))
@@ -365,6 +367,8 @@ class Uplink:
     def _pull_model(self) -> str:
         model = self.client.model()
         self.state.apply_model(model)
+        if self.on_model is not None:
+            self.on_model(model)
         return model.version
 
     # --- background worker --------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 
 from drivers.card.kernel import TerminalConfig
 from drivers.printer.device import CashDrawer, EscposPrinter
+from models.delivery import DEFAULT_SHADOW_S, ModelDelivery
 from models.engine import RiskEngine
 from models.features import FeatureState
 from models.scorer import Scorer
@@ -36,6 +37,15 @@ from terminal.domain import Money, TaxRate
 from terminal.hub_link import HubLink
 from terminal.operators import Operator, OperatorStore, operators_path_for, pepper_from_keystore
 from terminal.till.config import ConfigError, TillConfig, load_config
+
+RISK_MODELS = "risk-models"  # risk models delivered by the hub (models/delivery.py)
+
+
+def _shadow_s(sync_state: SyncState) -> float:
+    """How long a delivered model runs in shadow: the hub's config `risk_shadow_hours`, else 24 h."""
+    hours = sync_state.config()[1].get("risk_shadow_hours")
+    return float(hours) * 3600 if isinstance(hours, int | float) and not isinstance(hours, bool) and hours >= 0 \
+        else DEFAULT_SHADOW_S
 
 
 def close_all(closers: list[Callable[[], None]]) -> None:
@@ -106,7 +116,9 @@ def assemble(data_dir: Path, keystore: FileKeyStore, *, hub_url: str | None, clo
         blacklist = LocalBlacklist()
         features = FeatureState(data_dir / RISK_STATE)
         closers.append(features.close)
-        risk = RiskEngine(features, Scorer.shipped(), blacklists=(sync_state, blacklist))
+        scorer = Scorer.shipped()
+        risk = RiskEngine(features, scorer, blacklists=(sync_state, blacklist))
+        delivery = ModelDelivery(scorer, data_dir / RISK_MODELS, shadow_s=lambda: _shadow_s(sync_state))
         operators = OperatorStore.open(operators_path_for(journal.path), pepper_from_keystore(keystore),
                                        clock=clock, audit=journal)
         closers.append(operators.close)
@@ -117,7 +129,8 @@ def assemble(data_dir: Path, keystore: FileKeyStore, *, hub_url: str | None, clo
         if hub_url is not None:
             client = HubClient(keystore, hub_url)
             closers.append(client.close)  # after the uplink's thread has stopped (closers run in reverse)
-            uplink = Uplink(journal, client, state=sync_state, batch_size=1000)
+            uplink = Uplink(journal, client, state=sync_state, batch_size=1000,
+                            on_model=lambda pointer: delivery.offer(pointer, client.model_file))
             closers.append(uplink.close)
             hub = HubLink(client, uplink)
             cbdc = CbdcLink(client, sync_state)

@@ -67,7 +67,7 @@ def test_simulate_start_with_an_offset_is_converted_not_overwritten(tmp_path) ->
 
     out = tmp_path / "stream.jsonl"
     args = Namespace(mix=None, days=1, customers=200, terminals=50, seed=3, start="2026-01-05T08:00:00+08:00",
-                     out=out)
+                     out=out, drift=False, reissue=False)
     assert cmd_risk_simulate(args) == 0
     times = [json.loads(x).get("time") for x in out.read_text().splitlines()]
     times = [t for t in times if t]
