@@ -256,3 +256,42 @@ class _RiskDeclined(Exception):
 
 
 RiskDeclined = _RiskDeclined
+
+
+class UnansweredPayments:
+    """Online code payments whose answer never came (`cbdc.unanswered`): the operator may have paid them while the
+    till declined and took another tender. Once the hub answers again each is refunded in full to the paying wallet
+    (idempotent per payment; a payment the operator never made is answered `unknown_payment`) and `cbdc.released`
+    is journalled, so no customer pays twice. The journal is read incrementally (one full pass at start)."""
+
+    def __init__(self, journal: Any, cbdc: Any) -> None:
+        self.journal, self.cbdc = journal, cbdc
+        self._after = 0
+        self._pending: dict[str, dict[str, Any]] = {}
+
+    def _catch_up(self) -> None:
+        for record in self.journal.records(after=self._after):
+            self._after = record.seq
+            if record.type == "cbdc.unanswered":
+                self._pending[record.payload["payment_id"]] = record.payload
+            elif record.type == "cbdc.released":
+                self._pending.pop(record.payload["payment_id"], None)
+
+    def release(self) -> int:
+        """Give back what the operator took for unanswered payments; returns how many were settled now."""
+        self._catch_up()
+        done = 0
+        for payment_id, payload in list(self._pending.items()):
+            amount = PositiveAmount(amount=payload["amount"]["amount"], currency=payload["amount"]["currency"])
+            try:
+                answer = self.cbdc.refund(f"LOST-{payment_id}", payment_id, amount, "answer lost at the till")
+                result = "refunded" if answer.status == "approved" else (answer.code or "declined")
+            except HubRefusal as exc:
+                result = exc.code  # unknown_payment: the operator never took it
+            except HubUnreachable:
+                return done  # later
+            self.journal.append("cbdc.released", {"payment_id": payment_id, "sale_id": payload.get("sale_id"),
+                                                  "result": result})
+            self._pending.pop(payment_id, None)
+            done += 1
+        return done
