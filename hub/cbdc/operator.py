@@ -354,8 +354,9 @@ class ReferenceOperator:
         if tx.one("SELECT 1 FROM cbdc_payments WHERE id = ?", (refund_id,)):
             return CbdcPaymentResponse(status=CbdcStatus.APPROVED, **answer)
         if status != "settled":
-            return CbdcPaymentResponse(status=CbdcStatus.DECLINED, code="cbdc_payment_not_settled",
-                                       message=f"the payment is {status}", **answer)
+            code = "cbdc_payment_reversed" if status == "reversed" else "cbdc_payment_not_settled"
+            return CbdcPaymentResponse(status=CbdcStatus.DECLINED, code=code, message=f"the payment is {status}",
+                                       **answer)
         if request.amount.currency != currency or int(refunded) + request.amount.amount > int(amount):
             return CbdcPaymentResponse(status=CbdcStatus.DECLINED, code="cbdc_refund_exceeds_payment",
                                        message=f"only {int(amount) - int(refunded)} is left to refund", **answer)

@@ -51,11 +51,14 @@ class CbdcLink:
             return self.client.signed("POST", f"/cbdc/orders/{order_id}/cancel", None, f"cbdc-cancel:{order_id}",
                                       OrderResponse, 5.0)
 
-    def refund(self, refund_id: str, payment_id: str, amount: PositiveAmount, reason: str) -> CbdcPaymentResponse:
+    def refund(self, refund_id: str, payment_id: str, amount: PositiveAmount, reason: str,
+               attempt: int = 0) -> CbdcPaymentResponse:
+        """`attempt` > 0 asks again after a refusal (the hub keeps an answer per Idempotency-Key; the operator itself
+        never refunds one refund id twice)."""
         request = CbdcRefundRequest(refund_id=refund_id, payment_id=payment_id, amount=amount, reason=reason)
+        key = f"cbdc-refund:{refund_id}:{payment_id}" + (f":{attempt}" if attempt else "")
         with translated():
-            return self.client.signed("POST", "/cbdc/refunds", request, f"cbdc-refund:{refund_id}:{payment_id}",
-                                      CbdcPaymentResponse, 5.0)
+            return self.client.signed("POST", "/cbdc/refunds", request, key, CbdcPaymentResponse, 5.0)
 
     def issuer_key(self) -> bytes | None:
         """The operator's issuer key: kept from the first fetch; fetched now when not yet known (None: no hub)."""

@@ -256,3 +256,51 @@ class _RiskDeclined(Exception):
 
 
 RiskDeclined = _RiskDeclined
+
+
+class UnansweredPayments:
+    """Digital-currency payments the till did not keep: online code payments whose answer never came
+    (`cbdc.unanswered`: the operator may have paid while the till declined and took another tender) and payments of
+    a sale cancelled afterwards (`cbdc.give_back`). Once the hub answers (and has settled an offline one) each is
+    refunded in full to the paying wallet
+    (idempotent per payment; a payment the operator never made is answered `unknown_payment`) and `cbdc.released`
+    is journalled, so no customer pays twice. The journal is read incrementally (one full pass at start)."""
+
+    def __init__(self, journal: Any, cbdc: Any) -> None:
+        self.journal, self.cbdc = journal, cbdc
+        self._after = 0
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._tries: dict[str, int] = {}
+
+    def _catch_up(self) -> None:
+        for record in self.journal.records(after=self._after):
+            self._after = record.seq
+            if record.type in ("cbdc.unanswered", "cbdc.give_back"):
+                self._pending[record.payload["payment_id"]] = record.payload
+            elif record.type == "cbdc.released":
+                self._pending.pop(record.payload["payment_id"], None)
+
+    def release(self) -> int:
+        """Give back what the operator took for unanswered payments; returns how many were settled now."""
+        self._catch_up()
+        done = 0
+        for payment_id, payload in list(self._pending.items()):
+            amount = PositiveAmount(amount=payload["amount"]["amount"], currency=payload["amount"]["currency"])
+            try:
+                self._tries[payment_id] = self._tries.get(payment_id, 0) + 1  # a refusal is kept per key: ask anew
+                answer = self.cbdc.refund(f"BACK-{payment_id}", payment_id, amount, "not taken for a sale",
+                                          attempt=self._tries[payment_id])
+                if answer.code == "cbdc_payment_not_settled":
+                    continue  # an offline payment the hub has not settled yet: the next round
+                result = "refunded" if answer.status == "approved" else (answer.code or "declined")
+            except HubRefusal as exc:
+                if exc.code == "unknown_payment" and payment_id.startswith("CBO"):
+                    continue  # an offline payment not uploaded and settled yet: the next round
+                result = exc.code  # unknown_payment: the operator never took it
+            except HubUnreachable:
+                return done  # later
+            self.journal.append("cbdc.released", {"payment_id": payment_id, "sale_id": payload.get("sale_id"),
+                                                  "result": result})
+            self._pending.pop(payment_id, None)
+            done += 1
+        return done

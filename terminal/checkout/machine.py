@@ -692,6 +692,10 @@ class Checkout:
                 self._journal("auth.abandoned", {"auth_id": auth_id, "sale_id": sale.sale_id if sale else None,
                                                  "reason": f"void at cancel failed: {type(exc).__name__}"})
         cash = Money.total((t.amount for t in sale.tenders if t.is_cash), self.currency) if sale else None
+        digital = [t for t in sale.tenders if t.kind is TenderKind.CBDC_WALLET] if sale else []
+        for tender in digital:  # paid and final at the operator: given back to the wallet (UnansweredPayments)
+            self._journal("cbdc.give_back", {"sale_id": sale.sale_id if sale else None, "payment_id": tender.reference,
+                                             "amount": tender.amount.to_dict()})
         self._journal("sale.cancelled", {"sale_id": sale.sale_id if sale else None, "reason": reason[:200],
                                          "operator": self.operator.operator_id, "voided": voided, "queued": queued,
                                          "state": str(self.state),
@@ -701,5 +705,8 @@ class Checkout:
         self._offline_tenders = 0
         back = f" Give back {cash.format()} cash." if cash is not None and cash.is_positive else ""
         then = (("give_back_cash", {"cash": cash.format()}),) if back else ()
+        if digital:
+            back += " The digital-currency payment goes back to the customer's wallet."
+            then += (("cbdc_goes_back_to_wallet", {}),)
         return Outcome("cancelled", self.state, f"Sale cancelled.{back}", sale.sale_id if sale else None,
                        code="sale_cancelled", params={"then": then})

@@ -26,6 +26,7 @@ from drivers.card.emulator import OFFLINE_PIN, CardProfile
 from hub.process import HubProcess
 from terminal.catalogue import Catalogue
 from terminal.checkout import Outcome, State, release_abandoned_holds
+from terminal.checkout.cbdc import UnansweredPayments
 from terminal.demo.store import DemoStore, open_demo_store, sale_clock_floor
 from terminal.domain import Money
 
@@ -132,6 +133,8 @@ def run_sales(store: DemoStore, count: int, rng: random.Random, clock: ShopClock
         hub.start()
     sell_seconds = time.perf_counter() - started
     released = release_abandoned_holds(till.journal, till.checkout.ports.auth)
+    if till.checkout.ports.cbdc is not None:  # digital-currency payments whose answer was lost: given back
+        UnansweredPayments(till.journal, till.checkout.ports.cbdc).release()
     rounds = 0
     while till.journal.outbox_stats()[0] and rounds < 50:
         till.uplink.sync_once(pull=False)

@@ -66,6 +66,7 @@ class Shop:
     @classmethod
     def of(cls, store: Any) -> Shop:
         from terminal.checkout import AfterSale, SaleIndex, release_abandoned_holds
+        from terminal.checkout.cbdc import UnansweredPayments
         from terminal.shifts import Shifts
 
         till = store.till
@@ -79,7 +80,14 @@ class Shop:
             index = shop.aftersale.index
             # holds the checkout gave up on while the hub was silent are voided once a round gets through
             hub = till.checkout.ports.auth
-            till.uplink.after_round = lambda _report: release_abandoned_holds(till.journal, hub, index)
+            unanswered = UnansweredPayments(till.journal, till.checkout.ports.cbdc)
+
+            def after_round(_report: Any) -> None:
+                release_abandoned_holds(till.journal, hub, index)
+                if till.checkout.ports.cbdc is not None:
+                    unanswered.release()  # digital-currency payments whose answer was lost: given back
+
+            till.uplink.after_round = after_round
             till.uplink.start()  # sync runs in its own thread; the status bar shows the queue
         return shop
 

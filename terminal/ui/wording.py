@@ -25,6 +25,8 @@ log = logging.getLogger("edgepos.ui")
 
 CATALOGUE: dict[str, str] = {  # code -> English sentence (the message id the translations hang on)
     # digital currency (terminal.checkout.cbdc, terminal.cbdc.offline)
+    "cbdc_goes_back_to_wallet": QT_TRANSLATE_NOOP("Code", "The digital-currency payment goes back to the customer's "
+                                   "wallet."),
     "cbdc_refund_needs_network": QT_TRANSLATE_NOOP("Code", "The digital-currency refund needs the network. Finish "
                                    "the refund from the sale when it is back."),
     "cbdc_needs_network": QT_TRANSLATE_NOOP("Code", "Online digital currency needs the network, which is down. Ask "

@@ -243,3 +243,22 @@ def test_emulated_slot_without_a_wallet_says_so(tmp_path, hub: HubProcess) -> No
         assert outcome.result == "declined" and outcome.code == "cbdc_wallet_removed"
     finally:
         till.close()
+
+
+def test_wallet_pulled_before_the_receipt_has_paid_and_the_payment_stands(tmp_path, hub: HubProcess) -> None:
+    sim = simulator(hub)
+    card = _card(sim)
+    card.pull_out_at = "RECEIPT"  # the customer takes the card away as soon as it has answered PAY
+    till = new_till(tmp_path, hub)
+    try:
+        basket(till, 900)
+        slot(till).present(card)
+        outcome = till.checkout.pay_cbdc_hard_wallet()
+        assert outcome.result == "completed"  # the signed payment was journalled before approval: it stands
+        assert card.balance == 50_000 - 900 and card.receipt_pending and not card.receipts
+        assert card.process(bytes([0x80, 0x32, 0, 0, 0]))[:-2] == bytes.fromhex(
+            records_of(till, "cbdc.offline_payment")[-1].payload["payment"])  # the card can show what it paid
+        assert till.uplink.sync_once().declined == 0
+        assert sim.device(DeviceCert.decode(card.cert).device_hex).settled.amount == 900
+    finally:
+        till.close()

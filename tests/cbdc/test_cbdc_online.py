@@ -18,6 +18,7 @@ from sync.cbdc import sign_code
 from sync.crypto import Sm2PrivateKey
 from sync.protocol import PositiveAmount
 from terminal.checkout.ports import HubRefusal
+from terminal.domain import Money
 from terminal.ui.wording import CATALOGUE
 
 
@@ -226,3 +227,63 @@ def test_codes_read_by_the_serial_and_the_camera_scanner_pay(till, hub: HubProce
     basket(till, 700)
     assert till.checkout.pay_cbdc_code(shown[0]).result == "completed"
     assert sim.info(wallet.wallet_no).balance.amount == 5_000 - 1_500
+
+
+def test_a_code_payment_whose_answer_was_lost_is_given_back(tmp_path, hub: HubProcess) -> None:
+    from faultproxy import Fault, FaultProxy
+
+    from terminal.checkout.cbdc import UnansweredPayments
+
+    sim = simulator(hub)
+    wallet = sim.create_wallet("anonymous", fund=5_000)
+    cut = {"done": False}
+
+    def policy(_n: int, method: str, path: str) -> Fault:
+        if path.startswith("/v1/cbdc/code-payments") and not cut["done"]:
+            cut["done"] = True
+            return Fault.CUT_RESPONSE  # the operator pays; the till never hears
+        return Fault.PASS
+
+    with FaultProxy(hub.port, policy) as proxy:
+        till = new_till(tmp_path, hub)
+        try:
+            till.checkout.ports.cbdc.client._client.base_url = proxy.url
+            basket(till, 1_200)
+            lost = till.checkout.pay_cbdc_code(sim.payment_code(wallet.wallet_no))
+            assert lost.result == "declined" and lost.code == "cbdc_needs_network"
+            assert sim.info(wallet.wallet_no).balance.amount == 5_000 - 1_200  # taken at the operator
+            till.checkout.pay_cash(Money(1_200, "CNY"))  # the customer paid another way
+            unanswered = UnansweredPayments(till.journal, till.checkout.ports.cbdc)
+            assert unanswered.release() == 1 and unanswered.release() == 0
+            assert sim.info(wallet.wallet_no).balance.amount == 5_000  # given back, once
+            assert records_of(till, "cbdc.released")[-1].payload["result"] == "refunded"
+        finally:
+            till.close()
+
+
+def test_a_cancelled_sale_gives_its_digital_currency_back(till, hub: HubProcess) -> None:
+    from drivers.card.hardwallet_applet import WalletSlot  # noqa: F401  (the till's slot type)
+    from sync.cbdc import DeviceCert
+    from terminal.checkout.cbdc import UnansweredPayments
+
+    sim = simulator(hub)
+    wallet = sim.create_wallet("anonymous", fund=5_000)
+    holder = sim.create_wallet("anonymous", fund=20_000)
+    card = sim.issue_card(holder.wallet_no)
+    card = sim.load_card(DeviceCert.decode(card.cert).device_hex, 10_000)
+    basket(till, 3_000)
+    part = till.checkout.pay_cbdc_code(sim.payment_code(wallet.wallet_no), Money(1_000, "CNY"))
+    assert part.result == "approved"
+    till.checkout.ports.hard_wallet.present(card)
+    assert till.checkout.pay_cbdc_hard_wallet(Money(500, "CNY")).result == "approved"
+    cancelled = till.checkout.cancel("customer changed their mind")
+    assert "goes back to the customer's wallet" in cancelled.sentence
+    assert ("cbdc_goes_back_to_wallet", {}) in cancelled.params["then"]
+    giving = UnansweredPayments(till.journal, till.checkout.ports.cbdc)
+    assert giving.release() == 1  # the online part now; the offline part once the hub has settled it
+    report = till.uplink.sync_once()
+    assert report.pending == 0, report
+    assert sim.device(DeviceCert.decode(card.cert).device_hex).settled.amount == 500
+    assert giving.release() == 1 and giving.release() == 0
+    assert sim.info(wallet.wallet_no).balance.amount == 5_000
+    assert sim.info(holder.wallet_no).balance.amount == 20_000 - 10_000 + 500  # back to the holder's wallet

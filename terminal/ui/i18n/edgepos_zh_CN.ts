@@ -4,167 +4,167 @@
 <context>
     <name>Action</name>
     <message>
-        <location filename="../wording.py" line="456"/>
+        <location filename="../wording.py" line="458"/>
         <source>take digital currency</source>
         <translation>收数字人民币</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="456"/>
+        <location filename="../wording.py" line="458"/>
         <source>take a hard wallet</source>
         <translation>收硬钱包</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="457"/>
+        <location filename="../wording.py" line="459"/>
         <source>show the digital-currency QR</source>
         <translation>出示数字人民币收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="458"/>
+        <location filename="../wording.py" line="460"/>
         <source>wait for the digital-currency payment</source>
         <translation>等待数字人民币付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="459"/>
+        <location filename="../wording.py" line="461"/>
         <source>add items</source>
         <translation>添加商品</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="459"/>
+        <location filename="../wording.py" line="461"/>
         <source>approve as supervisor</source>
         <translation>由主管批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="460"/>
+        <location filename="../wording.py" line="462"/>
         <source>ask for a step-up</source>
         <translation>要求加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="460"/>
+        <location filename="../wording.py" line="462"/>
         <source>change a price</source>
         <translation>改价</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="461"/>
+        <location filename="../wording.py" line="463"/>
         <source>commit the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="461"/>
+        <location filename="../wording.py" line="463"/>
         <source>confirm the QR payment</source>
         <translation>确认扫码付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="462"/>
+        <location filename="../wording.py" line="464"/>
         <source>decide</source>
         <translation>做出决定</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="462"/>
+        <location filename="../wording.py" line="464"/>
         <source>enter the PIN</source>
         <translation>输入密码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="463"/>
+        <location filename="../wording.py" line="465"/>
         <source>finish a refund</source>
         <translation>完成退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="463"/>
+        <location filename="../wording.py" line="465"/>
         <source>finish</source>
         <translation>结束交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="464"/>
+        <location filename="../wording.py" line="466"/>
         <source>give a discount</source>
         <translation>给折扣</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="464"/>
+        <location filename="../wording.py" line="466"/>
         <source>go back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="465"/>
+        <location filename="../wording.py" line="467"/>
         <source>go to payment</source>
         <translation>去付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="465"/>
+        <location filename="../wording.py" line="467"/>
         <source>offer a reprint</source>
         <translation>提供重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="466"/>
+        <location filename="../wording.py" line="468"/>
         <source>open the drawer</source>
         <translation>打开钱箱</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="466"/>
+        <location filename="../wording.py" line="468"/>
         <source>print the receipt</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="467"/>
+        <location filename="../wording.py" line="469"/>
         <source>refund a sale</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="467"/>
+        <location filename="../wording.py" line="469"/>
         <source>refuse the step-up</source>
         <translation>拒绝加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="468"/>
+        <location filename="../wording.py" line="470"/>
         <source>reprint</source>
         <translation>重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="468"/>
+        <location filename="../wording.py" line="470"/>
         <source>save the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="469"/>
+        <location filename="../wording.py" line="471"/>
         <source>scan a payment code</source>
         <translation>扫描付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="469"/>
+        <location filename="../wording.py" line="471"/>
         <source>show the shop&apos;s QR code</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="470"/>
+        <location filename="../wording.py" line="472"/>
         <source>skip the receipt</source>
         <translation>跳过小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="470"/>
+        <location filename="../wording.py" line="472"/>
         <source>start a sale</source>
         <translation>开始交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="471"/>
+        <location filename="../wording.py" line="473"/>
         <source>take a card</source>
         <translation>刷卡收款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="471"/>
+        <location filename="../wording.py" line="473"/>
         <source>take cash</source>
         <translation>收现金</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="472"/>
+        <location filename="../wording.py" line="474"/>
         <source>take the next payment</source>
         <translation>收下一笔付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="472"/>
+        <location filename="../wording.py" line="474"/>
         <source>void a sale</source>
         <translation>作废交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="473"/>
+        <location filename="../wording.py" line="475"/>
         <source>cancel</source>
         <translation>取消</translation>
     </message>
@@ -416,1617 +416,1622 @@
     <name>Code</name>
     <message>
         <location filename="../wording.py" line="28"/>
+        <source>The digital-currency payment goes back to the customer&apos;s wallet.</source>
+        <translation>数字人民币付款将退回顾客钱包。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="30"/>
         <source>The digital-currency refund needs the network. Finish the refund from the sale when it is back.</source>
         <translation>数字人民币退款需要网络。网络恢复后请在该笔交易中完成退款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="30"/>
+        <location filename="../wording.py" line="32"/>
         <source>Online digital currency needs the network, which is down. Ask the customer to tap their hard wallet, or take another way to pay.</source>
         <translation>在线数字人民币需要网络，目前网络中断。请顾客使用硬钱包碰一碰，或换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="32"/>
+        <location filename="../wording.py" line="34"/>
         <source>This is not a digital-currency payment code. Ask the customer to open it again.</source>
         <translation>这不是数字人民币付款码。请顾客重新打开付款码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="34"/>
+        <location filename="../wording.py" line="36"/>
         <source>That is not a valid digital-currency payment code. Ask the customer to open it again.</source>
         <translation>该数字人民币付款码无效。请顾客重新打开付款码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="36"/>
+        <location filename="../wording.py" line="38"/>
         <source>That is over this wallet&apos;s limit per payment ({limit}). Ask for a smaller amount or another way to pay.</source>
         <translation>超过该钱包单笔支付限额（{limit}）。请减少金额或换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="38"/>
+        <location filename="../wording.py" line="40"/>
         <source>That is over this wallet&apos;s limit for today ({limit}). Ask for another way to pay.</source>
         <translation>超过该钱包当日支付限额（{limit}）。请换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="40"/>
+        <location filename="../wording.py" line="42"/>
         <source>The wallet does not hold enough. Ask the customer to top it up or pay another way.</source>
         <translation>钱包余额不足。请顾客充值或换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="42"/>
+        <location filename="../wording.py" line="44"/>
         <source>The payment code has expired. Ask the customer to refresh it and scan again.</source>
         <translation>付款码已过期。请顾客刷新后重新扫码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="44"/>
+        <location filename="../wording.py" line="46"/>
         <source>That payment code was used already. Ask the customer to show a new one.</source>
         <translation>该付款码已使用。请顾客出示新的付款码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="46"/>
+        <location filename="../wording.py" line="48"/>
         <source>This wallet is blocked. Ask for another way to pay.</source>
         <translation>该钱包已被冻结。请换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="47"/>
+        <location filename="../wording.py" line="49"/>
         <source>This wallet holds another currency. Ask for another way to pay.</source>
         <translation>该钱包币种不符。请换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="49"/>
+        <location filename="../wording.py" line="51"/>
         <source>Ask the customer to scan the code with their digital-currency wallet and pay {amount}.</source>
         <translation>请顾客用数字人民币钱包扫码支付 {amount}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="51"/>
+        <location filename="../wording.py" line="53"/>
         <source>Waiting for the customer&apos;s wallet to pay.</source>
         <translation>正在等待顾客钱包付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="52"/>
+        <location filename="../wording.py" line="54"/>
         <source>Waiting for the wallet&apos;s payment (the network is slow).</source>
         <translation>正在等待钱包付款（网络较慢）。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="53"/>
+        <location filename="../wording.py" line="55"/>
         <source>The code expired before the wallet paid. Show a new code or take another way to pay.</source>
         <translation>收款码在付款前已过期。请出示新的收款码或换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="55"/>
+        <location filename="../wording.py" line="57"/>
         <source>No hard-wallet reader is set up on this till. Take another way to pay.</source>
         <translation>本收银台未配置硬钱包读卡器。请换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="57"/>
+        <location filename="../wording.py" line="59"/>
         <source>The hard wallet was taken away too soon. Nothing was taken; ask the customer to hold it to the reader again.</source>
         <translation>硬钱包移开过早，未扣款。请顾客重新将硬钱包贴近读卡器。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="59"/>
+        <location filename="../wording.py" line="61"/>
         <source>The hard wallet refused. Ask the customer to pay another way.</source>
         <translation>硬钱包拒绝了本次支付。请顾客换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="60"/>
+        <location filename="../wording.py" line="62"/>
         <source>The hard wallet holds too little offline value. Ask for another way to pay.</source>
         <translation>硬钱包离线余额不足。请换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="62"/>
+        <location filename="../wording.py" line="64"/>
         <source>This till cannot check hard wallets yet: it needs to reach the hub once. Ask for another way to pay.</source>
         <translation>本收银台尚不能验证硬钱包：需要先连接一次中心。请换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="64"/>
+        <location filename="../wording.py" line="66"/>
         <source>This hard wallet was not issued by the digital-currency operator. Do not accept it; ask for another way to pay.</source>
         <translation>该硬钱包并非数字人民币运营机构发行。请勿接受，换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="66"/>
+        <location filename="../wording.py" line="68"/>
         <source>This hard wallet is blocked (revoked by the operator). Ask for another way to pay.</source>
         <translation>该硬钱包已被运营机构吊销。请换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="68"/>
+        <location filename="../wording.py" line="70"/>
         <source>This is more than one offline digital-currency payment may be ({limit}). Ask for a smaller amount, the online wallet or another way to pay.</source>
         <translation>超过离线数字人民币单笔上限（{limit}）。请减少金额、使用在线钱包或换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="71"/>
+        <location filename="../wording.py" line="73"/>
         <source>This hard wallet has made as many offline payments as allowed ({count}); it must go online first. Ask for another way to pay.</source>
         <translation>该硬钱包离线支付次数已达上限（{count} 笔），需先联网。请换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="73"/>
+        <location filename="../wording.py" line="75"/>
         <source>This till holds as much offline digital currency as allowed until it syncs ({limit}). Ask for another way to pay.</source>
         <translation>本收银台待结算的离线数字人民币已达上限（{limit}），同步前不能再收。请换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="75"/>
+        <location filename="../wording.py" line="77"/>
         <source>This till has been offline too long to take hard wallets. Ask for another way to pay until the network is back.</source>
         <translation>本收银台离线时间过长，不能收硬钱包。网络恢复前请换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="77"/>
+        <location filename="../wording.py" line="79"/>
         <source>This hard wallet repeated a payment counter (a copied card?). Do not accept it; ask for another way to pay.</source>
         <translation>该硬钱包重复使用了交易计数（可能是复制卡）。请勿接受，换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="79"/>
+        <location filename="../wording.py" line="81"/>
         <source>The hard wallet&apos;s answer does not verify. Nothing was taken; ask for another way to pay.</source>
         <translation>硬钱包的应答验证失败，未收款。请换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="81"/>
+        <location filename="../wording.py" line="83"/>
         <source>The hard wallet answered an old or another till&apos;s request. Nothing was taken; ask for another way to pay.</source>
         <translation>硬钱包应答的是旧的或其他收银台的请求，未收款。请换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="83"/>
+        <location filename="../wording.py" line="85"/>
         <source>This hard wallet is paying at several tills within minutes. Ask for the online wallet or another way to pay.</source>
         <translation>该硬钱包几分钟内在多台收银台付款。请使用在线钱包或换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="85"/>
+        <location filename="../wording.py" line="87"/>
         <source>This hard wallet was used here many times in a few minutes. Ask for the online wallet or another way to pay.</source>
         <translation>该硬钱包几分钟内在此多次使用。请使用在线钱包或换其他方式付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="87"/>
+        <location filename="../wording.py" line="89"/>
         <source>A digital-currency payment taken offline was a double spend and was reversed by the operator. Tell the manager.</source>
         <translation>一笔离线收取的数字人民币被认定为重复支付，已被运营机构冲正。请告知店长。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="89"/>
+        <location filename="../wording.py" line="91"/>
         <source>That digital-currency payment is not settled, so it cannot be refunded yet.</source>
         <translation>该数字人民币付款尚未结算，暂不能退款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="91"/>
+        <location filename="../wording.py" line="93"/>
         <source>That is more than is left to refund of this digital-currency payment.</source>
         <translation>超过该数字人民币付款可退金额。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="93"/>
+        <location filename="../wording.py" line="95"/>
         <source>That payment could not be completed and nothing was taken. Try again, take another way to pay, or call a technician if it happens again.</source>
         <translation>这笔付款未能完成，没有扣款。请重试、换一种付款方式，如再次发生请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="96"/>
+        <location filename="../wording.py" line="98"/>
         <source>You cannot {action} now (step: {step}).</source>
         <translation>现在不能{action}（当前步骤：{step}）。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="97"/>
+        <location filename="../wording.py" line="99"/>
         <source>There is no open sale to cancel (a paid sale needs a void or a refund).</source>
         <translation>没有可取消的进行中交易（已付款的交易请作废或退款）。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="99"/>
+        <location filename="../wording.py" line="101"/>
         <source>Finish or cancel the open sale first, then {action}.</source>
         <translation>请先完成或取消当前交易，然后再{action}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="100"/>
+        <location filename="../wording.py" line="102"/>
         <source>Open the shift first: count the float in the drawer.</source>
         <translation>请先开班：清点钱箱中的备用金。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="101"/>
+        <location filename="../wording.py" line="103"/>
         <source>The basket is empty. Scan an item first.</source>
         <translation>购物篮是空的。请先扫描商品。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="102"/>
-        <location filename="../wording.py" line="355"/>
+        <location filename="../wording.py" line="104"/>
+        <location filename="../wording.py" line="357"/>
         <source>Total {total}. Choose how to pay.</source>
         <translation>合计 {total}。请选择付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="103"/>
+        <location filename="../wording.py" line="105"/>
         <source>Part is paid already: finish the payment or cancel the sale.</source>
         <translation>已部分付款：请完成付款或取消交易。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="104"/>
+        <location filename="../wording.py" line="106"/>
         <source>This sale is paid but could not be saved. Call a technician, then cancel the sale.</source>
         <translation>此笔交易已付款但未能保存。请联系技术人员，然后取消交易。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="106"/>
+        <location filename="../wording.py" line="108"/>
         <source>Enter an amount above zero in {currency}.</source>
         <translation>请输入大于零的 {currency} 金额。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="107"/>
+        <location filename="../wording.py" line="109"/>
         <source>Only cash can pay more than the {due} due.</source>
         <translation>只有现金可以超过应付的 {due}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="108"/>
+        <location filename="../wording.py" line="110"/>
         <source>No card reader is connected. Take another way to pay or call a technician.</source>
         <translation>未连接读卡器。请换一种付款方式或联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="110"/>
+        <location filename="../wording.py" line="112"/>
         <source>The card was removed too soon. {advice}</source>
         <translation>卡片拔出过早。{advice}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="111"/>
+        <location filename="../wording.py" line="113"/>
         <source>That is a shop&apos;s QR code. Ask the customer to open their payment code.</source>
         <translation>这是商户的收款码。请顾客打开自己的付款码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="113"/>
+        <location filename="../wording.py" line="115"/>
         <source>This is not a payment code. Ask the customer to open their payment code.</source>
         <translation>这不是付款码。请顾客打开自己的付款码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="115"/>
+        <location filename="../wording.py" line="117"/>
         <source>Ask the customer to scan the code and pay {amount}.</source>
         <translation>请顾客扫码支付 {amount}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="116"/>
+        <location filename="../wording.py" line="118"/>
         <source>QR payments are not set up on this till. Take another way to pay; call a technician.</source>
         <translation>本收银台未开通扫码付款。请换一种付款方式，并联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="118"/>
+        <location filename="../wording.py" line="120"/>
         <source>Confirm this payment.</source>
         <translation>请确认此笔付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="119"/>
+        <location filename="../wording.py" line="121"/>
         <source>The card could not check the PIN. Ask for another way to pay.</source>
         <translation>卡片无法验证密码。请顾客换一种付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="120"/>
+        <location filename="../wording.py" line="122"/>
         <source>The PIN was wrong or not entered. Ask for another way to pay.</source>
         <translation>密码错误或未输入。请顾客换一种付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="121"/>
+        <location filename="../wording.py" line="123"/>
         <source>The supervisor did not approve this payment. Ask for another way to pay.</source>
         <translation>主管未批准此笔付款。请顾客换一种付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="123"/>
+        <location filename="../wording.py" line="125"/>
         <source>This card must be checked by the bank, and the network is down. Ask for cash or another card.</source>
         <translation>此卡须由银行联网验证，当前已断网。请收现金或换一张卡。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="125"/>
+        <location filename="../wording.py" line="127"/>
         <source>The bank declined this payment. Ask for another way to pay.</source>
         <translation>银行拒绝了此笔付款。请顾客换一种付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="126"/>
+        <location filename="../wording.py" line="128"/>
         <source>QR payments need the network, which is down. Ask for cash or a card.</source>
         <translation>扫码付款需要网络，当前已断网。请收现金或刷卡。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="128"/>
+        <location filename="../wording.py" line="130"/>
         <source>This card has expired. Ask for another card or way to pay.</source>
         <translation>此卡已过期。请顾客换一张卡或其他付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="129"/>
+        <location filename="../wording.py" line="131"/>
         <source>This card is blocked. Ask for another way to pay.</source>
         <translation>此卡已被冻结。请顾客换一种付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="130"/>
+        <location filename="../wording.py" line="132"/>
         <source>The PIN was not verified. Ask the customer to try again or pay another way.</source>
         <translation>密码未通过验证。请顾客重试或换一种付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="132"/>
+        <location filename="../wording.py" line="134"/>
         <source>The card declined the payment. Ask for another card or way to pay.</source>
         <translation>卡片拒绝了此笔付款。请顾客换一张卡或其他付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="133"/>
+        <location filename="../wording.py" line="135"/>
         <source>This card or wallet is blocked. Ask for another way to pay.</source>
         <translation>此卡或钱包已被冻结。请顾客换一种付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="134"/>
+        <location filename="../wording.py" line="136"/>
         <source>This terminal cannot take that currency. Ask for payment in the local one.</source>
         <translation>本终端不收此币种。请顾客用本币付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="136"/>
+        <location filename="../wording.py" line="138"/>
         <source>No exchange rate for this currency yet. Take the local currency or try once online.</source>
         <translation>此币种暂无汇率。请收本币或联网后再试。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="138"/>
+        <location filename="../wording.py" line="140"/>
         <source>The amount is over this terminal&apos;s limit. Split the sale or ask a supervisor.</source>
         <translation>金额超过本终端限额。请拆分交易或请主管处理。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="140"/>
+        <location filename="../wording.py" line="142"/>
         <source>A large foreign-currency sale needs a supervisor to check ID before paying.</source>
         <translation>大额外币交易需主管核验身份后才能付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="142"/>
+        <location filename="../wording.py" line="144"/>
         <source>We are offline and this amount is too high. Ask for cash or a smaller amount.</source>
         <translation>当前离线，此金额过高。请收现金或降低金额。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="144"/>
+        <location filename="../wording.py" line="146"/>
         <source>We are offline and the offline allowance is used up. Ask for cash.</source>
         <translation>当前离线，离线额度已用完。请收现金。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="146"/>
+        <location filename="../wording.py" line="148"/>
         <source>We have been offline too long for cards. Ask for cash until the network is back.</source>
         <translation>离线时间过长，暂不能刷卡。网络恢复前请收现金。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="148"/>
+        <location filename="../wording.py" line="150"/>
         <source>This card was used too many times in the last hour. Ask for another way to pay.</source>
         <translation>此卡一小时内使用次数过多。请顾客换一种付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="150"/>
+        <location filename="../wording.py" line="152"/>
         <source>This card was used very often today. Ask a supervisor to confirm.</source>
         <translation>此卡今天使用非常频繁。请主管确认。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="151"/>
+        <location filename="../wording.py" line="153"/>
         <source>The card was not read by chip or tap. Ask the customer to enter the PIN.</source>
         <translation>此卡未通过芯片或挥卡读取。请顾客输入密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="153"/>
+        <location filename="../wording.py" line="155"/>
         <source>Large amount: ask the customer to enter the PIN.</source>
         <translation>金额较大：请顾客输入密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="154"/>
+        <location filename="../wording.py" line="156"/>
         <source>Very large amount: a supervisor must confirm this sale.</source>
         <translation>金额很大：须由主管确认此笔交易。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="155"/>
+        <location filename="../wording.py" line="157"/>
         <source>Unusual for this card. Ask the customer to enter the PIN.</source>
         <translation>此卡交易异常。请顾客输入密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="156"/>
+        <location filename="../wording.py" line="158"/>
         <source>This payment looks risky. Ask a supervisor to check ID.</source>
         <translation>此笔付款存在风险。请主管核验身份。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="157"/>
+        <location filename="../wording.py" line="159"/>
         <source>This payment looks like fraud. Decline it and ask for another way to pay.</source>
         <translation>此笔付款疑似欺诈。请拒绝并请顾客换一种付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="159"/>
+        <location filename="../wording.py" line="161"/>
         <source>The payment could not be saved, so it was not taken. Call a technician; take no more card payments.</source>
         <translation>付款未能保存，因此未扣款。请联系技术人员；暂停收取银行卡付款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="161"/>
+        <location filename="../wording.py" line="163"/>
         <source>{kind_label} {amount} approved. {remaining} still to pay.</source>
         <translation>{kind_label} {amount} 已批准。还需支付 {remaining}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="162"/>
+        <location filename="../wording.py" line="164"/>
         <source>The sale could not be saved, so it is not finished. Call a technician, then cancel the sale.</source>
         <translation>交易未能保存，因此尚未完成。请联系技术人员，然后取消交易。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="164"/>
+        <location filename="../wording.py" line="166"/>
         <source>Paid {paid}.</source>
         <translation>已付 {paid}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="165"/>
+        <location filename="../wording.py" line="167"/>
         <source>Give {change} change.</source>
         <translation>请找零 {change}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="166"/>
+        <location filename="../wording.py" line="168"/>
         <source>The receipt did not print: {advice} Then press Reprint.</source>
         <translation>小票未打印：{advice}然后按“重新打印”。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="167"/>
+        <location filename="../wording.py" line="169"/>
         <source>{remaining} is still due.</source>
         <translation>还需支付 {remaining}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="168"/>
+        <location filename="../wording.py" line="170"/>
         <source>Call a technician if it happens again.</source>
         <translation>如再次发生请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="169"/>
+        <location filename="../wording.py" line="171"/>
         <source>Receipt printed.</source>
         <translation>小票已打印。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="170"/>
+        <location filename="../wording.py" line="172"/>
         <source>Sale done without a receipt.</source>
         <translation>交易完成，未打印小票。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="171"/>
+        <location filename="../wording.py" line="173"/>
         <source>Drawer open.</source>
         <translation>钱箱已打开。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="172"/>
+        <location filename="../wording.py" line="174"/>
         <source>Sale cancelled.</source>
         <translation>交易已取消。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="173"/>
+        <location filename="../wording.py" line="175"/>
         <source>Give back {cash} cash.</source>
         <translation>请退还现金 {cash}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="174"/>
+        <location filename="../wording.py" line="176"/>
         <source>Only {amount} of this can go back to the original payments; refund fewer items or call the manager.</source>
         <translation>原付款方式最多只能退回 {amount}；请减少退货商品或联系经理。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="176"/>
+        <location filename="../wording.py" line="178"/>
         <source>A refund of this sale was started and not saved. Finish that refund first.</source>
         <translation>此笔交易有一笔已开始但未保存的退款。请先完成那笔退款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="178"/>
+        <location filename="../wording.py" line="180"/>
         <source>This sale has no unfinished refund.</source>
         <translation>此笔交易没有未完成的退款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="179"/>
+        <location filename="../wording.py" line="181"/>
         <source>Choose at least one item to refund.</source>
         <translation>请至少选择一件要退的商品。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="180"/>
+        <location filename="../wording.py" line="182"/>
         <source>This sale was voided, so there is nothing to refund.</source>
         <translation>此笔交易已作废，无可退款项。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="181"/>
+        <location filename="../wording.py" line="183"/>
         <source>{message}</source>
         <translation>{message}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="182"/>
+        <location filename="../wording.py" line="184"/>
         <source>Enter whole numbers of items.</source>
         <translation>请输入整数件数。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="183"/>
+        <location filename="../wording.py" line="185"/>
         <source>The bank refused to refund this card or QR payment. Call the manager.</source>
         <translation>银行拒绝退还这笔银行卡或扫码付款。请联系经理。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="185"/>
+        <location filename="../wording.py" line="187"/>
         <source>This sale was voided already.</source>
         <translation>此笔交易已经作废。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="186"/>
+        <location filename="../wording.py" line="188"/>
         <source>This sale has refunds, so it cannot be voided; refund the rest instead.</source>
         <translation>此笔交易已有退款，不能作废；请将其余部分退款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="188"/>
+        <location filename="../wording.py" line="190"/>
         <source>This sale is from an earlier business day and is settled; refund it instead.</source>
         <translation>此笔交易属于之前的营业日且已结算；请改为退款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="190"/>
+        <location filename="../wording.py" line="192"/>
         <source>Refunded {amount}.</source>
         <translation>已退款 {amount}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="191"/>
+        <location filename="../wording.py" line="193"/>
         <source>The card or QR refund went to the bank.</source>
         <translation>银行卡或扫码退款已提交银行。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="192"/>
+        <location filename="../wording.py" line="194"/>
         <source>The card or QR refund reaches the bank when the network is back.</source>
         <translation>银行卡或扫码退款将在网络恢复后提交银行。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="194"/>
+        <location filename="../wording.py" line="196"/>
         <source>The card or QR refund reaches the bank with the next sync.</source>
         <translation>银行卡或扫码退款将在下次同步时提交银行。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="195"/>
+        <location filename="../wording.py" line="197"/>
         <source>Sale voided ({amount}).</source>
         <translation>交易已作废（{amount}）。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="196"/>
+        <location filename="../wording.py" line="198"/>
         <source>The card or QR payment is released when the network is back.</source>
         <translation>银行卡或扫码付款将在网络恢复后释放。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="198"/>
+        <location filename="../wording.py" line="200"/>
         <source>The card or QR payment is released.</source>
         <translation>银行卡或扫码付款已释放。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="199"/>
+        <location filename="../wording.py" line="201"/>
         <source>Enter a reason for the refund.</source>
         <translation>请填写退款原因。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="200"/>
+        <location filename="../wording.py" line="202"/>
         <source>Enter a reason for the void.</source>
         <translation>请填写作废原因。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="201"/>
+        <location filename="../wording.py" line="203"/>
         <source>No completed sale with that number on this till. Search by time, amount or card.</source>
         <translation>本收银台没有此编号的已完成交易。请按时间、金额或卡号查找。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="203"/>
+        <location filename="../wording.py" line="205"/>
         <source>The refund could not be saved, so nothing was refunded. Call a technician.</source>
         <translation>退款未能保存，因此没有退款。请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="205"/>
+        <location filename="../wording.py" line="207"/>
         <source>The refund could not be saved. Call a technician, then finish the refund from the sale.</source>
         <translation>退款未能保存。请联系技术人员，然后从该交易完成退款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="207"/>
+        <location filename="../wording.py" line="209"/>
         <source>The void could not be saved, so the sale stands. Call a technician.</source>
         <translation>作废未能保存，交易仍然有效。请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="208"/>
+        <location filename="../wording.py" line="210"/>
         <source>The refund slip did not print: {advice}</source>
         <translation>退款单未打印：{advice}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="209"/>
+        <location filename="../wording.py" line="211"/>
         <source>The void slip did not print: {advice}</source>
         <translation>作废单未打印：{advice}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="210"/>
+        <location filename="../wording.py" line="212"/>
         <source>This is not a receipt code from this shop. Find the sale by time, amount or card instead.</source>
         <translation>这不是本店的小票码。请按时间、金额或卡号查找交易。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="212"/>
+        <location filename="../wording.py" line="214"/>
         <source>This receipt code is damaged. Find the sale by time, amount or card instead.</source>
         <translation>小票码已损坏。请按时间、金额或卡号查找交易。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="214"/>
+        <location filename="../wording.py" line="216"/>
         <source>Give the search times with a time zone.</source>
         <translation>查找时间请带上时区。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="215"/>
+        <location filename="../wording.py" line="217"/>
         <source>Enter the sale amount as a positive number.</source>
         <translation>请以正数输入交易金额。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="216"/>
+        <location filename="../wording.py" line="218"/>
         <source>Enter exactly the last four digits of the card.</source>
         <translation>请准确输入卡号后四位。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="217"/>
+        <location filename="../wording.py" line="219"/>
         <source>This receipt is from till {till}. Refund it at that till.</source>
         <translation>此小票来自收银台 {till}。请在该收银台退款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="218"/>
+        <location filename="../wording.py" line="220"/>
         <source>Wrong PIN. {tries_left} tries left.</source>
         <translation>密码错误。还可尝试 {tries_left} 次。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="219"/>
+        <location filename="../wording.py" line="221"/>
         <source>This operator is locked until {until} UTC. Ask a manager to unlock.</source>
         <translation>此操作员已被锁定至 UTC {until}。请经理解锁。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="220"/>
+        <location filename="../wording.py" line="222"/>
         <source>Too many wrong PINs: locked until {until} UTC. Ask a manager to unlock.</source>
         <translation>密码错误次数过多：已锁定至 UTC {until}。请经理解锁。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="222"/>
+        <location filename="../wording.py" line="224"/>
         <source>Only a manager can add operators.</source>
         <translation>只有经理可以添加操作员。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="223"/>
+        <location filename="../wording.py" line="225"/>
         <source>A PIN is 4 to 12 digits.</source>
         <translation>密码为 4 到 12 位数字。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="224"/>
+        <location filename="../wording.py" line="226"/>
         <source>An operator needs an id and a name.</source>
         <translation>操作员需要编号和姓名。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="225"/>
+        <location filename="../wording.py" line="227"/>
         <source>Operator {operator_id} already exists.</source>
         <translation>操作员 {operator_id} 已存在。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="226"/>
+        <location filename="../wording.py" line="228"/>
         <source>Unknown operator. Check the operator number.</source>
         <translation>未知操作员。请核对操作员编号。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="227"/>
+        <location filename="../wording.py" line="229"/>
         <source>A manager cannot disable themselves; ask another manager.</source>
         <translation>经理不能停用自己；请另一位经理操作。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="228"/>
+        <location filename="../wording.py" line="230"/>
         <source>Unknown operator or wrong PIN.</source>
         <translation>未知操作员或密码错误。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="229"/>
+        <location filename="../wording.py" line="231"/>
         <source>{name} ({approver_role}) cannot approve this. Call a {needed_role}.</source>
         <translation>{name}（{approver_role}）无权批准此操作。请找{needed_role}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="231"/>
+        <location filename="../wording.py" line="233"/>
         <source>A {needed_role} must approve this.</source>
         <translation>此操作须由{needed_role}批准。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="232"/>
+        <location filename="../wording.py" line="234"/>
         <source>The float entered under {entered} is in {currency}. Enter it under {currency}.</source>
         <translation>填在 {entered} 下的备用金是 {currency}。请填在 {currency} 下。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="234"/>
+        <location filename="../wording.py" line="236"/>
         <source>The count entered under {entered} is in {currency}. Enter it under {currency}.</source>
         <translation>填在 {entered} 下的点钞金额是 {currency}。请填在 {currency} 下。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="236"/>
+        <location filename="../wording.py" line="238"/>
         <source>The float in {currency} cannot be below zero. Count the cash again.</source>
         <translation>{currency} 备用金不能小于零。请重新点钞。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="238"/>
+        <location filename="../wording.py" line="240"/>
         <source>The count in {currency} cannot be below zero. Count the cash again.</source>
         <translation>{currency} 点钞金额不能小于零。请重新点钞。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="240"/>
+        <location filename="../wording.py" line="242"/>
         <source>No shift is open. Open a shift and count the cash float first.</source>
         <translation>当前没有开班。请先开班并清点备用金。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="241"/>
+        <location filename="../wording.py" line="243"/>
         <source>Shift Z{z_number} is still open. Close it with a Z report first.</source>
         <translation>班次 Z{z_number} 仍未结束。请先用 Z 报表结班。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="242"/>
+        <location filename="../wording.py" line="244"/>
         <source>{name} cannot open a shift. Log in as a cashier or manager.</source>
         <translation>{name} 不能开班。请以收银员或经理身份登录。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="243"/>
+        <location filename="../wording.py" line="245"/>
         <source>Count the {currencies} cash too (enter 0 if there is none).</source>
         <translation>请同时清点 {currencies} 现金（没有请填 0）。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="244"/>
+        <location filename="../wording.py" line="246"/>
         <source>There is no such Z report on this till.</source>
         <translation>本收银台没有这份 Z 报表。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="245"/>
+        <location filename="../wording.py" line="247"/>
         <source>No shift was closed yet.</source>
         <translation>还没有结束过班次。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="246"/>
+        <location filename="../wording.py" line="248"/>
         <source>Choose a report language: {languages}.</source>
         <translation>请选择报表语言：{languages}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="247"/>
+        <location filename="../wording.py" line="249"/>
         <source>The report did not print: {advice} It is saved; print it again.</source>
         <translation>报表未打印：{advice}报表已保存，请重新打印。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="248"/>
+        <location filename="../wording.py" line="250"/>
         <source>Check the device and try again.</source>
         <translation>请检查设备后重试。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="249"/>
+        <location filename="../wording.py" line="251"/>
         <source>Start the reader service (pcscd) or restart the terminal.</source>
         <translation>请启动读卡服务（pcscd）或重启终端。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="251"/>
+        <location filename="../wording.py" line="253"/>
         <source>Plug the device in (check the cable and power) and run `edgepos doctor`.</source>
         <translation>请连接设备（检查线缆和电源），然后运行 `edgepos doctor`。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="253"/>
+        <location filename="../wording.py" line="255"/>
         <source>Ask the customer to insert the card again and leave it in until the end.</source>
         <translation>请顾客重新插卡，并在交易结束前不要拔卡。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="255"/>
+        <location filename="../wording.py" line="257"/>
         <source>Try again; if it keeps happening, reconnect the device.</source>
         <translation>请重试；如反复出现，请重新连接设备。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="256"/>
+        <location filename="../wording.py" line="258"/>
         <source>Try another card or payment method.</source>
         <translation>请换一张卡或其他付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="257"/>
+        <location filename="../wording.py" line="259"/>
         <source>Load a new paper roll and close the printer cover.</source>
         <translation>请装入新纸卷并合上打印机盖。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="258"/>
+        <location filename="../wording.py" line="260"/>
         <source>Switch the printer on, close its cover and check the cable or network.</source>
         <translation>请打开打印机电源，合上机盖，并检查线缆或网络。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="260"/>
+        <location filename="../wording.py" line="262"/>
         <source>This card cannot be used here: ask for another card or payment method.</source>
         <translation>此卡不能在本店使用：请顾客换一张卡或其他付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="262"/>
+        <location filename="../wording.py" line="264"/>
         <source>This code cannot be used for payment: ask the customer for another code or payment method.</source>
         <translation>此码不能用于付款：请顾客换一个付款码或其他付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="265"/>
+        <location filename="../wording.py" line="267"/>
         <source>{What} is required.</source>
         <translation>必须填写：{what}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="266"/>
+        <location filename="../wording.py" line="268"/>
         <source>The {what} has no time zone.</source>
         <translation>{what} 没有时区。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="267"/>
+        <location filename="../wording.py" line="269"/>
         <source>The {what} is not a valid time.</source>
         <translation>{what} 不是有效的时间。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="268"/>
+        <location filename="../wording.py" line="270"/>
         <source>The cart is empty.</source>
         <translation>购物车是空的。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="269"/>
+        <location filename="../wording.py" line="271"/>
         <source>Two lines have the same line number.</source>
         <translation>两行商品的行号相同。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="270"/>
+        <location filename="../wording.py" line="272"/>
         <source>The price of {name} cannot be negative.</source>
         <translation>{name} 的价格不能为负数。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="271"/>
+        <location filename="../wording.py" line="273"/>
         <source>The quantity must be at least 1.</source>
         <translation>数量至少为 1。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="272"/>
+        <location filename="../wording.py" line="274"/>
         <source>The discount is in {discount_currency}; the price is in {price_currency}.</source>
         <translation>折扣的币种是 {discount_currency}，价格的币种是 {price_currency}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="274"/>
+        <location filename="../wording.py" line="276"/>
         <source>Line numbers and quantities start at 1.</source>
         <translation>行号和数量都从 1 开始。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="275"/>
+        <location filename="../wording.py" line="277"/>
         <source>Prices and discounts cannot be negative.</source>
         <translation>价格和折扣不能为负数。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="276"/>
+        <location filename="../wording.py" line="278"/>
         <source>The amounts of line {line} do not add up.</source>
         <translation>第 {line} 行的金额对不上。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="277"/>
+        <location filename="../wording.py" line="279"/>
         <source>This cart is in {cart_currency}; {name} is priced in {item_currency}.</source>
         <translation>本单使用 {cart_currency}，{name} 的标价是 {item_currency}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="279"/>
+        <location filename="../wording.py" line="281"/>
         <source>This cart is in {cart_currency}; the discount is in {discount_currency}.</source>
         <translation>本单使用 {cart_currency}，折扣使用 {discount_currency}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="281"/>
+        <location filename="../wording.py" line="283"/>
         <source>Line {line} is not in {currency}.</source>
         <translation>第 {line} 行不是 {currency}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="282"/>
+        <location filename="../wording.py" line="284"/>
         <source>Line {line} is not in the cart.</source>
         <translation>购物车里没有第 {line} 行。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="283"/>
+        <location filename="../wording.py" line="285"/>
         <source>Tax code {tax_code} is already used with another rate.</source>
         <translation>税码 {tax_code} 已用于另一个税率。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="284"/>
+        <location filename="../wording.py" line="286"/>
         <source>A discount is either a percentage or an amount.</source>
         <translation>折扣要么是百分比，要么是金额。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="285"/>
+        <location filename="../wording.py" line="287"/>
         <source>A percentage discount must be above 0% and at most 100%.</source>
         <translation>百分比折扣必须大于 0% 且不超过 100%。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="286"/>
+        <location filename="../wording.py" line="288"/>
         <source>A discount amount must be above zero.</source>
         <translation>折扣金额必须大于零。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="287"/>
+        <location filename="../wording.py" line="289"/>
         <source>Currency {currency} is not supported.</source>
         <translation>不支持币种 {currency}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="288"/>
+        <location filename="../wording.py" line="290"/>
         <source>The amount is not a number.</source>
         <translation>金额不是数字。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="289"/>
+        <location filename="../wording.py" line="291"/>
         <source>The amount is too large.</source>
         <translation>金额太大。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="290"/>
+        <location filename="../wording.py" line="292"/>
         <source>{text} is not an amount.</source>
         <translation>{text} 不是金额。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="291"/>
+        <location filename="../wording.py" line="293"/>
         <source>{currency} amounts have {decimals}; {text} has more.</source>
         <translation>{currency} 金额最多 {places} 位小数，{text} 超出了。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="292"/>
+        <location filename="../wording.py" line="294"/>
         <source>Cannot {verb} {first} and {second}.</source>
         <translation>{first} 和 {second} 不能一起计算。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="293"/>
+        <location filename="../wording.py" line="295"/>
         <source>There is nothing to share the amount between.</source>
         <translation>没有可以分摊金额的对象。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="294"/>
+        <location filename="../wording.py" line="296"/>
         <source>A share ratio cannot be negative.</source>
         <translation>分摊比例不能为负数。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="295"/>
+        <location filename="../wording.py" line="297"/>
         <source>At least one share ratio must be above zero.</source>
         <translation>至少要有一个分摊比例大于零。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="296"/>
+        <location filename="../wording.py" line="298"/>
         <source>An amount can only be split into one or more parts.</source>
         <translation>金额只能拆分成一份或多份。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="297"/>
+        <location filename="../wording.py" line="299"/>
         <source>A receipt keeps only a masked card: **** and four digits.</source>
         <translation>小票上只保留遮蔽后的卡号：**** 加后四位。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="298"/>
+        <location filename="../wording.py" line="300"/>
         <source>The sale is not paid yet; there is no receipt to print.</source>
         <translation>这笔交易还未付清，没有小票可打印。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="299"/>
+        <location filename="../wording.py" line="301"/>
         <source>This refund is for another sale.</source>
         <translation>这笔退款属于另一笔交易。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="300"/>
+        <location filename="../wording.py" line="302"/>
         <source>This sale is not voided.</source>
         <translation>这笔交易没有作废。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="301"/>
+        <location filename="../wording.py" line="303"/>
         <source>This is not a receipt record.</source>
         <translation>这不是小票记录。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="302"/>
+        <location filename="../wording.py" line="304"/>
         <source>This is not a {expected} record.</source>
         <translation>这不是 {expected} 记录。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="303"/>
+        <location filename="../wording.py" line="305"/>
         <source>Line {line} is not on this sale.</source>
         <translation>这笔交易没有第 {line} 行。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="304"/>
+        <location filename="../wording.py" line="306"/>
         <source>Refund at least one unit of each line chosen.</source>
         <translation>所选的每一行至少退一件。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="305"/>
+        <location filename="../wording.py" line="307"/>
         <source>Refund amounts cannot be negative.</source>
         <translation>退款金额不能为负数。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="306"/>
+        <location filename="../wording.py" line="308"/>
         <source>A refund lists the same sale line twice.</source>
         <translation>退款中同一行出现了两次。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="307"/>
+        <location filename="../wording.py" line="309"/>
         <source>Pay back exactly {total} (the payments add up to {paid_out}).</source>
         <translation>应正好退还 {total}（退款方式合计为 {paid_out}）。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="309"/>
+        <location filename="../wording.py" line="311"/>
         <source>The refund record&apos;s total does not match its lines.</source>
         <translation>退款记录的总额与明细不符。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="310"/>
+        <location filename="../wording.py" line="312"/>
         <source>This sale was voided.</source>
         <translation>这笔交易已作废。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="311"/>
+        <location filename="../wording.py" line="313"/>
         <source>This sale is already paid.</source>
         <translation>这笔交易已付清。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="312"/>
+        <location filename="../wording.py" line="314"/>
         <source>This sale is in {sale_currency}; the payment is in {payment_currency}.</source>
         <translation>这笔交易使用 {sale_currency}，付款使用 {payment_currency}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="314"/>
+        <location filename="../wording.py" line="316"/>
         <source>Nothing is left to pay.</source>
         <translation>已没有待付金额。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="315"/>
+        <location filename="../wording.py" line="317"/>
         <source>This void is for another sale.</source>
         <translation>这次作废属于另一笔交易。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="316"/>
+        <location filename="../wording.py" line="318"/>
         <source>This sale is already voided.</source>
         <translation>这笔交易已经作废。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="317"/>
+        <location filename="../wording.py" line="319"/>
         <source>This sale has refunds; it can no longer be voided.</source>
         <translation>这笔交易已有退款，不能再作废。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="318"/>
+        <location filename="../wording.py" line="320"/>
         <source>This sale is in {sale_currency}; the refund is in {refund_currency}.</source>
         <translation>这笔交易使用 {sale_currency}，退款使用 {refund_currency}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="320"/>
+        <location filename="../wording.py" line="322"/>
         <source>This refund is already recorded.</source>
         <translation>这笔退款已经记录过了。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="321"/>
+        <location filename="../wording.py" line="323"/>
         <source>This sale was voided; it cannot be refunded.</source>
         <translation>这笔交易已作废，不能退款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="322"/>
+        <location filename="../wording.py" line="324"/>
         <source>This sale is not paid yet; it cannot be refunded.</source>
         <translation>这笔交易还未付清，不能退款。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="323"/>
+        <location filename="../wording.py" line="325"/>
         <source>Only {left} of {name} can still be refunded.</source>
         <translation>{name} 最多还能退 {left} 件。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="324"/>
+        <location filename="../wording.py" line="326"/>
         <source>This refund is in {refund_currency}; line {line} is not.</source>
         <translation>这笔退款使用 {refund_currency}，第 {line} 行不是。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="326"/>
+        <location filename="../wording.py" line="328"/>
         <source>Line {line} of the refund does not match the sale.</source>
         <translation>退款的第 {line} 行与原交易不符。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="327"/>
+        <location filename="../wording.py" line="329"/>
         <source>This would refund more than was paid for {name}.</source>
         <translation>这样退还的金额会超过 {name} 的实付金额。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="328"/>
+        <location filename="../wording.py" line="330"/>
         <source>{name} has already been refunded in full.</source>
         <translation>{name} 已经全部退过了。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="329"/>
+        <location filename="../wording.py" line="331"/>
         <source>The sale record&apos;s {field} does not match its lines and payments.</source>
         <translation>交易记录的 {field} 与明细和付款不符。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="331"/>
+        <location filename="../wording.py" line="333"/>
         <source>Tax rate {rate} is not a fraction between 0 and 1 (13% is 0.13).</source>
         <translation>税率 {rate} 不是 0 到 1 之间的小数（13% 写作 0.13）。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="333"/>
+        <location filename="../wording.py" line="335"/>
         <source>Net and tax do not add up to the gross amount.</source>
         <translation>净额加税额不等于含税总额。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="334"/>
+        <location filename="../wording.py" line="336"/>
         <source>Tax code {tax_code} is used with two different rates.</source>
         <translation>税码 {tax_code} 用于两个不同的税率。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="335"/>
+        <location filename="../wording.py" line="337"/>
         <source>A payment must be above zero.</source>
         <translation>付款金额必须大于零。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="336"/>
+        <location filename="../wording.py" line="338"/>
         <source>This payment needs its reference (authorisation or transaction id).</source>
         <translation>这笔付款需要参考号（授权号或交易号）。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="338"/>
+        <location filename="../wording.py" line="340"/>
         <source>A cash payment has no card.</source>
         <translation>现金付款没有银行卡。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="339"/>
+        <location filename="../wording.py" line="341"/>
         <source>Keep only the last four digits of the card.</source>
         <translation>只保留卡号后四位。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="340"/>
+        <location filename="../wording.py" line="342"/>
         <source>A cash payment has no card or wallet token.</source>
         <translation>现金付款没有银行卡或钱包令牌。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="341"/>
+        <location filename="../wording.py" line="343"/>
         <source>A card or wallet token looks like tk_ and hex digits.</source>
         <translation>银行卡或钱包令牌的格式是 tk_ 加十六进制数字。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="345"/>
+        <location filename="../wording.py" line="347"/>
         <source>Touch the screen to start.</source>
         <translation>请触摸屏幕开始。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="346"/>
+        <location filename="../wording.py" line="348"/>
         <source>Choose your language.</source>
         <translation>请选择语言。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="347"/>
+        <location filename="../wording.py" line="349"/>
         <source>Scan your first item, or find it by picture.</source>
         <translation>请扫描第一件商品，或按图片查找。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="348"/>
+        <location filename="../wording.py" line="350"/>
         <source>{name} {price} added.</source>
         <translation>已添加 {name} {price}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="349"/>
+        <location filename="../wording.py" line="351"/>
         <source>Put {name} in the bagging area.</source>
         <translation>请把 {name} 放入装袋区。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="350"/>
+        <location filename="../wording.py" line="352"/>
         <source>Scan the next item, or press Pay when you are done.</source>
         <translation>请扫描下一件商品，选完后按“付款”。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="351"/>
+        <location filename="../wording.py" line="353"/>
         <source>Put {name} on the scale ({price} per kg), then press Weigh.</source>
         <translation>请把 {name} 放在秤上（每公斤 {price}），然后按“称重”。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="352"/>
+        <location filename="../wording.py" line="354"/>
         <source>The bagging area did not weigh what we expected. Please take the item out and put it back.</source>
         <translation>装袋区重量与预期不符。请取出商品后重新放入。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="354"/>
+        <location filename="../wording.py" line="356"/>
         <source>Check your basket: total {total}.</source>
         <translation>请核对购物篮：合计 {total}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="356"/>
+        <location filename="../wording.py" line="358"/>
         <source>Paid {paid}. Choose your receipt.</source>
         <translation>已付款 {paid}。请选择收据方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="357"/>
+        <location filename="../wording.py" line="359"/>
         <source>Enter your card PIN on the keypad, then press OK.</source>
         <translation>请在键盘上输入银行卡密码，然后按“确定”。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="358"/>
+        <location filename="../wording.py" line="360"/>
         <source>Scan this code with your payment app and pay {amount}.</source>
         <translation>请用支付应用扫描此码并支付 {amount}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="359"/>
+        <location filename="../wording.py" line="361"/>
         <source>The payment did not go through. {reason} Try again or choose another way to pay.</source>
         <translation>付款未成功。{reason}请重试或选择其他付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="361"/>
+        <location filename="../wording.py" line="363"/>
         <source>The receipt did not print: here it is as a QR code.</source>
         <translation>收据未能打印：请扫描二维码获取收据。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="362"/>
+        <location filename="../wording.py" line="364"/>
         <source>Thank you for shopping with us!</source>
         <translation>感谢您的光临！</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="363"/>
+        <location filename="../wording.py" line="365"/>
         <source>Do you need more time?</source>
         <translation>您需要更多时间吗？</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="364"/>
+        <location filename="../wording.py" line="366"/>
         <source>Please continue.</source>
         <translation>请继续。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="365"/>
+        <location filename="../wording.py" line="367"/>
         <source>This checkout is closed. Please use another one.</source>
         <translation>此收银台已关闭，请使用其他收银台。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="366"/>
+        <location filename="../wording.py" line="368"/>
         <source>We cannot reach the bank right now. Try a card, or call for help.</source>
         <translation>暂时无法连接银行。请尝试用银行卡支付，或呼叫工作人员。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="368"/>
+        <location filename="../wording.py" line="370"/>
         <source>The PIN was not accepted.</source>
         <translation>密码未通过验证。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="369"/>
+        <location filename="../wording.py" line="371"/>
         <source>The card could not be read. Insert it again and leave it in until the screen says so.</source>
         <translation>无法读取银行卡。请重新插卡，并在屏幕提示前不要拔出。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="371"/>
+        <location filename="../wording.py" line="373"/>
         <source>The payment was not approved.</source>
         <translation>付款未获批准。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="372"/>
+        <location filename="../wording.py" line="374"/>
         <source>{name} needs an age check. An attendant is coming to help you.</source>
         <translation>{name} 需要核验年龄。工作人员马上过来协助您。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="373"/>
+        <location filename="../wording.py" line="375"/>
         <source>The bagging area weight does not match your items. An attendant is coming.</source>
         <translation>装袋区重量与商品不符。工作人员马上过来。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="375"/>
+        <location filename="../wording.py" line="377"/>
         <source>We do not know this item ({code}). Please put it aside: an attendant is coming.</source>
         <translation>无法识别此商品（{code}）。请先放在一边，工作人员马上过来。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="377"/>
+        <location filename="../wording.py" line="379"/>
         <source>The payment needs an attendant. One is coming to help you.</source>
         <translation>此次付款需要工作人员处理，工作人员马上过来协助您。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="379"/>
+        <location filename="../wording.py" line="381"/>
         <source>An attendant is coming to cancel your shopping.</source>
         <translation>工作人员马上过来为您取消本次购物。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="380"/>
+        <location filename="../wording.py" line="382"/>
         <source>Baskets of {total} need an attendant before payment. One is coming.</source>
         <translation>金额 {total} 的购物需要工作人员确认后才能付款。工作人员马上过来。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="382"/>
+        <location filename="../wording.py" line="384"/>
         <source>An attendant is coming to help you.</source>
         <translation>工作人员马上过来协助您。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="383"/>
+        <location filename="../wording.py" line="385"/>
         <source>That is not possible at this step.</source>
         <translation>当前步骤无法进行此操作。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="384"/>
+        <location filename="../wording.py" line="386"/>
         <source>Put the last item in the bagging area first.</source>
         <translation>请先把上一件商品放入装袋区。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="385"/>
+        <location filename="../wording.py" line="387"/>
         <source>This checkout has no scale. Call for help.</source>
         <translation>此收银台没有秤，请呼叫工作人员。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="386"/>
+        <location filename="../wording.py" line="388"/>
         <source>Put the item on the scale.</source>
         <translation>请把商品放在秤上。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="387"/>
+        <location filename="../wording.py" line="389"/>
         <source>That way to pay is not available here.</source>
         <translation>此处不支持该付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="388"/>
+        <location filename="../wording.py" line="390"/>
         <source>Choose print, QR code or no receipt.</source>
         <translation>请选择打印、二维码或不要收据。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="389"/>
+        <location filename="../wording.py" line="391"/>
         <source>Badges are not set up on this checkout. Type your id and PIN.</source>
         <translation>此收银台未设置工牌，请输入工号和密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="390"/>
+        <location filename="../wording.py" line="392"/>
         <source>Tap your badge or type your id and PIN.</source>
         <translation>请刷工牌，或输入工号和密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="391"/>
+        <location filename="../wording.py" line="393"/>
         <source>That call is no longer open on this checkout.</source>
         <translation>该呼叫在此收银台上已不存在。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="392"/>
+        <location filename="../wording.py" line="394"/>
         <source>This call must be cleared at the checkout.</source>
         <translation>此呼叫必须在收银台现场处理。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="393"/>
+        <location filename="../wording.py" line="395"/>
         <source>Only a technician or a manager can close the kiosk.</source>
         <translation>只有技术员或经理可以关闭自助收银机。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="394"/>
+        <location filename="../wording.py" line="396"/>
         <source>This badge is not known here.</source>
         <translation>此工牌未登记。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="395"/>
+        <location filename="../wording.py" line="397"/>
         <source>Insert card</source>
         <translation>插入银行卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="396"/>
+        <location filename="../wording.py" line="398"/>
         <source>Tap card or phone</source>
         <translation>挥卡或手机支付</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="397"/>
+        <location filename="../wording.py" line="399"/>
         <source>Show your payment code</source>
         <translation>出示付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="398"/>
+        <location filename="../wording.py" line="400"/>
         <source>Scan the shop&apos;s QR code</source>
         <translation>扫描商店二维码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="399"/>
+        <location filename="../wording.py" line="401"/>
         <source>Hold still: put the item on the scale and take your hands off.</source>
         <translation>请把商品放在秤上并松手，等待读数稳定。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="400"/>
+        <location filename="../wording.py" line="402"/>
         <source>Too heavy for the scale: take part of it off.</source>
         <translation>超出秤的量程：请取下一部分。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="401"/>
+        <location filename="../wording.py" line="403"/>
         <source>Empty the scale so it can zero itself, then try again.</source>
         <translation>请清空秤面让其归零，然后重试。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="402"/>
+        <location filename="../wording.py" line="404"/>
         <source>Touch to start</source>
         <translation>触摸开始</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="403"/>
+        <location filename="../wording.py" line="405"/>
         <source>Large text</source>
         <translation>大字体</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="404"/>
+        <location filename="../wording.py" line="406"/>
         <source>Call for help</source>
         <translation>呼叫工作人员</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="405"/>
+        <location filename="../wording.py" line="407"/>
         <source>Cancel shopping</source>
         <translation>取消购物</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="406"/>
+        <location filename="../wording.py" line="408"/>
         <source>Pay</source>
         <translation>付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="407"/>
+        <location filename="../wording.py" line="409"/>
         <source>Weigh</source>
         <translation>称重</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="408"/>
+        <location filename="../wording.py" line="410"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="409"/>
+        <location filename="../wording.py" line="411"/>
         <source>Scan more items</source>
         <translation>继续扫描</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="410"/>
+        <location filename="../wording.py" line="412"/>
         <source>Print receipt</source>
         <translation>打印收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="411"/>
+        <location filename="../wording.py" line="413"/>
         <source>Receipt as QR code</source>
         <translation>二维码收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="412"/>
+        <location filename="../wording.py" line="414"/>
         <source>No receipt</source>
         <translation>不要收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="413"/>
+        <location filename="../wording.py" line="415"/>
         <source>Yes, I need more time</source>
         <translation>是的，我需要更多时间</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="414"/>
+        <location filename="../wording.py" line="416"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="415"/>
+        <location filename="../wording.py" line="417"/>
         <source>Approve</source>
         <translation>批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="416"/>
+        <location filename="../wording.py" line="418"/>
         <source>Refuse</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="417"/>
+        <location filename="../wording.py" line="419"/>
         <source>Staff</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="418"/>
+        <location filename="../wording.py" line="420"/>
         <source>Close the kiosk</source>
         <translation>关闭自助收银机</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="419"/>
+        <location filename="../wording.py" line="421"/>
         <source>Open this checkout</source>
         <translation>开启此收银台</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="420"/>
+        <location filename="../wording.py" line="422"/>
         <source>Out of service</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="421"/>
+        <location filename="../wording.py" line="423"/>
         <source>Find it by picture</source>
         <translation>按图片查找</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="422"/>
+        <location filename="../wording.py" line="424"/>
         <source>Total {total}</source>
         <translation>合计 {total}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="423"/>
+        <location filename="../wording.py" line="425"/>
         <source>Your basket is empty.</source>
         <translation>购物篮是空的。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="424"/>
+        <location filename="../wording.py" line="426"/>
         <source>On the scale: {kg} kg</source>
         <translation>秤上重量：{kg} 公斤</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="425"/>
+        <location filename="../wording.py" line="427"/>
         <source>Attendant: tap your badge, or type your id and PIN.</source>
         <translation>工作人员：请刷工牌，或输入工号和密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="426"/>
+        <location filename="../wording.py" line="428"/>
         <source>Staff only: a technician or manager may close the kiosk.</source>
         <translation>仅限员工：技术员或经理可关闭自助收银机。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="427"/>
+        <location filename="../wording.py" line="429"/>
         <source>Scan for your receipt</source>
         <translation>扫码获取收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="428"/>
+        <location filename="../wording.py" line="430"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="429"/>
+        <location filename="../wording.py" line="431"/>
         <source>Type a barcode, or a name to search</source>
         <translation>输入条码，或输入名称搜索</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="430"/>
+        <location filename="../wording.py" line="432"/>
         <source>Attendant station</source>
         <translation>值守台</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="431"/>
+        <location filename="../wording.py" line="433"/>
         <source>Checkout {lane}</source>
         <translation>收银台 {lane}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="432"/>
+        <location filename="../wording.py" line="434"/>
         <source>{step} · {items} items · {total}</source>
         <translation>{step} · {items} 件 · {total}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="433"/>
+        <location filename="../wording.py" line="435"/>
         <source>Not reporting: check the checkout.</source>
         <translation>没有回报：请检查该收银台。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="434"/>
+        <location filename="../wording.py" line="436"/>
         <source>No connection to the checkouts: answer calls at the checkouts.</source>
         <translation>未连接到收银台：请到收银台现场处理呼叫。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="435"/>
+        <location filename="../wording.py" line="437"/>
         <source>Connected. Checkouts reporting: {count}</source>
         <translation>已连接。正在回报的收银台：{count}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="436"/>
+        <location filename="../wording.py" line="438"/>
         <source>Sign in with your id and PIN to answer calls.</source>
         <translation>请输入工号和密码登录后处理呼叫。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="437"/>
+        <location filename="../wording.py" line="439"/>
         <source>Signed in: {name}</source>
         <translation>已登录：{name}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="438"/>
+        <location filename="../wording.py" line="440"/>
         <source>Done.</source>
         <translation>已完成。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="439"/>
+        <location filename="../wording.py" line="441"/>
         <source>The checkout refused: {reason}</source>
         <translation>收银台拒绝：{reason}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="440"/>
+        <location filename="../wording.py" line="442"/>
         <source>No call</source>
         <translation>无呼叫</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="441"/>
+        <location filename="../wording.py" line="443"/>
         <source>Sign out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="442"/>
+        <location filename="../wording.py" line="444"/>
         <source>waiting for a customer</source>
         <translation>等待顾客</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="443"/>
+        <location filename="../wording.py" line="445"/>
         <source>choosing a language</source>
         <translation>选择语言</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="444"/>
+        <location filename="../wording.py" line="446"/>
         <source>scanning</source>
         <translation>扫描中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="445"/>
+        <location filename="../wording.py" line="447"/>
         <source>weighing</source>
         <translation>称重中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="446"/>
+        <location filename="../wording.py" line="448"/>
         <source>checking the basket</source>
         <translation>核对购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="447"/>
+        <location filename="../wording.py" line="449"/>
         <source>paying</source>
         <translation>付款中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="448"/>
+        <location filename="../wording.py" line="450"/>
         <source>choosing a receipt</source>
         <translation>选择收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="449"/>
+        <location filename="../wording.py" line="451"/>
         <source>finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="450"/>
+        <location filename="../wording.py" line="452"/>
         <source>CALLING FOR HELP</source>
         <translation>正在呼叫</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="451"/>
+        <location filename="../wording.py" line="453"/>
         <source>idle warning</source>
         <translation>闲置提醒</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="452"/>
+        <location filename="../wording.py" line="454"/>
         <source>out of service</source>
         <translation>暂停服务</translation>
     </message>
@@ -2708,67 +2713,67 @@
 <context>
     <name>Step</name>
     <message>
-        <location filename="../wording.py" line="476"/>
+        <location filename="../wording.py" line="478"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="476"/>
+        <location filename="../wording.py" line="478"/>
         <source>basket</source>
         <translation>购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="477"/>
+        <location filename="../wording.py" line="479"/>
         <source>tender selection</source>
         <translation>选择付款方式</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="477"/>
+        <location filename="../wording.py" line="479"/>
         <source>card</source>
         <translation>等待刷卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="478"/>
+        <location filename="../wording.py" line="480"/>
         <source>customer qr</source>
         <translation>扫描顾客付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="478"/>
+        <location filename="../wording.py" line="480"/>
         <source>merchant qr</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="479"/>
+        <location filename="../wording.py" line="481"/>
         <source>risk decision</source>
         <translation>风险判断</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="479"/>
+        <location filename="../wording.py" line="481"/>
         <source>step up pin</source>
         <translation>输入密码验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="480"/>
+        <location filename="../wording.py" line="482"/>
         <source>step up supervisor</source>
         <translation>主管验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="480"/>
+        <location filename="../wording.py" line="482"/>
         <source>journal commit</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="481"/>
+        <location filename="../wording.py" line="483"/>
         <source>receipt print</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="481"/>
+        <location filename="../wording.py" line="483"/>
         <source>receipt failed</source>
         <translation>小票未打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="482"/>
+        <location filename="../wording.py" line="484"/>
         <source>drawer</source>
         <translation>打开钱箱</translation>
     </message>
