@@ -51,6 +51,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     code.add_argument("--expires", default="60m", type=_duration,
                       help="how long the code is valid: 90s, 60m, 12h, 7d (default 60m, at most 7d)")
     code.set_defaults(handler=cmd_enrol_code)
+    from hub.backoffice.cli import register_hub_actions
+
+    register_hub_actions(actions, _where)
 
 
 def _where(parser: argparse.ArgumentParser, default: str) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from hub.accounts import SYSTEM_ACCOUNTS
+from hub.backoffice.tables import BACKOFFICE_TABLES
 
 if TYPE_CHECKING:
     from hub.backend import Backend
@@ -130,6 +131,10 @@ MIGRATIONS: list[list[str]] = [
     ],
     [  # 3: each merchant's business-day time zone (settlement days are local days; UTC until one is set)
         "CREATE TABLE merchant_settings (merchant_id TEXT PRIMARY KEY, business_timezone TEXT NOT NULL)",
+    ],
+    [  # 4: the back office (hub.backoffice): users, sessions, operator actions, resolved exceptions, e-invoices,
+       #    the hub's own signing keys and the register of retention archives
+        *BACKOFFICE_TABLES,
     ],
 ]
 

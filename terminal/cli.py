@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_bench_startup(bench)
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from bench.auth import register as register_bench_auth
+    from bench.reconcile import register as register_bench_reconcile
+    from hub.backoffice.cli import register as register_backoffice
     from drivers.cli import register as register_drivers
     from hub.cli import register as register_hub
     from models.cli import register as register_models
@@ -83,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_drivers(commands, bench)
     register_models(commands, bench)
     register_bench_auth(bench)
+    register_backoffice(commands)
+    register_bench_reconcile(bench)
     register_till(commands)
     return parser
 
