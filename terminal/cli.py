@@ -73,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from bench.auth import register as register_bench_auth
     from bench.reconcile import register as register_bench_reconcile
-    from hub.backoffice.cli import register as register_backoffice
     from drivers.cli import register as register_drivers
+    from hub.backoffice.cli import register as register_backoffice
     from hub.cli import register as register_hub
     from models.cli import register as register_models
     from sync.cli import register as register_sync

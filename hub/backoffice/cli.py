@@ -100,7 +100,7 @@ def register_hub_actions(actions: argparse._SubParsersAction,
     archive.set_defaults(handler=cmd_archive)
 
 
-def _store(args: argparse.Namespace):  # noqa: ANN202 - hub.store is imported lazily
+def _store(args: argparse.Namespace):
     from hub.store import Store
 
     return Store.open(path=getattr(args, "db", None) or "edgepos-hub.db", dsn=getattr(args, "dsn", None))
