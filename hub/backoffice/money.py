@@ -11,7 +11,8 @@ from decimal import Decimal, InvalidOperation
 
 from sync.protocol import ISO_4217
 
-_ZERO = frozenset(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"])
+_ZERO = frozenset(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
+                   "VUV", "XAF", "XOF", "XPF"])
 _THREE = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
 
 
