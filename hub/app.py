@@ -419,6 +419,9 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
     def terminal_status(terminal_id: str) -> Response:
         return _json(store.terminal_status(_plain(terminal_id, "terminal id") or ""))
 
+    from hub.backoffice.web import install as install_back_office
+
+    install_back_office(app, store, sweep_every_s=sweep_every_s)  # web pages on their own router and sign-in
     app.openapi = _openapi_with_bodies(app)  # type: ignore[method-assign]
     app.add_middleware(HubGuard, max_requests=max_requests)
     return app

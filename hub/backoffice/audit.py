@@ -41,22 +41,25 @@ class AuditError(ValueError):
     """The export or archive cannot be made (the message says why)."""
 
 
-_TABLES: dict[str, tuple[str, str]] = {  # file -> (columns, FROM ... WHERE with two day bounds)
+_TABLES: dict[str, tuple[str, str, str, str]] = {  # file -> (columns, FROM ... WHERE two day bounds, ORDER BY,
+    #                                                    the condition for one merchant)
     "records.jsonl": ("terminal_id, seq, time, type, payload, secret, prev_hash, hash, signature, status, code, "
-                      "received_at", "records WHERE time >= ? AND time < ? ORDER BY terminal_id, seq"),
+                      "received_at", "records WHERE time >= ? AND time < ?", "terminal_id, seq",
+                      "terminal_id IN (SELECT id FROM terminals WHERE merchant_id = ?)"),
     "transfers.jsonl": ("id, kind, status, terminal_id, merchant_id, seq, auth_id, sale_id, ref, business_day, "
-                        "created_at", "transfers WHERE business_day >= ? AND business_day < ? ORDER BY created_at, id"),
+                        "created_at", "transfers WHERE business_day >= ? AND business_day < ?", "created_at, id",
+                        "merchant_id = ?"),
     "postings.jsonl": ("p.transfer_id, p.line, p.account, p.currency, p.amount, p.tender",
                        "postings p JOIN transfers t ON t.id = p.transfer_id WHERE t.business_day >= ? AND "
-                       "t.business_day < ? ORDER BY p.transfer_id, p.line"),
+                       "t.business_day < ?", "p.transfer_id, p.line", "t.merchant_id = ?"),
     "decisions.jsonl": ("auth_id, terminal_id, merchant_id, sale_id, tender, token, amount, currency, status, reason, "
                         "captured, refunded, expires_at, created_at, transfer_id",
-                        "holds WHERE created_at >= ? AND created_at < ? ORDER BY created_at, auth_id"),
+                        "holds WHERE created_at >= ? AND created_at < ?", "created_at, auth_id", "merchant_id = ?"),
     "invoices.jsonl": ("number, kind, merchant_id, terminal_id, sale_id, refund_id, credits, buyer_name, "
                        "buyer_tax_id, currency, total, tax, issued_at, sm3, signature",
-                       "bo_invoices WHERE issued_at >= ? AND issued_at < ? ORDER BY issued_at, number"),
-    "operator_actions.jsonl": ("id, at, actor, merchant_id, action, detail",
-                               "bo_actions WHERE at >= ? AND at < ? ORDER BY at, id"),
+                       "bo_invoices WHERE issued_at >= ? AND issued_at < ?", "issued_at, number", "merchant_id = ?"),
+    "operator_actions.jsonl": ("id, at, actor, merchant_id, action, detail", "bo_actions WHERE at >= ? AND at < ?",
+                               "at, id", "merchant_id = ?"),
 }
 
 
@@ -82,11 +85,14 @@ def _jsonl(columns: list[str], rows: Iterable[Sequence[Any]]) -> tuple[bytes, in
     return out.getvalue(), count
 
 
-def collect(tx: Tx, day_from: str, day_to: str) -> dict[str, tuple[bytes, int]]:
+def collect(tx: Tx, day_from: str, day_to: str, merchant_id: str | None = None) -> dict[str, tuple[bytes, int]]:
+    """Every table's rows of the days (of one merchant when given; else the whole hub) as JSON lines."""
     files = {}
-    for name, (columns, source) in _TABLES.items():
-        files[name] = _jsonl(_names(columns), tx.all(f"SELECT {columns} FROM {source}",
-                                                     _bounds(day_from, day_to, name)))
+    for name, (columns, source, order, mine) in _TABLES.items():
+        where = f" AND {mine}" if merchant_id else ""
+        params = [*_bounds(day_from, day_to, name), *([merchant_id] if merchant_id else [])]
+        files[name] = _jsonl(_names(columns), tx.all(f"SELECT {columns} FROM {source}{where} ORDER BY {order}",
+                                                     params))
     return files
 
 
@@ -102,7 +108,7 @@ def export_archive(store: Store, day_from: str, day_to: str, out: Path, actor: s
 
 
 def export_bytes(store: Store, day_from: str, day_to: str, actor: str, merchant_id: str | None = None) -> bytes:
-    files = store.view(lambda tx: collect(tx, day_from, day_to))
+    files = store.view(lambda tx: collect(tx, day_from, day_to, merchant_id))
     for name, (content, _) in files.items():
         if find_pan(content.decode("utf-8", "replace")):
             raise AuditError(f"{name} holds what looks like a card number; the hub never exports a PAN (find and "
@@ -110,7 +116,8 @@ def export_bytes(store: Store, day_from: str, day_to: str, actor: str, merchant_
     key = hub_key(store, "audit")
     now = store.clock()
     manifest = json.dumps({
-        "format": FORMAT, "from": day_from, "to": day_to, "created_at": iso(now), "created_by": actor,
+        "format": FORMAT, "from": day_from, "to": day_to, "merchant": merchant_id, "created_at": iso(now),
+        "created_by": actor,
         "public_key": key.public_key().hex(), "hash": "SM3", "signature": "SM2 (GB/T 32918, default user id)",
         "files": {name: {"sm3": sm3(content).hex(), "bytes": len(content), "rows": rows}
                   for name, (content, rows) in sorted(files.items())},

@@ -343,7 +343,7 @@ class Invoicing:
             now = self.store.clock()
 
             def issue(tx: Tx, number: str = number, terminal_id: str = terminal_id, sale_id: str = sale_id,
-                      refund_id: str = refund_id, lines: list[Line] = lines) -> None:
+                      refund_id: str = refund_id, lines: list[Line] = lines, now: datetime = now) -> None:
                 tx.lock_terminal(terminal_id)
                 if tx.one("SELECT 1 FROM bo_invoices WHERE terminal_id = ? AND sale_id = ? AND refund_id = ?",
                           (terminal_id, sale_id, refund_id)):
