@@ -444,14 +444,19 @@ def write_xlsx(report: Report, path: Path) -> None:
     flags = book.create_sheet("Flags")
     flags.append(["kind", "order_ids", "payment_ids", "detail", "confidence"])
     for flag in report.flags:
-        flags.append([flag.kind, " ".join(flag.order_ids), " ".join(flag.payment_ids), flag.detail,
-                      flag.confidence])
+        flags.append([flag.kind, _cell(" ".join(flag.order_ids)), _cell(" ".join(flag.payment_ids)),
+                      _cell(flag.detail), flag.confidence])
     matches = book.create_sheet("Matches")
     matches.append(["order_id", "payment_ids", "by", "confidence"])
     for match in report.matches:
-        matches.append([match.order_id, " ".join(match.payment_ids), match.by, match.confidence])
+        matches.append([_cell(match.order_id), _cell(" ".join(match.payment_ids)), match.by, match.confidence])
     unreadable = book.create_sheet("Unreadable")
     unreadable.append(["file", "line", "error"])
     for row in report.unreadable:
-        unreadable.append([row.file, row.line, row.error])
+        unreadable.append([row.file, row.line, _cell(row.error)])
     book.save(path)
+
+
+def _cell(text: str) -> str:
+    """Text from an uploaded file as a spreadsheet cell: never a formula (openpyxl stores "=..." as one)."""
+    return "'" + text if text.startswith("=") else text
