@@ -13,7 +13,7 @@ from pathlib import Path
 from hubkit import Terminal, refund, sale, tender
 from openpyxl import load_workbook
 
-from hub.backoffice.payments import payment_rows, to_csv
+from hub.backoffice.payments import payment_rows
 from hub.backoffice.reconcile import FLAG_KINDS, ReconcileInputError, reconcile_files
 from hub.store import Store
 
