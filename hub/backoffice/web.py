@@ -50,6 +50,7 @@ ACCESS: dict[str, set[str]] = {
 }
 NAV = ("day", "terminals", "exceptions", "reconcile", "invoices", "audit")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+RECEIPT_CODE_PREFIX = "EPS1"  # the receipt QR's code (terminal.checkout.sales_index, which the hub does not import)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 MAX_SHOWN_FLAGS = 500
 CREDIT_SWEEP_S = 60.0
@@ -336,9 +337,9 @@ class Office:
 
         @r.get("/invoice")
         async def invoice_by_code(request: Request, code: str = "") -> Response:
-            _prefix, _, rest = code.strip().partition(":")
+            prefix, _, rest = code.strip().partition(":")
             terminal_id, _, sale_id = rest.rpartition(":")
-            if not (_ID.match(terminal_id or "-") and _ID.match(sale_id or "-")) or not terminal_id:
+            if prefix != RECEIPT_CODE_PREFIX or not (_ID.match(terminal_id) and _ID.match(sale_id)):
                 raise WebProblem(404, "not_found")
             return RedirectResponse(f"/invoice/{terminal_id}/{sale_id}", status_code=303)
 

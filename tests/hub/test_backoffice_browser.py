@@ -120,7 +120,7 @@ def test_finance_uploads_erp_orders_and_reads_the_flags(page, hub, tmp_path: Pat
 
 def test_customer_gets_an_e_invoice_from_the_receipt_qr(page, hub, tmp_path: Path, shots: Path) -> None:
     _, shop = hub
-    page.goto(f"/invoice?code=edgepos-receipt:{shop.terminal.id}:{shop.split_sale['sale_id']}")
+    page.goto(f"/invoice?code=EPS1:{shop.terminal.id}:{shop.split_sale['sale_id']}")
     page.fill("input[name=buyer]", "示例科技有限公司")
     page.fill("input[name=tax_id]", TAX_ID)
     page.screenshot(path=str(shots / "invoice-request.png"), full_page=True)

@@ -168,8 +168,9 @@ def test_reconcile_upload_against_the_hubs_own_payments(web: TestClient, shop: S
 def test_customer_e_invoice_once_per_sale_and_a_credit_note_for_the_refund(web: TestClient, shop: Shop,
                                                                            store: Store) -> None:
     base = f"/invoice/{shop.terminal.id}/{shop.refunded_sale['sale_id']}"
-    assert web.get(f"/invoice?code=edgepos-receipt:{shop.terminal.id}:{shop.refunded_sale['sale_id']}").url.path \
+    assert web.get(f"/invoice?code=EPS1:{shop.terminal.id}:{shop.refunded_sale['sale_id']}").url.path \
         == base
+    assert web.get(f"/invoice?code=XYZ:{shop.terminal.id}:{shop.refunded_sale['sale_id']}").status_code == 404
     token = csrf(web.get(base).text)
     bad = web.post(base, data={"csrf": token, "buyer": "ACME 有限公司", "tax_id": TAX_ID[:-1] + "X"})
     assert bad.status_code == 422 and "unified social credit code" in bad.text
@@ -223,3 +224,10 @@ def test_chinese_pages_and_every_word_in_both_languages(web: TestClient, shop: S
     page = web.get("/office/signin?lang=zh")
     assert "登录" in page.text and 'lang="zh-CN"' in page.text
     assert "登录" in web.get("/office/signin").text  # the choice is kept in a cookie
+
+
+def test_the_hub_reads_the_receipt_code_the_till_prints() -> None:
+    from hub.backoffice.web import RECEIPT_CODE_PREFIX
+    from terminal.checkout.sales_index import RECEIPT_CODE_PREFIX as TILL_PREFIX
+
+    assert RECEIPT_CODE_PREFIX == TILL_PREFIX
