@@ -168,6 +168,8 @@ class Office:
             if user is None:
                 self.throttle.failed(client, "web-signin")
                 self.throttle.failed(f"user:{name}", "web-signin")
+                await run_in_threadpool(store.read, lambda tx: log_action(
+                    tx, store.clock(), "-", None, "signin.failed", {"name": name[:64], "client": client[:64]}))
                 return self.with_pre(request, self.page(request, "signin.html", 401, csrf=token,
                                                         error="bad_signin"), token)
             self.throttle.succeeded(client, "web-signin")
@@ -284,7 +286,8 @@ class Office:
                 return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                 headers={"Content-Disposition": 'attachment; filename="reconciliation.xlsx"'})
             return self.page(request, "reconcile.html", session=session, report=report,
-                             counts=report.counts(), flags=report.flags[:MAX_SHOWN_FLAGS])
+                             counts=report.counts(), flags=report.flags[:MAX_SHOWN_FLAGS],
+                             day_from=str(form.get("from", "")), day_to=str(form.get("to", "")))
 
         @r.get("/office/invoices")
         async def invoices_page(request: Request) -> Response:

@@ -231,3 +231,24 @@ def test_the_hub_reads_the_receipt_code_the_till_prints() -> None:
     from terminal.checkout.sales_index import RECEIPT_CODE_PREFIX as TILL_PREFIX
 
     assert RECEIPT_CODE_PREFIX == TILL_PREFIX
+
+
+def test_users_come_only_from_the_command_line_with_a_real_password(store: Store, shop: Shop) -> None:
+    from hub.backoffice.users import UserError, add_user, authenticate, disable_user, load_session, start_session
+
+    for name, password, role in (("x", "short", "manager"), ("x", PASSWORD, "root"), ("bad name!", PASSWORD,
+                                                                                       "manager")):
+        with pytest.raises(UserError):
+            add_user(store, name, password, role, shop.merchant_id)
+    with pytest.raises(UserError, match="exists"):
+        add_user(store, shop.users["manager"], PASSWORD, "admin", shop.merchant_id)
+    assert authenticate(store, "admin", "admin") is None and authenticate(store, "nobody", PASSWORD) is None
+    stored = store.view(lambda tx: tx.one("SELECT password_hash FROM bo_users WHERE name = ?",
+                                          (shop.users["auditor"],)))[0]
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    user = authenticate(store, shop.users["auditor"], PASSWORD)
+    token, _ = start_session(store, user, "test")
+    assert load_session(store, token) is not None
+    assert store.view(lambda tx: tx.one("SELECT count(*) FROM bo_sessions WHERE id_hash = ?", (token,)))[0] == 0
+    disable_user(store, shop.users["auditor"])
+    assert load_session(store, token) is None and authenticate(store, shop.users["auditor"], PASSWORD) is None
