@@ -92,6 +92,22 @@ WORDS: dict[str, tuple[str, str]] = {  # code -> (English, Chinese)
                    "离线校验：edgepos audit verify ARCHIVE。"),
     "export": ("Export", "导出"),
     "role": ("Role", "角色"),
+    "upload_lag": ("Upload lag", "上传延迟"),
+    "lines": ("Items", "商品"),
+    # flag kinds, tender kinds and decline codes: shown in words, the code stays in the page's data
+    "amount_mismatch": ("Amount differs", "金额不符"),
+    "currency_mismatch": ("Currency differs", "币种不符"),
+    "missing_payment": ("Order not paid", "订单未付款"),
+    "unmatched_payment": ("Payment without order", "付款无对应订单"),
+    "duplicate_payment": ("Paid twice", "重复付款"),
+    "refund_without_payment": ("Refund without payment", "退款无原付款"),
+    "cash": ("Cash", "现金"),
+    "card_contact": ("Card (chip)", "银行卡 (插卡)"),
+    "card_contactless": ("Card (contactless)", "银行卡 (闪付)"),
+    "qr_customer": ("QR (customer)", "扫码 (顾客码)"),
+    "qr_merchant": ("QR (shop)", "扫码 (商户码)"),
+    "cbdc_wallet": ("Digital yuan", "数字人民币"),
+    "blacklisted": ("Blacklisted card, approved offline", "离线批准的黑名单卡"),
     "language": ("中文", "English"),
 }
 

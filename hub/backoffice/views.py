@@ -88,7 +88,7 @@ def _basic_facts(tx: Tx, merchant_id: str) -> dict[str, dict[str, str]]:
         facts[terminal_id] = {"enrolled": enrolled[:19].replace("T", " "),
                               "last_seen": (last_seen or "")[:19].replace("T", " "),
                               "last_record": f"#{last_seq} {(last_time or '')[:19].replace('T', ' ')}".strip(),
-                              "declined": str(int(declined or 0))}
+                              "declined": str(int(declined or 0)), "upload_lag": _lag(last_time, last_seen)}
     for terminal_id, count in tx.all("SELECT terminal_id, count(*) FROM holds WHERE merchant_id = ? AND status = "
                                      "'approved' GROUP BY terminal_id", (merchant_id,)):
         if terminal_id in facts:
@@ -96,8 +96,19 @@ def _basic_facts(tx: Tx, merchant_id: str) -> dict[str, dict[str, str]]:
     return facts
 
 
+def _lag(written: str | None, received: str | None) -> str:
+    """How long the newest record waited on the till before the hub had it (a queue that grows shows here)."""
+    if not written or not received:
+        return ""
+    try:
+        seconds = (datetime.fromisoformat(received) - datetime.fromisoformat(written)).total_seconds()
+    except ValueError:
+        return ""
+    return f"{max(seconds, 0):.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
 TERMINAL_FACTS: list[TerminalFacts] = [_basic_facts]
-TERMINAL_COLUMNS: list[str] = ["enrolled", "last_seen", "last_record", "declined", "open_holds"]
+TERMINAL_COLUMNS: list[str] = ["enrolled", "last_seen", "last_record", "upload_lag", "declined", "open_holds"]
 
 
 def terminals(tx: Tx, merchant_id: str) -> dict[str, dict[str, str]]:

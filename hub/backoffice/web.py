@@ -351,9 +351,10 @@ class Office:
             if not (_ID.match(terminal_id) and _ID.match(sale_id)):
                 raise WebProblem(404, "not_found")
             existing = await run_in_threadpool(self.invoicing.existing, terminal_id, sale_id)
+            facts = await run_in_threadpool(self.invoicing.sale, terminal_id, sale_id)
             token = self.pre_token(request)
             return self.with_pre(request, self.page(request, "invoice_request.html", terminal_id=terminal_id,
-                                                    sale_id=sale_id, invoice=existing, csrf=token,
+                                                    sale_id=sale_id, invoice=existing, csrf=token, sale=facts,
                                                     money=_money), token)
 
         @r.post("/invoice/{terminal_id}/{sale_id}")

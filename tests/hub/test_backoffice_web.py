@@ -16,6 +16,7 @@ from hub.app import create_app
 from hub.backoffice import i18n
 from hub.backoffice.web import ACCESS, SESSION_COOKIE
 from hub.store import Store
+from sync.crypto import Sm2PublicKey
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -56,7 +57,7 @@ def test_pages_need_sign_in_and_the_day_shows_the_shops_money(web: TestClient, s
     assert "default-src 'none'" in answer.headers["content-security-policy"]
     # 33.90 split + 8.80 QR + 11.30 - 5.65 refunded; the declined sale moved no money
     assert re.search(r'class="net">48.35 CNY<', answer.text)
-    assert "<svg" in answer.text and "card_contactless" in answer.text and shop.terminal.id in answer.text
+    assert "<svg" in answer.text and "Card (contactless)" in answer.text and shop.terminal.id in answer.text
 
 
 def test_every_role_sees_only_its_pages(web: TestClient, shop: Shop) -> None:
@@ -158,7 +159,8 @@ def test_reconcile_upload_against_the_hubs_own_payments(web: TestClient, shop: S
     answer = web.post("/office/reconcile", data={"csrf": token, "from": day, "to": day},
                       files={"orders": ("orders.csv", orders.encode(), "text/csv")})
     assert answer.status_code == 200
-    assert re.search(r'id="matched">3<', answer.text) and re.findall(r'data-kind="(\w+)"', answer.text) == [
+    assert re.search(r'id="matched">3<', answer.text)
+    assert re.findall(r'class="flag" data-kind="(\w+)"', answer.text) == [
         "missing_payment"]
     workbook = web.post("/office/reconcile", data={"csrf": token, "from": day, "to": day, "xlsx": "1"},
                         files={"orders": ("orders.csv", orders.encode(), "text/csv")})
@@ -171,7 +173,9 @@ def test_customer_e_invoice_once_per_sale_and_a_credit_note_for_the_refund(web: 
     assert web.get(f"/invoice?code=EPS1:{shop.terminal.id}:{shop.refunded_sale['sale_id']}").url.path \
         == base
     assert web.get(f"/invoice?code=XYZ:{shop.terminal.id}:{shop.refunded_sale['sale_id']}").status_code == 404
-    token = csrf(web.get(base).text)
+    form = web.get(base).text
+    assert "绿茶 Green tea × 2" in form and "11.30 CNY" in form  # the sale's lines, from the till's record
+    token = csrf(form)
     bad = web.post(base, data={"csrf": token, "buyer": "ACME 有限公司", "tax_id": TAX_ID[:-1] + "X"})
     assert bad.status_code == 422 and "unified social credit code" in bad.text
     assert web.post(base, data={"buyer": "ACME", "tax_id": TAX_ID}).status_code == 403  # no CSRF token
@@ -181,6 +185,10 @@ def test_customer_e_invoice_once_per_sale_and_a_credit_note_for_the_refund(web: 
     assert number in again.text  # once per sale
     pdf = web.get(f"{base}/{number}.pdf")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    public, signature = store.view(lambda tx: tx.one(
+        "SELECT k.public_key, i.signature FROM hub_keys k, bo_invoices i WHERE k.name = 'invoice' AND i.number = ?",
+        (number,)))
+    assert Sm2PublicKey(bytes.fromhex(public)).verify(bytes.fromhex(signature), pdf.content)  # SM2-signed PDF
     assert web.get(f"/invoice/{shop.terminal.id}/{shop.qr_sale['sale_id']}/{number}.pdf").status_code == 404
     unknown = web.post(f"/invoice/{shop.terminal.id}/00000000-dead-beef", data={
         "csrf": token, "buyer": "ACME", "tax_id": TAX_ID})
