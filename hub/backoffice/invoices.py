@@ -324,14 +324,15 @@ class Invoicing:
     def credit_notes_due(self) -> int:
         """Issue a credit note for every booked refund of an invoiced sale that has none yet."""
         rows = self.store.view(lambda tx: tx.all(
-            "SELECT DISTINCT i.number, i.terminal_id, i.sale_id, t.ref, r.payload FROM bo_invoices i JOIN transfers t "
+            "SELECT DISTINCT i.number, i.merchant_id, i.terminal_id, i.sale_id, t.ref, r.payload FROM bo_invoices i "
+            "JOIN transfers t "
             "ON t.sale_id = i.sale_id AND t.merchant_id = i.merchant_id AND t.kind = 'refund' AND "
             "t.status = 'posted' AND t.seq IS NOT NULL JOIN records r ON r.terminal_id = t.terminal_id AND "
             "r.seq = t.seq WHERE i.kind = 'invoice' AND NOT EXISTS (SELECT 1 FROM bo_invoices c WHERE "
             "c.terminal_id = i.terminal_id AND c.sale_id = i.sale_id AND c.refund_id = t.ref)"))
         issued = 0
         _ = self.provider if rows else None
-        for number, terminal_id, sale_id, refund_id, payload_text in rows:
+        for number, merchant_id, terminal_id, sale_id, refund_id, payload_text in rows:
             payload = json.loads(payload_text)
             try:
                 lines = _lines(payload)
@@ -342,14 +343,15 @@ class Invoicing:
                 lines = [Line("refund", "1", "0", total, 0, total)]
             now = self.store.clock()
 
-            def issue(tx: Tx, number: str = number, terminal_id: str = terminal_id, sale_id: str = sale_id,
+            def issue(tx: Tx, number: str = number, merchant_id: str = merchant_id, terminal_id: str = terminal_id,
+                      sale_id: str = sale_id,
                       refund_id: str = refund_id, lines: list[Line] = lines, now: datetime = now) -> None:
                 tx.lock_terminal(terminal_id)
                 if tx.one("SELECT 1 FROM bo_invoices WHERE terminal_id = ? AND sale_id = ? AND refund_id = ?",
                           (terminal_id, sale_id, refund_id)):
                     return
                 original = tx.one("SELECT merchant_id, buyer_name, buyer_tax_id, email, currency FROM bo_invoices "
-                                  "WHERE number = ?", (number,))
+                                  "WHERE number = ? AND merchant_id = ?", (number, merchant_id))
                 assert original is not None
                 data = InvoiceData(_next_number(tx, original[0], now.year, True), "credit_note", original[0],
                                    terminal_id, sale_id, refund_id, number, original[1], original[2], original[4],
@@ -369,15 +371,14 @@ class Invoicing:
     def pdf(self, number: str, merchant_id: str | None = None, terminal_id: str | None = None,
             sale_id: str | None = None) -> bytes | None:
         """The PDF of `number`, only within the merchant (staff) or the sale (the customer's link)."""
-        row = self.store.view(lambda tx: tx.one(
-            "SELECT pdf, merchant_id, terminal_id, sale_id FROM bo_invoices WHERE number = ?", (number[:40],)))
-        if row is None:
+        if merchant_id is not None:
+            where, params = "merchant_id = ?", (number[:40], merchant_id)
+        elif terminal_id is not None and sale_id is not None:
+            where, params = "terminal_id = ? AND sale_id = ?", (number[:40], terminal_id, sale_id)
+        else:
             return None
-        if merchant_id is not None and row[1] != merchant_id:
-            return None
-        if (terminal_id is not None or sale_id is not None) and (row[2], row[3]) != (terminal_id, sale_id):
-            return None
-        return base64.b64decode(row[0])
+        row = self.store.view(lambda tx: tx.one(f"SELECT pdf FROM bo_invoices WHERE number = ? AND {where}", params))
+        return None if row is None else base64.b64decode(row[0])
 
     def resend(self, number: str, merchant_id: str, actor: str) -> bool:
         now = self.store.clock()
@@ -388,7 +389,8 @@ class Invoicing:
             if row is None or not row[0]:
                 return False
             _outbox(tx, now, row[0], number, base64.b64decode(row[1]))
-            tx.run("UPDATE bo_invoices SET sent_count = sent_count + 1 WHERE number = ?", (number,))
+            tx.run("UPDATE bo_invoices SET sent_count = sent_count + 1 WHERE number = ? AND merchant_id = ?",
+                   (number, merchant_id))
             log_action(tx, now, actor, merchant_id, "invoice.resend", {"number": number})
             return True
 

@@ -40,7 +40,7 @@ BACKOFFICE_TABLES: list[str] = [
         PRIMARY KEY (terminal_id, seq)
     )""",
     """CREATE TABLE bo_invoices (
-        number TEXT PRIMARY KEY,
+        number TEXT NOT NULL,
         kind TEXT NOT NULL CHECK (kind IN ('invoice', 'credit_note')),
         merchant_id TEXT NOT NULL,
         terminal_id TEXT NOT NULL,
@@ -58,6 +58,7 @@ BACKOFFICE_TABLES: list[str] = [
         signature TEXT NOT NULL,
         pdf TEXT NOT NULL,
         sent_count INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (merchant_id, number),
         UNIQUE (terminal_id, sale_id, refund_id)
     )""",
     "CREATE INDEX bo_invoices_merchant ON bo_invoices (merchant_id, issued_at)",

@@ -260,3 +260,16 @@ def test_users_come_only_from_the_command_line_with_a_real_password(store: Store
     assert store.view(lambda tx: tx.one("SELECT count(*) FROM bo_sessions WHERE id_hash = ?", (token,)))[0] == 0
     disable_user(store, shop.users["auditor"])
     assert load_session(store, token) is None and authenticate(store, shop.users["auditor"], PASSWORD) is None
+
+
+def test_each_merchant_numbers_its_own_invoices(store: Store, tmp_path: Path) -> None:
+    from hub.backoffice.invoices import Invoicing
+
+    invoicing = Invoicing(store)
+    shops = [open_shop(store, tmp_path / name) for name in ("a", "b")]
+    issued = [invoicing.request(s.terminal.id, s.qr_sale["sale_id"], "Buyer", TAX_ID, "") for s in shops]
+    assert issued[0].number == issued[1].number  # one sequence per merchant: both start at 1 this year
+    assert issued[0].total == issued[1].total == 880 and issued[0].tax == 50
+    for shop, other in ((shops[0], shops[1]), (shops[1], shops[0])):
+        assert invoicing.pdf(issued[0].number, shop.merchant_id).startswith(b"%PDF")
+        assert invoicing.pdf(issued[0].number, None, other.terminal.id, shop.qr_sale["sale_id"]) is None
