@@ -19,11 +19,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hub.backoffice.money import to_major
 from hub.backoffice.reconcile import FLAG_KINDS, ORDER_COLUMNS, PAYMENT_COLUMNS, reconcile_files
 
 DISCREPANCY_SHARE = 0.004  # of orders, per kind
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
@@ -110,7 +112,8 @@ def generate(orders: int = 100_000, seed: int = 15) -> Generated:
                         ".", "")) // 3)
                     payment_rows.append((f"P{next(counter)}", sale_id, (paid_at + timedelta(hours=2)).isoformat(),
                                          to_major(-back, paid_currency), paid_currency, first[5], terminal, first[0]))
-        order_rows.append((order_id, created.isoformat(), to_major(amount, currency), currency, erp_terminal, ref))
+        stamp = created.astimezone(SHANGHAI) if number % 2 else created  # ERPs write local time with an offset
+        order_rows.append((order_id, stamp.isoformat(), to_major(amount, currency), currency, erp_terminal, ref))
     return Generated(_csv(ORDER_COLUMNS, order_rows), _csv(PAYMENT_COLUMNS, payment_rows), truth)
 
 

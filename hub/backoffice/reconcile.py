@@ -10,8 +10,9 @@ How payments are matched to orders:
    not in the file is `refund_without_payment`.
 2. An order whose `payment_ref` names a sale is matched to it (confidence 1.0); a different currency or total is
    `currency_mismatch` / `amount_mismatch`. Refunds of the sale, full or partial, are matched with it, not flagged.
-3. Orders without a usable `payment_ref` are matched, oldest first, to the unmatched sale of the same currency and
-   amount closest in time (within `WINDOW`), on the order's terminal when the order names one. The confidence says
+3. Orders without a usable `payment_ref` are matched, oldest first (those naming a terminal before those that do not),
+   to the unmatched sale of the same currency and amount closest in time (within `WINDOW`), on the order's terminal
+   when the order names one. The confidence says
    how sure: lower without a terminal, further apart in time, or when other sales fitted as well.
 4. A sale left over that repeats a matched sale (same terminal, currency and amount within `DUPLICATE_WINDOW`) is
    `duplicate_payment` of that sale's order; any other sale left over is `unmatched_payment`, any order left over
@@ -365,7 +366,8 @@ class _Matcher:
                 buckets[(sale.currency, sale.total)].append((sale.time, sale.sale_id))
         for bucket in buckets.values():
             bucket.sort()
-        for order in sorted(pending, key=lambda o: o.created_at):
+        # orders naming their terminal first: an order without one must not take the only sale another order fits
+        for order in sorted(pending, key=lambda o: (not o.terminal_id, o.created_at)):
             bucket = buckets.get((order.currency, order.amount))
             if not bucket:
                 continue

@@ -73,6 +73,14 @@ def test_matching_without_reference_uses_amount_terminal_and_time_and_says_how_s
     assert 0 < by_order["SO2"].confidence < by_order["SO1"].confidence < 1
 
 
+def test_an_order_without_terminal_does_not_take_the_only_sale_another_order_fits() -> None:
+    report = run(ORDERS + "SO1,2026-11-20T10:00:00+08:00,9.00,CNY,,\nSO2,2026-11-20T10:00:10+08:00,9.00,CNY,T1,\n",
+                 PAYMENTS + "P1,S1,2026-11-20T02:01:00+00:00,9.00,CNY,cash,T1,\n"
+                            "P2,S2,2026-11-20T02:03:00+00:00,9.00,CNY,cash,T2,\n")
+    assert report.flags == [] and {m.order_id: m.payment_ids for m in report.matches} == {"SO2": ["P1"],
+                                                                                         "SO1": ["P2"]}
+
+
 def test_unreadable_rows_are_reported_by_line_and_the_rest_is_reconciled() -> None:
     report = run(ORDERS + f"SO1,{T0},10.00,CNY,T1,S1\nSO2,yesterday,10.00,CNY,T1,\nSO3,{T0},1.005,CNY,,\n"
                           f"SO4,2026-11-20T10:00:00,5.00,CNY,,\nSO1,{T0},10.00,CNY,T1,\nSO5,{T0},1,CNY,T1,,extra\n",
