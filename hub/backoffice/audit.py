@@ -6,7 +6,9 @@ terminal's chain can be checked again), the ledger's transfers and postings, the
 the e-invoices issued and the back office's operator actions. `manifest.json` lists every file with its SM3 and
 size; `manifest.sig` is the hub's SM2 signature of the manifest's exact bytes (key `audit`, public key inside the
 manifest; pin it with `--public-key`). `edgepos audit verify ARCHIVE` needs nothing but the file: any changed,
-missing or added file, or a changed manifest, is exit 3.
+missing or added file, or a changed manifest, is exit 3. It also checks every journal record against the terminals'
+enrolled keys (in the archive): SM3 digest, SM2 signature and the hash links between a terminal's consecutive records,
+so the records are shown to be the tills' own, not the hub's.
 
 Retention (`edgepos hub archive --before D --dir DIR`): nothing younger than `RETENTION_YEARS` is ever deleted. Older
 days are first written to an archive, the archive is verified, registered (`bo_archives`), and only then removed
@@ -16,6 +18,8 @@ account keeps its balance. Archives never hold a PAN (the export refuses one) - 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import json
 import zipfile
@@ -29,6 +33,7 @@ from hub.backend import Tx
 from hub.backoffice.users import hub_key, log_action
 from hub.clock import iso
 from hub.store import Store
+from sync.chain import genesis_hash, record_problem
 from sync.crypto import CryptoError, Sm2PublicKey, sm3
 from sync.pan import find_pan
 
@@ -60,6 +65,8 @@ _TABLES: dict[str, tuple[str, str, str, str]] = {  # file -> (columns, FROM ... 
                        "bo_invoices WHERE issued_at >= ? AND issued_at < ?", "issued_at, number", "merchant_id = ?"),
     "operator_actions.jsonl": ("id, at, actor, merchant_id, action, detail", "bo_actions WHERE at >= ? AND at < ?",
                                "at, id", "merchant_id = ?"),
+    "terminals.jsonl": ("id, merchant_id, public_key, enrolled_at", "terminals WHERE 1 = 1", "id",
+                        "merchant_id = ?"),  # every terminal's key: the records' signatures check offline
 }
 
 
@@ -67,9 +74,11 @@ def _names(columns: str) -> list[str]:
     return [c.strip().split(".")[-1] for c in columns.split(",")]
 
 
-def _bounds(day_from: str, day_to: str, file: str) -> tuple[str, str]:
+def _bounds(day_from: str, day_to: str, file: str) -> tuple[str, ...]:
     """Day bounds for a table: business days compare as dates; times as UTC text from the day's start."""
     end = (date.fromisoformat(day_to) + timedelta(days=1)).isoformat()
+    if file == "terminals.jsonl":
+        return ()
     if file in ("transfers.jsonl", "postings.jsonl"):
         return day_from, end
     return day_from + "T00:00:00", end + "T00:00:00"
@@ -172,11 +181,51 @@ def verify_archive(path: Path, pinned_key: str | None = None) -> dict[str, Any]:
                 if sm3(content).hex() != entry["sm3"] or len(content) != entry["bytes"]:
                     result["problem"] = f"{name} was changed (SM3 differs from the manifest)"
                     return result
-    except (zipfile.BadZipFile, KeyError, ValueError, CryptoError, UnicodeDecodeError, TypeError) as exc:
+            problem, checked = _chains(archive) if "terminals.jsonl" in listed else (None, 0)
+    except (zipfile.BadZipFile, KeyError, ValueError, CryptoError, UnicodeDecodeError, TypeError,
+            binascii.Error) as exc:
         result["problem"] = f"damaged or not an audit archive ({type(exc).__name__}: {str(exc)[:120]})"
         return result
-    result.update(ok=True, tampered=False, files=len(listed))
+    if problem:
+        result["problem"] = problem
+        return result
+    result.update(ok=True, tampered=False, files=len(listed), records_checked=checked)
     return result
+
+
+def _chains(archive: zipfile.ZipFile) -> tuple[str | None, int]:
+    """Each terminal's records in the archive: SM3 digests, SM2 signatures by the terminal's enrolled key, and the
+    hash links between consecutive records (the first record of a terminal in the archive links to one outside
+    it, unless it is record 1, which must link to the genesis of its terminal and key)."""
+    keys = {}
+    for line in archive.read("terminals.jsonl").splitlines():
+        row = json.loads(line)
+        keys[row["id"]] = bytes.fromhex(row["public_key"])
+    previous: dict[str, tuple[int, bytes]] = {}
+    checked = 0
+    for line in archive.read("records.jsonl").splitlines():
+        row = json.loads(line)
+        terminal, seq = row["terminal_id"], int(row["seq"])
+        key = keys.get(terminal)
+        if key is None:
+            return f"record {seq} of {terminal}: the archive has no key for this terminal", checked
+        prev_hash = bytes.fromhex(row["prev_hash"])
+        before = previous.get(terminal)
+        if before is not None and before[0] + 1 == seq:
+            expected = before[1]
+        elif seq == 1:
+            expected = genesis_hash(terminal, key)
+        else:
+            expected = prev_hash
+        secret = base64.b64decode(row["secret"]) if row.get("secret") else None
+        problem = record_problem(seq, terminal.encode(), row["time"].encode(), row["type"].encode(),
+                                 row["payload"].encode(), secret, prev_hash, bytes.fromhex(row["hash"]),
+                                 bytes.fromhex(row["signature"]), terminal.encode(), expected, Sm2PublicKey(key))
+        if problem:
+            return f"terminal {terminal}: {problem}", checked
+        previous[terminal] = (seq, bytes.fromhex(row["hash"]))
+        checked += 1
+    return None, checked
 
 
 def archive_before(store: Store, before: str, directory: Path) -> dict[str, Any]:

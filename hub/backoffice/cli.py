@@ -250,8 +250,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
     elif result["ok"]:
-        print(f"{args.archive}: intact: {result['files']} files, days {result['from']} to {result['to']}, signed by "
-              f"key {result['public_key'][:16]}...")
+        print(f"{args.archive}: intact: {result['files']} files, days {result['from']} to {result['to']}, "
+              f"{result.get('records_checked', 0)} journal records checked against their tills' keys, signed by key "
+              f"{result['public_key'][:16]}...")
     else:
         print(f"{args.archive}: CHANGED or unusable: {result['problem']}")
     if result["ok"]:

@@ -51,6 +51,7 @@ def test_export_then_verify_offline_and_any_change_is_exit_3(store: Store, backe
     assert files["records.jsonl"] >= 5 and files["postings.jsonl"] > 0 and files["operator_actions.jsonl"] >= 4
     good = edgepos("audit", "verify", str(out), "--json")
     assert good.returncode == 0 and json.loads(good.stdout)["ok"]
+    assert json.loads(good.stdout)["records_checked"] == files["records.jsonl"]
     records = zipfile.ZipFile(out).read("records.jsonl").decode()
     assert shop.terminal.id in records and "4242" in records and '"declined"' in records
     changes = {
@@ -75,6 +76,33 @@ def test_export_then_verify_offline_and_any_change_is_exit_3(store: Store, backe
     changed = edgepos("audit", "verify", str(tmp_path / "a-changed-record.zip"))
     assert changed.returncode == 3 and "records.jsonl" in changed.stdout
     assert edgepos("audit", "verify", str(tmp_path / "missing.zip")).returncode == 1
+
+
+def test_records_the_hub_forged_fail_even_in_a_properly_signed_archive(store: Store, tmp_path: Path) -> None:
+    """Whoever holds the hub's audit key can sign any manifest, but not the tills' records."""
+    from hub.backoffice.audit import FORMAT, export_bytes
+    from hub.backoffice.users import hub_key
+    from sync.crypto import sm3
+
+    open_shop(store, tmp_path)
+    day = store.clock().date().isoformat()
+    original = zipfile.ZipFile(io.BytesIO(export_bytes(store, day, day, "test")))
+    files = {name: original.read(name) for name in original.namelist() if not name.startswith("manifest")}
+    files["records.jsonl"] = files["records.jsonl"].replace(b'\\"amount\\":1130', b'\\"amount\\":1',
+                                                            1)
+    assert files["records.jsonl"] != original.read("records.jsonl")
+    key = hub_key(store, "audit")
+    manifest = json.dumps({"format": FORMAT, "from": day, "to": day, "public_key": key.public_key().hex(),
+                           "files": {n: {"sm3": sm3(c).hex(), "bytes": len(c), "rows": 0} for n, c in files.items()}
+                           }).encode()
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(forged, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+        archive.writestr("manifest.json", manifest)
+        archive.writestr("manifest.sig", key.sign(manifest).hex())
+    checked = verify_archive(forged)
+    assert not checked["ok"] and "altered" in checked["problem"], checked
 
 
 def test_retention_keeps_five_years_then_archives_with_balances_carried(store: Store, clock: Clock,
