@@ -484,6 +484,10 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
             return Response(content=render_html(report), media_type="text/html; charset=utf-8")
         return Response(content=json.dumps(report), media_type="application/json")
 
+    from hub.backoffice.web import install as install_back_office
+
+    install_back_office(app, store, sweep_every_s=sweep_every_s)  # web pages on their own router and sign-in
+
     app.openapi = _openapi_with_bodies(app)  # type: ignore[method-assign]
     app.add_middleware(HubGuard, max_requests=max_requests)
     return app

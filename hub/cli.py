@@ -56,6 +56,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                       help="how long the code is valid: 90s, 60m, 12h, 7d (default 60m, at most 7d)")
     code.set_defaults(handler=cmd_enrol_code)
     risk_cli.register(actions, _where)  # retrain, risk-label, risk-report (issue 17)
+    from hub.backoffice.cli import register_hub_actions
+
+    register_hub_actions(actions, _where)
 
 
 def _where(parser: argparse.ArgumentParser, default: str) -> None:

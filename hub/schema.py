@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from hub.accounts import SYSTEM_ACCOUNTS
+from hub.backoffice.tables import BACKOFFICE_TABLES
 from hub.cbdc.ledger import ISSUANCE
 from hub.cbdc.ledger import MIGRATION as CBDC_MIGRATION
 from hub.risk_loop import MIGRATION as RISK_LOOP_MIGRATION
@@ -138,6 +139,10 @@ MIGRATIONS: list[list[str]] = [
         *CBDC_MIGRATION,
     ],
     RISK_LOOP_MIGRATION,  # 5: the risk learning loop: sales, labels with their known time, runs, model files
+    [  # 6: the back office (hub.backoffice): users, sessions, operator actions, resolved exceptions, e-invoices,
+       #    the hub's own signing keys and the register of retention archives
+        *BACKOFFICE_TABLES,
+    ],
 ]
 
 

@@ -188,7 +188,7 @@ def open_till(data_dir: Path, *, secret: bytes | None = None, clock: Callable[[]
     header = tuple(line for line in (store.name, store.address, f"Tax id {store.tax_id}" if store.tax_id else "",
                                      *store.receipt_header) if line)
     options = {"header": header, "footer": tuple(store.receipt_footer) or ("Thank you!",),
-               "receipt_tz": store.zone(), "merchant_name": store.name}
+               "receipt_tz": store.zone(), "merchant_name": store.name, "receipt_link": config.hub.invoice_url or None}
     try:
         till = assemble(data_dir, keystore, hub_url=config.hub.url, clock=clock, profile=store.profile,
                         currency=store.currency, checkout_options=options, **devices)

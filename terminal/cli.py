@@ -76,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from bench.auth import register as register_bench_auth
     from bench.cbdc_cli import register as register_bench_cbdc
+    from bench.reconcile import register as register_bench_reconcile
     from drivers.cli import register as register_drivers
+    from hub.backoffice.cli import register as register_backoffice
     from hub.cli import register as register_hub
     from models.cli import register as register_models
     from sync.cli import register as register_sync
@@ -89,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_drivers(commands, bench)
     register_models(commands, bench)
     register_bench_auth(bench)
+    register_backoffice(commands)
+    register_bench_reconcile(bench)
     register_till(commands)
     register_cbdc(commands)
     register_bench_cbdc(bench)

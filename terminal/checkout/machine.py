@@ -83,8 +83,9 @@ class Checkout:
                  currency: str = "CNY", header: Sequence[str] = (), auth_budget_s: float = 2.0,
                  offline_budget_s: float = 0.3, merchant_name: str = "EDGEPOS STORE",
                  merchant_city: str = "SHANGHAI", footer: Sequence[str] = ("Thank you!",),
-                 receipt_tz: tzinfo = UTC) -> None:
+                 receipt_tz: tzinfo = UTC, receipt_link: str | None = None) -> None:
         self.ports = ports
+        self.receipt_link = receipt_link  # the hub's public address: the receipt QR opens its e-invoice page
         self.terminal_id, self.operator, self.profile, self.currency = terminal_id, operator, profile, currency
         self.header, self.footer, self.receipt_tz = tuple(header), tuple(footer), receipt_tz
         self.auth_budget_s, self.offline_budget_s = auth_budget_s, offline_budget_s
@@ -598,7 +599,7 @@ class Checkout:
         self._go(State.RECEIPT_PRINT, "print the receipt")
         try:
             document = document_from_receipt(Receipt.for_sale(sale, self.header),
-                                             qr_link=receipt_code(self.terminal_id, sale.sale_id),
+                                             qr_link=receipt_code(self.terminal_id, sale.sale_id, self.receipt_link),
                                              footer=self.footer, tz=self.receipt_tz)
             sent = self.ports.printer.print_receipt(replace(document, qr_caption=RECEIPT_QR_CAPTION))
         except DeviceError as exc:

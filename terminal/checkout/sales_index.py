@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from sync.journal import Journal, Record, time_text
 from sync.sqlite_tx import create_private, transaction
@@ -64,16 +65,22 @@ class SaleSummary:
         return self.status == "voided"
 
 
-def receipt_code(terminal_id: str, sale_id: str) -> str:
-    """The text of a sale receipt's QR: names the sale and its till, nothing secret (no card, no amount)."""
-    return f"{RECEIPT_CODE_PREFIX}:{terminal_id}:{sale_id}"
+def receipt_code(terminal_id: str, sale_id: str, link: str | None = None) -> str:
+    """The text of a sale receipt's QR: names the sale and its till, nothing secret (no card, no amount). With
+    `link` (the hub's public address, config `hub.invoice_url`) it is the hub's e-invoice page for the sale, which a
+    customer's phone opens: `<link>/invoice?code=EPS1:<terminal>:<sale>`; the till reads both forms."""
+    code = f"{RECEIPT_CODE_PREFIX}:{terminal_id}:{sale_id}"
+    return f"{link.rstrip('/')}/invoice?code={code}" if link else code
 
 
 def parse_receipt_code(text: object) -> tuple[str, str]:
     """(terminal id, sale id) from a scanned receipt QR; NotAReceiptCode for anything else."""
     refusal = "This is not a receipt code from this shop. Find the sale by time, amount or card instead."
-    if not isinstance(text, str) or len(text) > 200:
+    if not isinstance(text, str) or len(text) > 400:
         raise NotAReceiptCode(refusal, code="not_a_receipt_code")
+    if text.startswith(("https://", "http://")):  # the e-invoice link form: the code is its `code` parameter
+        codes = parse_qs(urlsplit(text.strip()).query).get("code", [])
+        text = codes[0] if len(codes) == 1 else ""
     prefix, _, rest = text.strip().partition(":")
     terminal_id, _, sale_id = rest.rpartition(":")
     if prefix != RECEIPT_CODE_PREFIX or not _TERMINAL_ID.fullmatch(terminal_id):

@@ -68,6 +68,8 @@ class StoreConfig(_Section):
 class HubConfig(_Section):
     url: Annotated[str, Field(pattern=r"^https?://\S+$")]
     merchant: Annotated[str, Field(min_length=1, max_length=64)]
+    # the hub's address as customers' phones reach it: the receipt QR then opens the sale's e-invoice page there
+    invoice_url: Annotated[str, Field(pattern=r"^(https?://[^\s?#]+)?$", max_length=200)] = ""
 
 
 class DevicesConfig(_Section):

@@ -19,7 +19,7 @@ from terminal.checkout import (
     pending_releases,
     receipt_code,
 )
-from terminal.checkout.sales_index import RECEIPT_QR_CAPTION, index_path_for
+from terminal.checkout.sales_index import RECEIPT_QR_CAPTION, index_path_for, parse_receipt_code
 from terminal.demo.rig import build_till
 
 T0 = datetime(2025, 11, 25, 9, 0, tzinfo=UTC)
@@ -124,6 +124,30 @@ def test_a_foreign_or_damaged_qr_text_gives_a_clear_error(local_till, text, says
         index.sale_id_from_receipt_code(text)
     message = str(refused.value)
     assert says in message and message.endswith(".") and message.count(". ") <= 1
+
+
+def test_the_receipt_qr_as_the_hubs_e_invoice_link_still_names_the_sale(tmp_path) -> None:
+    """With `hub.invoice_url` set the QR opens the hub's e-invoice page on a phone; the till reads it all the same."""
+    sim = NetworkPrinterSim().start()
+    till = build_till(tmp_path / "till", terminal_id="T-IX-LINK", printer=EscposPrinter(sim.url, simulated=True))
+    try:
+        till.checkout.receipt_link = "https://shop.example.cn"
+        printed_sale = sell(till, "9.90", cash="10.00")
+        [qr] = decode(sim.take()).of_kind("qr")
+        assert qr.text == f"https://shop.example.cn/invoice?code=EPS1:T-IX-LINK:{printed_sale}"
+        with SaleIndex.open(till.journal) as index:
+            assert index.sale_id_from_receipt_code(qr.text) == printed_sale
+    finally:
+        till.close()
+        sim.stop()
+    sale_id = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+    link = receipt_code("T-IX-1", sale_id, "https://shop.example.cn/")
+    assert link == f"https://shop.example.cn/invoice?code=EPS1:T-IX-1:{sale_id}"
+    assert parse_receipt_code(link) == ("T-IX-1", sale_id)
+    for foreign in ("https://example.com/invoice?code=x", f"https://x.cn/invoice?code=EPS1:T:{sale_id}&code=EPS1:U:1",
+                    "https://x.cn/invoice"):
+        with pytest.raises(NotAReceiptCode):
+            parse_receipt_code(foreign)
 
 
 def test_the_index_survives_reopen_catches_up_and_rebuilds_when_damaged(local_till, clock):

@@ -83,8 +83,37 @@ def test_till_syncs_through_the_tls_proxy(tmp_path: Path) -> None:
         answer = json.loads(sale.out)
         assert answer["synced"] and answer["pending"] == 0
         assert hub.admin("GET", f"/v1/admin/terminals/{answer['terminal_id']}")["records"]["accepted"] >= 1
+        _back_office_over_tls(f"https://localhost:{port}", hub_db, answer, tmp_path / "hub.crt")
     finally:
         os.environ.pop("SSL_CERT_FILE", None)
         proxy.terminate()
         proxy.wait(10)
         hub.stop()
+
+
+def _back_office_over_tls(url: str, hub_db: Path, sale: dict, ca: Path) -> None:
+    """Behind the proxy the back office's session cookie is Secure, and the till's real sale (its journalled lines)
+    gets its e-invoice through the receipt link."""
+    import re
+    import ssl
+
+    import httpx
+
+    from hub.backoffice.users import add_user
+    from hub.store import Store
+
+    store = Store.open(path=hub_db)
+    merchant = store.view(lambda tx: tx.one("SELECT merchant_id FROM terminals WHERE id = ?",
+                                            (sale["terminal_id"],)))[0]
+    add_user(store, "fin", "correct horse battery staple", "finance", merchant)
+    store.close()
+    with httpx.Client(base_url=url, verify=ssl.create_default_context(cafile=str(ca)), timeout=30) as web:
+        token = re.search(r'name="csrf" value="([^"]+)"', web.get("/office/signin").text).group(1)
+        signed_in = web.post("/office/signin", data={"csrf": token, "name": "fin",
+                                                     "password": "correct horse battery staple"})
+        assert signed_in.status_code == 303 and "Secure" in signed_in.headers["set-cookie"]
+        page = web.get(f"/invoice?code=EPS1:{sale['terminal_id']}:{sale['sale_id']}", follow_redirects=True)
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        issued = web.post(page.url.path, data={"csrf": token, "buyer": "Lotus Trading", "tax_id":
+                                               "91110000600037341L"}, follow_redirects=True)
+        assert "INV-" in issued.text, issued.text[-500:]
