@@ -231,7 +231,7 @@ Admin = Depends(admin_only)
 
 def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
                sweep_every_s: float | None = SWEEP_EVERY_S, max_requests: int = MAX_REQUESTS,
-               throttle: Throttle | None = None) -> FastAPI:
+               throttle: Throttle | None = None, identity: Sm2PrivateKey | None = None) -> FastAPI:
     if not admin_token:
         raise ValueError("the hub needs an admin token")
 
@@ -419,6 +419,9 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
     def terminal_status(terminal_id: str) -> Response:
         return _json(store.terminal_status(_plain(terminal_id, "terminal id") or ""))
 
+    from hub import provisioning  # identity (pinned by provisioning codes) and the merchant's product list
+
+    app.include_router(provisioning.router(store, signed_request, identity or Sm2PrivateKey.generate()))
     app.openapi = _openapi_with_bodies(app)  # type: ignore[method-assign]
     app.add_middleware(HubGuard, max_requests=max_requests)
     return app

@@ -51,6 +51,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     code.add_argument("--expires", default="60m", type=_duration,
                       help="how long the code is valid: 90s, 60m, 12h, 7d (default 60m, at most 7d)")
     code.set_defaults(handler=cmd_enrol_code)
+    from hub.provisioning_cli import register as register_provisioning  # issue 14: provisioning codes
+
+    register_provisioning(actions, _where, _duration)
 
 
 def _where(parser: argparse.ArgumentParser, default: str) -> None:

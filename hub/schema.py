@@ -131,6 +131,14 @@ MIGRATIONS: list[list[str]] = [
     [  # 3: each merchant's business-day time zone (settlement days are local days; UTC until one is set)
         "CREATE TABLE merchant_settings (merchant_id TEXT PRIMARY KEY, business_timezone TEXT NOT NULL)",
     ],
+    [  # 4 (issue 14): each merchant's product list, pulled by its terminals when they are provisioned
+        """CREATE TABLE catalogues (
+            merchant_id TEXT PRIMARY KEY,
+            csv TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+    ],
 ]
 
 

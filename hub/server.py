@@ -109,7 +109,14 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
     except StoreUnavailable as exc:
         print(f"edgepos hub: {exc.message}", file=sys.stderr)
         return 1
-    app = create_app(store, admin_token, max_requests=max_requests)
+    from hub.provisioning import identity_path, load_identity
+
+    try:
+        identity = load_identity(identity_path(db, dsn))
+    except (OSError, ValueError) as exc:
+        print(f"edgepos hub: cannot load the hub's identity key: {exc}", file=sys.stderr)
+        return 1
+    app = create_app(store, admin_token, max_requests=max_requests, identity=identity)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

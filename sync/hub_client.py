@@ -263,6 +263,10 @@ class HubClient:
 
     # --- HTTP ----------------------------------------------------------------------------------------------------
 
+    def signed_get(self, path: str, model: type[BaseModel]) -> Any:
+        """A signed GET of `path` (under /v1) parsed as `model`: for endpoints outside the sync core (catalogue)."""
+        return self._get(path, model)
+
     def _get(self, path: str, model: type[BaseModel]) -> Any:
         return self._parse(self._call("GET", path, None, f"get:{uuid.uuid4().hex}"), model)
 

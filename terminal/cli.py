@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.cli import register as register_hub
     from models.cli import register as register_models
     from sync.cli import register as register_sync
+    from terminal.provision.cli import register as register_provision
     from terminal.till.cli import register as register_till
 
     register_hub(commands)
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_models(commands, bench)
     register_bench_auth(bench)
     register_till(commands)
+    register_provision(commands)
     return parser
 
 
