@@ -419,9 +419,10 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
     def terminal_status(terminal_id: str) -> Response:
         return _json(store.terminal_status(_plain(terminal_id, "terminal id") or ""))
 
-    from hub import provisioning  # identity (pinned by provisioning codes) and the merchant's product list
+    from hub import fleet, provisioning  # issue 14: identity, product list, fleet health and remote actions
 
     app.include_router(provisioning.router(store, signed_request, identity or Sm2PrivateKey.generate()))
+    app.include_router(fleet.router(store, signed_request, admin_only, parse))
     app.openapi = _openapi_with_bodies(app)  # type: ignore[method-assign]
     app.add_middleware(HubGuard, max_requests=max_requests)
     return app

@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.cli import register as register_hub
     from models.cli import register as register_models
     from sync.cli import register as register_sync
+    from terminal.fleet.cli import register as register_fleet
     from terminal.provision.cli import register as register_provision
     from terminal.till.cli import register as register_till
 
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_bench_auth(bench)
     register_till(commands)
     register_provision(commands)
+    register_fleet(commands)
     return parser
 
 

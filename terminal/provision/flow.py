@@ -201,20 +201,30 @@ def _enrol_and_pull(staging: Path, payload: ProvisioningPayload, secret: bytes) 
     except TillUnavailable as exc:
         raise ProvisionFailed(f"the hub's product list cannot be used: {exc}") from None
     if store_values:
-        _rewrite_store(staging, store_values)
+        apply_store_values(staging, config.values)
     return {"config": config.version, "products": count, **{k: v for k, v in report.pulled.items()
                                                             if k != "config"}}
 
 
-def _rewrite_store(staging: Path, values: dict[str, Any]) -> None:
-    """The store section as the hub's config says (name, address, tax id, time zone, currency)."""
+def apply_store_values(data_dir: Path, hub_values: dict[str, Any]) -> str:
+    """The till config's store section as the hub's config says (store.name, .address, .tax_id, .timezone,
+    .currency); the new file replaces the old in one rename. Returns what changed, in words."""
     from terminal.till.config import TillConfig, config_path, load_config, write_config
 
-    config = load_config(staging)
-    updated = TillConfig(store=config.store.model_copy(update=values), hub=config.hub, devices=config.devices)
-    TillConfig.model_validate(updated.model_dump())  # the hub's values pass the same checks as a typed config
-    config_path(staging).unlink()
-    write_config(staging, updated)
+    values = {_STORE_KEYS[k]: v for k, v in hub_values.items() if k in _STORE_KEYS and v}
+    config = load_config(data_dir)
+    changed = {k: v for k, v in values.items() if getattr(config.store, k) != v}
+    if not changed:
+        return "no change to the store"
+    updated = TillConfig.model_validate({**config.model_dump(), "store": {**config.store.model_dump(), **changed}})
+    tmp_dir = data_dir / ".config-new"
+    tmp_dir.mkdir(mode=0o700, exist_ok=True)
+    try:
+        write_config(tmp_dir, updated)
+        os.replace(config_path(tmp_dir), config_path(data_dir))
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    return "store " + ", ".join(sorted(changed)) + " changed"
 
 
 def _write_private(path: Path, text: str) -> None:
