@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_bench_startup(bench)
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from bench.auth import register as register_bench_auth
+    from bench.provision import register as register_bench_provision
     from drivers.cli import register as register_drivers
     from hub.cli import register as register_hub
     from models.cli import register as register_models
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_drivers(commands, bench)
     register_models(commands, bench)
     register_bench_auth(bench)
+    register_bench_provision(bench)
     register_till(commands)
     register_provision(commands)
     register_fleet(commands)
