@@ -35,6 +35,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     provision.add_argument("--json", action="store_true", help="print one JSON object")
     provision.set_defaults(handler=cmd_provision)
 
+    start = commands.add_parser("start", help="the terminal's screen: the cashier app on a provisioned till, else "
+                                              "the technician screen that scans the provisioning code")
+    start.add_argument("--data-dir", type=Path, default=os.environ.get("EDGEPOS_DATA_DIR") or None,
+                       help="the till's data directory (default: $EDGEPOS_DATA_DIR)")
+    start.add_argument("--fullscreen", action="store_true", help="fill the screen (a kiosk)")
+    start.add_argument("--lang", choices=["en", "zh_CN"], default="en", help="screen language (default en)")
+    start.set_defaults(handler=cmd_start)
+    technician = commands.add_parser("technician", help="the technician's tools on a provisioned till (login with "
+                                                        "a technician's id and PIN)")
+    technician.add_argument("--data-dir", type=Path, default=os.environ.get("EDGEPOS_DATA_DIR") or None)
+    technician.add_argument("--fullscreen", action="store_true")
+    technician.add_argument("--lang", choices=["en", "zh_CN"], default="en")
+    technician.set_defaults(handler=cmd_technician)
+
 
 def _out(args: argparse.Namespace, data: dict[str, Any], text: str, code: int) -> int:
     if args.json:
@@ -84,3 +98,44 @@ def cmd_provision(args: argparse.Namespace) -> int:
             "merchant": done.merchant, "location": done.location, "profile": done.profile, "hub": done.hub,
             "pulled": done.pulled, "devices": done.devices, "timings": done.timings, "slip": done.slip()}
     return _out(args, data, done.slip(), EXIT_OK)
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    """Provisioned: the cashier app (as `edgepos run`). Not yet: the provisioning screen, then the cashier app."""
+    from sync.layout import CONFIG
+    from terminal.till.cli import _Refused, _secret, cmd_run
+
+    if args.data_dir is None:
+        print("edgepos start: say which till: --data-dir DIR or $EDGEPOS_DATA_DIR", file=sys.stderr)
+        return EXIT_ERROR
+    if not (args.data_dir / CONFIG).exists():
+        from terminal.ui.technician import run_provisioning
+
+        try:
+            secret = _secret()
+        except _Refused as exc:
+            print(f"edgepos start: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        if run_provisioning(args.data_dir, secret=secret, lang=args.lang, fullscreen=args.fullscreen) != 0:
+            return EXIT_ERROR
+    run_args = argparse.Namespace(data_dir=args.data_dir, fullscreen=args.fullscreen, lang=args.lang, sell=None,
+                                  operator=None, json=False)
+    return cmd_run(run_args)
+
+
+def cmd_technician(args: argparse.Namespace) -> int:
+    from terminal.bootstrap import TillUnavailable, open_till
+    from terminal.till.cli import _Refused, _secret
+
+    if args.data_dir is None:
+        print("edgepos technician: say which till: --data-dir DIR or $EDGEPOS_DATA_DIR", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        store = open_till(args.data_dir, secret=_secret())
+    except (TillUnavailable, _Refused) as exc:
+        print(f"edgepos technician: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    from terminal.ui.technician import run_technician
+
+    with store:
+        return run_technician(store, lang=args.lang, fullscreen=args.fullscreen)

@@ -4,147 +4,147 @@
 <context>
     <name>Action</name>
     <message>
-        <location filename="../wording.py" line="279"/>
+        <location filename="../wording.py" line="327"/>
         <source>add items</source>
         <translation>添加商品</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="279"/>
+        <location filename="../wording.py" line="327"/>
         <source>approve as supervisor</source>
         <translation>由主管批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="280"/>
+        <location filename="../wording.py" line="328"/>
         <source>ask for a step-up</source>
         <translation>要求加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="280"/>
+        <location filename="../wording.py" line="328"/>
         <source>change a price</source>
         <translation>改价</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="281"/>
+        <location filename="../wording.py" line="329"/>
         <source>commit the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="281"/>
+        <location filename="../wording.py" line="329"/>
         <source>confirm the QR payment</source>
         <translation>确认扫码付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="282"/>
+        <location filename="../wording.py" line="330"/>
         <source>decide</source>
         <translation>做出决定</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="282"/>
+        <location filename="../wording.py" line="330"/>
         <source>enter the PIN</source>
         <translation>输入密码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="283"/>
+        <location filename="../wording.py" line="331"/>
         <source>finish a refund</source>
         <translation>完成退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="283"/>
+        <location filename="../wording.py" line="331"/>
         <source>finish</source>
         <translation>结束交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="284"/>
+        <location filename="../wording.py" line="332"/>
         <source>give a discount</source>
         <translation>给折扣</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="284"/>
+        <location filename="../wording.py" line="332"/>
         <source>go back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="285"/>
+        <location filename="../wording.py" line="333"/>
         <source>go to payment</source>
         <translation>去付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="285"/>
+        <location filename="../wording.py" line="333"/>
         <source>offer a reprint</source>
         <translation>提供重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="286"/>
+        <location filename="../wording.py" line="334"/>
         <source>open the drawer</source>
         <translation>打开钱箱</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="286"/>
+        <location filename="../wording.py" line="334"/>
         <source>print the receipt</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="287"/>
+        <location filename="../wording.py" line="335"/>
         <source>refund a sale</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="287"/>
+        <location filename="../wording.py" line="335"/>
         <source>refuse the step-up</source>
         <translation>拒绝加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="288"/>
+        <location filename="../wording.py" line="336"/>
         <source>reprint</source>
         <translation>重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="288"/>
+        <location filename="../wording.py" line="336"/>
         <source>save the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="289"/>
+        <location filename="../wording.py" line="337"/>
         <source>scan a payment code</source>
         <translation>扫描付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="289"/>
+        <location filename="../wording.py" line="337"/>
         <source>show the shop&apos;s QR code</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="290"/>
+        <location filename="../wording.py" line="338"/>
         <source>skip the receipt</source>
         <translation>跳过小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="290"/>
+        <location filename="../wording.py" line="338"/>
         <source>start a sale</source>
         <translation>开始交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="291"/>
+        <location filename="../wording.py" line="339"/>
         <source>take a card</source>
         <translation>刷卡收款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="291"/>
+        <location filename="../wording.py" line="339"/>
         <source>take cash</source>
         <translation>收现金</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="292"/>
+        <location filename="../wording.py" line="340"/>
         <source>take the next payment</source>
         <translation>收下一笔付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="292"/>
+        <location filename="../wording.py" line="340"/>
         <source>void a sale</source>
         <translation>作废交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="293"/>
+        <location filename="../wording.py" line="341"/>
         <source>cancel</source>
         <translation>取消</translation>
     </message>
@@ -274,47 +274,47 @@
 <context>
     <name>CashierWindow</name>
     <message>
-        <location filename="../main_window.py" line="122"/>
+        <location filename="../main_window.py" line="121"/>
         <source>Hello {0}.</source>
         <translation>您好，{0}。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="128"/>
+        <location filename="../main_window.py" line="127"/>
         <source>Finish or cancel the sale before logging out.</source>
         <translation>请先完成或取消当前交易再退出登录。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172"/>
+        <location filename="../main_window.py" line="171"/>
         <source>Something went wrong ({0}). Nothing was paid twice; call a technician if it happens again.</source>
         <translation>出现错误（{0}）。没有重复扣款；如再次发生请联系技术人员。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="214"/>
+        <location filename="../main_window.py" line="213"/>
         <source>Sync state unknown: {0}</source>
         <translation>同步状态未知：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217"/>
+        <location filename="../main_window.py" line="216"/>
         <source>● Online · {0} to send</source>
         <translation>● 在线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219"/>
+        <location filename="../main_window.py" line="218"/>
         <source>○ Offline · {0} waiting to send</source>
         <translation>○ 离线 · {0} 条待发送</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230"/>
+        <location filename="../main_window.py" line="229"/>
         <source>Devices ok ({0})</source>
         <translation>设备正常（{0}）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231"/>
+        <location filename="../main_window.py" line="230"/>
         <source>Check: {0}</source>
         <translation>请检查：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="237"/>
+        <location filename="../main_window.py" line="236"/>
         <source>Logged out</source>
         <translation>未登录</translation>
     </message>
@@ -788,6 +788,7 @@
     </message>
     <message>
         <location filename="../wording.py" line="157"/>
+        <location filename="../wording.py" line="302"/>
         <source>A PIN is 4 to 12 digits.</source>
         <translation>密码为 4 到 12 位数字。</translation>
     </message>
@@ -1271,6 +1272,151 @@
         <source>A card or wallet token looks like tk_ and hex digits.</source>
         <translation>银行卡或钱包令牌的格式是 tk_ 加十六进制数字。</translation>
     </message>
+    <message>
+        <location filename="../wording.py" line="277"/>
+        <source>This is not an edgepos provisioning code. Scan the code the hub printed.</source>
+        <translation>这不是 edgepos 开通码。请扫描服务端打印的开通码。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="279"/>
+        <source>This provisioning code is damaged or was altered. Print a new one. Nothing was changed.</source>
+        <translation>此开通码已损坏或被篡改。请重新打印。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="281"/>
+        <source>This provisioning code was signed by another provisioning root, not the one this terminal trusts. Nothing was changed.</source>
+        <translation>此开通码由另一个开通根密钥签名，不是本终端信任的根密钥。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="283"/>
+        <source>This provisioning code has expired. Print a new one. Nothing was changed.</source>
+        <translation>此开通码已过期。请重新打印。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="285"/>
+        <source>This provisioning code was used already: each code sets up one terminal once. Print a new one. Nothing was changed.</source>
+        <translation>此开通码已被使用：每个开通码只能开通一台终端一次。请重新打印。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="287"/>
+        <source>The hub does not know this provisioning code. Print a new one at the hub the code names. Nothing was changed.</source>
+        <translation>服务端不认识此开通码。请在开通码所指的服务端重新打印。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="289"/>
+        <source>The server the code names is not the hub this code was made for (its key does not match): a device in the middle, or the wrong address. Nothing was changed.</source>
+        <translation>开通码所指的服务器不是签发此码的服务端（密钥不匹配）：可能有中间人设备，或地址错误。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="292"/>
+        <source>No provisioning root is installed on this terminal. Install the package built with your root.</source>
+        <translation>本终端未安装开通根密钥。请安装带有您的根密钥的软件包。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="294"/>
+        <source>The hub&apos;s settings or product list changed since this code was printed. Print a new one. Nothing was changed.</source>
+        <translation>自打印此开通码以来，服务端的设置或商品清单已更改。请重新打印。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="296"/>
+        <source>The hub refused to set up this terminal. Print a new code. Nothing was changed.</source>
+        <translation>服务端拒绝开通此终端。请重新打印开通码。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="298"/>
+        <source>This terminal cannot be set up here: {reason}</source>
+        <translation>无法在此开通终端：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="299"/>
+        <source>The hub did not answer. Check the network and scan again. Nothing was changed.</source>
+        <translation>服务端没有响应。请检查网络后重新扫描。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="301"/>
+        <source>The two PINs differ. Type the PIN twice.</source>
+        <translation>两次输入的 PIN 不一致。请输入两次相同的 PIN。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="303"/>
+        <source>Terminal {terminal} is set up for {location}. The slip is below; log in with the manager&apos;s PIN to sell.</source>
+        <translation>终端 {terminal} 已为 {location} 开通。开通单见下方；请用店长的 PIN 登录后开始销售。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="305"/>
+        <source>All {count} devices passed their self-test.</source>
+        <translation>全部 {count} 台设备自检通过。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="306"/>
+        <source>These devices failed their self-test: {bad}.</source>
+        <translation>以下设备自检失败：{bad}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="307"/>
+        <source>The test page was printed on {printer}.</source>
+        <translation>测试页已在 {printer} 上打印。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="308"/>
+        <source>The test page could not be printed: {error}</source>
+        <translation>无法打印测试页：{error}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="309"/>
+        <source>No card reader is configured on this till.</source>
+        <translation>本收银台未配置读卡器。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="310"/>
+        <source>The test card was read (card ending {last4}).</source>
+        <translation>测试卡读取成功（尾号 {last4}）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="311"/>
+        <source>The test card could not be read: {error}</source>
+        <translation>无法读取测试卡：{error}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="312"/>
+        <source>This till has no hub configured.</source>
+        <translation>本收银台未配置服务端。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="313"/>
+        <source>The hub {hub} answered in {ms} ms and holds every record up to {hub_seq}.</source>
+        <translation>服务端 {hub} 在 {ms} 毫秒内响应，已保存截至第 {hub_seq} 条的全部记录。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="315"/>
+        <source>The hub {hub} does not match this till ({verdict}; hub {hub_seq}, till {local_seq}).</source>
+        <translation>服务端 {hub} 与本收银台不一致（{verdict}；服务端 {hub_seq}，收银台 {local_seq}）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="317"/>
+        <source>{pending} records waiting (oldest {oldest_s} s); last sync {last_sync}; last error {last_error}.</source>
+        <translation>{pending} 条记录待上传（最早 {oldest_s} 秒）；上次同步 {last_sync}；上次错误 {last_error}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="319"/>
+        <source>Logs exported to {path} (no keys, no journal).</source>
+        <translation>日志已导出到 {path}（不含密钥和流水）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="320"/>
+        <source>Signed diagnostics: photograph this code for the hub (edgepos hub read-diagnostics).</source>
+        <translation>已签名的诊断信息：请拍下此码交给服务端（edgepos hub read-diagnostics）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="322"/>
+        <source>That operator id and PIN do not match.</source>
+        <translation>操作员编号与 PIN 不匹配。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="323"/>
+        <source>Only a technician or a manager opens these tools.</source>
+        <translation>只有技术员或店长可以打开这些工具。</translation>
+    </message>
 </context>
 <context>
     <name>CustomerQrPage</name>
@@ -1395,6 +1541,54 @@
         <location filename="../pages/payment.py" line="294"/>
         <source>Checking the payment…</source>
         <translation>正在确认付款…</translation>
+    </message>
+</context>
+<context>
+    <name>ProvisionScreen</name>
+    <message>
+        <location filename="../technician.py" line="43"/>
+        <source>Scan the provisioning code</source>
+        <translation>请扫描开通码</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="46"/>
+        <source>Hold the code the hub printed under the scanner, or choose a picture of it.</source>
+        <translation>请将服务端打印的开通码放在扫描器下，或选择它的图片。</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="49"/>
+        <source>provisioning code</source>
+        <translation>开通码</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="51"/>
+        <source>Choose a picture of the code</source>
+        <translation>选择开通码图片</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="56"/>
+        <source>manager&apos;s new PIN (4 to 12 digits)</source>
+        <translation>店长的新 PIN（4 到 12 位数字）</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="57"/>
+        <source>the same PIN again</source>
+        <translation>再次输入相同的 PIN</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="60"/>
+        <source>The first manager types their own PIN (there is no default PIN):</source>
+        <translation>第一位店长输入自己的 PIN（没有默认 PIN）：</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="63"/>
+        <source>Provision this terminal</source>
+        <translation>开通此终端</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="78"/>
+        <source>Picture of the provisioning code</source>
+        <translation>开通码图片</translation>
     </message>
 </context>
 <context>
@@ -1916,32 +2110,32 @@
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../app.py" line="161"/>
+        <location filename="../app.py" line="164"/>
         <source>Starting the hub…</source>
         <translation>正在启动中心服务…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="162"/>
+        <location filename="../app.py" line="165"/>
         <source>Enrolling the till with the hub…</source>
         <translation>正在向中心服务登记本收银台…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="163"/>
+        <location filename="../app.py" line="166"/>
         <source>First sync with the hub…</source>
         <translation>正在与中心服务首次同步…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="164"/>
+        <location filename="../app.py" line="167"/>
         <source>Starting the card reader…</source>
         <translation>正在启动读卡器…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="165"/>
+        <location filename="../app.py" line="168"/>
         <source>Starting the printer…</source>
         <translation>正在启动打印机…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="184"/>
+        <location filename="../app.py" line="187"/>
         <source>Not started: {0}</source>
         <translation>未能启动：{0}</translation>
     </message>
@@ -1949,67 +2143,67 @@
 <context>
     <name>Step</name>
     <message>
-        <location filename="../wording.py" line="296"/>
+        <location filename="../wording.py" line="344"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="296"/>
+        <location filename="../wording.py" line="344"/>
         <source>basket</source>
         <translation>购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="297"/>
+        <location filename="../wording.py" line="345"/>
         <source>tender selection</source>
         <translation>选择付款方式</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="297"/>
+        <location filename="../wording.py" line="345"/>
         <source>card</source>
         <translation>等待刷卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="298"/>
+        <location filename="../wording.py" line="346"/>
         <source>customer qr</source>
         <translation>扫描顾客付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="298"/>
+        <location filename="../wording.py" line="346"/>
         <source>merchant qr</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="299"/>
+        <location filename="../wording.py" line="347"/>
         <source>risk decision</source>
         <translation>风险判断</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="299"/>
+        <location filename="../wording.py" line="347"/>
         <source>step up pin</source>
         <translation>输入密码验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="300"/>
+        <location filename="../wording.py" line="348"/>
         <source>step up supervisor</source>
         <translation>主管验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="300"/>
+        <location filename="../wording.py" line="348"/>
         <source>journal commit</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="301"/>
+        <location filename="../wording.py" line="349"/>
         <source>receipt print</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="301"/>
+        <location filename="../wording.py" line="349"/>
         <source>receipt failed</source>
         <translation>小票未打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="302"/>
+        <location filename="../wording.py" line="350"/>
         <source>drawer</source>
         <translation>打开钱箱</translation>
     </message>
@@ -2045,6 +2239,69 @@
         <location filename="../pages/payment.py" line="337"/>
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
+    </message>
+</context>
+<context>
+    <name>TechnicianPanel</name>
+    <message>
+        <location filename="../technician.py" line="138"/>
+        <source>Technician login</source>
+        <translation>技术员登录</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="140"/>
+        <source>operator id</source>
+        <translation>操作员编号</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="141"/>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="143"/>
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="153"/>
+        <source>Diagnostics</source>
+        <translation>诊断</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="153"/>
+        <source>Test print</source>
+        <translation>测试打印</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="154"/>
+        <source>Test card</source>
+        <translation>测试卡</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="154"/>
+        <source>Network and hub</source>
+        <translation>网络与服务端</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="155"/>
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="155"/>
+        <source>Versions</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="156"/>
+        <source>Export logs</source>
+        <translation>导出日志</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="156"/>
+        <source>Diagnostics QR code</source>
+        <translation>诊断二维码</translation>
     </message>
 </context>
 <context>
