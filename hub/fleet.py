@@ -47,6 +47,17 @@ class GroupRequest(Message):
     group: Group
 
 
+class RolloutRequest(Message):
+    group: Group
+    version: Annotated[str, StringConstraints(pattern=r"^[0-9][A-Za-z0-9.+~-]{0,40}$")]
+
+
+class Rollout(Message):
+    group: str
+    version: str
+    queued: list[str]  # terminal ids that get the update action at their next sync
+
+
 class FleetTerminal(Message):
     terminal_id: str
     merchant_id: str
@@ -161,6 +172,34 @@ def set_group(tx: Tx, terminal_id: str, group: str) -> FleetTerminal:
     return next(t for t in fleet(tx) if t.terminal_id == terminal_id)
 
 
+def _version_key(version: str) -> tuple[tuple[int, str], ...]:
+    """An order for release versions (1.10 after 1.9): numeric parts as numbers, the rest as text."""
+    import re
+
+    return tuple((int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"[.+~-]", version))
+
+
+def rollout(tx: Tx, request: RolloutRequest, now: datetime) -> Rollout:
+    """Queue an `update` to `version` for every active terminal of `group` (a staged rollout goes group by group:
+    pilot first, then the rest). Versions only go up: a version not above the group's last rollout is refused."""
+    tx.lock_name(f"rollout:{request.group}")
+    members = [r[0] for r in tx.all("SELECT f.terminal_id FROM fleet_terminals f WHERE f.group_name = ? AND "
+                                    "f.retired_at IS NULL AND f.retire_requested_at IS NULL ORDER BY f.terminal_id",
+                                    (request.group,))]
+    if not members:
+        raise NotFound(f"no active terminal is in group {request.group}", code="empty_group")
+    earlier = [json.loads(r[0]).get("version", "") for r in tx.all(
+        "SELECT a.params FROM fleet_actions a JOIN fleet_terminals f ON f.terminal_id = a.terminal_id WHERE "
+        "f.group_name = ? AND a.action = 'update'", (request.group,))]
+    highest = max(earlier, key=_version_key, default=None)
+    if highest is not None and _version_key(request.version) <= _version_key(highest):
+        raise Conflict(f"group {request.group} was rolled out {highest} already; versions only go up",
+                       code="version_not_higher")
+    for terminal_id in members:
+        queue_action(tx, terminal_id, ActionRequest(action="update", params={"version": request.version}), now)
+    return Rollout(group=request.group, version=request.version, queued=members)
+
+
 def store_logs(tx: Tx, terminal: Terminal, upload: LogsUpload, now: datetime) -> ActionState:
     tx.run("INSERT INTO fleet_logs (terminal_id, received_at, action_id, body) VALUES (?, ?, ?, ?) "
            "ON CONFLICT (terminal_id, action_id) DO NOTHING", (terminal.id, iso(now), upload.action_id, upload.text))
@@ -237,6 +276,14 @@ def router(store: Any, signed: Callable[..., Any], admin: Callable[..., Any],
     async def fleet_group(terminal_id: str, request: Request) -> Response:
         body = parse(GroupRequest, await request.body())
         return _json(await run_in_threadpool(write, lambda tx: set_group(tx, terminal_id, body.group)))
+
+    @routes.post(f"{API_PREFIX}/admin/fleet/rollout", response_model=Rollout, tags=["admin"],
+                 dependencies=[Depends(admin)])
+    async def fleet_rollout(request: Request) -> Response:
+        """A software version for every active terminal of a group, installed at their next sync (signed package,
+        versions only go up, rolled back by the terminal when it fails)."""
+        body = parse(RolloutRequest, await request.body())
+        return _json(await run_in_threadpool(write, lambda tx: rollout(tx, body, store.clock())))
 
     @routes.get(f"{API_PREFIX}/admin/fleet/{{terminal_id}}/logs", tags=["admin"], dependencies=[Depends(admin)])
     def fleet_logs_admin(terminal_id: str) -> Response:

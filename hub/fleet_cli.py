@@ -30,6 +30,12 @@ def register(actions: argparse._SubParsersAction, where: Any) -> None:
     group.add_argument("terminal", metavar="TERMINAL")
     group.add_argument("group", metavar="GROUP")
     group.set_defaults(handler=cmd_group)
+    rollout = steps.add_parser("rollout", help="a software version for every active terminal of a group (staged: "
+                                               "pilot group first)")
+    where(rollout, argparse.SUPPRESS)
+    rollout.add_argument("--group", required=True)
+    rollout.add_argument("--version", required=True)
+    rollout.set_defaults(handler=cmd_rollout)
     diagnostics = actions.add_parser("read-diagnostics", help="check and show a terminal's signed diagnostics code "
                                                                "(its text, or a photo/PNG of the QR code)")
     where(diagnostics, argparse.SUPPRESS)
@@ -91,6 +97,16 @@ def cmd_group(args: argparse.Namespace) -> int:
     if row is None:
         return 1
     print(f"{args.terminal} is in group {row.group}")
+    return 0
+
+
+def cmd_rollout(args: argparse.Namespace) -> int:
+    from hub.fleet import RolloutRequest, rollout
+
+    done = _run(args, lambda tx, now: rollout(tx, RolloutRequest(group=args.group, version=args.version), now))
+    if done is None:
+        return 1
+    print(f"update to {done.version} queued for {len(done.queued)} terminals of group {done.group}")
     return 0
 
 

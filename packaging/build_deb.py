@@ -158,9 +158,9 @@ def site_packages(venv: Path) -> Path:
     return found[0]
 
 
-def install_files(stage: Path, root_key: Path | None) -> list[str]:
+def install_files(stage: Path, root_key: Path | None, archive_keyring: Path | None = None) -> list[str]:
     """Units, udev rules, the kiosk wrapper, the command on the PATH; returns the conffiles."""
-    for unit in (HERE / "systemd").glob("*.service"):
+    for unit in sorted((HERE / "systemd").glob("*.*")):
         _copy(unit, stage / "lib/systemd/system" / unit.name, 0o644)
     _copy(HERE / "udev/60-edgepos.rules", stage / "lib/udev/rules.d/60-edgepos.rules", 0o644)
     _copy(HERE / "bin/edgepos-kiosk", stage / PREFIX / "bin/edgepos-kiosk", 0o755)
@@ -169,6 +169,8 @@ def install_files(stage: Path, root_key: Path | None) -> list[str]:
     (stage / "usr/bin").mkdir(parents=True, exist_ok=True)
     os.symlink(f"/{PREFIX}/venv/bin/edgepos", stage / "usr/bin/edgepos")
     conffiles = []
+    if archive_keyring is not None:  # the key the update repository is signed with (terminal.fleet.updater)
+        _copy(archive_keyring, stage / "usr/share/keyrings/edgepos-archive.gpg", 0o644)
     if root_key is not None:
         _copy(root_key, stage / "etc/edgepos/provisioning-root.pub", 0o644)
         conffiles.append("/etc/edgepos/provisioning-root.pub")
@@ -198,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", type=Path, metavar="OUTDIR")
     parser.add_argument("--provisioning-root", type=Path, metavar="PUB",
                         help="the provisioning root's public key to ship (edgepos hub provision-root)")
+    parser.add_argument("--archive-keyring", type=Path, metavar="GPG",
+                        help="the update repository's signing key (binary keyring, packaging/apt-repo)")
     parser.add_argument("--compression", choices=["xz", "zstd", "gzip", "none"], default="zstd",
                         help="dpkg-deb compression (default zstd; none is fastest, for CI)")
     parser.add_argument("--target-python", default="/usr/bin/python3", help="the target's Python (default "
@@ -225,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         site = site_packages(venv)
         files = copy_distributions(closure(runtime_requirements()), site)
         copy_project(site, version, stage)
-        conffiles = install_files(stage, args.provisioning_root)
+        conffiles = install_files(stage, args.provisioning_root, args.archive_keyring)
         control(stage, version, arch, conffiles)
         deb = args.outdir / f"edgepos_{version}_{arch}.deb"
         level = {"xz": "6", "zstd": "3", "gzip": "1", "none": "0"}[args.compression]

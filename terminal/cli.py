@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     from models.cli import register as register_models
     from sync.cli import register as register_sync
     from terminal.fleet.cli import register as register_fleet
+    from terminal.fleet.update_cli import register as register_update
     from terminal.provision.cli import register as register_provision
     from terminal.till.cli import register as register_till
 
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_till(commands)
     register_provision(commands)
     register_fleet(commands)
+    register_update(commands)
     return parser
 
 

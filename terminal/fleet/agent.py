@@ -40,6 +40,7 @@ from terminal import __version__
 
 log = logging.getLogger("edgepos.fleet")
 RETIRING, RETIRED = "RETIRING", "RETIRED"  # marker files in the data directory
+UPDATE_REQUEST, UPDATE_RESULT = "update-request.json", "update-result.json"  # to and from the root updater
 _PENDING_KEY, _DONE_KEY = "fleet_results", "fleet_done_ids"
 _RETIRE_TRIGGER = ("CREATE TRIGGER IF NOT EXISTS edgepos_retired BEFORE INSERT ON records BEGIN "
                    "SELECT RAISE(ABORT, 'this terminal is being retired: it records no more sales'); END")
@@ -114,6 +115,13 @@ class FleetAgent:
                 outcome.retired = True
                 break
             self._finished(action.id, ok, detail)
+        if self._pending_results():  # tell the hub now, not a round later
+            report = self.health(round_report)
+            try:
+                self.client.signed_post("/fleet/checkin", report, f"checkin:{uuid.uuid4().hex}", CheckinResponse)
+                self._results_delivered([r.id for r in report.done])
+            except (HubUnavailable, HubRefused):
+                pass  # they go with the next check-in
         return outcome
 
     def _run(self, action: RemoteAction) -> tuple[bool | None, str]:
@@ -135,12 +143,33 @@ class FleetAgent:
                 return True, f"{len(text)} characters sent"
             if action.action == "retire":
                 return self._retire(action)
+            if action.action == "update":
+                return self._update(action)
             return False, f"this terminal (edgepos {__version__}) does not run {action.action!r} yet"
         except (HubUnavailable, HubRefused) as exc:
             return None, str(exc)
         except Exception as exc:  # an action must report, never kill the sync daemon
             log.exception("remote action %s failed", action.action)
             return False, f"{type(exc).__name__}: {exc}"[:500]
+
+    # --- software update: handed to the root side (edgepos-update.path -> `edgepos update run-request`) ---------
+
+    def _update(self, action: RemoteAction) -> tuple[bool | None, str]:
+        import json
+
+        result_path = self.data_dir / UPDATE_RESULT
+        if result_path.exists():
+            try:
+                result = json.loads(result_path.read_text())
+            except ValueError:
+                result = {}
+            if result.get("action_id") == action.id:
+                result_path.unlink()
+                return bool(result.get("ok")), str(result.get("detail", ""))[:500]
+        request = self.data_dir / UPDATE_REQUEST
+        if not request.exists():
+            _write_marker(request, json.dumps({"action_id": action.id, "version": action.params.get("version")}))
+        return None, "update requested; the updater runs as root"
 
     # --- retirement ---------------------------------------------------------------------------------------------
 

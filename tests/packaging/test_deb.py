@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-UNITS = ("edgepos-till.service", "edgepos-syncd.service", "edgepos-hub.service")
+UNITS = ("edgepos-till.service", "edgepos-syncd.service", "edgepos-hub.service", "edgepos-update.service",
+         "edgepos-update.path")
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("dpkg-deb"),
                                 reason="installing a package needs root and dpkg (Debian)")
