@@ -32,6 +32,8 @@ from sync.fleet_protocol import (
     ParamValue,
     RemoteAction,
     RetiredRequest,
+    RotateKeyRequest,
+    rotation_message,
 )
 from sync.protocol import API_PREFIX, Message
 
@@ -148,6 +150,40 @@ def complete_retirement(tx: Tx, terminal: Terminal, request: RetiredRequest, now
                        created_at=iso(now), done_at=iso(now), result=f"retired at record {held.last_seq}")
 
 
+def rotate_key(tx: Tx, terminal: Terminal, request: RotateKeyRequest, now: datetime) -> ActionState:
+    """Replace the terminal's key once the hub holds every record the current key signed (409 otherwise); the old
+    key is kept in fleet_key_history (records up to `until_seq` verify with it) and refused for requests."""
+    from sync.crypto import CryptoError, Sm2PublicKey
+
+    tx.lock_terminal(terminal.id)
+    row = tx.one("SELECT state FROM fleet_actions WHERE id = ? AND terminal_id = ? AND action = 'rotate_key'",
+                 (request.action_id, terminal.id))
+    if row is None or row[0] not in ("queued", "sent"):
+        raise NotFound("no key rotation is pending for this terminal", code="no_rotation")
+    held = load_terminal(tx, terminal.id)
+    assert held is not None
+    if held.public_key != terminal.public_key:
+        raise Conflict("the key was rotated already", code="rotated_already")
+    if held.last_seq != request.last_seq:
+        raise Conflict(f"the hub holds records up to {held.last_seq}, the terminal up to {request.last_seq}: send "
+                       "them first; the key was not rotated", code="queue_not_drained")
+    try:
+        ok = Sm2PublicKey(bytes.fromhex(request.new_public_key)).verify(
+            bytes.fromhex(request.proof), rotation_message(terminal.id, held.public_key.hex(), request.new_public_key))
+    except CryptoError:
+        ok = False
+    if not ok:
+        raise Conflict("the new key's proof does not verify; the key was not rotated", code="bad_proof")
+    tx.run("INSERT INTO fleet_key_history (terminal_id, public_key, until_seq, retired_at) VALUES (?, ?, ?, ?)",
+           (terminal.id, held.public_key.hex(), held.last_seq, iso(now)))
+    tx.run("UPDATE terminals SET public_key = ? WHERE id = ?", (request.new_public_key, terminal.id))
+    detail = f"key rotated after record {held.last_seq}"
+    tx.run("UPDATE fleet_actions SET state = 'done', done_at = ?, result = ? WHERE id = ?",
+           (iso(now), detail, request.action_id))
+    return ActionState(id=request.action_id, terminal_id=terminal.id, action="rotate_key", state="done",
+                       created_at=iso(now), done_at=iso(now), result=detail)
+
+
 def fleet(tx: Tx, merchant_id: str | None = None) -> list[FleetTerminal]:
     where, params = ("WHERE t.merchant_id = ?", (merchant_id,)) if merchant_id else ("", ())
     rows = tx.all("SELECT t.id, t.merchant_id, t.enrolled_at, t.last_seq, f.group_name, f.last_seen_at, f.health, "
@@ -242,6 +278,14 @@ def router(store: Any, signed: Callable[..., Any], admin: Callable[..., Any],
         """A retiring terminal's last request: the hub holds all its records -> its key is refused from now on."""
         body = parse(RetiredRequest, request.body)
         done = write(lambda tx: complete_retirement(tx, request.terminal, body, store.clock()))
+        store.forget_identity(request.terminal.id)
+        return _json(done)
+
+    @routes.post(f"{API_PREFIX}/fleet/rotate-key", response_model=ActionState, tags=["terminal"])
+    def fleet_rotate_key(request: Any = Depends(signed)) -> Response:  # noqa: B008
+        """Signed by the current key, with the new key's proof: from now on only the new key is accepted."""
+        body = parse(RotateKeyRequest, request.body)
+        done = write(lambda tx: rotate_key(tx, request.terminal, body, store.clock()))
         store.forget_identity(request.terminal.id)
         return _json(done)
 

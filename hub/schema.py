@@ -159,6 +159,13 @@ MIGRATIONS: list[list[str]] = [
             result TEXT
         )""",
         "CREATE INDEX fleet_actions_open ON fleet_actions (terminal_id, state)",
+        """CREATE TABLE fleet_key_history (
+            terminal_id TEXT NOT NULL REFERENCES terminals (id),
+            public_key TEXT NOT NULL,
+            until_seq BIGINT NOT NULL,
+            retired_at TEXT NOT NULL,
+            PRIMARY KEY (terminal_id, public_key)
+        )""",
         """CREATE TABLE fleet_logs (
             terminal_id TEXT NOT NULL REFERENCES terminals (id),
             received_at TEXT NOT NULL,

@@ -5,7 +5,8 @@ the results of actions run since the last check-in); the answer lists the action
 action is re-sent until the terminal reports it done, so each one is run by id at most once on the terminal
 (it keeps the ids it finished) and reported until the hub has the result.
 `POST /v1/fleet/retired` (signed, the key's last use) ends a retirement once the hub holds every record.
-`POST /v1/fleet/logs` (signed) answers a `send_logs` action.
+`POST /v1/fleet/logs` (signed) answers a `send_logs` action; `POST /v1/fleet/rotate-key` (signed by the current key,
+with the new key's proof) answers `rotate_key` once the hub holds every record the current key signed.
 """
 
 from __future__ import annotations
@@ -60,6 +61,20 @@ class CheckinResponse(Message):
 class RetiredRequest(Message):
     action_id: ActionId
     last_seq: Annotated[int, Field(ge=0)]
+
+
+class RotateKeyRequest(Message):
+    """Signed with the terminal's current key; `proof` is the new key's signature over `rotation_message`. The
+    hub must hold every record up to `last_seq` (all signed with the current key): later ones use the new key."""
+
+    action_id: ActionId
+    new_public_key: Annotated[str, StringConstraints(pattern=r"^04[0-9a-f]{128}$")]
+    proof: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
+    last_seq: Annotated[int, Field(ge=1)]
+
+
+def rotation_message(terminal_id: str, old_public_hex: str, new_public_hex: str) -> bytes:
+    return f"edgepos-key-rotation-v1\n{terminal_id}\n{old_public_hex}\n{new_public_hex}".encode()
 
 
 class LogsUpload(Message):

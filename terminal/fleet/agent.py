@@ -31,6 +31,8 @@ from sync.fleet_protocol import (
     LogsUpload,
     RemoteAction,
     RetiredRequest,
+    RotateKeyRequest,
+    rotation_message,
 )
 from sync.hub_client import HubClient, HubRefused, HubUnavailable
 from sync.journal import Journal, utc_now
@@ -42,8 +44,10 @@ log = logging.getLogger("edgepos.fleet")
 RETIRING, RETIRED = "RETIRING", "RETIRED"  # marker files in the data directory
 UPDATE_REQUEST, UPDATE_RESULT = "update-request.json", "update-result.json"  # to and from the root updater
 _PENDING_KEY, _DONE_KEY = "fleet_results", "fleet_done_ids"
+ROTATING_TRIGGER = "edgepos_rotating"
 _RETIRE_TRIGGER = ("CREATE TRIGGER IF NOT EXISTS edgepos_retired BEFORE INSERT ON records BEGIN "
-                   "SELECT RAISE(ABORT, 'this terminal is being retired: it records no more sales'); END")
+                   "SELECT RAISE(ABORT, 'this terminal is being retired or its key rotated: it records no sale now'); "
+                   "END")
 
 
 @dataclass
@@ -61,6 +65,7 @@ class FleetAgent:
     def __init__(self, data_dir: Path, journal: Journal, client: HubClient, uplink: Uplink, *,
                  devices: Callable[[], list[dict[str, Any]]] | None = None,
                  reload_config: Callable[[dict[str, Any]], str] | None = None,
+                 keystore: Any = None, secret: bytes | None = None,
                  clock: Callable[[], datetime] = utc_now) -> None:
         self.data_dir = data_dir
         self.journal = journal
@@ -69,6 +74,7 @@ class FleetAgent:
         self.state = uplink.state
         self._devices = devices or (lambda: [])
         self._reload_config = reload_config
+        self._keystore, self._secret = keystore, secret
         self._clock = clock
 
     # --- health -------------------------------------------------------------------------------------------------
@@ -145,6 +151,8 @@ class FleetAgent:
                 return self._retire(action)
             if action.action == "update":
                 return self._update(action)
+            if action.action == "rotate_key" and self._keystore is not None and self._secret:
+                return self._rotate(action)
             return False, f"this terminal (edgepos {__version__}) does not run {action.action!r} yet"
         except (HubUnavailable, HubRefused) as exc:
             return None, str(exc)
@@ -170,6 +178,40 @@ class FleetAgent:
         if not request.exists():
             _write_marker(request, json.dumps({"action_id": action.id, "version": action.params.get("version")}))
         return None, "update requested; the updater runs as root"
+
+    # --- key rotation -------------------------------------------------------------------------------------------
+
+    def _rotate(self, action: RemoteAction) -> tuple[bool | None, str]:
+        """Stop recording (every process), drain the queue, have the hub take the new key (signed by the old one,
+        with the new one's proof), then sign every later record with the new key; recording resumes. Sales that
+        came during the rotation were refused before "approved"; a till app holding the old key reopens its
+        journal (KeyRotated) before it records again."""
+        next_path = self.data_dir / (KEYS + ".next")
+        stop_recording(self.journal.path, ROTATING_TRIGGER)
+        try:
+            for _ in range(20):
+                report = self.uplink.sync_once(pull=False)
+                if report.pending == 0 and report.ok:
+                    break
+                if report.unreachable or report.alarm:
+                    return None, f"queue not drained yet ({report.pending} pending)"
+            if self.journal.outbox_stats()[0]:
+                return None, "queue not drained yet"
+            head = self.journal.head()[0]
+            next_path.unlink(missing_ok=True)  # a rotation the hub never took (recover_rotation decided so)
+            fresh = self._keystore.with_new_signing_key(next_path, self._secret)
+            new_hex, old_hex = fresh.public_key().hex(), self._keystore.public_key().hex()
+            proof = fresh.signing_key().sign(rotation_message(self.journal.terminal_id, old_hex, new_hex)).hex()
+            self.client.signed_post("/fleet/rotate-key", RotateKeyRequest(
+                action_id=action.id, new_public_key=new_hex, proof=proof, last_seq=head),
+                f"rotate:{action.id}", dict_model())
+            self.journal.switch_key(fresh)
+            os.replace(next_path, self.data_dir / KEYS)
+            _fsync(self.data_dir)
+            self._keystore = fresh
+            return True, f"key rotated after record {head}; records from {head + 1} are signed with the new key"
+        finally:
+            resume_recording(self.journal.path, ROTATING_TRIGGER)
 
     # --- retirement ---------------------------------------------------------------------------------------------
 
@@ -235,13 +277,62 @@ class FleetAgent:
             self.state.update(**{_PENDING_KEY: [r for r in self._pending_results() if r["id"] not in ids] or None})
 
 
-def stop_recording(journal_path: str | Path) -> None:
+def stop_recording(journal_path: str | Path, name: str = "edgepos_retired") -> None:
     """From now on the journal refuses new records, in every process (a trigger in its own database)."""
     conn = sqlite3.connect(journal_path, timeout=30, isolation_level=None)
     try:
-        conn.execute(_RETIRE_TRIGGER)
+        conn.execute(_RETIRE_TRIGGER.replace("edgepos_retired", name))
     finally:
         conn.close()
+
+
+def resume_recording(journal_path: str | Path, name: str) -> None:
+    conn = sqlite3.connect(journal_path, timeout=30, isolation_level=None)
+    try:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    finally:
+        conn.close()
+
+
+def recover_rotation(data_dir: Path, secret: bytes, hub_url: str) -> str | None:
+    """Finish or undo a key rotation a crash interrupted (keys.json.next left behind). The journal's meta says
+    whether it switched; if not, the hub is asked with the new key whether it took it. Returns what was done."""
+    from sync.hub_client import HubClient
+    from sync.keystore import FileKeyStore
+
+    next_path = data_dir / (KEYS + ".next")
+    if not next_path.exists():
+        return None
+    fresh = FileKeyStore.open(next_path, secret)
+    conn = sqlite3.connect(data_dir / "journal.db", timeout=30, isolation_level=None)
+    try:
+        held = conn.execute("SELECT value FROM meta WHERE key = 'public_key'").fetchone()[0]
+        conn.execute(f"DROP TRIGGER IF EXISTS {ROTATING_TRIGGER}")
+    finally:
+        conn.close()
+    if held != fresh.public_key().hex():
+        try:
+            with HubClient(fresh, hub_url) as probe:
+                probe.config()
+        except HubRefused:
+            next_path.unlink()
+            return "the hub never took the new key: the rotation was undone"
+        except HubUnavailable:
+            return None  # cannot tell yet: the next check-in asks again
+        old = FileKeyStore.open(data_dir / KEYS, secret)
+        with Journal.open(data_dir / "journal.db", old) as journal:
+            journal.switch_key(fresh)
+    os.replace(next_path, data_dir / KEYS)
+    _fsync(data_dir)
+    return "an interrupted key rotation was finished"
+
+
+def _fsync(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_marker(path: Path, text: str) -> None:

@@ -50,11 +50,12 @@ def agent_for(data_dir: Path, secret: bytes):
     from sync.layout import JOURNAL, KEYS
     from sync.state import SyncState, state_path_for
     from sync.uplink import Uplink
-    from terminal.fleet.agent import FleetAgent
+    from terminal.fleet.agent import FleetAgent, recover_rotation
     from terminal.provision.flow import apply_store_values
     from terminal.till.config import load_config
 
     config = load_config(data_dir)
+    recover_rotation(data_dir, secret, config.hub.url)
     keystore = FileKeyStore.open(data_dir / KEYS, secret)
     with ExitStack() as stack:
         journal = stack.enter_context(Journal.open(data_dir / JOURNAL, keystore))
@@ -62,7 +63,8 @@ def agent_for(data_dir: Path, secret: bytes):
         client = stack.enter_context(HubClient(keystore, config.hub.url))
         uplink = stack.enter_context(Uplink(journal, client, state=state))
         yield FleetAgent(data_dir, journal, client, uplink, devices=_device_rows(data_dir),
-                         reload_config=lambda values: apply_store_values(data_dir, values))
+                         reload_config=lambda values: apply_store_values(data_dir, values), keystore=keystore,
+                         secret=secret)
 
 
 def _device_rows(data_dir: Path):

@@ -77,11 +77,11 @@ def test_health_every_sync_and_remote_actions_at_the_next_one(till: Path, hub: t
 
     ran = checkin(till)  # the next sync runs them, in order
     assert [(a["action"], a["ok"]) for a in ran["actions"]] == [
-        ("resync", True), ("reload_config", True), ("send_logs", True), ("rotate_key", False)]
+        ("resync", True), ("reload_config", True), ("send_logs", True), ("rotate_key", True)]
     assert 'name = "Lotus Mart East"' in (till / "till.toml").read_text()
     assert checkin(till)["actions"] == []  # each runs once; the results reached the hub with this check-in
     states = {a["action"]: a["state"] for a in process.admin("GET", f"/v1/admin/fleet/{tid}/actions")}
-    assert states == {"resync": "done", "reload_config": "done", "send_logs": "done", "rotate_key": "failed"}
+    assert states == {"resync": "done", "reload_config": "done", "send_logs": "done", "rotate_key": "done"}
     logs = process.admin("GET", f"/v1/admin/fleet/{tid}/logs")
     assert len(logs) == 1 and tid in logs[0]["text"] and "status:" in logs[0]["text"]
 
@@ -130,3 +130,63 @@ def test_retirement_under_load_loses_no_sale_and_refuses_the_old_key(till: Path,
     assert gone.value.code == "unknown_terminal"
     again = checkin(till)
     assert again["code"] == 8
+
+
+def test_key_rotation_under_load_loses_no_record_and_refuses_the_old_key(till: Path, hub: tuple[HubProcess, Path]
+                                                                        ) -> None:
+    from sync.journal import KeyRotated
+    from sync.verify import verify_journal
+
+    process, _ = hub
+    tid = terminal_id(till)
+    old = FileKeyStore.open(till / KEYS, KEY_SECRET.encode())
+    kept: list[int] = []
+    refused: list[str] = []
+    reopened = threading.Event()
+    stop = threading.Event()
+
+    def selling() -> None:  # a till app selling through the rotation; told to reopen, it does (as on restart)
+        keys = old
+        n = 0
+        while not stop.is_set():
+            with Journal.open(till / JOURNAL, keys) as journal:
+                while not stop.is_set():
+                    try:
+                        kept.append(journal.append("sale.completed", sale(n)).seq)
+                    except KeyRotated:
+                        keys = FileKeyStore.open(till / KEYS, KEY_SECRET.encode())
+                        reopened.set()
+                        break
+                    except JournalError as exc:  # refused while the rotation runs, before "approved"
+                        refused.append(str(exc))
+                        stop.wait(0.01)
+                    n += 1
+
+    seller = threading.Thread(target=selling)
+    seller.start()
+    try:
+        while len(kept) < 50:
+            stop.wait(0.01)
+        process.admin("POST", f"/v1/admin/fleet/{tid}/actions", json={"action": "rotate_key"})
+        outcome = checkin(till)
+        assert reopened.wait(10)
+        before = len(kept)
+        while len(kept) < before + 20:  # selling again, with the new key
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        seller.join()
+    assert outcome["code"] == 0 and [(a["action"], a["ok"]) for a in outcome["actions"]] == [("rotate_key", True)]
+    synced = cli("sync", "--data-dir", str(till), "--json")
+    assert synced.code == 0, synced.out
+    assert json.loads(synced.out)["pending"] == 0
+    status = process.admin("GET", f"/v1/admin/terminals/{tid}")
+    assert status["last_seq"] == max(kept) and status["records"].get("declined", 0) == 0  # none lost, none rejected
+    new = FileKeyStore.open(till / KEYS, KEY_SECRET.encode())
+    assert new.public_key() != old.public_key()
+    with HubClient(old, process.url) as stale, pytest.raises(HubRefused):
+        stale.config()  # the old key is refused
+    with HubClient(new, process.url) as current:
+        assert current.config() is not None
+    report = verify_journal(till / JOURNAL)  # the whole chain: old key up to the rotation, the new one after
+    assert report.ok and report.records == max(kept), report
