@@ -253,6 +253,7 @@ class Journal:
         acknowledged at once, as the hub already holds them. Returns how many were adopted; JournalError on the
         first one that does not fit (nothing after it is written)."""
         adopted = 0
+        signers = self._signers([record.seq for record in records])  # before the lock: reading history takes it
         with self._lock, self._errors("write"), transaction(self._conn) as conn:
             seq, head = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             now = time_text(self._clock())
@@ -260,7 +261,7 @@ class Journal:
                 problem = record_problem(record.seq, record.terminal_id.encode(), record.time_text.encode(),
                                          record.type.encode(), record.payload_raw, record.secret, record.prev_hash,
                                          record.hash, record.signature, self.terminal_id.encode(), head,
-                                         self.key_for(record.seq))
+                                         signers[record.seq])
                 if record.seq != seq + 1 or problem is not None:  # the same rules the verifier and the hub apply
                     raise JournalError(f"record {record.seq} from the hub does not continue this journal's chain "
                                        f"at {seq}; nothing after {seq} was adopted")
@@ -348,12 +349,15 @@ class Journal:
 
     def key_for(self, seq: int) -> Sm2PublicKey:
         """The key that signed record `seq`: an earlier key for records before a rotation (meta key_history)."""
+        return self._signers([seq])[seq]
+
+    def _signers(self, seqs: Sequence[int]) -> dict[int, Sm2PublicKey]:
         with self._lock, self._errors("read"):
             row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (KEY_HISTORY,)).fetchone()
-        for entry in json.loads(row[0]) if row else []:
-            if seq <= int(entry["until_seq"]):
-                return Sm2PublicKey(bytes.fromhex(entry["public_key"]))
-        return self.public_key()
+        history = [(int(e["until_seq"]), Sm2PublicKey(bytes.fromhex(e["public_key"])))
+                   for e in (json.loads(row[0]) if row else [])]
+        current = self.public_key()
+        return {seq: next((key for until, key in history if seq <= until), current) for seq in seqs}
 
     def switch_key(self, keystore: KeyStore) -> int:
         """Sign every record after the current head with `keystore`'s key (a key rotation the hub has accepted):
