@@ -234,7 +234,7 @@ Admin = Depends(admin_only)
 
 def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
                sweep_every_s: float | None = SWEEP_EVERY_S, max_requests: int = MAX_REQUESTS,
-               throttle: Throttle | None = None) -> FastAPI:
+               throttle: Throttle | None = None, identity: Sm2PrivateKey | None = None) -> FastAPI:
     if not admin_token:
         raise ValueError("the hub needs an admin token")
 
@@ -488,6 +488,10 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
 
     install_back_office(app, store, sweep_every_s=sweep_every_s)  # web pages on their own router and sign-in
 
+    from hub import fleet, provisioning  # issue 14: identity, product list, fleet health and remote actions
+
+    app.include_router(provisioning.router(store, signed_request, identity or Sm2PrivateKey.generate()))
+    app.include_router(fleet.router(store, signed_request, admin_only, parse))
     app.openapi = _openapi_with_bodies(app)  # type: ignore[method-assign]
     app.add_middleware(HubGuard, max_requests=max_requests)
     return app

@@ -59,6 +59,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     from hub.backoffice.cli import register_hub_actions
 
     register_hub_actions(actions, _where)
+    from hub.provisioning_cli import register as register_provisioning  # issue 14: provisioning codes
+
+    register_provisioning(actions, _where, _duration)
+    from hub.fleet_cli import register as register_fleet  # issue 14: fleet list, remote actions, diagnostics
+
+    register_fleet(actions, _where)
 
 
 def _where(parser: argparse.ArgumentParser, default: str) -> None:

@@ -143,6 +143,49 @@ MIGRATIONS: list[list[str]] = [
        #    the hub's own signing keys and the register of retention archives
         *BACKOFFICE_TABLES,
     ],
+    [  # 7: each merchant's product list, pulled by its terminals when they are provisioned
+        """CREATE TABLE catalogues (
+            merchant_id TEXT PRIMARY KEY,
+            csv TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        # the fleet: each terminal's group and retirement, its last health report, remote actions for its next sync
+        """CREATE TABLE fleet_terminals (
+            terminal_id TEXT PRIMARY KEY REFERENCES terminals (id),
+            group_name TEXT NOT NULL DEFAULT 'default',
+            retire_requested_at TEXT,
+            retired_at TEXT,
+            last_seen_at TEXT,
+            health TEXT
+        )""",
+        """CREATE TABLE fleet_actions (
+            id TEXT PRIMARY KEY,
+            terminal_id TEXT NOT NULL REFERENCES terminals (id),
+            action TEXT NOT NULL,
+            params TEXT NOT NULL,
+            state TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            done_at TEXT,
+            result TEXT
+        )""",
+        "CREATE INDEX fleet_actions_open ON fleet_actions (terminal_id, state)",
+        """CREATE TABLE fleet_key_history (
+            terminal_id TEXT NOT NULL REFERENCES terminals (id),
+            public_key TEXT NOT NULL,
+            until_seq BIGINT NOT NULL,
+            retired_at TEXT NOT NULL,
+            PRIMARY KEY (terminal_id, public_key)
+        )""",
+        """CREATE TABLE fleet_logs (
+            terminal_id TEXT NOT NULL REFERENCES terminals (id),
+            received_at TEXT NOT NULL,
+            action_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (terminal_id, action_id)
+        )""",
+    ],
 ]
 
 

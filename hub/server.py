@@ -109,12 +109,19 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
     except StoreUnavailable as exc:
         print(f"edgepos hub: {exc.message}", file=sys.stderr)
         return 1
-    app = create_app(store, admin_token, max_requests=max_requests)
     if retrain_every is not None:  # the weekly risk retraining (hub/risk_loop.py), in a child process per run
         from hub.risk_loop import schedule_from_env
 
         if schedule_from_env(store, retrain_every) is None:
             return 1
+    from hub.provisioning import identity_path, load_identity
+
+    try:
+        identity = load_identity(identity_path(db, dsn))
+    except (OSError, ValueError) as exc:
+        print(f"edgepos hub: cannot load the hub's identity key: {exc}", file=sys.stderr)
+        return 1
+    app = create_app(store, admin_token, max_requests=max_requests, identity=identity)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

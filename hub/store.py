@@ -20,6 +20,7 @@ from hub import downstream, enrol_codes, holds, reports
 from hub.backend import Backend, Tx
 from hub.clock import Clock, iso, utc_now
 from hub.errors import Conflict, HubError, NotFound, StaleState
+from hub.fleet import is_retired
 from hub.ingest import RefundScope, ingest, verify_batch
 from hub.merchants import MerchantSettings, put_settings
 from hub.schema import migrate
@@ -130,10 +131,14 @@ class Store:
         fields are as first loaded, so use `terminal()` for those."""
         known = self._identities.get(terminal_id)
         if known is None:
-            known = self.terminal(terminal_id)
+            known = self.view(lambda tx: None if is_retired(tx, terminal_id) else load_terminal(tx, terminal_id))
             if known is not None and len(self._identities) < 100_000:
                 self._identities[terminal_id] = known
         return known
+
+    def forget_identity(self, terminal_id: str) -> None:
+        """The terminal's key changed or was retired (hub.fleet): the next request loads it again."""
+        self._identities.pop(terminal_id, None)
 
     def cached_identity(self, terminal_id: str) -> Terminal | None:
         return self._identities.get(terminal_id)

@@ -275,6 +275,14 @@ class HubClient:
 
     # --- HTTP ----------------------------------------------------------------------------------------------------
 
+    def signed_get(self, path: str, model: type[BaseModel]) -> Any:
+        """A signed GET of `path` (under /v1) parsed as `model`: for endpoints outside the sync core (catalogue)."""
+        return self._get(path, model)
+
+    def signed_post(self, path: str, body: Message, key: str, model: type[BaseModel]) -> Any:
+        """A signed POST of `body` to `path` (under /v1) with idempotency key `key`, parsed as `model` (fleet)."""
+        return self._parse(self._call("POST", path, body, key), model)
+
     def _get(self, path: str, model: type[BaseModel]) -> Any:
         return self._parse(self._call("GET", path, None, f"get:{uuid.uuid4().hex}"), model)
 

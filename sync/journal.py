@@ -31,6 +31,7 @@ from sync.sqlite_tx import transaction
 
 APPLICATION_ID = 0x45504A31  # "EPJ1" in the SQLite header: tells our journal from any other SQLite file
 FORMAT = "edgepos-journal"
+KEY_HISTORY = "key_history"  # meta: JSON [{"public_key": hex, "until_seq": n}], the keys before a rotation
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _RECORD_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 
@@ -51,6 +52,10 @@ class NotAJournal(JournalError):
 
 class JournalDamaged(JournalError):
     """The file is an edgepos journal but SQLite cannot read it back."""
+
+
+class KeyRotated(JournalError):
+    """This process holds the terminal's old key: the key was rotated by another process (reopen the journal)."""
 
 
 class WrongTerminal(JournalError):
@@ -103,6 +108,7 @@ class Journal:
         self._conn = conn
         self._keys = keystore
         self._signer = keystore.signing_key()
+        self._public_hex = keystore.public_key().hex()
         self._envelope = keystore.envelope()
         self._clock = clock
         self._lock = threading.Lock()
@@ -212,6 +218,10 @@ class Journal:
             if masked:
                 raise ValueError(f"record carries a clear card number ({masked}); store a token and last four")
         with self._lock, self._errors("write"), transaction(self._conn) as conn:
+            held = conn.execute("SELECT value FROM meta WHERE key = 'public_key'").fetchone()
+            if held is None or held[0] != self._public_hex:
+                raise KeyRotated(f"{self.path}: the terminal key was rotated (by the sync daemon); open the till "
+                                 "again to sign with the new key; nothing was recorded")
             seq, prev_hash = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             seq += 1
             time = self._clock()
@@ -242,15 +252,16 @@ class Journal:
         older backup): each must continue the chain exactly (seq, prev_hash, digest, our own signature). They are
         acknowledged at once, as the hub already holds them. Returns how many were adopted; JournalError on the
         first one that does not fit (nothing after it is written)."""
-        verifier = self.public_key()
         adopted = 0
+        signers = self._signers([record.seq for record in records])  # before the lock: reading history takes it
         with self._lock, self._errors("write"), transaction(self._conn) as conn:
             seq, head = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             now = time_text(self._clock())
             for record in records:
                 problem = record_problem(record.seq, record.terminal_id.encode(), record.time_text.encode(),
                                          record.type.encode(), record.payload_raw, record.secret, record.prev_hash,
-                                         record.hash, record.signature, self.terminal_id.encode(), head, verifier)
+                                         record.hash, record.signature, self.terminal_id.encode(), head,
+                                         signers[record.seq])
                 if record.seq != seq + 1 or problem is not None:  # the same rules the verifier and the hub apply
                     raise JournalError(f"record {record.seq} from the hub does not continue this journal's chain "
                                        f"at {seq}; nothing after {seq} was adopted")
@@ -335,6 +346,34 @@ class Journal:
 
     def public_key(self) -> Sm2PublicKey:
         return Sm2PublicKey(self._keys.public_key())
+
+    def key_for(self, seq: int) -> Sm2PublicKey:
+        """The key that signed record `seq`: an earlier key for records before a rotation (meta key_history)."""
+        return self._signers([seq])[seq]
+
+    def _signers(self, seqs: Sequence[int]) -> dict[int, Sm2PublicKey]:
+        with self._lock, self._errors("read"):
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (KEY_HISTORY,)).fetchone()
+        history = [(int(e["until_seq"]), Sm2PublicKey(bytes.fromhex(e["public_key"])))
+                   for e in (json.loads(row[0]) if row else [])]
+        current = self.public_key()
+        return {seq: next((key for until, key in history if seq <= until), current) for seq in seqs}
+
+    def switch_key(self, keystore: KeyStore) -> int:
+        """Sign every record after the current head with `keystore`'s key (a key rotation the hub has accepted):
+        the old key and the last seq it signed go into meta key_history, in one transaction with the new key.
+        Returns that last seq. Other processes' journals then refuse to append (KeyRotated) until reopened."""
+        if keystore.terminal_id != self.terminal_id:
+            raise WrongTerminal("a key store of another terminal")
+        with self._lock, self._errors("write"), transaction(self._conn) as conn:
+            head = conn.execute("SELECT seq FROM head WHERE id = 1").fetchone()[0]
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (KEY_HISTORY,)).fetchone()
+            history = [*(json.loads(row[0]) if row else []), {"public_key": self._public_hex, "until_seq": head}]
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (KEY_HISTORY, json.dumps(history)))
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'public_key'", (keystore.public_key().hex(),))
+        self._keys, self._signer = keystore, keystore.signing_key()
+        self._public_hex = keystore.public_key().hex()
+        return int(head)
 
     @contextmanager
     def _errors(self, action: str) -> Iterator[None]:

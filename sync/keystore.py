@@ -76,6 +76,7 @@ class FileKeyStore:
         self._signing_key = Sm2PrivateKey(keys.sm2)
         self._public_key = self._signing_key.public_key()
         self._envelope = Envelope(keys.sm4, keys.aes)
+        self._envelope_keys = (keys.sm4, keys.aes)
         self._token_key = keys.token
 
     @property
@@ -101,8 +102,17 @@ class FileKeyStore:
             raise KeyStoreError("the key store secret must not be empty")
         if not terminal_id or not terminal_id.isprintable():
             raise KeyStoreError("terminal id must be a non-empty printable string")
-        path = Path(path)
-        keys = _Keys.generate()
+        return cls._write(Path(path), secret, terminal_id, _Keys.generate())
+
+    def with_new_signing_key(self, path: str | os.PathLike[str], secret: bytes) -> FileKeyStore:
+        """A key store at `path` (which must not exist) with a fresh SM2 signing key and this store's other keys
+        (sealed data and card tokens stay readable): the next key of a key rotation (terminal.fleet.agent)."""
+        keys = _Keys(Sm2PrivateKey.generate().private_bytes(), self._envelope_keys[0], self._envelope_keys[1],
+                     self._token_key)
+        return self._write(Path(path), secret, self._terminal_id, keys)
+
+    @classmethod
+    def _write(cls, path: Path, secret: bytes, terminal_id: str, keys: _Keys) -> FileKeyStore:
         salt = os.urandom(16)
         nonce = os.urandom(12)
         header = {"format": FORMAT, "version": VERSION, "terminal_id": terminal_id}

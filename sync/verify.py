@@ -6,6 +6,7 @@ a journal re-signed with another key, pinned by the caller (the hub keeps the ke
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -64,7 +65,13 @@ def _walk(conn: sqlite3.Connection, path: Path, pinned_key: bytes | None) -> Ver
         return bad(0, 1, "journal head is missing")
     head_seq = head[0] if isinstance(head[0], int) else None
 
-    expected_prev = genesis_hash(terminal_id, key_bytes)
+    try:  # keys before a rotation (sync.journal.KEY_HISTORY), each with the last record it signed
+        history = [(int(e["until_seq"]), bytes.fromhex(e["public_key"])) for e in json.loads(meta.get("key_history",
+                                                                                                       "[]"))]
+        earlier = [(until, Sm2PublicKey(raw)) for until, raw in history]
+    except (ValueError, KeyError, TypeError, CryptoError):
+        return bad(0, 1, "the journal's key history is malformed")
+    expected_prev = genesis_hash(terminal_id, history[0][1] if history else key_bytes)
     expected_seq = 1
     rows = conn.execute(
         "SELECT seq, terminal_id, time, type, payload, secret, prev_hash, hash, signature FROM records ORDER BY seq"
@@ -76,8 +83,9 @@ def _walk(conn: sqlite3.Connection, path: Path, pinned_key: bytes | None) -> Ver
             if isinstance(seq, int) and seq > expected_seq:
                 return bad(good, expected_seq, f"record {expected_seq} is missing (next present is {seq})")
             return bad(good, expected_seq, f"record numbering broken after {good}")
+        signer = next((k for until, k in earlier if isinstance(seq, int) and seq <= until), key)
         problem = record_problem(seq, term, time, rtype, payload, secret, prev_hash, digest, signature,
-                                 terminal_id.encode(), expected_prev, key)
+                                 terminal_id.encode(), expected_prev, signer)
         if problem:
             return bad(good, seq, problem)
         expected_prev = last_hash = digest

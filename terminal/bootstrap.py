@@ -174,6 +174,9 @@ class RealStore(ClosesInReverse):
 def open_till(data_dir: Path, *, secret: bytes | None = None, clock: Callable[[], datetime] = utc_now) -> RealStore:
     """Open the till set up in `data_dir` from its config (TillUnavailable with one sentence when it cannot)."""
     data_dir = data_dir.resolve()
+    for marker in ("RETIRED", "RETIRING"):  # terminal.fleet.agent: a retired till never opens to sell again
+        if (data_dir / marker).exists():
+            raise TillUnavailable(f"This terminal is {marker.lower()} (fleet management); it sells no more.")
     try:
         config = load_config(data_dir)
     except ConfigError as exc:

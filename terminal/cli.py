@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from bench.auth import register as register_bench_auth
     from bench.cbdc_cli import register as register_bench_cbdc
+    from bench.provision import register as register_bench_provision
     from bench.reconcile import register as register_bench_reconcile
     from drivers.cli import register as register_drivers
     from hub.backoffice.cli import register as register_backoffice
@@ -83,7 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     from models.cli import register as register_models
     from sync.cli import register as register_sync
     from terminal.cbdc.cli import register as register_cbdc
+    from terminal.fleet.cli import register as register_fleet
+    from terminal.fleet.update_cli import register as register_update
     from terminal.kiosk.cli import register as register_kiosk
+    from terminal.provision.cli import register as register_provision
     from terminal.till.cli import register as register_till
 
     register_hub(commands)
@@ -97,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     register_cbdc(commands)
     register_bench_cbdc(bench)
     register_kiosk(commands, bench)
+    register_bench_provision(bench)
+    register_provision(commands)
+    register_fleet(commands)
+    register_update(commands)
     return parser
 
 

@@ -341,6 +341,54 @@ CATALOGUE: dict[str, str] = {  # code -> English sentence (the message id the tr
     "keep_last_four_only": QT_TRANSLATE_NOOP("Code", "Keep only the last four digits of the card."),
     "cash_has_no_token": QT_TRANSLATE_NOOP("Code", "A cash payment has no card or wallet token."),
     "token_malformed": QT_TRANSLATE_NOOP("Code", "A card or wallet token looks like tk_ and hex digits."),
+    # issue 14: provisioning and the technician's tools
+    "provision_code_malformed": QT_TRANSLATE_NOOP("Code", "This is not an edgepos provisioning code. Scan the code "
+                                   "the hub printed."),
+    "provision_code_altered": QT_TRANSLATE_NOOP("Code", "This provisioning code is damaged or was altered. Print a "
+                                   "new one. Nothing was changed."),
+    "provision_other_root": QT_TRANSLATE_NOOP("Code", "This provisioning code was signed by another provisioning "
+                                   "root, not the one this terminal trusts. Nothing was changed."),
+    "provision_code_expired": QT_TRANSLATE_NOOP("Code", "This provisioning code has expired. Print a new one. "
+                                   "Nothing was changed."),
+    "provision_code_used": QT_TRANSLATE_NOOP("Code", "This provisioning code was used already: each code sets up "
+                                   "one terminal once. Print a new one. Nothing was changed."),
+    "provision_code_unknown": QT_TRANSLATE_NOOP("Code", "The hub does not know this provisioning code. Print a new "
+                                   "one at the hub the code names. Nothing was changed."),
+    "provision_hub_key_mismatch": QT_TRANSLATE_NOOP("Code", "The server the code names is not the hub this code was "
+                                   "made for (its key does not match): a device in the "
+                                   "middle, or the wrong address. Nothing was changed."),
+    "provision_no_root": QT_TRANSLATE_NOOP("Code", "No provisioning root is installed on this terminal. Install the "
+                                   "package built with your root."),
+    "provision_config_changed": QT_TRANSLATE_NOOP("Code", "The hub's settings or product list changed since this "
+                                   "code was printed. Print a new one. Nothing was changed."),
+    "provision_refused": QT_TRANSLATE_NOOP("Code", "The hub refused to set up this terminal. Print a new code. "
+                                   "Nothing was changed."),
+    "provision_failed": QT_TRANSLATE_NOOP("Code", "This terminal cannot be set up here: {reason}"),
+    "provision_hub_unreachable": QT_TRANSLATE_NOOP("Code", "The hub did not answer. Check the network and scan "
+                                   "again. Nothing was changed."),
+    "provision_pins_differ": QT_TRANSLATE_NOOP("Code", "The two PINs differ. Type the PIN twice."),
+    "provision_pin_invalid": QT_TRANSLATE_NOOP("Code", "A PIN is 4 to 12 digits."),
+    "provision_done": QT_TRANSLATE_NOOP("Code", "Terminal {terminal} is set up for {location}. The slip is below; "
+                                   "log in with the manager's PIN to sell."),
+    "tech_devices_ok": QT_TRANSLATE_NOOP("Code", "All {count} devices passed their self-test."),
+    "tech_devices_bad": QT_TRANSLATE_NOOP("Code", "These devices failed their self-test: {bad}."),
+    "tech_print_ok": QT_TRANSLATE_NOOP("Code", "The test page was printed on {printer}."),
+    "tech_print_failed": QT_TRANSLATE_NOOP("Code", "The test page could not be printed: {error}"),
+    "tech_no_card_reader": QT_TRANSLATE_NOOP("Code", "No card reader is configured on this till."),
+    "tech_card_ok": QT_TRANSLATE_NOOP("Code", "The test card was read (card ending {last4})."),
+    "tech_card_failed": QT_TRANSLATE_NOOP("Code", "The test card could not be read: {error}"),
+    "tech_no_hub": QT_TRANSLATE_NOOP("Code", "This till has no hub configured."),
+    "tech_hub_ok": QT_TRANSLATE_NOOP("Code", "The hub {hub} answered in {ms} ms and holds every record up to "
+                                   "{hub_seq}."),
+    "tech_hub_bad": QT_TRANSLATE_NOOP("Code", "The hub {hub} does not match this till ({verdict}; hub {hub_seq}, "
+                                   "till {local_seq})."),
+    "tech_queue": QT_TRANSLATE_NOOP("Code", "{pending} records waiting (oldest {oldest_s} s); last sync "
+                                   "{last_sync}; last error {last_error}."),
+    "tech_logs_exported": QT_TRANSLATE_NOOP("Code", "Logs exported to {path} (no keys, no journal)."),
+    "tech_diagnostics_qr": QT_TRANSLATE_NOOP("Code", "Signed diagnostics: photograph this code for the hub (edgepos "
+                                   "hub read-diagnostics)."),
+    "tech_login_refused": QT_TRANSLATE_NOOP("Code", "That operator id and PIN do not match."),
+    "tech_not_technician": QT_TRANSLATE_NOOP("Code", "Only a technician or a manager opens these tools."),
 }
 # the self-checkout kiosk and the attendant station (terminal.kiosk, terminal.ui.kiosk)
 CATALOGUE.update({

@@ -4,167 +4,167 @@
 <context>
     <name>Action</name>
     <message>
-        <location filename="../wording.py" line="458"/>
+        <location filename="../wording.py" line="506"/>
         <source>take digital currency</source>
         <translation>收数字人民币</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="458"/>
+        <location filename="../wording.py" line="506"/>
         <source>take a hard wallet</source>
         <translation>收硬钱包</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="459"/>
+        <location filename="../wording.py" line="507"/>
         <source>show the digital-currency QR</source>
         <translation>出示数字人民币收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="460"/>
+        <location filename="../wording.py" line="508"/>
         <source>wait for the digital-currency payment</source>
         <translation>等待数字人民币付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="461"/>
+        <location filename="../wording.py" line="509"/>
         <source>add items</source>
         <translation>添加商品</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="461"/>
+        <location filename="../wording.py" line="509"/>
         <source>approve as supervisor</source>
         <translation>由主管批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="462"/>
+        <location filename="../wording.py" line="510"/>
         <source>ask for a step-up</source>
         <translation>要求加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="462"/>
+        <location filename="../wording.py" line="510"/>
         <source>change a price</source>
         <translation>改价</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="463"/>
+        <location filename="../wording.py" line="511"/>
         <source>commit the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="463"/>
+        <location filename="../wording.py" line="511"/>
         <source>confirm the QR payment</source>
         <translation>确认扫码付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="464"/>
+        <location filename="../wording.py" line="512"/>
         <source>decide</source>
         <translation>做出决定</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="464"/>
+        <location filename="../wording.py" line="512"/>
         <source>enter the PIN</source>
         <translation>输入密码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="465"/>
+        <location filename="../wording.py" line="513"/>
         <source>finish a refund</source>
         <translation>完成退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="465"/>
+        <location filename="../wording.py" line="513"/>
         <source>finish</source>
         <translation>结束交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="466"/>
+        <location filename="../wording.py" line="514"/>
         <source>give a discount</source>
         <translation>给折扣</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="466"/>
+        <location filename="../wording.py" line="514"/>
         <source>go back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="467"/>
+        <location filename="../wording.py" line="515"/>
         <source>go to payment</source>
         <translation>去付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="467"/>
+        <location filename="../wording.py" line="515"/>
         <source>offer a reprint</source>
         <translation>提供重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="468"/>
+        <location filename="../wording.py" line="516"/>
         <source>open the drawer</source>
         <translation>打开钱箱</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="468"/>
+        <location filename="../wording.py" line="516"/>
         <source>print the receipt</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="469"/>
+        <location filename="../wording.py" line="517"/>
         <source>refund a sale</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="469"/>
+        <location filename="../wording.py" line="517"/>
         <source>refuse the step-up</source>
         <translation>拒绝加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="470"/>
+        <location filename="../wording.py" line="518"/>
         <source>reprint</source>
         <translation>重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="470"/>
+        <location filename="../wording.py" line="518"/>
         <source>save the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="471"/>
+        <location filename="../wording.py" line="519"/>
         <source>scan a payment code</source>
         <translation>扫描付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="471"/>
+        <location filename="../wording.py" line="519"/>
         <source>show the shop&apos;s QR code</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="472"/>
+        <location filename="../wording.py" line="520"/>
         <source>skip the receipt</source>
         <translation>跳过小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="472"/>
+        <location filename="../wording.py" line="520"/>
         <source>start a sale</source>
         <translation>开始交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="473"/>
+        <location filename="../wording.py" line="521"/>
         <source>take a card</source>
         <translation>刷卡收款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="473"/>
+        <location filename="../wording.py" line="521"/>
         <source>take cash</source>
         <translation>收现金</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="474"/>
+        <location filename="../wording.py" line="522"/>
         <source>take the next payment</source>
         <translation>收下一笔付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="474"/>
+        <location filename="../wording.py" line="522"/>
         <source>void a sale</source>
         <translation>作废交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="475"/>
+        <location filename="../wording.py" line="523"/>
         <source>cancel</source>
         <translation>取消</translation>
     </message>
@@ -621,7 +621,7 @@
     </message>
     <message>
         <location filename="../wording.py" line="104"/>
-        <location filename="../wording.py" line="357"/>
+        <location filename="../wording.py" line="405"/>
         <source>Total {total}. Choose how to pay.</source>
         <translation>合计 {total}。请选择付款方式。</translation>
     </message>
@@ -1057,6 +1057,7 @@
     </message>
     <message>
         <location filename="../wording.py" line="225"/>
+        <location filename="../wording.py" line="370"/>
         <source>A PIN is 4 to 12 digits.</source>
         <translation>密码为 4 到 12 位数字。</translation>
     </message>
@@ -1541,497 +1542,642 @@
         <translation>银行卡或钱包令牌的格式是 tk_ 加十六进制数字。</translation>
     </message>
     <message>
+        <location filename="../wording.py" line="345"/>
+        <source>This is not an edgepos provisioning code. Scan the code the hub printed.</source>
+        <translation>这不是 edgepos 开通码。请扫描服务端打印的开通码。</translation>
+    </message>
+    <message>
         <location filename="../wording.py" line="347"/>
+        <source>This provisioning code is damaged or was altered. Print a new one. Nothing was changed.</source>
+        <translation>此开通码已损坏或被篡改。请重新打印。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="349"/>
+        <source>This provisioning code was signed by another provisioning root, not the one this terminal trusts. Nothing was changed.</source>
+        <translation>此开通码由另一个开通根密钥签名，不是本终端信任的根密钥。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="351"/>
+        <source>This provisioning code has expired. Print a new one. Nothing was changed.</source>
+        <translation>此开通码已过期。请重新打印。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="353"/>
+        <source>This provisioning code was used already: each code sets up one terminal once. Print a new one. Nothing was changed.</source>
+        <translation>此开通码已被使用：每个开通码只能开通一台终端一次。请重新打印。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="355"/>
+        <source>The hub does not know this provisioning code. Print a new one at the hub the code names. Nothing was changed.</source>
+        <translation>服务端不认识此开通码。请在开通码所指的服务端重新打印。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="357"/>
+        <source>The server the code names is not the hub this code was made for (its key does not match): a device in the middle, or the wrong address. Nothing was changed.</source>
+        <translation>开通码所指的服务器不是签发此码的服务端（密钥不匹配）：可能有中间人设备，或地址错误。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="360"/>
+        <source>No provisioning root is installed on this terminal. Install the package built with your root.</source>
+        <translation>本终端未安装开通根密钥。请安装带有您的根密钥的软件包。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="362"/>
+        <source>The hub&apos;s settings or product list changed since this code was printed. Print a new one. Nothing was changed.</source>
+        <translation>自打印此开通码以来，服务端的设置或商品清单已更改。请重新打印。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="364"/>
+        <source>The hub refused to set up this terminal. Print a new code. Nothing was changed.</source>
+        <translation>服务端拒绝开通此终端。请重新打印开通码。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="366"/>
+        <source>This terminal cannot be set up here: {reason}</source>
+        <translation>无法在此开通终端：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="367"/>
+        <source>The hub did not answer. Check the network and scan again. Nothing was changed.</source>
+        <translation>服务端没有响应。请检查网络后重新扫描。未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="369"/>
+        <source>The two PINs differ. Type the PIN twice.</source>
+        <translation>两次输入的 PIN 不一致。请输入两次相同的 PIN。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="371"/>
+        <source>Terminal {terminal} is set up for {location}. The slip is below; log in with the manager&apos;s PIN to sell.</source>
+        <translation>终端 {terminal} 已为 {location} 开通。开通单见下方；请用店长的 PIN 登录后开始销售。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="373"/>
+        <source>All {count} devices passed their self-test.</source>
+        <translation>全部 {count} 台设备自检通过。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="374"/>
+        <source>These devices failed their self-test: {bad}.</source>
+        <translation>以下设备自检失败：{bad}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="375"/>
+        <source>The test page was printed on {printer}.</source>
+        <translation>测试页已在 {printer} 上打印。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="376"/>
+        <source>The test page could not be printed: {error}</source>
+        <translation>无法打印测试页：{error}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="377"/>
+        <source>No card reader is configured on this till.</source>
+        <translation>本收银台未配置读卡器。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="378"/>
+        <source>The test card was read (card ending {last4}).</source>
+        <translation>测试卡读取成功（尾号 {last4}）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="379"/>
+        <source>The test card could not be read: {error}</source>
+        <translation>无法读取测试卡：{error}</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="380"/>
+        <source>This till has no hub configured.</source>
+        <translation>本收银台未配置服务端。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="381"/>
+        <source>The hub {hub} answered in {ms} ms and holds every record up to {hub_seq}.</source>
+        <translation>服务端 {hub} 在 {ms} 毫秒内响应，已保存截至第 {hub_seq} 条的全部记录。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="383"/>
+        <source>The hub {hub} does not match this till ({verdict}; hub {hub_seq}, till {local_seq}).</source>
+        <translation>服务端 {hub} 与本收银台不一致（{verdict}；服务端 {hub_seq}，收银台 {local_seq}）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="385"/>
+        <source>{pending} records waiting (oldest {oldest_s} s); last sync {last_sync}; last error {last_error}.</source>
+        <translation>{pending} 条记录待上传（最早 {oldest_s} 秒）；上次同步 {last_sync}；上次错误 {last_error}。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="387"/>
+        <source>Logs exported to {path} (no keys, no journal).</source>
+        <translation>日志已导出到 {path}（不含密钥和流水）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="388"/>
+        <source>Signed diagnostics: photograph this code for the hub (edgepos hub read-diagnostics).</source>
+        <translation>已签名的诊断信息：请拍下此码交给服务端（edgepos hub read-diagnostics）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="390"/>
+        <source>That operator id and PIN do not match.</source>
+        <translation>操作员编号与 PIN 不匹配。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="391"/>
+        <source>Only a technician or a manager opens these tools.</source>
+        <translation>只有技术员或店长可以打开这些工具。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="395"/>
         <source>Touch the screen to start.</source>
         <translation>请触摸屏幕开始。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="348"/>
+        <location filename="../wording.py" line="396"/>
         <source>Choose your language.</source>
         <translation>请选择语言。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="349"/>
+        <location filename="../wording.py" line="397"/>
         <source>Scan your first item, or find it by picture.</source>
         <translation>请扫描第一件商品，或按图片查找。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="350"/>
+        <location filename="../wording.py" line="398"/>
         <source>{name} {price} added.</source>
         <translation>已添加 {name} {price}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="351"/>
+        <location filename="../wording.py" line="399"/>
         <source>Put {name} in the bagging area.</source>
         <translation>请把 {name} 放入装袋区。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="352"/>
+        <location filename="../wording.py" line="400"/>
         <source>Scan the next item, or press Pay when you are done.</source>
         <translation>请扫描下一件商品，选完后按“付款”。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="353"/>
+        <location filename="../wording.py" line="401"/>
         <source>Put {name} on the scale ({price} per kg), then press Weigh.</source>
         <translation>请把 {name} 放在秤上（每公斤 {price}），然后按“称重”。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="354"/>
+        <location filename="../wording.py" line="402"/>
         <source>The bagging area did not weigh what we expected. Please take the item out and put it back.</source>
         <translation>装袋区重量与预期不符。请取出商品后重新放入。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="356"/>
+        <location filename="../wording.py" line="404"/>
         <source>Check your basket: total {total}.</source>
         <translation>请核对购物篮：合计 {total}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="358"/>
+        <location filename="../wording.py" line="406"/>
         <source>Paid {paid}. Choose your receipt.</source>
         <translation>已付款 {paid}。请选择收据方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="359"/>
+        <location filename="../wording.py" line="407"/>
         <source>Enter your card PIN on the keypad, then press OK.</source>
         <translation>请在键盘上输入银行卡密码，然后按“确定”。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="360"/>
+        <location filename="../wording.py" line="408"/>
         <source>Scan this code with your payment app and pay {amount}.</source>
         <translation>请用支付应用扫描此码并支付 {amount}。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="361"/>
+        <location filename="../wording.py" line="409"/>
         <source>The payment did not go through. {reason} Try again or choose another way to pay.</source>
         <translation>付款未成功。{reason}请重试或选择其他付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="363"/>
+        <location filename="../wording.py" line="411"/>
         <source>The receipt did not print: here it is as a QR code.</source>
         <translation>收据未能打印：请扫描二维码获取收据。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="364"/>
+        <location filename="../wording.py" line="412"/>
         <source>Thank you for shopping with us!</source>
         <translation>感谢您的光临！</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="365"/>
+        <location filename="../wording.py" line="413"/>
         <source>Do you need more time?</source>
         <translation>您需要更多时间吗？</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="366"/>
+        <location filename="../wording.py" line="414"/>
         <source>Please continue.</source>
         <translation>请继续。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="367"/>
+        <location filename="../wording.py" line="415"/>
         <source>This checkout is closed. Please use another one.</source>
         <translation>此收银台已关闭，请使用其他收银台。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="368"/>
+        <location filename="../wording.py" line="416"/>
         <source>We cannot reach the bank right now. Try a card, or call for help.</source>
         <translation>暂时无法连接银行。请尝试用银行卡支付，或呼叫工作人员。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="370"/>
+        <location filename="../wording.py" line="418"/>
         <source>The PIN was not accepted.</source>
         <translation>密码未通过验证。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="371"/>
+        <location filename="../wording.py" line="419"/>
         <source>The card could not be read. Insert it again and leave it in until the screen says so.</source>
         <translation>无法读取银行卡。请重新插卡，并在屏幕提示前不要拔出。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="373"/>
+        <location filename="../wording.py" line="421"/>
         <source>The payment was not approved.</source>
         <translation>付款未获批准。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="374"/>
+        <location filename="../wording.py" line="422"/>
         <source>{name} needs an age check. An attendant is coming to help you.</source>
         <translation>{name} 需要核验年龄。工作人员马上过来协助您。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="375"/>
+        <location filename="../wording.py" line="423"/>
         <source>The bagging area weight does not match your items. An attendant is coming.</source>
         <translation>装袋区重量与商品不符。工作人员马上过来。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="377"/>
+        <location filename="../wording.py" line="425"/>
         <source>We do not know this item ({code}). Please put it aside: an attendant is coming.</source>
         <translation>无法识别此商品（{code}）。请先放在一边，工作人员马上过来。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="379"/>
+        <location filename="../wording.py" line="427"/>
         <source>The payment needs an attendant. One is coming to help you.</source>
         <translation>此次付款需要工作人员处理，工作人员马上过来协助您。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="381"/>
+        <location filename="../wording.py" line="429"/>
         <source>An attendant is coming to cancel your shopping.</source>
         <translation>工作人员马上过来为您取消本次购物。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="382"/>
+        <location filename="../wording.py" line="430"/>
         <source>Baskets of {total} need an attendant before payment. One is coming.</source>
         <translation>金额 {total} 的购物需要工作人员确认后才能付款。工作人员马上过来。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="384"/>
+        <location filename="../wording.py" line="432"/>
         <source>An attendant is coming to help you.</source>
         <translation>工作人员马上过来协助您。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="385"/>
+        <location filename="../wording.py" line="433"/>
         <source>That is not possible at this step.</source>
         <translation>当前步骤无法进行此操作。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="386"/>
+        <location filename="../wording.py" line="434"/>
         <source>Put the last item in the bagging area first.</source>
         <translation>请先把上一件商品放入装袋区。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="387"/>
+        <location filename="../wording.py" line="435"/>
         <source>This checkout has no scale. Call for help.</source>
         <translation>此收银台没有秤，请呼叫工作人员。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="388"/>
+        <location filename="../wording.py" line="436"/>
         <source>Put the item on the scale.</source>
         <translation>请把商品放在秤上。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="389"/>
+        <location filename="../wording.py" line="437"/>
         <source>That way to pay is not available here.</source>
         <translation>此处不支持该付款方式。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="390"/>
+        <location filename="../wording.py" line="438"/>
         <source>Choose print, QR code or no receipt.</source>
         <translation>请选择打印、二维码或不要收据。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="391"/>
+        <location filename="../wording.py" line="439"/>
         <source>Badges are not set up on this checkout. Type your id and PIN.</source>
         <translation>此收银台未设置工牌，请输入工号和密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="392"/>
+        <location filename="../wording.py" line="440"/>
         <source>Tap your badge or type your id and PIN.</source>
         <translation>请刷工牌，或输入工号和密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="393"/>
+        <location filename="../wording.py" line="441"/>
         <source>That call is no longer open on this checkout.</source>
         <translation>该呼叫在此收银台上已不存在。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="394"/>
+        <location filename="../wording.py" line="442"/>
         <source>This call must be cleared at the checkout.</source>
         <translation>此呼叫必须在收银台现场处理。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="395"/>
+        <location filename="../wording.py" line="443"/>
         <source>Only a technician or a manager can close the kiosk.</source>
         <translation>只有技术员或经理可以关闭自助收银机。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="396"/>
+        <location filename="../wording.py" line="444"/>
         <source>This badge is not known here.</source>
         <translation>此工牌未登记。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="397"/>
+        <location filename="../wording.py" line="445"/>
         <source>Insert card</source>
         <translation>插入银行卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="398"/>
+        <location filename="../wording.py" line="446"/>
         <source>Tap card or phone</source>
         <translation>挥卡或手机支付</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="399"/>
+        <location filename="../wording.py" line="447"/>
         <source>Show your payment code</source>
         <translation>出示付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="400"/>
+        <location filename="../wording.py" line="448"/>
         <source>Scan the shop&apos;s QR code</source>
         <translation>扫描商店二维码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="401"/>
+        <location filename="../wording.py" line="449"/>
         <source>Hold still: put the item on the scale and take your hands off.</source>
         <translation>请把商品放在秤上并松手，等待读数稳定。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="402"/>
+        <location filename="../wording.py" line="450"/>
         <source>Too heavy for the scale: take part of it off.</source>
         <translation>超出秤的量程：请取下一部分。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="403"/>
+        <location filename="../wording.py" line="451"/>
         <source>Empty the scale so it can zero itself, then try again.</source>
         <translation>请清空秤面让其归零，然后重试。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="404"/>
+        <location filename="../wording.py" line="452"/>
         <source>Touch to start</source>
         <translation>触摸开始</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="405"/>
+        <location filename="../wording.py" line="453"/>
         <source>Large text</source>
         <translation>大字体</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="406"/>
+        <location filename="../wording.py" line="454"/>
         <source>Call for help</source>
         <translation>呼叫工作人员</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="407"/>
+        <location filename="../wording.py" line="455"/>
         <source>Cancel shopping</source>
         <translation>取消购物</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="408"/>
+        <location filename="../wording.py" line="456"/>
         <source>Pay</source>
         <translation>付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="409"/>
+        <location filename="../wording.py" line="457"/>
         <source>Weigh</source>
         <translation>称重</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="410"/>
+        <location filename="../wording.py" line="458"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="411"/>
+        <location filename="../wording.py" line="459"/>
         <source>Scan more items</source>
         <translation>继续扫描</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="412"/>
+        <location filename="../wording.py" line="460"/>
         <source>Print receipt</source>
         <translation>打印收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="413"/>
+        <location filename="../wording.py" line="461"/>
         <source>Receipt as QR code</source>
         <translation>二维码收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="414"/>
+        <location filename="../wording.py" line="462"/>
         <source>No receipt</source>
         <translation>不要收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="415"/>
+        <location filename="../wording.py" line="463"/>
         <source>Yes, I need more time</source>
         <translation>是的，我需要更多时间</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="416"/>
+        <location filename="../wording.py" line="464"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="417"/>
+        <location filename="../wording.py" line="465"/>
         <source>Approve</source>
         <translation>批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="418"/>
+        <location filename="../wording.py" line="466"/>
         <source>Refuse</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="419"/>
+        <location filename="../wording.py" line="467"/>
         <source>Staff</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="420"/>
+        <location filename="../wording.py" line="468"/>
         <source>Close the kiosk</source>
         <translation>关闭自助收银机</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="421"/>
+        <location filename="../wording.py" line="469"/>
         <source>Open this checkout</source>
         <translation>开启此收银台</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="422"/>
+        <location filename="../wording.py" line="470"/>
         <source>Out of service</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="423"/>
+        <location filename="../wording.py" line="471"/>
         <source>Find it by picture</source>
         <translation>按图片查找</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="424"/>
+        <location filename="../wording.py" line="472"/>
         <source>Total {total}</source>
         <translation>合计 {total}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="425"/>
+        <location filename="../wording.py" line="473"/>
         <source>Your basket is empty.</source>
         <translation>购物篮是空的。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="426"/>
+        <location filename="../wording.py" line="474"/>
         <source>On the scale: {kg} kg</source>
         <translation>秤上重量：{kg} 公斤</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="427"/>
+        <location filename="../wording.py" line="475"/>
         <source>Attendant: tap your badge, or type your id and PIN.</source>
         <translation>工作人员：请刷工牌，或输入工号和密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="428"/>
+        <location filename="../wording.py" line="476"/>
         <source>Staff only: a technician or manager may close the kiosk.</source>
         <translation>仅限员工：技术员或经理可关闭自助收银机。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="429"/>
+        <location filename="../wording.py" line="477"/>
         <source>Scan for your receipt</source>
         <translation>扫码获取收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="430"/>
+        <location filename="../wording.py" line="478"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="431"/>
+        <location filename="../wording.py" line="479"/>
         <source>Type a barcode, or a name to search</source>
         <translation>输入条码，或输入名称搜索</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="432"/>
+        <location filename="../wording.py" line="480"/>
         <source>Attendant station</source>
         <translation>值守台</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="433"/>
+        <location filename="../wording.py" line="481"/>
         <source>Checkout {lane}</source>
         <translation>收银台 {lane}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="434"/>
+        <location filename="../wording.py" line="482"/>
         <source>{step} · {items} items · {total}</source>
         <translation>{step} · {items} 件 · {total}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="435"/>
+        <location filename="../wording.py" line="483"/>
         <source>Not reporting: check the checkout.</source>
         <translation>没有回报：请检查该收银台。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="436"/>
+        <location filename="../wording.py" line="484"/>
         <source>No connection to the checkouts: answer calls at the checkouts.</source>
         <translation>未连接到收银台：请到收银台现场处理呼叫。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="437"/>
+        <location filename="../wording.py" line="485"/>
         <source>Connected. Checkouts reporting: {count}</source>
         <translation>已连接。正在回报的收银台：{count}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="438"/>
+        <location filename="../wording.py" line="486"/>
         <source>Sign in with your id and PIN to answer calls.</source>
         <translation>请输入工号和密码登录后处理呼叫。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="439"/>
+        <location filename="../wording.py" line="487"/>
         <source>Signed in: {name}</source>
         <translation>已登录：{name}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="440"/>
+        <location filename="../wording.py" line="488"/>
         <source>Done.</source>
         <translation>已完成。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="441"/>
+        <location filename="../wording.py" line="489"/>
         <source>The checkout refused: {reason}</source>
         <translation>收银台拒绝：{reason}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="442"/>
+        <location filename="../wording.py" line="490"/>
         <source>No call</source>
         <translation>无呼叫</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="443"/>
+        <location filename="../wording.py" line="491"/>
         <source>Sign out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="444"/>
+        <location filename="../wording.py" line="492"/>
         <source>waiting for a customer</source>
         <translation>等待顾客</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="445"/>
+        <location filename="../wording.py" line="493"/>
         <source>choosing a language</source>
         <translation>选择语言</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="446"/>
+        <location filename="../wording.py" line="494"/>
         <source>scanning</source>
         <translation>扫描中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="447"/>
+        <location filename="../wording.py" line="495"/>
         <source>weighing</source>
         <translation>称重中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="448"/>
+        <location filename="../wording.py" line="496"/>
         <source>checking the basket</source>
         <translation>核对购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="449"/>
+        <location filename="../wording.py" line="497"/>
         <source>paying</source>
         <translation>付款中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="450"/>
+        <location filename="../wording.py" line="498"/>
         <source>choosing a receipt</source>
         <translation>选择收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="451"/>
+        <location filename="../wording.py" line="499"/>
         <source>finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="452"/>
+        <location filename="../wording.py" line="500"/>
         <source>CALLING FOR HELP</source>
         <translation>正在呼叫</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="453"/>
+        <location filename="../wording.py" line="501"/>
         <source>idle warning</source>
         <translation>闲置提醒</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="454"/>
+        <location filename="../wording.py" line="502"/>
         <source>out of service</source>
         <translation>暂停服务</translation>
     </message>
@@ -2159,6 +2305,54 @@
         <location filename="../pages/payment.py" line="295"/>
         <source>Checking the payment…</source>
         <translation>正在确认付款…</translation>
+    </message>
+</context>
+<context>
+    <name>ProvisionScreen</name>
+    <message>
+        <location filename="../technician.py" line="43"/>
+        <source>Scan the provisioning code</source>
+        <translation>请扫描开通码</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="46"/>
+        <source>Hold the code the hub printed under the scanner, or choose a picture of it.</source>
+        <translation>请将服务端打印的开通码放在扫描器下，或选择它的图片。</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="49"/>
+        <source>provisioning code</source>
+        <translation>开通码</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="51"/>
+        <source>Choose a picture of the code</source>
+        <translation>选择开通码图片</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="56"/>
+        <source>manager&apos;s new PIN (4 to 12 digits)</source>
+        <translation>店长的新 PIN（4 到 12 位数字）</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="57"/>
+        <source>the same PIN again</source>
+        <translation>再次输入相同的 PIN</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="60"/>
+        <source>The first manager types their own PIN (there is no default PIN):</source>
+        <translation>第一位店长输入自己的 PIN（没有默认 PIN）：</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="63"/>
+        <source>Provision this terminal</source>
+        <translation>开通此终端</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="78"/>
+        <source>Picture of the provisioning code</source>
+        <translation>开通码图片</translation>
     </message>
 </context>
 <context>
@@ -2713,67 +2907,67 @@
 <context>
     <name>Step</name>
     <message>
-        <location filename="../wording.py" line="478"/>
+        <location filename="../wording.py" line="526"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="478"/>
+        <location filename="../wording.py" line="526"/>
         <source>basket</source>
         <translation>购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="479"/>
+        <location filename="../wording.py" line="527"/>
         <source>tender selection</source>
         <translation>选择付款方式</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="479"/>
+        <location filename="../wording.py" line="527"/>
         <source>card</source>
         <translation>等待刷卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="480"/>
+        <location filename="../wording.py" line="528"/>
         <source>customer qr</source>
         <translation>扫描顾客付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="480"/>
+        <location filename="../wording.py" line="528"/>
         <source>merchant qr</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="481"/>
+        <location filename="../wording.py" line="529"/>
         <source>risk decision</source>
         <translation>风险判断</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="481"/>
+        <location filename="../wording.py" line="529"/>
         <source>step up pin</source>
         <translation>输入密码验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="482"/>
+        <location filename="../wording.py" line="530"/>
         <source>step up supervisor</source>
         <translation>主管验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="482"/>
+        <location filename="../wording.py" line="530"/>
         <source>journal commit</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="483"/>
+        <location filename="../wording.py" line="531"/>
         <source>receipt print</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="483"/>
+        <location filename="../wording.py" line="531"/>
         <source>receipt failed</source>
         <translation>小票未打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="484"/>
+        <location filename="../wording.py" line="532"/>
         <source>drawer</source>
         <translation>打开钱箱</translation>
     </message>
@@ -2809,6 +3003,69 @@
         <location filename="../pages/payment.py" line="338"/>
         <source>Checking the approval…</source>
         <translation>正在核对授权…</translation>
+    </message>
+</context>
+<context>
+    <name>TechnicianPanel</name>
+    <message>
+        <location filename="../technician.py" line="138"/>
+        <source>Technician login</source>
+        <translation>技术员登录</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="140"/>
+        <source>operator id</source>
+        <translation>操作员编号</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="141"/>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="143"/>
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="153"/>
+        <source>Diagnostics</source>
+        <translation>诊断</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="153"/>
+        <source>Test print</source>
+        <translation>测试打印</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="154"/>
+        <source>Test card</source>
+        <translation>测试卡</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="154"/>
+        <source>Network and hub</source>
+        <translation>网络与服务端</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="155"/>
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="155"/>
+        <source>Versions</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="156"/>
+        <source>Export logs</source>
+        <translation>导出日志</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="156"/>
+        <source>Diagnostics QR code</source>
+        <translation>诊断二维码</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,1 @@
+"""Zero-touch provisioning of a terminal from one signed code (`edgepos provision`, the technician screen)."""
