@@ -226,7 +226,7 @@ def write_card(path: Path, summary: dict[str, Any], meta: dict[str, Any], seed: 
         "terminals that saw one unrelated fraud (14 % caught at the PIN threshold); with two reported cards 76 %, "
         "with three or more 98-100 % are caught (a development build of these features). On the default mix they "
         "are half of all fraud, which holds ROC "
-        "AUC near 0.89 there; mixes with fewer of them, and the drifting weeks, reach >= 0.95.",
+        "AUC near 0.88 there; mixes with fewer of them reach about 0.95 (table above).",
         "* Scenario rates are events per day, not per customer: a smaller simulated population gets a denser fraud "
         "mix and more legitimate sales of affected cards, and the false-positive rate at the fixed thresholds rises "
         "(e.g. ~2-4 % at the PIN threshold with 800 customers instead of 2,000). Recalibrate thresholds per "
