@@ -7,7 +7,9 @@ et al., ch. 3) and extended with the scenarios a counter terminal sees. Everythi
 Legitimate traffic: customers and terminals on a 100 x 100 grid; each customer has a mean amount U(5, 100), std
 mean/2, Poisson(U(0, 4)) sales a day at terminals within radius 5 of home, time of day N(noon, 20000 s); a payment
 instrument (contact/contactless card, customer-presented QR or a CBDC wallet with its device) and habits.
-Terminals have a profile (retail, cross_border, b2b); cross-border terminals take some sales in HKD.
+Terminals have a profile (retail, cross_border, b2b); cross-border terminals take some sales in HKD. A share
+(`big_ticket`, 0.5 %) of legitimate sales are big purchases, 5-40x the usual amount, which the handbook's
+amount rule does not relabel.
 
 Fraud scenarios (expected events a day; `--mix name=factor,...` multiplies them, 0 turns one off):
   amount_outlier        every sale above 220 (major units) is fraud (the handbook's rule; factor 0 disables)
@@ -89,6 +91,7 @@ class Config:
     drift: bool = False  # weekly drift of the scenarios (DRIFT); off: the same mix and shapes every day
     drift_from_day: int = 0  # the drift's week 1 starts on this day (before it: week 1's mix)
     reissue: bool = False  # a card confirmed as defrauded is replaced by a new token for the customer's later sales
+    big_ticket: float = 0.005  # share of legitimate sales that are big purchases (5-40x the usual amount)
 
     def rate(self, scenario: str, day: int = 0) -> float:
         base = DEFAULT_RATES[scenario]
@@ -204,6 +207,11 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
         for tx in txs:
             if tx["amount"] > OUTLIER_THRESHOLD:
                 tx["scenario"] = "amount_outlier"
+    if cfg.big_ticket > 0:  # legitimate big purchases (a phone, a suit): 5-40x the customer's usual amount
+        big = np.random.default_rng([cfg.seed, 17])  # its own stream: the rest of the world stays as it was
+        for tx in txs:
+            if tx["scenario"] is None and big.random() < cfg.big_ticket:
+                tx["amount"] *= float(big.uniform(5, 40))
     comp_term: dict[int, list[tuple[int, int]]] = {}
     comp_card: dict[int, list[tuple[int, int]]] = {}
     for day in range(cfg.days):

@@ -209,8 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     main_r = replay(generate(Config(seed=s, days=56, **size)))
     drift_r = replay(generate(Config(seed=s + 100, days=84, drift=True, **size)))
     log(f"seeds {s}, {s + 100}: {len(main_r.y) + len(drift_r.y)} transactions replayed")
-    train = concat([_subset(main_r, (main_r.day >= 3) & (main_r.day < 35)),
-                    _subset(drift_r, (drift_r.day >= 3) & (drift_r.day < 63))])
+    # from day 0: a new till starts with no history at all, and the model must have seen that state
+    train = concat([_subset(main_r, main_r.day < 35), _subset(drift_r, drift_r.day < 63)])
     held_out = {f"seed {s}, held-out days 42-55": _subset(main_r, main_r.day >= 42),
                 f"seed {s + 100}, weekly drift, held-out days 70-83": _subset(drift_r, drift_r.day >= 70)}
     calib_a = replay(generate(Config(seed=s + 1, days=35, **size)))
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     thresholds = {name: threshold_at_fpr(c_scores, calib.y[c_keep], fpr) for name, fpr in TARGET_FPR.items()}
     version = f"risk-v2-s{s}"
     meta = {"version": version, "features": list(FEATURES), "thresholds": thresholds,
-            "target_fpr": TARGET_FPR, "trained_on": {"seeds": [s, s + 100], "days": [[3, 34], [3, 62]],
+            "target_fpr": TARGET_FPR, "trained_on": {"seeds": [s, s + 100], "days": [[0, 34], [0, 62]],
                                                      "transactions": len(train.y), "frauds": int(train.y.sum()),
                                                      **size},
             "params": PARAMS}

@@ -65,7 +65,7 @@ class Till:
 
 def _labelled_stream() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     quiet = dict.fromkeys(DEFAULT_RATES, 0.15)  # rates are events a day: a small town gets a fraction of them
-    lines = generate(Config(seed=43, days=45, customers=300, terminals=150, drift=True, mix=quiet))
+    lines = generate(Config(seed=43, days=45, customers=300, terminals=150, drift=True, mix=quiet, big_ticket=0.0))
     sales = [{k: v for k, v in line.items() if k != "label"} for line in lines if "feedback" not in line]
     labels = [{"sale_id": fb["feedback"]["id"], "kind": "confirmed_fraud", "known_at": fb["feedback"]["time"],
                "source": "issuer"} for fb in lines if "feedback" in fb]
