@@ -98,12 +98,12 @@ def test_eleventh_offline_payment_and_over_the_cap_refused_in_words(tmp_path, hu
         _nothing_paid(till, mark)
         till.checkout.cancel()
         for n in range(10):  # the hub is not told: these wait to settle at this till
-            offset[0] += timedelta(seconds=70)  # one payment a minute: not a burst
+            offset[0] += timedelta(hours=4)  # a canteen card over two days: not a burst, within the 3-day age cap
             basket(till, 1_500 + n)
             paid = till.checkout.pay_cbdc_hard_wallet()
             assert paid.result == "completed", (n, paid.code)
         assert len(till.checkout.ports.offline_wallets.waiting()) == 10
-        offset[0] += timedelta(seconds=70)
+        offset[0] += timedelta(hours=4)
         basket(till, 1_500)
         mark = till.journal.head()[0]
         eleventh = till.checkout.pay_cbdc_hard_wallet()
