@@ -4,167 +4,167 @@
 <context>
     <name>Action</name>
     <message>
-        <location filename="../wording.py" line="458"/>
+        <location filename="../wording.py" line="473"/>
         <source>take digital currency</source>
         <translation>收数字人民币</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="458"/>
+        <location filename="../wording.py" line="473"/>
         <source>take a hard wallet</source>
         <translation>收硬钱包</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="459"/>
+        <location filename="../wording.py" line="474"/>
         <source>show the digital-currency QR</source>
         <translation>出示数字人民币收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="460"/>
+        <location filename="../wording.py" line="475"/>
         <source>wait for the digital-currency payment</source>
         <translation>等待数字人民币付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="461"/>
+        <location filename="../wording.py" line="476"/>
         <source>add items</source>
         <translation>添加商品</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="461"/>
+        <location filename="../wording.py" line="476"/>
         <source>approve as supervisor</source>
         <translation>由主管批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="462"/>
+        <location filename="../wording.py" line="477"/>
         <source>ask for a step-up</source>
         <translation>要求加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="462"/>
+        <location filename="../wording.py" line="477"/>
         <source>change a price</source>
         <translation>改价</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="463"/>
+        <location filename="../wording.py" line="478"/>
         <source>commit the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="463"/>
+        <location filename="../wording.py" line="478"/>
         <source>confirm the QR payment</source>
         <translation>确认扫码付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="464"/>
+        <location filename="../wording.py" line="479"/>
         <source>decide</source>
         <translation>做出决定</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="464"/>
+        <location filename="../wording.py" line="479"/>
         <source>enter the PIN</source>
         <translation>输入密码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="465"/>
+        <location filename="../wording.py" line="480"/>
         <source>finish a refund</source>
         <translation>完成退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="465"/>
+        <location filename="../wording.py" line="480"/>
         <source>finish</source>
         <translation>结束交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="466"/>
+        <location filename="../wording.py" line="481"/>
         <source>give a discount</source>
         <translation>给折扣</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="466"/>
+        <location filename="../wording.py" line="481"/>
         <source>go back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="467"/>
+        <location filename="../wording.py" line="482"/>
         <source>go to payment</source>
         <translation>去付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="467"/>
+        <location filename="../wording.py" line="482"/>
         <source>offer a reprint</source>
         <translation>提供重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="468"/>
+        <location filename="../wording.py" line="483"/>
         <source>open the drawer</source>
         <translation>打开钱箱</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="468"/>
+        <location filename="../wording.py" line="483"/>
         <source>print the receipt</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="469"/>
+        <location filename="../wording.py" line="484"/>
         <source>refund a sale</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="469"/>
+        <location filename="../wording.py" line="484"/>
         <source>refuse the step-up</source>
         <translation>拒绝加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="470"/>
+        <location filename="../wording.py" line="485"/>
         <source>reprint</source>
         <translation>重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="470"/>
+        <location filename="../wording.py" line="485"/>
         <source>save the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="471"/>
+        <location filename="../wording.py" line="486"/>
         <source>scan a payment code</source>
         <translation>扫描付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="471"/>
+        <location filename="../wording.py" line="486"/>
         <source>show the shop&apos;s QR code</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="472"/>
+        <location filename="../wording.py" line="487"/>
         <source>skip the receipt</source>
         <translation>跳过小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="472"/>
+        <location filename="../wording.py" line="487"/>
         <source>start a sale</source>
         <translation>开始交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="473"/>
+        <location filename="../wording.py" line="488"/>
         <source>take a card</source>
         <translation>刷卡收款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="473"/>
+        <location filename="../wording.py" line="488"/>
         <source>take cash</source>
         <translation>收现金</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="474"/>
+        <location filename="../wording.py" line="489"/>
         <source>take the next payment</source>
         <translation>收下一笔付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="474"/>
+        <location filename="../wording.py" line="489"/>
         <source>void a sale</source>
         <translation>作废交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="475"/>
+        <location filename="../wording.py" line="490"/>
         <source>cancel</source>
         <translation>取消</translation>
     </message>
@@ -1766,272 +1766,317 @@
         <translation>扫描商店二维码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="401"/>
+        <location filename="../wording.py" line="402"/>
+        <source>Digital RMB: show your wallet&apos;s payment code</source>
+        <translation>数字人民币：出示钱包付款码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="403"/>
+        <source>Digital RMB: scan the shop&apos;s QR code</source>
+        <translation>数字人民币：扫商家收款码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="404"/>
+        <source>Digital RMB: insert your hard wallet</source>
+        <translation>数字人民币：插入硬钱包</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="405"/>
+        <source>Digital RMB: tap your hard wallet</source>
+        <translation>数字人民币：碰一碰硬钱包</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="406"/>
+        <source>Open your Digital RMB wallet, scan this code and pay {amount}. This screen moves on by itself once you have paid.</source>
+        <translation>请打开数字人民币钱包，扫描此码并支付 {amount}。付款后本屏幕会自动继续。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="408"/>
+        <source>Your wallet&apos;s payment code could not be used. Open a fresh code in your wallet and scan it again.</source>
+        <translation>钱包付款码无法使用。请在钱包中刷新付款码后再扫一次。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="410"/>
+        <source>Your Digital RMB wallet cannot pay this amount (its balance or limit).</source>
+        <translation>您的数字人民币钱包无法支付这笔金额（余额或限额不足）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="412"/>
+        <source>The shop&apos;s code expired before your wallet paid. Nothing was taken.</source>
+        <translation>您的钱包付款前收款码已过期，未扣任何款项。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="414"/>
+        <source>Your hard wallet could not pay. Nothing was taken; hold it to the reader until the screen moves on.</source>
+        <translation>硬钱包未能付款，未扣任何款项。请将硬钱包贴近读卡器，直到屏幕继续。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="416"/>
         <source>Hold still: put the item on the scale and take your hands off.</source>
         <translation>请把商品放在秤上并松手，等待读数稳定。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="402"/>
+        <location filename="../wording.py" line="417"/>
         <source>Too heavy for the scale: take part of it off.</source>
         <translation>超出秤的量程：请取下一部分。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="403"/>
+        <location filename="../wording.py" line="418"/>
         <source>Empty the scale so it can zero itself, then try again.</source>
         <translation>请清空秤面让其归零，然后重试。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="404"/>
+        <location filename="../wording.py" line="419"/>
         <source>Touch to start</source>
         <translation>触摸开始</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="405"/>
+        <location filename="../wording.py" line="420"/>
         <source>Large text</source>
         <translation>大字体</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="406"/>
+        <location filename="../wording.py" line="421"/>
         <source>Call for help</source>
         <translation>呼叫工作人员</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="407"/>
+        <location filename="../wording.py" line="422"/>
         <source>Cancel shopping</source>
         <translation>取消购物</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="408"/>
+        <location filename="../wording.py" line="423"/>
         <source>Pay</source>
         <translation>付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="409"/>
+        <location filename="../wording.py" line="424"/>
         <source>Weigh</source>
         <translation>称重</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="410"/>
+        <location filename="../wording.py" line="425"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="411"/>
+        <location filename="../wording.py" line="426"/>
         <source>Scan more items</source>
         <translation>继续扫描</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="412"/>
+        <location filename="../wording.py" line="427"/>
         <source>Print receipt</source>
         <translation>打印收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="413"/>
+        <location filename="../wording.py" line="428"/>
         <source>Receipt as QR code</source>
         <translation>二维码收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="414"/>
+        <location filename="../wording.py" line="429"/>
         <source>No receipt</source>
         <translation>不要收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="415"/>
+        <location filename="../wording.py" line="430"/>
         <source>Yes, I need more time</source>
         <translation>是的，我需要更多时间</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="416"/>
+        <location filename="../wording.py" line="431"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="417"/>
+        <location filename="../wording.py" line="432"/>
         <source>Approve</source>
         <translation>批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="418"/>
+        <location filename="../wording.py" line="433"/>
         <source>Refuse</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="419"/>
+        <location filename="../wording.py" line="434"/>
         <source>Staff</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="420"/>
+        <location filename="../wording.py" line="435"/>
         <source>Close the kiosk</source>
         <translation>关闭自助收银机</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="421"/>
+        <location filename="../wording.py" line="436"/>
         <source>Open this checkout</source>
         <translation>开启此收银台</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="422"/>
+        <location filename="../wording.py" line="437"/>
         <source>Out of service</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="423"/>
+        <location filename="../wording.py" line="438"/>
         <source>Find it by picture</source>
         <translation>按图片查找</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="424"/>
+        <location filename="../wording.py" line="439"/>
         <source>Total {total}</source>
         <translation>合计 {total}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="425"/>
+        <location filename="../wording.py" line="440"/>
         <source>Your basket is empty.</source>
         <translation>购物篮是空的。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="426"/>
+        <location filename="../wording.py" line="441"/>
         <source>On the scale: {kg} kg</source>
         <translation>秤上重量：{kg} 公斤</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="427"/>
+        <location filename="../wording.py" line="442"/>
         <source>Attendant: tap your badge, or type your id and PIN.</source>
         <translation>工作人员：请刷工牌，或输入工号和密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="428"/>
+        <location filename="../wording.py" line="443"/>
         <source>Staff only: a technician or manager may close the kiosk.</source>
         <translation>仅限员工：技术员或经理可关闭自助收银机。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="429"/>
+        <location filename="../wording.py" line="444"/>
         <source>Scan for your receipt</source>
         <translation>扫码获取收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="430"/>
+        <location filename="../wording.py" line="445"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="431"/>
+        <location filename="../wording.py" line="446"/>
         <source>Type a barcode, or a name to search</source>
         <translation>输入条码，或输入名称搜索</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="432"/>
+        <location filename="../wording.py" line="447"/>
         <source>Attendant station</source>
         <translation>值守台</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="433"/>
+        <location filename="../wording.py" line="448"/>
         <source>Checkout {lane}</source>
         <translation>收银台 {lane}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="434"/>
+        <location filename="../wording.py" line="449"/>
         <source>{step} · {items} items · {total}</source>
         <translation>{step} · {items} 件 · {total}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="435"/>
+        <location filename="../wording.py" line="450"/>
         <source>Not reporting: check the checkout.</source>
         <translation>没有回报：请检查该收银台。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="436"/>
+        <location filename="../wording.py" line="451"/>
         <source>No connection to the checkouts: answer calls at the checkouts.</source>
         <translation>未连接到收银台：请到收银台现场处理呼叫。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="437"/>
+        <location filename="../wording.py" line="452"/>
         <source>Connected. Checkouts reporting: {count}</source>
         <translation>已连接。正在回报的收银台：{count}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="438"/>
+        <location filename="../wording.py" line="453"/>
         <source>Sign in with your id and PIN to answer calls.</source>
         <translation>请输入工号和密码登录后处理呼叫。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="439"/>
+        <location filename="../wording.py" line="454"/>
         <source>Signed in: {name}</source>
         <translation>已登录：{name}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="440"/>
+        <location filename="../wording.py" line="455"/>
         <source>Done.</source>
         <translation>已完成。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="441"/>
+        <location filename="../wording.py" line="456"/>
         <source>The checkout refused: {reason}</source>
         <translation>收银台拒绝：{reason}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="442"/>
+        <location filename="../wording.py" line="457"/>
         <source>No call</source>
         <translation>无呼叫</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="443"/>
+        <location filename="../wording.py" line="458"/>
         <source>Sign out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="444"/>
+        <location filename="../wording.py" line="459"/>
         <source>waiting for a customer</source>
         <translation>等待顾客</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="445"/>
+        <location filename="../wording.py" line="460"/>
         <source>choosing a language</source>
         <translation>选择语言</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="446"/>
+        <location filename="../wording.py" line="461"/>
         <source>scanning</source>
         <translation>扫描中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="447"/>
+        <location filename="../wording.py" line="462"/>
         <source>weighing</source>
         <translation>称重中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="448"/>
+        <location filename="../wording.py" line="463"/>
         <source>checking the basket</source>
         <translation>核对购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="449"/>
+        <location filename="../wording.py" line="464"/>
         <source>paying</source>
         <translation>付款中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="450"/>
+        <location filename="../wording.py" line="465"/>
         <source>choosing a receipt</source>
         <translation>选择收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="451"/>
+        <location filename="../wording.py" line="466"/>
         <source>finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="452"/>
+        <location filename="../wording.py" line="467"/>
         <source>CALLING FOR HELP</source>
         <translation>正在呼叫</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="453"/>
+        <location filename="../wording.py" line="468"/>
         <source>idle warning</source>
         <translation>闲置提醒</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="454"/>
+        <location filename="../wording.py" line="469"/>
         <source>out of service</source>
         <translation>暂停服务</translation>
     </message>
@@ -2713,67 +2758,67 @@
 <context>
     <name>Step</name>
     <message>
-        <location filename="../wording.py" line="478"/>
+        <location filename="../wording.py" line="493"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="478"/>
+        <location filename="../wording.py" line="493"/>
         <source>basket</source>
         <translation>购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="479"/>
+        <location filename="../wording.py" line="494"/>
         <source>tender selection</source>
         <translation>选择付款方式</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="479"/>
+        <location filename="../wording.py" line="494"/>
         <source>card</source>
         <translation>等待刷卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="480"/>
+        <location filename="../wording.py" line="495"/>
         <source>customer qr</source>
         <translation>扫描顾客付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="480"/>
+        <location filename="../wording.py" line="495"/>
         <source>merchant qr</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="481"/>
+        <location filename="../wording.py" line="496"/>
         <source>risk decision</source>
         <translation>风险判断</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="481"/>
+        <location filename="../wording.py" line="496"/>
         <source>step up pin</source>
         <translation>输入密码验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="482"/>
+        <location filename="../wording.py" line="497"/>
         <source>step up supervisor</source>
         <translation>主管验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="482"/>
+        <location filename="../wording.py" line="497"/>
         <source>journal commit</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="483"/>
+        <location filename="../wording.py" line="498"/>
         <source>receipt print</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="483"/>
+        <location filename="../wording.py" line="498"/>
         <source>receipt failed</source>
         <translation>小票未打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="484"/>
+        <location filename="../wording.py" line="499"/>
         <source>drawer</source>
         <translation>打开钱箱</translation>
     </message>
