@@ -149,10 +149,11 @@ class Customer:
         elif method == "code":
             outcome = lane.pay("payment_code", code=f"28{self.rng.randrange(10**16):016d}")
         elif method == "cbdc_code":
-            outcome = lane.pay("cbdc_code", code=self.run.wallets.code())
+            outcome = lane.pay("cbdc_code", code=self.run.wallets.code(self.run.wallets.new_customer()))
         elif method == "cbdc_qr":
             shown = lane.pay("cbdc_qr")
-            self.run.wallets.pay_qr(shown.qr_payload or "")  # the customer's phone, against the hub
+            wallet = self.run.wallets.new_customer()
+            self.run.wallets.pay_qr(shown.qr_payload or "", wallet)  # the customer's phone, against the hub
             outcome = lane.wait_shop_qr(2.0)
             for _ in range(10):
                 if outcome.result != "waiting":
