@@ -52,9 +52,12 @@ CODE_TENDERS = frozenset({"payment_code", "cbdc_code"})  # these read a code off
 
 
 def _hard_wallet(checkout: Checkout, *, contactless: bool) -> bool:
+    """A reader, the offline checks and the receipt key, on a till with a hub (its CBDC link keeps the operator's
+    issuer key from the first contact: without one no hard wallet can be checked, even offline)."""
     ports = checkout.ports
     reader = ports.contactless_wallet if contactless else ports.hard_wallet
-    return reader is not None and ports.offline_wallets is not None and ports.receipt_signer is not None
+    return (reader is not None and ports.offline_wallets is not None and ports.receipt_signer is not None
+            and ports.cbdc is not None)
 
 
 # The checkout words its declines for a cashier ("Ask for cash", "looks like fraud"); a kiosk customer reads one of
