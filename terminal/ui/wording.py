@@ -399,10 +399,10 @@ CATALOGUE.update({
     "kiosk_pay_code": QT_TRANSLATE_NOOP("Code", "Show your payment code"),
     "kiosk_pay_shop_qr": QT_TRANSLATE_NOOP("Code", "Scan the shop's QR code"),
     # digital currency at the kiosk (数字人民币 / Digital RMB), worded for the customer
-    "kiosk_pay_cbdc_code": QT_TRANSLATE_NOOP("Code", "Digital RMB: show your wallet's payment code"),
-    "kiosk_pay_cbdc_qr": QT_TRANSLATE_NOOP("Code", "Digital RMB: scan the shop's QR code"),
-    "kiosk_pay_cbdc_wallet": QT_TRANSLATE_NOOP("Code", "Digital RMB: insert your hard wallet"),
-    "kiosk_pay_cbdc_wallet_tap": QT_TRANSLATE_NOOP("Code", "Digital RMB: tap your hard wallet"),
+    "kiosk_pay_cbdc_code": QT_TRANSLATE_NOOP("Code", "Digital RMB payment code"),
+    "kiosk_pay_cbdc_qr": QT_TRANSLATE_NOOP("Code", "Digital RMB: scan our QR"),
+    "kiosk_pay_cbdc_wallet": QT_TRANSLATE_NOOP("Code", "Digital RMB hard wallet"),
+    "kiosk_pay_cbdc_wallet_tap": QT_TRANSLATE_NOOP("Code", "Tap a Digital RMB hard wallet"),
     "kiosk_scan_cbdc_qr": QT_TRANSLATE_NOOP("Code", "Open your Digital RMB wallet, scan this code and pay {amount}. "
                                                     "This screen moves on by itself once you have paid."),
     "kiosk_reason_cbdc_code": QT_TRANSLATE_NOOP("Code", "Your wallet's payment code could not be used. Open a fresh "

@@ -1767,23 +1767,23 @@
     </message>
     <message>
         <location filename="../wording.py" line="402"/>
-        <source>Digital RMB: show your wallet&apos;s payment code</source>
-        <translation>数字人民币：出示钱包付款码</translation>
+        <source>Digital RMB payment code</source>
+        <translation>数字人民币付款码</translation>
     </message>
     <message>
         <location filename="../wording.py" line="403"/>
-        <source>Digital RMB: scan the shop&apos;s QR code</source>
-        <translation>数字人民币：扫商家收款码</translation>
+        <source>Digital RMB: scan our QR</source>
+        <translation>数字人民币：扫本店收款码</translation>
     </message>
     <message>
         <location filename="../wording.py" line="404"/>
-        <source>Digital RMB: insert your hard wallet</source>
-        <translation>数字人民币：插入硬钱包</translation>
+        <source>Digital RMB hard wallet</source>
+        <translation>数字人民币硬钱包</translation>
     </message>
     <message>
         <location filename="../wording.py" line="405"/>
-        <source>Digital RMB: tap your hard wallet</source>
-        <translation>数字人民币：碰一碰硬钱包</translation>
+        <source>Tap a Digital RMB hard wallet</source>
+        <translation>碰一碰数字人民币硬钱包</translation>
     </message>
     <message>
         <location filename="../wording.py" line="406"/>
