@@ -254,8 +254,9 @@ def _restart(where: Path, hub: HubProcess) -> Any:
 
 def test_recovery_finishes_a_cbdc_paid_sale_once_and_gives_back_a_voided_ones(tmp_path: Path, hub, wallets) -> None:
     """Power lost right after a wallet code's approval, then between a hard wallet's journalled payment and its
-    approval: each sale is finished once from the journal. Then a sale part-paid by a wallet code: voided at the
-    restart, its payment given back to the wallet after the next good sync round."""
+    approval: each sale is finished once from the journal; a shop QR the wallet paid while the lane was down is
+    found paid at the hub and finishes its sale. Then a sale part-paid by a wallet code: voided at the restart, its
+    payment given back to the wallet after the next good sync round."""
     where = tmp_path / "lane"
     wired = open_lane(where, hub)
     finished = []
@@ -273,6 +274,14 @@ def test_recovery_finishes_a_cbdc_paid_sale_once_and_gives_back_a_voided_ones(tm
         wired = _restart(where, hub)
         assert wired.recovery.finished == finished[-1:] and not wired.recovery.given_back
         assert len(cbdc_tenders(wired)) == len(finished) and audit(wired.till.journal) == (0, 0)
+    # the shop QR on screen, the wallet pays it, the lane goes down before its next poll: paid, so finished
+    to_payment(wired.lane)
+    finished.append(wired.till.checkout.sale.sale_id)
+    wallets.pay_qr(wired.lane.pay("cbdc_qr").qr_payload, wallets.new_customer())
+    wired.close()
+    wired = _restart(where, hub)
+    assert wired.recovery.finished == finished[-1:] and len(cbdc_tenders(wired)) == 3
+    assert audit(wired.till.journal) == (0, 0)
     to_payment(wired.lane)
     checkout = wired.till.checkout
     sale_id, part = checkout.sale.sale_id, Money(100, checkout.sale.total.currency)
