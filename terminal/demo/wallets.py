@@ -24,13 +24,20 @@ class DemoWallets:
             self._wallet = self._sim.create_wallet("verified", fund=2_000_000).wallet_no
         return self._sim
 
-    def code(self) -> str:
-        """The customer's one-time payment code (what the scanner reads off the phone)."""
-        return self._ready().payment_code(self._wallet)
+    def new_customer(self, fund: int = 2_000_000) -> str:
+        """Another customer's funded online wallet (its number), for `code` and `pay_qr`: a scripted run of many
+        customers is not one wallet paying again and again."""
+        return self._ready().create_wallet("verified", fund=fund).wallet_no
 
-    def pay_qr(self, qr: str) -> Any:
+    def code(self, wallet_no: str = "") -> str:
+        """The customer's one-time payment code (what the scanner reads off the phone)."""
+        sim = self._ready()
+        return sim.payment_code(wallet_no or self._wallet)
+
+    def pay_qr(self, qr: str, wallet_no: str = "") -> Any:
         """The customer's wallet pays the shop QR on screen."""
-        return self._ready().pay_qr(self._wallet, qr)
+        sim = self._ready()
+        return sim.pay_qr(wallet_no or self._wallet, qr)
 
     def new_card(self, load: int = 50_000) -> HardWalletApplet:
         """A fresh customer with a hard wallet holding `load` of offline value."""

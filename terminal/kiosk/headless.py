@@ -5,8 +5,10 @@ A hub process (loopback, SQLite) authorises cards online; one demo lane (journal
 emulated cards, bagging check) serves `sessions` customers in a fixed mix: scanned and weighed items, every kind of
 intervention (age check, weight mismatch after one retry, unknown item, payment failure, cancel request, high basket
 value, call for help), idle abandonments, declined-then-approved cards, taps, payment codes and shop QR payments,
-and a crash in the middle of a payment (the process state is thrown away after `tender.approved` is durable; the lane
-is reopened from disk and recovers). Half the interventions are cleared at the lane by id + PIN, half from an
+digital currency three ways (a wallet's code, the shop's QR paid from the wallet simulator and long-polled through
+the hub, a hard wallet tapped: every other plain customer and those of the help and rebag kinds pay so), and a
+crash in the middle of a payment (the process state is thrown away after `tender.approved` is durable; the lane is
+reopened from disk and recovers). Half the interventions are cleared at the lane by id + PIN, half from an
 attendant station over signed messages (a LocalBus in-process, or the MQTT broker given).
 
 Reported: `sessions`, `completed`, `abandoned`, `interventions`, `attendant_p50_s` (a simulated attendant's reaction,
@@ -14,7 +16,9 @@ never part of the software path), `lost` and `charged_twice` (from an audit of t
 with an approved payment but no completed sale, or completed twice / paid beyond its total), `p99_ms` (the software
 path of each customer action: `Lane` times every call, attendant actions and device I/O excluded). After the
 run the journal is drained to the hub: a completed sale the hub did not settle counts as lost, one settled twice as
-charged twice (`hub_settled`, `ledger_balanced`).
+charged twice (`hub_settled`, `ledger_balanced`). `cbdc_completed` counts the sales paid by digital currency;
+`cbdc_not_given_back` the digital-currency payments of cancelled or unanswered sales the run could not give back to
+their wallets after the drain (counted as lost too).
 """
 
 from __future__ import annotations
@@ -36,12 +40,13 @@ from stdnum import luhn
 from drivers.card.emulator import CardProfile
 from hub.process import HubProcess
 from sync.crypto import Sm2PrivateKey
-from terminal.checkout import release_abandoned_holds
 from terminal.demo.script import ShopClock
 from terminal.demo.startup import MERCHANT
+from terminal.demo.wallets import DemoWallets
 from terminal.kiosk.lane import ATTENDANT_ACTIONS, Lane
 from terminal.kiosk.link import LaneLink, LocalBus, MqttTransport, StationLink, Transport, client_id
 from terminal.kiosk.states import Step
+from terminal.kiosk.sync import GiveBack
 from terminal.kiosk.wiring import KioskLane, demo_lane
 
 MIX = ("plain", "weighed", "age", "mismatch", "unknown", "tap", "declined", "high_value", "code", "idle", "rebag",
@@ -143,6 +148,20 @@ class Customer:
             outcome = lane.pay("tap")
         elif method == "code":
             outcome = lane.pay("payment_code", code=f"28{self.rng.randrange(10**16):016d}")
+        elif method == "cbdc_code":
+            outcome = lane.pay("cbdc_code", code=self.run.wallets.code(self.run.wallets.new_customer()))
+        elif method == "cbdc_qr":
+            shown = lane.pay("cbdc_qr")
+            wallet = self.run.wallets.new_customer()
+            self.run.wallets.pay_qr(shown.qr_payload or "", wallet)  # the customer's phone, against the hub
+            outcome = lane.wait_shop_qr(2.0)
+            for _ in range(10):
+                if outcome.result != "waiting":
+                    break
+                outcome = lane.wait_shop_qr(2.0)
+        elif method == "cbdc_wallet":
+            self.run.wallets.present_card(till.checkout.ports, contactless=True)
+            outcome = lane.pay("cbdc_wallet_tap")
         else:
             lane.pay("shop_qr")
             outcome = lane.shop_qr_paid(f"wallet-{self.rng.randrange(10**9)}")
@@ -193,8 +212,15 @@ class Customer:
             self.attend()
         if kind == "crash":
             return self.crash()
-        method = {"tap": "tap", "code": "code", "shop_qr": "shop_qr", "declined": "declined"}.get(kind, "card")
+        method = {"tap": "tap", "code": "code", "shop_qr": "shop_qr", "declined": "declined", "help": "cbdc_qr",
+                  "rebag": "cbdc_wallet"}.get(kind, "card")
+        if kind == "plain":  # plain customers take turns: a card, then a digital-currency wallet's code
+            self.run.plain_turn = not self.run.plain_turn
+            method = "card" if self.run.plain_turn else "cbdc_code"
         if not self.pay(method):
+            if lane.step is Step.PAYING:  # refused: the customer gives up and the attendant cancels the basket
+                lane.request_cancel()
+                self.attend()
             return "failed"
         lane.receipt(self.rng.choice(("print", "qr", "none")))
         lane.done()
@@ -225,7 +251,9 @@ class Customer:
 
 class Run:
     def __init__(self, where: Path, sessions: int, seed: int, broker: str | None, hub_url: str,
-                 enrol: bytes) -> None:
+                 enrol: bytes, wallets: Any = None) -> None:
+        self.wallets = wallets  # the customers' digital-currency wallets (terminal.demo.wallets)
+        self.plain_turn = False
         self.where, self.rng, self.sessions = where, random.Random(seed), sessions
         self.clock, self.shop = LaneClock(), ShopClock(sessions)
         self.weights: dict[str, int] = {}
@@ -283,6 +311,8 @@ def audit(journal: Any) -> tuple[int, int]:
             refs[payload["sale_id"]].append((payload.get("reference") or "", payload["amount"]["amount"]))
         elif record.type == "tender.voided":
             voided.add(payload.get("auth_id", ""))
+        elif record.type == "cbdc.give_back":  # a digital-currency payment going back to its wallet
+            voided.add(payload.get("payment_id", ""))
         elif record.type == "sale.completed":
             completed[payload["sale_id"]] += 1
             totals[payload["sale_id"]] = payload["totals"]["total"]["amount"]
@@ -296,11 +326,20 @@ def audit(journal: Any) -> tuple[int, int]:
 def settle(run: Run, hub: HubProcess) -> dict[str, Any]:
     """Release abandoned holds, drain the journal to the hub, and read what the hub settled for this lane."""
     till = run.wired.till
-    release_abandoned_holds(till.journal, till.checkout.ports.auth)
+    give_back = GiveBack(till)  # what the lane's sync thread does after each good round
+    give_back()
     rounds = 0
     while till.journal.outbox_stats()[0] and rounds < 50:
         till.uplink.sync_once(pull=False)
         rounds += 1
+    give_back()  # offline (hard-wallet) payments are given back once the hub has settled them
+    while till.journal.outbox_stats()[0] and rounds < 100:
+        till.uplink.sync_once(pull=False)
+        rounds += 1
+    owed = {r.payload["payment_id"] for r in till.journal.records() if r.type in ("cbdc.give_back", "cbdc.unanswered")}
+    owed -= {r.payload["payment_id"] for r in till.journal.records() if r.type == "cbdc.released"}
+    cbdc_sales = sum(1 for r in till.journal.records() if r.type == "sale.completed"
+                     and any(t.get("kind") == "cbdc_wallet" for t in r.payload.get("tenders", [])))
     completed = sum(1 for r in till.journal.records() if r.type == "sale.completed")
     pending = sum(1 for r in till.journal.outbox(100_000) if r.type == "sale.completed")
     terminal_id = till.keystore.terminal_id
@@ -310,8 +349,8 @@ def settle(run: Run, hub: HubProcess) -> dict[str, Any]:
         rows = hub.admin("GET", "/v1/admin/settlement", params={"day": day.isoformat(), "terminal": terminal_id})
         settled += sum(row["count"] for row in rows)
         day += timedelta(days=1)
-    return {"completed": completed, "pending": pending, "settled": settled,
-            "balanced": bool(hub.admin("GET", "/v1/admin/trial-balance")["balanced"])}
+    return {"completed": completed, "pending": pending, "settled": settled, "cbdc_completed": cbdc_sales,
+            "cbdc_not_given_back": len(owed), "balanced": bool(hub.admin("GET", "/v1/admin/trial-balance")["balanced"])}
 
 
 def run_headless(sessions: int = 48, *, seed: int = 13, broker: str | None = None,
@@ -322,7 +361,8 @@ def run_headless(sessions: int = 48, *, seed: int = 13, broker: str | None = Non
     outcomes: Counter[str] = Counter()
     try:
         hub.start()
-        run = Run(where, sessions, seed, broker, hub.url, hub.enrol_code(MERCHANT).encode())
+        wallets = DemoWallets(hub)
+        run = Run(where, sessions, seed, broker, hub.url, hub.enrol_code(MERCHANT).encode(), wallets)
         try:
             for i in range(sessions):
                 run.shop.next_sale()
@@ -331,19 +371,21 @@ def run_headless(sessions: int = 48, *, seed: int = 13, broker: str | None = Non
             hub_view = settle(run, hub)
         finally:
             run.close()
+            wallets.close()
     finally:
         hub.stop()
         if data_dir is None:
             shutil.rmtree(where, ignore_errors=True)
     customer = [ms for name, ms in run.timings if name not in ATTENDANT_ACTIONS]
     # the hub's view too: every completed sale settled exactly once (a recovered one included), ledger balanced
-    lost += max(0, hub_view["completed"] - hub_view["settled"]) + hub_view["pending"]
+    lost += max(0, hub_view["completed"] - hub_view["settled"]) + hub_view["pending"] + hub_view["cbdc_not_given_back"]
     twice += max(0, hub_view["settled"] - hub_view["completed"])
     return {"sessions": sessions, "completed": outcomes["completed"], "abandoned": outcomes["abandoned"],
             "failed": outcomes["failed"] + outcomes["stuck"], "interventions": run.interventions,
             "attendant_p50_s": round(statistics.median(run.reaction_s), 1) if run.reaction_s else 0.0,
             "lost": lost, "charged_twice": twice, "hub_settled": hub_view["settled"],
-            "ledger_balanced": hub_view["balanced"],
+            "ledger_balanced": hub_view["balanced"], "cbdc_completed": hub_view["cbdc_completed"],
+            "cbdc_not_given_back": hub_view["cbdc_not_given_back"],
             "p50_ms": round(float(np.percentile(customer, 50)), 2) if customer else 0.0,
             "p99_ms": round(float(np.percentile(customer, 99)), 2) if customer else 0.0,
             "actions": len(customer), "transport": "mqtt" if broker else "local",

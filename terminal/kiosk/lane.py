@@ -26,6 +26,7 @@ from terminal.checkout.errors import CheckoutError
 from terminal.checkout.machine import Checkout
 from terminal.checkout.outcome import Outcome
 from terminal.checkout.states import State
+from terminal.domain import TenderKind
 from terminal.kiosk.actions import ATTENDANT_ACTIONS, InvalidStep, KioskError, action
 from terminal.kiosk.attending import Attending
 from terminal.kiosk.bagging import BaggingCheck, Expectation
@@ -301,6 +302,10 @@ class Lane(Attending):
     @action("scan more")
     def scan_more(self) -> None:
         self._need("scan more", Step.BASKET, Step.PAYING)
+        paid = self._close_cbdc_qr()
+        if paid is not None and paid.result == "completed":
+            self._after_payment(paid)  # the wallet paid before the cancel reached the hub: the sale is paid
+            return
         while self.checkout.state is not State.BASKET:  # the shop's QR shown -> tender choice -> basket
             self.checkout.back()  # only without a tender taken: part-paid stays in payment (part_paid refusal)
         if self.step is Step.PAYING:
@@ -337,7 +342,8 @@ class Lane(Attending):
 
     @action("tender")
     def pay(self, method: str, **details: Any) -> Outcome:
-        """Pay by one of `tenders()`: card (insert), tap, payment_code (code=...), shop_qr (then shop_qr_paid)."""
+        """Pay by one of `tenders()`: card (insert), tap, payment_code (code=...), shop_qr (then shop_qr_paid),
+        cbdc_code (code=...), cbdc_qr (then wait_shop_qr until paid), cbdc_wallet, cbdc_wallet_tap."""
         self._need("pay", Step.PAYING)
         tender = TENDERS.get(method)
         if tender is None or not tender.available(self.checkout):
@@ -352,6 +358,40 @@ class Lane(Attending):
             self._payment_failed(exc.code, dict(exc.params))
             raise
         return self._after_payment(outcome)
+
+    @action("shop qr wait")
+    def wait_shop_qr(self, wait_s: float = 1.5) -> Outcome:
+        """The digital-currency shop QR on screen: ask the hub (long-poll, up to `wait_s`) whether the customer's
+        wallet paid it. `waiting`: ask again; `completed`: paid; `declined`: the code expired (choose again)."""
+        self._need("wait for the wallet", Step.PAYING)
+        started = time.perf_counter()
+        outcome = self.checkout.wait_cbdc_qr(wait_s)
+        # the long-poll is the hub's (and the customer's) time, not the lane's software path
+        self._device_ms += max(0.0, (time.perf_counter() - started) * 1000 - (outcome.latency_ms or 0.0))
+        if outcome.result == "waiting":
+            self.last_outcome = outcome
+            return outcome
+        return self._after_payment(outcome)
+
+    def showing_cbdc_qr(self) -> bool:
+        """The shop's digital-currency QR is on screen, waiting for the customer's wallet."""
+        return self.checkout.state is State.MERCHANT_QR and self.checkout.pending_kind == str(TenderKind.CBDC_WALLET)
+
+    def _close_cbdc_qr(self) -> Outcome | None:
+        """The customer leaves the digital-currency QR (Back, cancel, idle): the order is cancelled at the hub so a
+        late wallet cannot pay it, then read once more: a wallet that paid before the cancel reached the hub has
+        paid this sale (`completed`), never lost. None when no such QR was shown."""
+        if not self.showing_cbdc_qr():
+            return None
+        self.checkout.cbdc.cancel_qr()
+        started = time.perf_counter()
+        outcome = self.checkout.wait_cbdc_qr(0)
+        self._device_ms += max(0.0, (time.perf_counter() - started) * 1000 - (outcome.latency_ms or 0.0))
+        if outcome.result == "waiting":  # no answer from the hub: the order expires there unpaid
+            log.warning("digital-currency QR left without the hub's last word")
+            self.checkout.back()
+            return None
+        return outcome
 
     @action("shop qr paid")
     def shop_qr_paid(self, wallet_id: str) -> Outcome:
@@ -377,7 +417,8 @@ class Lane(Attending):
         elif outcome.result == "step_up":
             self._say("kiosk_enter_pin")
         elif outcome.result == "qr_shown":
-            self._say("kiosk_scan_shop_qr", amount=outcome.params.get("amount", ""))
+            message = "kiosk_scan_cbdc_qr" if outcome.code == "cbdc_scan_shop_qr" else "kiosk_scan_shop_qr"
+            self._say(message, amount=outcome.params.get("amount", ""))
         elif outcome.result == "error":
             self._payment_failed(outcome.code, dict(outcome.params))
         return outcome
@@ -486,6 +527,14 @@ class Lane(Attending):
 
     def _abandon(self, reason: str) -> None:
         """Cancel the unpaid basket (holds voided by the checkout, journalled) and go back to attract."""
+        paid = self._close_cbdc_qr()
+        if paid is not None and paid.result == "completed":  # the wallet paid the QR just before: a paid sale
+            self.last_outcome = paid
+            self.step = Step.RECEIPT_CHOICE
+            self.receipt.__wrapped__(self, "none")
+            self._reset()
+            self.step = Step.ATTRACT
+            return
         had = self.checkout.state is not State.IDLE
         if had:
             try:

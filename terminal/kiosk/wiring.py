@@ -65,7 +65,8 @@ def wire_lane(till: Till, catalogue: Catalogue, *, lane_id: str, receipts: HeldR
     voided first (terminal.kiosk.recovery), so the lane starts clean."""
     ports = till.checkout.ports
     checkpoint = Path(till.data_dir) / RECOVERY_CHECKPOINT
-    report = recover(till.journal, ports.auth, ports.clock, lane_id, after=load_checkpoint(checkpoint))
+    report = recover(till.journal, ports.auth, ports.clock, lane_id, after=load_checkpoint(checkpoint),
+                     cbdc=ports.cbdc)
     save_checkpoint(checkpoint, report.checked_through)
     data = Path(till.data_dir)
     bagging = BaggingCheck(data / BAGGING_DB)
@@ -176,6 +177,9 @@ def open_lane(data_dir: Path, *, secret: bytes | None = None) -> RealLane:
         wired = wire_lane(till, store.catalogue, lane_id=config.lane.id, receipts=receipts,
                           policy=config.policy.policy(store.config.store.currency), scale=scale)
         closers.append(wired.close)
+        from terminal.kiosk.sync import start_sync
+
+        start_sync(till)  # sync + give-back of lost-answer and cancelled digital-currency payments, as the cashier's
         link = None
         if config.broker is not None:
             transport = MqttTransport(config.broker.url, client_id=client_id(f"lane-{config.lane.id}"))

@@ -446,6 +446,21 @@ CATALOGUE.update({
     "kiosk_pay_tap": QT_TRANSLATE_NOOP("Code", "Tap card or phone"),
     "kiosk_pay_code": QT_TRANSLATE_NOOP("Code", "Show your payment code"),
     "kiosk_pay_shop_qr": QT_TRANSLATE_NOOP("Code", "Scan the shop's QR code"),
+    # digital currency at the kiosk (数字人民币 / Digital RMB), worded for the customer
+    "kiosk_pay_cbdc_code": QT_TRANSLATE_NOOP("Code", "Digital RMB payment code"),
+    "kiosk_pay_cbdc_qr": QT_TRANSLATE_NOOP("Code", "Digital RMB: scan our QR"),
+    "kiosk_pay_cbdc_wallet": QT_TRANSLATE_NOOP("Code", "Digital RMB hard wallet"),
+    "kiosk_pay_cbdc_wallet_tap": QT_TRANSLATE_NOOP("Code", "Tap a Digital RMB hard wallet"),
+    "kiosk_scan_cbdc_qr": QT_TRANSLATE_NOOP("Code", "Open your Digital RMB wallet, scan this code and pay {amount}. "
+                                                    "This screen moves on by itself once you have paid."),
+    "kiosk_reason_cbdc_code": QT_TRANSLATE_NOOP("Code", "Your wallet's payment code could not be used. Open a fresh "
+                                                        "code in your wallet and scan it again."),
+    "kiosk_reason_cbdc_wallet": QT_TRANSLATE_NOOP("Code", "Your Digital RMB wallet cannot pay this amount (its "
+                                                          "balance or limit)."),
+    "kiosk_reason_cbdc_qr_expired": QT_TRANSLATE_NOOP("Code", "The shop's code expired before your wallet paid. "
+                                                              "Nothing was taken."),
+    "kiosk_reason_cbdc_hard_wallet": QT_TRANSLATE_NOOP("Code", "Your hard wallet could not pay. Nothing was taken; "
+                                                               "hold it to the reader until the screen moves on."),
     "scale_motion": QT_TRANSLATE_NOOP("Code", "Hold still: put the item on the scale and take your hands off."),
     "scale_over_capacity": QT_TRANSLATE_NOOP("Code", "Too heavy for the scale: take part of it off."),
     "scale_under_zero": QT_TRANSLATE_NOOP("Code", "Empty the scale so it can zero itself, then try again."),

@@ -4,167 +4,167 @@
 <context>
     <name>Action</name>
     <message>
-        <location filename="../wording.py" line="506"/>
+        <location filename="../wording.py" line="521"/>
         <source>take digital currency</source>
         <translation>收数字人民币</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="506"/>
+        <location filename="../wording.py" line="521"/>
         <source>take a hard wallet</source>
         <translation>收硬钱包</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="507"/>
+        <location filename="../wording.py" line="522"/>
         <source>show the digital-currency QR</source>
         <translation>出示数字人民币收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="508"/>
+        <location filename="../wording.py" line="523"/>
         <source>wait for the digital-currency payment</source>
         <translation>等待数字人民币付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="509"/>
+        <location filename="../wording.py" line="524"/>
         <source>add items</source>
         <translation>添加商品</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="509"/>
+        <location filename="../wording.py" line="524"/>
         <source>approve as supervisor</source>
         <translation>由主管批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="510"/>
+        <location filename="../wording.py" line="525"/>
         <source>ask for a step-up</source>
         <translation>要求加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="510"/>
+        <location filename="../wording.py" line="525"/>
         <source>change a price</source>
         <translation>改价</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="511"/>
+        <location filename="../wording.py" line="526"/>
         <source>commit the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="511"/>
+        <location filename="../wording.py" line="526"/>
         <source>confirm the QR payment</source>
         <translation>确认扫码付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="512"/>
+        <location filename="../wording.py" line="527"/>
         <source>decide</source>
         <translation>做出决定</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="512"/>
+        <location filename="../wording.py" line="527"/>
         <source>enter the PIN</source>
         <translation>输入密码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="513"/>
+        <location filename="../wording.py" line="528"/>
         <source>finish a refund</source>
         <translation>完成退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="513"/>
+        <location filename="../wording.py" line="528"/>
         <source>finish</source>
         <translation>结束交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="514"/>
+        <location filename="../wording.py" line="529"/>
         <source>give a discount</source>
         <translation>给折扣</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="514"/>
+        <location filename="../wording.py" line="529"/>
         <source>go back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="515"/>
+        <location filename="../wording.py" line="530"/>
         <source>go to payment</source>
         <translation>去付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="515"/>
+        <location filename="../wording.py" line="530"/>
         <source>offer a reprint</source>
         <translation>提供重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="516"/>
+        <location filename="../wording.py" line="531"/>
         <source>open the drawer</source>
         <translation>打开钱箱</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="516"/>
+        <location filename="../wording.py" line="531"/>
         <source>print the receipt</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="517"/>
+        <location filename="../wording.py" line="532"/>
         <source>refund a sale</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="517"/>
+        <location filename="../wording.py" line="532"/>
         <source>refuse the step-up</source>
         <translation>拒绝加强验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="518"/>
+        <location filename="../wording.py" line="533"/>
         <source>reprint</source>
         <translation>重新打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="518"/>
+        <location filename="../wording.py" line="533"/>
         <source>save the sale</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="519"/>
+        <location filename="../wording.py" line="534"/>
         <source>scan a payment code</source>
         <translation>扫描付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="519"/>
+        <location filename="../wording.py" line="534"/>
         <source>show the shop&apos;s QR code</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="520"/>
+        <location filename="../wording.py" line="535"/>
         <source>skip the receipt</source>
         <translation>跳过小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="520"/>
+        <location filename="../wording.py" line="535"/>
         <source>start a sale</source>
         <translation>开始交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="521"/>
+        <location filename="../wording.py" line="536"/>
         <source>take a card</source>
         <translation>刷卡收款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="521"/>
+        <location filename="../wording.py" line="536"/>
         <source>take cash</source>
         <translation>收现金</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="522"/>
+        <location filename="../wording.py" line="537"/>
         <source>take the next payment</source>
         <translation>收下一笔付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="522"/>
+        <location filename="../wording.py" line="537"/>
         <source>void a sale</source>
         <translation>作废交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="523"/>
+        <location filename="../wording.py" line="538"/>
         <source>cancel</source>
         <translation>取消</translation>
     </message>
@@ -1912,272 +1912,317 @@
         <translation>扫描商店二维码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="449"/>
+        <location filename="../wording.py" line="450"/>
+        <source>Digital RMB payment code</source>
+        <translation>数字人民币付款码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="451"/>
+        <source>Digital RMB: scan our QR</source>
+        <translation>数字人民币：扫本店收款码</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="452"/>
+        <source>Digital RMB hard wallet</source>
+        <translation>数字人民币硬钱包</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="453"/>
+        <source>Tap a Digital RMB hard wallet</source>
+        <translation>碰一碰数字人民币硬钱包</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="454"/>
+        <source>Open your Digital RMB wallet, scan this code and pay {amount}. This screen moves on by itself once you have paid.</source>
+        <translation>请打开数字人民币钱包，扫描此码并支付 {amount}。付款后本屏幕会自动继续。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="456"/>
+        <source>Your wallet&apos;s payment code could not be used. Open a fresh code in your wallet and scan it again.</source>
+        <translation>钱包付款码无法使用。请在钱包中刷新付款码后再扫一次。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="458"/>
+        <source>Your Digital RMB wallet cannot pay this amount (its balance or limit).</source>
+        <translation>您的数字人民币钱包无法支付这笔金额（余额或限额不足）。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="460"/>
+        <source>The shop&apos;s code expired before your wallet paid. Nothing was taken.</source>
+        <translation>您的钱包付款前收款码已过期，未扣任何款项。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="462"/>
+        <source>Your hard wallet could not pay. Nothing was taken; hold it to the reader until the screen moves on.</source>
+        <translation>硬钱包未能付款，未扣任何款项。请将硬钱包贴近读卡器，直到屏幕继续。</translation>
+    </message>
+    <message>
+        <location filename="../wording.py" line="464"/>
         <source>Hold still: put the item on the scale and take your hands off.</source>
         <translation>请把商品放在秤上并松手，等待读数稳定。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="450"/>
+        <location filename="../wording.py" line="465"/>
         <source>Too heavy for the scale: take part of it off.</source>
         <translation>超出秤的量程：请取下一部分。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="451"/>
+        <location filename="../wording.py" line="466"/>
         <source>Empty the scale so it can zero itself, then try again.</source>
         <translation>请清空秤面让其归零，然后重试。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="452"/>
+        <location filename="../wording.py" line="467"/>
         <source>Touch to start</source>
         <translation>触摸开始</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="453"/>
+        <location filename="../wording.py" line="468"/>
         <source>Large text</source>
         <translation>大字体</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="454"/>
+        <location filename="../wording.py" line="469"/>
         <source>Call for help</source>
         <translation>呼叫工作人员</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="455"/>
+        <location filename="../wording.py" line="470"/>
         <source>Cancel shopping</source>
         <translation>取消购物</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="456"/>
+        <location filename="../wording.py" line="471"/>
         <source>Pay</source>
         <translation>付款</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="457"/>
+        <location filename="../wording.py" line="472"/>
         <source>Weigh</source>
         <translation>称重</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="458"/>
+        <location filename="../wording.py" line="473"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="459"/>
+        <location filename="../wording.py" line="474"/>
         <source>Scan more items</source>
         <translation>继续扫描</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="460"/>
+        <location filename="../wording.py" line="475"/>
         <source>Print receipt</source>
         <translation>打印收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="461"/>
+        <location filename="../wording.py" line="476"/>
         <source>Receipt as QR code</source>
         <translation>二维码收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="462"/>
+        <location filename="../wording.py" line="477"/>
         <source>No receipt</source>
         <translation>不要收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="463"/>
+        <location filename="../wording.py" line="478"/>
         <source>Yes, I need more time</source>
         <translation>是的，我需要更多时间</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="464"/>
+        <location filename="../wording.py" line="479"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="465"/>
+        <location filename="../wording.py" line="480"/>
         <source>Approve</source>
         <translation>批准</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="466"/>
+        <location filename="../wording.py" line="481"/>
         <source>Refuse</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="467"/>
+        <location filename="../wording.py" line="482"/>
         <source>Staff</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="468"/>
+        <location filename="../wording.py" line="483"/>
         <source>Close the kiosk</source>
         <translation>关闭自助收银机</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="469"/>
+        <location filename="../wording.py" line="484"/>
         <source>Open this checkout</source>
         <translation>开启此收银台</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="470"/>
+        <location filename="../wording.py" line="485"/>
         <source>Out of service</source>
         <translation>暂停服务</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="471"/>
+        <location filename="../wording.py" line="486"/>
         <source>Find it by picture</source>
         <translation>按图片查找</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="472"/>
+        <location filename="../wording.py" line="487"/>
         <source>Total {total}</source>
         <translation>合计 {total}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="473"/>
+        <location filename="../wording.py" line="488"/>
         <source>Your basket is empty.</source>
         <translation>购物篮是空的。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="474"/>
+        <location filename="../wording.py" line="489"/>
         <source>On the scale: {kg} kg</source>
         <translation>秤上重量：{kg} 公斤</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="475"/>
+        <location filename="../wording.py" line="490"/>
         <source>Attendant: tap your badge, or type your id and PIN.</source>
         <translation>工作人员：请刷工牌，或输入工号和密码。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="476"/>
+        <location filename="../wording.py" line="491"/>
         <source>Staff only: a technician or manager may close the kiosk.</source>
         <translation>仅限员工：技术员或经理可关闭自助收银机。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="477"/>
+        <location filename="../wording.py" line="492"/>
         <source>Scan for your receipt</source>
         <translation>扫码获取收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="478"/>
+        <location filename="../wording.py" line="493"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="479"/>
+        <location filename="../wording.py" line="494"/>
         <source>Type a barcode, or a name to search</source>
         <translation>输入条码，或输入名称搜索</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="480"/>
+        <location filename="../wording.py" line="495"/>
         <source>Attendant station</source>
         <translation>值守台</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="481"/>
+        <location filename="../wording.py" line="496"/>
         <source>Checkout {lane}</source>
         <translation>收银台 {lane}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="482"/>
+        <location filename="../wording.py" line="497"/>
         <source>{step} · {items} items · {total}</source>
         <translation>{step} · {items} 件 · {total}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="483"/>
+        <location filename="../wording.py" line="498"/>
         <source>Not reporting: check the checkout.</source>
         <translation>没有回报：请检查该收银台。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="484"/>
+        <location filename="../wording.py" line="499"/>
         <source>No connection to the checkouts: answer calls at the checkouts.</source>
         <translation>未连接到收银台：请到收银台现场处理呼叫。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="485"/>
+        <location filename="../wording.py" line="500"/>
         <source>Connected. Checkouts reporting: {count}</source>
         <translation>已连接。正在回报的收银台：{count}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="486"/>
+        <location filename="../wording.py" line="501"/>
         <source>Sign in with your id and PIN to answer calls.</source>
         <translation>请输入工号和密码登录后处理呼叫。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="487"/>
+        <location filename="../wording.py" line="502"/>
         <source>Signed in: {name}</source>
         <translation>已登录：{name}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="488"/>
+        <location filename="../wording.py" line="503"/>
         <source>Done.</source>
         <translation>已完成。</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="489"/>
+        <location filename="../wording.py" line="504"/>
         <source>The checkout refused: {reason}</source>
         <translation>收银台拒绝：{reason}</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="490"/>
+        <location filename="../wording.py" line="505"/>
         <source>No call</source>
         <translation>无呼叫</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="491"/>
+        <location filename="../wording.py" line="506"/>
         <source>Sign out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="492"/>
+        <location filename="../wording.py" line="507"/>
         <source>waiting for a customer</source>
         <translation>等待顾客</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="493"/>
+        <location filename="../wording.py" line="508"/>
         <source>choosing a language</source>
         <translation>选择语言</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="494"/>
+        <location filename="../wording.py" line="509"/>
         <source>scanning</source>
         <translation>扫描中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="495"/>
+        <location filename="../wording.py" line="510"/>
         <source>weighing</source>
         <translation>称重中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="496"/>
+        <location filename="../wording.py" line="511"/>
         <source>checking the basket</source>
         <translation>核对购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="497"/>
+        <location filename="../wording.py" line="512"/>
         <source>paying</source>
         <translation>付款中</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="498"/>
+        <location filename="../wording.py" line="513"/>
         <source>choosing a receipt</source>
         <translation>选择收据</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="499"/>
+        <location filename="../wording.py" line="514"/>
         <source>finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="500"/>
+        <location filename="../wording.py" line="515"/>
         <source>CALLING FOR HELP</source>
         <translation>正在呼叫</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="501"/>
+        <location filename="../wording.py" line="516"/>
         <source>idle warning</source>
         <translation>闲置提醒</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="502"/>
+        <location filename="../wording.py" line="517"/>
         <source>out of service</source>
         <translation>暂停服务</translation>
     </message>
@@ -2907,67 +2952,67 @@
 <context>
     <name>Step</name>
     <message>
-        <location filename="../wording.py" line="526"/>
+        <location filename="../wording.py" line="541"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="526"/>
+        <location filename="../wording.py" line="541"/>
         <source>basket</source>
         <translation>购物篮</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="527"/>
+        <location filename="../wording.py" line="542"/>
         <source>tender selection</source>
         <translation>选择付款方式</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="527"/>
+        <location filename="../wording.py" line="542"/>
         <source>card</source>
         <translation>等待刷卡</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="528"/>
+        <location filename="../wording.py" line="543"/>
         <source>customer qr</source>
         <translation>扫描顾客付款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="528"/>
+        <location filename="../wording.py" line="543"/>
         <source>merchant qr</source>
         <translation>显示商户收款码</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="529"/>
+        <location filename="../wording.py" line="544"/>
         <source>risk decision</source>
         <translation>风险判断</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="529"/>
+        <location filename="../wording.py" line="544"/>
         <source>step up pin</source>
         <translation>输入密码验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="530"/>
+        <location filename="../wording.py" line="545"/>
         <source>step up supervisor</source>
         <translation>主管验证</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="530"/>
+        <location filename="../wording.py" line="545"/>
         <source>journal commit</source>
         <translation>保存交易</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="531"/>
+        <location filename="../wording.py" line="546"/>
         <source>receipt print</source>
         <translation>打印小票</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="531"/>
+        <location filename="../wording.py" line="546"/>
         <source>receipt failed</source>
         <translation>小票未打印</translation>
     </message>
     <message>
-        <location filename="../wording.py" line="532"/>
+        <location filename="../wording.py" line="547"/>
         <source>drawer</source>
         <translation>打开钱箱</translation>
     </message>

@@ -1,6 +1,8 @@
 """The demo's stand-in for the customer's hands and the lane's devices (a second small window): scan an item with
 the barcode scanner, put it in the bagging area (right or wrong weight), put produce on the scale, hold out a card,
-show a payment code, confirm the shop QR in a wallet, tap an attendant's badge. Each drives the same lane methods
+show a payment code, confirm the shop QR in a wallet, tap an attendant's badge; with the demo hub, a Digital RMB
+customer too (a wallet showing its code, the wallet paying the shop's QR, a hard wallet inserted or tapped: the wallet
+simulator at the hub's reference operator, terminal.demo.wallets). Each drives the same lane methods
 the real devices' threads call; the kiosk screen itself stays as the customer sees it."""
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ DEMO_BADGE = b"\x04\xde\x40\x51\x00\x01"  # the demo supervisor's badge (Sun, S-
 
 
 class DemoPanel(QWidget):
-    def __init__(self, window: Any, till: Any) -> None:
+    def __init__(self, window: Any, till: Any, wallets: Any = None) -> None:
         super().__init__()
-        self.window_, self.till, self.lane = window, till, window.lane
+        self.window_, self.till, self.lane, self.wallets = window, till, window.lane, wallets
         self.rng = random.Random(13)
         self.setWindowTitle("edgepos demo: the customer's hands and the lane's devices")
         self.setStyleSheet(BASE + "QPushButton { min-height: 48px; font-size: 16px; }")
@@ -40,6 +42,13 @@ class DemoPanel(QWidget):
             ("Wallet paid the shop QR", self.wallet_paid, "demo_wallet_paid"),
             ("Tap the attendant's badge (Sun)", lambda: window.badge(DEMO_BADGE), "demo_badge"),
         ]
+        if wallets is not None:
+            extras += [
+                ("Digital RMB: show the wallet's code", self.cbdc_code, "demo_cbdc_code"),
+                ("Digital RMB: wallet pays the shop QR", self.cbdc_pay_qr, "demo_cbdc_pay_qr"),
+                ("Digital RMB: insert a hard wallet", lambda: self.cbdc_card(False), "demo_cbdc_card"),
+                ("Digital RMB: tap a hard wallet", lambda: self.cbdc_card(True), "demo_cbdc_tap"),
+            ]
         for i, (text, fn, name) in enumerate(extras, start=len(scans)):
             grid.addWidget(button(text, fn, name=name), i // 2, i % 2)
         self.note = QLabel("Cards are emulated in-process through the real EMV kernel. Staff: S-001 PIN 2468 "
@@ -73,3 +82,32 @@ class DemoPanel(QWidget):
 
     def wallet_paid(self) -> None:
         self.window_._run(lambda: self.lane.shop_qr_paid(f"wallet-{self.rng.randrange(10**9)}"))
+
+    # --- the Digital RMB customer (the wallet simulator against the demo hub) ------------------------------------
+
+    def cbdc_code(self) -> None:
+        """The customer's wallet shows a one-time code; the lane's scanner reads it."""
+        self._wallet_step(lambda: self.window_._pay("cbdc_code", code=self.wallets.code()))
+
+    def cbdc_pay_qr(self) -> None:
+        """The customer's wallet scans the Digital RMB code on the lane's screen and pays it (the lane's long-poll
+        sees it paid); with no such code on screen yet, the customer first chooses that way to pay."""
+        if not (self.lane.showing_cbdc_qr() and self.window_.qr_text):
+            self.window_._pay("cbdc_qr")
+            return
+        qr = self.window_.qr_text
+        self._wallet_step(lambda: self.wallets.pay_qr(qr))
+
+    def cbdc_card(self, contactless: bool) -> None:
+        """A fresh customer's hard wallet on the lane's reader (the emulated slot), then that way to pay."""
+        def present() -> None:
+            self.wallets.present_card(self.till.checkout.ports, contactless=contactless)
+            self.window_._pay("cbdc_wallet_tap" if contactless else "cbdc_wallet")
+
+        self._wallet_step(present)
+
+    def _wallet_step(self, fn: Any) -> None:
+        try:
+            fn()
+        except Exception as exc:  # the demo hub not answering: said on the lane's error line, never a crash
+            self.window_._failed(exc)

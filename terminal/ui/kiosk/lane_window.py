@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.kiosk.states import Step
-from terminal.kiosk.tenders import TENDERS
+from terminal.kiosk.tenders import CODE_TENDERS, TENDERS
 from terminal.ui.app import application
 from terminal.ui.kiosk.style import BASE, HIGH_CONTRAST
 from terminal.ui.widgets import ApproverEntry, Keypad, button
@@ -43,6 +43,7 @@ from terminal.ui.wording import word, word_error
 from terminal.ui.worker import Runner
 
 log = logging.getLogger("edgepos.kiosk.ui")
+CBDC_POLL_S = 1.5  # one long-poll of the digital-RMB shop QR at a time (Back waits at most this long)
 CATEGORY_COLOURS = {"Fresh": "#2e7d32", "Drinks": "#1565c0", "Snacks": "#ef6c00", "Household": "#6a1b9a"}
 
 
@@ -301,13 +302,14 @@ class KioskWindow(QWidget):
         self.code_field = QLineEdit()  # the payment code, read by the scanner (or typed)
         self.code_field.setObjectName("kiosk_code_field")
         self.code_field.setVisible(False)
-        self.code_field.returnPressed.connect(lambda: self._pay("payment_code", code=self.code_field.text()))
+        self.code_method = "payment_code"  # which code tender the field is open for (shop's or digital RMB)
+        self.code_field.returnPressed.connect(lambda: self._pay(self.code_method, code=self.code_field.text()))
         self.shop_qr = QLabel()
         self.shop_qr.setObjectName("kiosk_shop_qr")
         self.shop_qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pin_pad = Keypad(secret=True, decimal=False, names="kiosk_pin")
         self.pin_pad.submitted.connect(lambda pin: self._run(lambda: self.lane.enter_pin(pin or None)))
-        self.pay_back = button("", self._act(self.lane.scan_more), name="kiosk_pay_back")
+        self.pay_back = button("", self._pay_back, name="kiosk_pay_back")
         column = QVBoxLayout(page)
         column.addLayout(grid)
         column.addWidget(self.code_field)
@@ -355,7 +357,7 @@ class KioskWindow(QWidget):
         return frame
 
     def _idle(self) -> QWidget:
-        self.more_time = button("", self._act(self.lane.more_time), role="primary", name="kiosk_more_time")
+        self.more_time = button("", self._more_time, role="primary", name="kiosk_more_time")
         self.more_time.setMinimumHeight(180)
         return self._column(self.more_time)
 
@@ -393,15 +395,22 @@ class KioskWindow(QWidget):
 
         return run
 
-    def _run(self, fn: Any) -> None:
-        """Off the UI thread (a card read, the scale), then repaint."""
+    def _run(self, fn: Any, then: Any = None) -> None:
+        """Off the UI thread (a card read, the scale, the hub), then repaint (and `then`)."""
         self.error = ""
 
-        def failed(exc: Exception) -> None:
-            self.error = word_error(exc)
+        def done(result: Any) -> None:
             self.refresh()
+            if then is not None:
+                then(result)
 
-        self.runner.run(fn, lambda _result: self.refresh(), failed, "kiosk")
+        self.runner.run(fn, done, self._failed, "kiosk")
+
+    def _failed(self, exc: Exception) -> None:
+        if not getattr(exc, "code", ""):
+            log.error("kiosk action failed: %s", type(exc).__name__)
+        self.error = word_error(exc)
+        self.refresh()
 
     def _typed_scan(self) -> None:
         code = self.scan_field.text().strip()
@@ -416,7 +425,7 @@ class KioskWindow(QWidget):
     def scan(self, code: str) -> None:
         """A barcode from the scanner (or camera) thread's signal."""
         if self.lane.step is Step.PAYING and self.code_field.isVisible():
-            self._pay("payment_code", code=code)
+            self._pay(self.code_method, code=code)
         else:
             self._act(lambda: self.lane.scan(code))()
 
@@ -424,7 +433,8 @@ class KioskWindow(QWidget):
         self._run(lambda: self.lane.weigh())
 
     def _pay(self, method: str, **details: Any) -> None:
-        if method == "payment_code" and not details:
+        if method in CODE_TENDERS and not details:
+            self.code_method = method
             self.code_field.setVisible(True)
             self.code_field.setFocus()
             self.refresh()
@@ -437,7 +447,24 @@ class KioskWindow(QWidget):
             self.qr_text = outcome.qr_payload
             return outcome
 
-        self._run(pay)
+        self._run(pay, then=self._poll_cbdc_qr)
+
+    def _poll_cbdc_qr(self, *_args: Any) -> None:
+        """The digital-RMB shop QR on screen: long-poll the hub (one short poll at a time, so Back is never held up
+        for long) until the customer's wallet has paid or the code expired."""
+        if self.lane.step is not Step.PAYING or not self.lane.showing_cbdc_qr() or self.runner.running:
+            return
+
+        def done(outcome: Any) -> None:
+            self.refresh()
+            if outcome is not None and outcome.result == "waiting":
+                QTimer.singleShot(50, self._poll_cbdc_qr)
+
+        self.runner.run(lambda: self.lane.wait_shop_qr(CBDC_POLL_S), done, self._failed, "kiosk")
+
+    def _pay_back(self) -> None:
+        """Back from the payment screen: a digital-RMB QR is cancelled at the hub first (off the UI thread)."""
+        self._run(self.lane.scan_more)
 
     def _receipt_choice(self, choice: str) -> None:
         def choose() -> None:
@@ -487,6 +514,15 @@ class KioskWindow(QWidget):
 
     def _lane_changed(self, _snapshot: Any) -> None:
         self.bridge.changed.emit()
+
+    def _more_time(self) -> None:
+        self._act(self.lane.more_time)()
+        self._resume_poll()
+
+    def _resume_poll(self) -> None:
+        """Back on the payment step with the digital-RMB QR still shown (after "more time"): ask the hub again."""
+        if self.lane.step is Step.PAYING and self.lane.showing_cbdc_qr():
+            QTimer.singleShot(0, self._poll_cbdc_qr)
 
     # --- drawing ------------------------------------------------------------------------------------------------
 

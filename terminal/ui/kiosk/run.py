@@ -129,6 +129,13 @@ class DemoKiosk:
                                hub_url=hub_url, enrol_code=enrol)
         self.wired.badges.enrol(DEMO_BADGE, "S-001")
         till = self.wired.till
+        self.wallets: Any = None  # the customer's digital-currency wallets (the demo hub's reference operator)
+        if self.hub is not None:
+            from terminal.demo.wallets import DemoWallets
+            from terminal.kiosk.sync import start_sync
+
+            start_sync(till)
+            self.wallets = DemoWallets(self.hub)
         station_key = Sm2PrivateKey.generate()
         prefix = f"edgepos/demo-{till.keystore.terminal_id}"
         self.lane_link = LaneLink(self.wired.lane, self.broker.transport("lane"), prefix=prefix,
@@ -141,10 +148,12 @@ class DemoKiosk:
 
         lane = KioskWindow(self.wired.lane, shop_name="EDGEPOS DEMO STORE · self-checkout")
         station = StationWindow(self.station_link, self.wired.till.operators)
-        panel = DemoPanel(lane, self.wired.till)
+        panel = DemoPanel(lane, self.wired.till, wallets=self.wallets)
         return lane, station, panel
 
     def close(self) -> None:
+        if self.wallets is not None:
+            self.wallets.close()
         self.lane_link.close()
         self.broker.close()
         self.wired.close()
