@@ -44,18 +44,22 @@ def sell_until_killed(path: Path, keystore: FileKeyStore, round_no: int, report_
         os._exit(0)
 
 
-def run_and_kill(path: Path, keystore: FileKeyStore, round_no: int, delay: float) -> dict[int, str]:
+def run_and_kill(path: Path, keystore: FileKeyStore, round_no: int, delay: float,
+                 after_first_sale: bool = False) -> dict[int, str]:
+    """Kill the child `delay` seconds after it started, or after its first reported sale (a kill mid-selling
+    whatever the machine's load, where a fixed delay may land before a slow child has opened its journal)."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
         sell_until_killed(path, keystore, round_no, write_fd)
     os.close(write_fd)
-    time.sleep(delay)
-    os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
     with os.fdopen(read_fd, "rb") as pipe:
-        lines = pipe.read().decode().splitlines()
+        first = pipe.readline() if after_first_sale else b""
+        time.sleep(delay)
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        lines = (first + pipe.read()).decode().splitlines()
     errors = [line for line in lines if line.startswith("ERR")]
     assert not errors, f"round {round_no}: the child failed on its own: {errors[0]}"
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, f"round {round_no}: child exited"
@@ -72,8 +76,9 @@ def test_no_reported_sale_is_lost_over_210_kills(tmp_path, keystore):
             path = tmp_path / f"journal-{round_no // KILLS_PER_JOURNAL}.db"
             Journal.create(path, keystore).close()
         # mostly a few milliseconds (kills during open and first appends), sometimes long enough for dozens of sales
-        delay = rng.choice([rng.uniform(0, 0.004), rng.uniform(0.004, 0.03), rng.uniform(0.03, 0.08)])
-        reported = run_and_kill(path, keystore, round_no, delay)
+        bucket = rng.randrange(3)
+        delay = [rng.uniform(0, 0.004), rng.uniform(0.004, 0.03), rng.uniform(0, 0.05)][bucket]
+        reported = run_and_kill(path, keystore, round_no, delay, after_first_sale=bucket == 2)
         reported_total += len(reported)
         rounds_with_sales += bool(reported)
 
@@ -88,5 +93,6 @@ def test_no_reported_sale_is_lost_over_210_kills(tmp_path, keystore):
             assert journal.head()[0] == report.head_seq >= max(reported, default=0)
 
     assert not list(tmp_path.glob(".*creating*")), "a staging file was left behind"
-    # the test is only worth something if the kills landed while sales were being written
-    assert rounds_with_sales > KILLS // 2 and reported_total > 1000, (rounds_with_sales, reported_total)
+    # the test is only worth something if the kills landed while sales were being written: a third of the rounds
+    # kill only after the first sale, whatever the load; the short ones kill during open and the first appends
+    assert rounds_with_sales >= KILLS // 3 and reported_total > 500, (rounds_with_sales, reported_total)
