@@ -91,7 +91,8 @@ def test_terminals_page_shows_the_signed_check_in_and_an_admin_queues_actions(we
     assert web.post("/office/terminals/action", data={**target, "csrf": admin_token, "terminal_id": "T-not-mine"}
                     ).status_code == 404
     queued = web.post("/office/terminals/action", data={**target, "csrf": admin_token})
-    assert queued.status_code == 200 and "A-" in queued.text and "resync" in row_of(queued.text, shop.terminal.id)
+    assert queued.status_code == 200 and "A-" in queued.text
+    assert '<td class="open_actions">resync</td>' in row_of(queued.text, shop.terminal.id)
 
     # retiring asks for the terminal's id typed again; without it nothing is queued
     ask = web.post("/office/terminals/action", data={**target, "csrf": admin_token, "action": "retire"})
@@ -101,6 +102,7 @@ def test_terminals_page_shows_the_signed_check_in_and_an_admin_queues_actions(we
     done = web.post("/office/terminals/action", data={**target, "csrf": admin_token, "action": "retire",
                                                       "confirm": shop.terminal.id})
     assert 'data-state="retiring"' in row_of(done.text, shop.terminal.id)
+    assert '<td class="open_actions">resync, retire</td>' in row_of(done.text, shop.terminal.id)
 
     answer = web.post("/v1/fleet/checkin", content=body, headers=shop.terminal.headers("POST", "/v1/fleet/checkin",
                                                                                         body)).json()
