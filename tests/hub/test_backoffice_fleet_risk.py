@@ -135,6 +135,7 @@ def test_risk_page_lists_runs_and_renders_the_report(web: TestClient, shop: Shop
     assert "style-src 'unsafe-inline'" in shown.headers["content-security-policy"]
     assert "script" not in shown.headers["content-security-policy"]
     assert web.get("/office/risk/runs/999999").status_code == 404
+    assert "风控模型" in web.get("/office/risk?lang=zh").text and "已上线" in web.get("/office/risk").text
 
 
 def test_a_manager_marks_a_declined_sale_a_wrong_decline_once(web: TestClient, shop: Shop, store: Store) -> None:
