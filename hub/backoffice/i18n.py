@@ -171,6 +171,7 @@ WORDS: dict[str, tuple[str, str]] = {  # code -> (English, Chinese)
     "cbdc_offline": ("Hard wallet (offline)", "硬钱包 (离线)"),
     "cbdc_refund": ("Refund", "退款交易"),
     "cbdc_sweep": ("Sweep", "归集"),
+    "tender_declined": ("Payment declined at the till", "收银机拒绝支付"),
     "cbdc_double_spend": ("Digital-currency double spend reversed", "数字人民币双花已冲正"),
     "cbdc_payment_invalid": ("Digital-currency payment invalid", "数字人民币支付无效"),
     "language": ("中文", "English"),

@@ -249,8 +249,11 @@ def _false_declines(tx: Tx, sale_ids: list[str]) -> dict[str, str]:
     return marks
 
 
+TILL_DECLINE = "tender.declined"  # the till's risk engine (or a refused step-up) declined a payment of a sale
+
+
 def _sale_id(record_type: str, payload_text: str) -> str | None:
-    if record_type != "sale.completed":
+    if record_type not in ("sale.completed", TILL_DECLINE):
         return None
     with contextlib.suppress(ValueError, AttributeError):
         sale_id = json.loads(payload_text).get("sale_id")
@@ -291,7 +294,43 @@ def _hub_exception_rows(tx: Tx, merchant_id: str) -> list[ExceptionRow]:
             if (terminal, detail.get("sale_id")) not in declined]
 
 
-EXCEPTION_SOURCES: list[ExceptionSource] = [_declined_records, _hub_exception_rows]
+def _till_declines(tx: Tx, merchant_id: str) -> list[ExceptionRow]:
+    """Payments the till declined (risk engine, refused step-up), as journalled in `tender.declined`: where a
+    manager says "that customer was genuine" (a wrong decline, learnt by the next retraining)."""
+    rows = tx.all("SELECT r.terminal_id, r.seq, r.time, r.payload FROM records r JOIN terminals t ON t.id = "
+                  "r.terminal_id WHERE t.merchant_id = ? AND r.type = ? ORDER BY r.time DESC LIMIT 500",
+                  (merchant_id, TILL_DECLINE))
+    parsed = []
+    for terminal_id, seq, time, payload_text in rows:
+        try:
+            payload = json.loads(payload_text)
+        except ValueError:
+            continue
+        if isinstance(payload, dict) and isinstance(payload.get("sale_id"), str):
+            parsed.append((terminal_id, int(seq), time, payload))
+    marks = _false_declines(tx, sorted({p["sale_id"] for *_x, p in parsed}))
+    found = []
+    for terminal_id, seq, time, payload in parsed:
+        parts = [f"sale {payload['sale_id']}", str(payload.get("kind") or "")]
+        amount = payload.get("amount") or {}
+        if isinstance(amount, dict) and isinstance(amount.get("amount"), int) and isinstance(amount.get("currency"),
+                                                                                            str):
+            with contextlib.suppress(ValueError):
+                parts.append(f"{to_major(amount['amount'], amount['currency'])} {amount['currency']}")
+        if payload.get("last4"):
+            parts.append(f"card …{payload['last4']}")
+        reasons = payload.get("reasons")
+        if isinstance(reasons, list) and reasons:
+            parts.append("reasons: " + ", ".join(map(str, reasons[:8])))
+        if payload.get("offline"):
+            parts.append("offline")
+        found.append(ExceptionRow(terminal_id, seq, time, "tender_declined", ", ".join(p for p in parts if p), None,
+                                  None, None, resolvable=False, sale_id=payload["sale_id"],
+                                  wrong_decline=marks.get(payload["sale_id"])))
+    return found
+
+
+EXCEPTION_SOURCES: list[ExceptionSource] = [_declined_records, _hub_exception_rows, _till_declines]
 
 
 def exceptions(tx: Tx, merchant_id: str) -> list[ExceptionRow]:
@@ -315,13 +354,16 @@ class AlreadyMarked(Exception):
 
 def mark_false_decline(tx: Tx, merchant_id: str, terminal_id: str, seq: int, actor: str,
                        now: datetime) -> risk_loop.Label | None:
-    """Record a `false_decline` label (known now) for the merchant's declined sale record; None when there is no
-    such record or it is no risk decision; AlreadyMarked the second time."""
-    row = tx.one("SELECT r.type, r.payload, r.code FROM records r JOIN terminals t ON t.id = r.terminal_id WHERE "
-                 "r.terminal_id = ? AND r.seq = ? AND t.merchant_id = ? AND r.status = 'declined'",
+    """Record a `false_decline` label (known now) for the merchant's sale declined at the till (`tender.declined`)
+    or at the hub (a declined sale record); None when there is no such record or it is no risk decision (a digital
+    currency double spend); AlreadyMarked the second time for the same sale."""
+    row = tx.one("SELECT r.type, r.payload, r.code, r.status FROM records r JOIN terminals t ON t.id = "
+                 "r.terminal_id WHERE r.terminal_id = ? AND r.seq = ? AND t.merchant_id = ?",
                  (terminal_id, seq, merchant_id))
     sale_id = _sale_id(row[0], row[1]) if row else None
     if row is None or sale_id is None or row[2] in NOT_RISK_DECLINES:
+        return None
+    if row[0] != TILL_DECLINE and row[3] != "declined":  # a sale the hub booked was not declined
         return None
     tx.lock_name(f"false_decline:{sale_id}")
     if tx.one("SELECT 1 FROM risk_labels WHERE sale_id = ? AND kind = 'false_decline'", (sale_id,)):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -178,3 +179,25 @@ def test_a_double_spend_the_hub_recorded_shows_its_detail(web: TestClient, shop:
     row = re.search(r'<tr class="exception" data-kind="cbdc_double_spend">.*?</tr>', page, re.S).group(0)
     for shown in ("d3v1ce00aa", "…4321", "counter 7", "15.00 CNY", "a cloned hard wallet", "double spend reversed"):
         assert shown in row, (shown, row)
+
+
+def test_a_payment_the_tills_risk_engine_declined_is_marked_wrong_once(web: TestClient, shop: Shop,
+                                                                      store: Store) -> None:
+    sale_id = f"S-{uuid.uuid4()}"
+    declined = {"sale_id": sale_id, "kind": "card_contactless", "amount": {"amount": 128800, "currency": "CNY"},
+                "last4": "4242", "reasons": ["risk_score_high", "velocity_card_1h"], "sentence": "…", "offline": False}
+    record = shop.terminal.append("tender.declined", declined)
+    assert [r.status for r in store.ingest_records(shop.terminal.id, [record]).results] == ["accepted"]
+    token = sign_in(web, shop.users["manager"])
+    row = re.search(rf'<tr class="exception" data-kind="tender_declined">(?:(?!</tr>).)*{sale_id}.*?</tr>',
+                    web.get("/office/exceptions").text, re.S).group(0)
+    assert "1288.00 CNY" in row and "risk_score_high" in row and "…4242" in row
+    assert 'action="/office/exceptions/resolve"' not in row  # nothing to resolve: the till declined it
+    target = {"terminal_id": shop.terminal.id, "seq": str(record.seq), "csrf": token}
+    assert web.post("/office/exceptions/wrong-decline", data=target).status_code == 200
+    assert web.post("/office/exceptions/wrong-decline", data=target).status_code == 409
+    assert store.view(lambda tx: tx.all("SELECT kind FROM risk_labels WHERE sale_id = ?", (sale_id,))) == [
+        ("false_decline",)]
+    booked = store.view(lambda tx: tx.one("SELECT seq FROM records WHERE terminal_id = ? AND status = 'accepted' AND "
+                                          "type = 'sale.completed'", (shop.terminal.id,)))[0]
+    assert web.post("/office/exceptions/wrong-decline", data={**target, "seq": str(booked)}).status_code == 404
