@@ -149,17 +149,6 @@ def test_auditor_exports_an_archive_that_verifies(page, hub, tmp_path: Path, sho
     assert verify_archive(archive)["ok"]
 
 
-def test_lock_out_after_failed_sign_ins(page, hub, shots: Path) -> None:
-    """Last in the module: the lock-out holds this address for a while."""
-    name = hub[1].users["admin"]
-    for _ in range(6):
-        sign_in(page, name, "not the password")
-        assert "Wrong name or password" in page.inner_text("main")
-    sign_in(page, name)  # the right password, too late
-    assert "Too many failed sign-ins" in page.inner_text("main")
-    page.screenshot(path=str(shots / "locked.png"), full_page=True)
-
-
 def test_admin_sees_the_fleet_and_queues_a_retirement_after_confirming(page, hub, shots: Path) -> None:
     import httpx
 
@@ -179,3 +168,14 @@ def test_admin_sees_the_fleet_and_queues_a_retirement_after_confirming(page, hub
     page.fill("input[name=confirm]", shop.terminal.id)
     page.click("main button[type=submit]")
     assert page.locator(f"tr.terminal[data-terminal='{shop.terminal.id}']").get_attribute("data-state") == "retiring"
+
+
+def test_lock_out_after_failed_sign_ins(page, hub, shots: Path) -> None:
+    """Last in the module: the lock-out holds this address for a while."""
+    name = hub[1].users["admin"]
+    for _ in range(6):
+        sign_in(page, name, "not the password")
+        assert "Wrong name or password" in page.inner_text("main")
+    sign_in(page, name)  # the right password, too late
+    assert "Too many failed sign-ins" in page.inner_text("main")
+    page.screenshot(path=str(shots / "locked.png"), full_page=True)
