@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from hub import fleet, risk_loop
 from hub.backoffice import i18n, views
 from hub.backoffice.audit import AuditError, export_bytes
 from hub.backoffice.invoices import InvoiceError, Invoicing
@@ -33,6 +34,8 @@ from hub.backoffice.payments import payment_rows, to_csv
 from hub.backoffice.reconcile import ReconcileInputError, reconcile_files, write_xlsx
 from hub.backoffice.users import Session, authenticate, end_session, load_session, log_action, start_session
 from hub.clock import iso
+from hub.errors import Conflict, NotFound
+from hub.risk_report import render_html
 from hub.store import Store
 from hub.throttle import Throttle, Throttled
 
@@ -47,8 +50,14 @@ ACCESS: dict[str, set[str]] = {
     "invoices": {"finance", "auditor", "admin"},
     "resend": {"finance", "admin"},
     "audit": {"auditor", "admin"},
+    "fleet_action": {"admin"},  # remote actions on a terminal (hub.fleet); managers see them, admins queue them
+    "risk": {"manager", "auditor", "admin"},
+    "wrong_decline": {"manager", "admin"},
+    "cbdc": {"finance", "auditor", "admin"},
 }
-NAV = ("day", "terminals", "exceptions", "reconcile", "invoices", "audit")
+NAV = ("day", "terminals", "exceptions", "risk", "cbdc", "reconcile", "invoices", "audit")
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; "
+              "frame-ancestors 'none'; base-uri 'none'")  # hub.risk_report pages carry their own inline style
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 RECEIPT_CODE_PREFIX = "EPS1"  # the receipt QR's code (terminal.checkout.sales_index, which the hub does not import)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
@@ -213,14 +222,105 @@ class Office:
             session = await self.session(request, "terminals")
             rows = await run_in_threadpool(store.view, lambda tx: views.terminals(tx, session.user.merchant_id))
             return self.page(request, "terminals.html", session=session, rows=rows,
-                             columns=views.TERMINAL_COLUMNS)
+                             columns=views.TERMINAL_COLUMNS, actions=views.REMOTE_ACTIONS,
+                             can_act=session.user.role in ACCESS["fleet_action"], done=request.query_params.get(
+                                 "queued", "")[:40])
+
+        @r.post("/office/terminals/action")
+        async def terminal_action(request: Request) -> Response:
+            session = await self.session(request, "fleet_action")
+            form = await self.form(request, session)
+            terminal_id, action = str(form.get("terminal_id", ""))[:64], str(form.get("action", ""))
+            if action not in views.REMOTE_ACTIONS:
+                raise WebProblem(422, "not_found")
+            if action == "retire" and form.get("confirm") != terminal_id:
+                # retiring is for good: a second form, where the admin types the terminal's id
+                return self.page(request, "confirm_retire.html", session=session, terminal_id=terminal_id)
+            now = store.clock()
+
+            def write(tx: Any) -> fleet.ActionState | None:
+                if not tx.one("SELECT 1 FROM terminals WHERE id = ? AND merchant_id = ?",
+                              (terminal_id, session.user.merchant_id)):
+                    return None
+                state = fleet.queue_action(tx, terminal_id, fleet.ActionRequest(action=action), now)
+                log_action(tx, now, session.user.name, session.user.merchant_id, "fleet.action",
+                           {"terminal_id": terminal_id, "action": action, "action_id": state.id})
+                return state
+
+            try:
+                state = await run_in_threadpool(store.read, write)
+            except (Conflict, NotFound) as exc:
+                raise WebProblem(409, getattr(exc, "code", "not_found")) from None
+            if state is None:
+                raise WebProblem(404, "not_found")
+            return RedirectResponse(f"/office/terminals?queued={state.id}", status_code=303)
+
+        @r.get("/office/risk")
+        async def risk_page(request: Request) -> Response:
+            session = await self.session(request, "risk")
+            runs = await run_in_threadpool(store.view, lambda tx: risk_loop.runs(tx, 100))
+            return self.page(request, "risk.html", session=session, runs=runs)
+
+        @r.get("/office/risk/runs/{n}")
+        async def risk_run(request: Request, n: int) -> Response:
+            await self.session(request, "risk")
+            try:
+                report, _md = await run_in_threadpool(store.view, lambda tx: risk_loop.run_report(tx, n))
+            except NotFound:
+                raise WebProblem(404, "not_found") from None
+            html = render_html(report).replace(
+                "<body>", "<body><p><a href='/office/risk'>&larr; " + i18n.word("risk", self.lang(request))
+                + "</a></p>", 1)
+            return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
+
+        @r.get("/office/cbdc")
+        async def cbdc_page(request: Request) -> Response:
+            session = await self.session(request, "cbdc")
+            merchant = session.user.merchant_id
+            day = _valid_day(request.query_params.get("day")) or await run_in_threadpool(
+                store.view, lambda tx: views.today(tx, merchant, store.clock()))
+            operator = getattr(request.app.state, "cbdc", None)  # hub.cbdc.api registers the hub's operator
+            if operator is None:
+                raise WebProblem(404, "not_found")
+            statement = await run_in_threadpool(operator.statement, merchant, day)
+            return self.page(request, "cbdc.html", session=session, day=day, statement=statement, money=_money)
 
         @r.get("/office/exceptions")
         async def exceptions_page(request: Request) -> Response:
             session = await self.session(request, "exceptions")
             rows = await run_in_threadpool(store.view, lambda tx: views.exceptions(tx, session.user.merchant_id))
             return self.page(request, "exceptions.html", session=session, rows=rows,
-                             can_resolve=session.user.role in ACCESS["resolve"])
+                             can_resolve=session.user.role in ACCESS["resolve"],
+                             can_mark=session.user.role in ACCESS["wrong_decline"])
+
+        @r.post("/office/exceptions/wrong-decline")
+        async def wrong_decline(request: Request) -> Response:
+            """A manager says a declined sale should have been approved: one `false_decline` risk label (known now),
+            which the next retraining learns from."""
+            session = await self.session(request, "wrong_decline")
+            form = await self.form(request, session)
+            terminal_id = str(form.get("terminal_id", ""))[:64]
+            try:
+                seq = int(str(form.get("seq", "")))
+            except ValueError:
+                raise WebProblem(404, "not_found") from None
+            now = store.clock()
+
+            def write(tx: Any) -> Any:
+                label = views.mark_false_decline(tx, session.user.merchant_id, terminal_id, seq, session.user.name,
+                                                 now)
+                if label is not None:
+                    log_action(tx, now, session.user.name, session.user.merchant_id, "risk.false_decline",
+                               {"terminal_id": terminal_id, "seq": seq, "sale_id": label.sale_id, "label": label.n})
+                return label
+
+            try:
+                label = await run_in_threadpool(store.read, write)
+            except views.AlreadyMarked:
+                raise WebProblem(409, "marked_already") from None
+            if label is None:
+                raise WebProblem(404, "not_found")
+            return RedirectResponse("/office/exceptions", status_code=303)
 
         @r.post("/office/exceptions/resolve")
         async def resolve(request: Request) -> Response:

@@ -5,8 +5,12 @@ terminal-side exchange runs over pcscd and nfcpy in test_cbdc_devices.py)."""
 from __future__ import annotations
 
 import json
+import re
+import uuid
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from cbdckit import ADMIN_TOKEN, MERCHANT, basket, new_till, records_of, simulator, slot
 
@@ -31,6 +35,26 @@ def _nothing_paid(till, before: int) -> None:
 
 def _exceptions(hub: HubProcess) -> list[dict]:
     return hub.admin("GET", f"/v1/admin/exceptions?merchant={MERCHANT}")
+
+
+def _back_office(hub: HubProcess, role: str) -> httpx.Client:
+    """A browser-like client of the hub's back office, signed in as a new user of MERCHANT with `role`."""
+    from hub.backoffice.users import add_user
+    from hub.store import Store
+
+    assert hub.where[0] == "--db"
+    store = Store.open(path=hub.where[1])
+    try:
+        name = f"{role}-{uuid.uuid4().hex[:8]}"
+        add_user(store, name, "correct horse battery staple", role, MERCHANT)
+    finally:
+        store.close()
+    client = httpx.Client(base_url=hub.url, follow_redirects=True, timeout=30)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/office/signin").text).group(1)
+    signed_in = client.post("/office/signin", data={"csrf": token, "name": name,
+                                                    "password": "correct horse battery staple"})
+    assert signed_in.url.path == "/office/", signed_in.text[:300]
+    return client
 
 
 def test_cloned_hard_wallet_at_two_tills_one_settles_one_exception_then_revoked(tmp_path, hub: HubProcess) -> None:
@@ -66,6 +90,22 @@ def test_cloned_hard_wallet_at_two_tills_one_settles_one_exception_then_revoked(
         mine = [line for line in statement["lines"] if line["sale_id"] in (raised[0].payload["sale_id"],)]
         assert [line["status"] for line in mine] == ["reversed"]
         assert hub.admin("GET", "/v1/admin/trial-balance")["balanced"]
+
+        # the back office: the declined sale on the exceptions page with the double spend's detail in words, and
+        # the day's statement on the digital-currency page for finance
+        with closing(_back_office(hub, "manager")) as office:
+            page = office.get("/office/exceptions").text
+        sale_id = raised[0].payload["sale_id"]
+        row = next(r for r in re.findall(r'<tr class="exception" data-kind="cbdc_double_spend">.*?</tr>', page, re.S)
+                   if sale_id in r)
+        for shown in (f"hard wallet device {device}", f"counter {found[0]['detail']['counter']}", "15.00 CNY",
+                      "was spent already", 'action="/office/exceptions/resolve"'):
+            assert shown in row, (shown, row)
+        assert "wrong-decline" not in row  # no risk decision: never a wrong-decline label
+        with closing(_back_office(hub, "finance")) as office:
+            page = office.get(f"/office/cbdc?day={day}").text
+        assert re.search(r'<tr class="cbdc-line reversed">.*?15\.00 CNY', page, re.S)
+        assert f'{statement["wallet_balance"] / 100:.2f} CNY' in re.search(r'class="balance">([^<]*)<', page).group(1)
 
         # the revocation list arrives at the first till with the blacklist: the card is refused there now
         first.uplink.sync_once(pull=True)

@@ -149,6 +149,27 @@ def test_auditor_exports_an_archive_that_verifies(page, hub, tmp_path: Path, sho
     assert verify_archive(archive)["ok"]
 
 
+def test_admin_sees_the_fleet_and_queues_a_retirement_after_confirming(page, hub, shots: Path) -> None:
+    import httpx
+
+    process, shop = hub
+    health = {"versions": {"edgepos": "1.4.2"}, "head_seq": 5, "queue_pending": 2, "oldest_pending_age_s": 95.0,
+              "skew_ms": 180, "devices": [{"name": "printer", "status": "error", "advice": "paper out"}]}
+    body, headers = shop.terminal.signed("POST", "/v1/fleet/checkin", health)
+    assert httpx.post(f"{process.url}/v1/fleet/checkin", content=body, headers=headers).status_code == 200
+    sign_in(page, shop.users["admin"])
+    page.goto("/office/terminals")
+    row = page.locator(f"tr.terminal[data-terminal='{shop.terminal.id}']")
+    assert "printer: error (paper out)" in row.inner_text() and "2 (95 s)" in row.inner_text()
+    page.screenshot(path=str(shots / "terminals.png"), full_page=True)
+    row.locator("select[name=action]").select_option("retire")
+    row.locator("button[type=submit]").click()
+    assert page.locator("input[name=confirm]").count() == 1  # nothing queued yet: the id is asked for
+    page.fill("input[name=confirm]", shop.terminal.id)
+    page.click("main button[type=submit]")
+    assert page.locator(f"tr.terminal[data-terminal='{shop.terminal.id}']").get_attribute("data-state") == "retiring"
+
+
 def test_lock_out_after_failed_sign_ins(page, hub, shots: Path) -> None:
     """Last in the module: the lock-out holds this address for a while."""
     name = hub[1].users["admin"]
