@@ -314,6 +314,7 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
     horizon = cfg.days * 86400
     txs = [tx for tx in txs if tx["t"] < horizon]
     open_ids = np.flatnonzero(opens == 0)
+    open_ids = open_ids if len(open_ids) else np.arange(len(w.tid))
     for tx in txs:  # fraud injected at a terminal before it opened goes to one that was open
         if opens[tx["term"]] > tx["t"] // 86400:
             tx["term"] = int(open_ids[int(cold.integers(len(open_ids)))])
