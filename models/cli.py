@@ -33,11 +33,11 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     sim.add_argument("--drift", action="store_true", help="scenarios appear, fade and change shape week by week")
     sim.add_argument("--reissue", action="store_true",
                      help="a card confirmed as defrauded gets a new token for its holder's later sales")
-    sim.add_argument("--opening", type=float, default=0.1,
-                     help="share of terminals that open on a day during the stream (cold start; default 0.1)")
-    sim.add_argument("--joining", type=float, default=0.1,
-                     help="share of customers whose card is first used during the stream (default 0.1)")
-    sim.add_argument("--busy", type=float, default=0.05, help="share of terminals in busy shops (default 0.05)")
+    sim.add_argument("--opening", type=float, default=0.0,
+                     help="share of terminals that open on a day during the stream (cold start; default 0)")
+    sim.add_argument("--joining", type=float, default=0.0,
+                     help="share of customers whose card is first used during the stream (default 0)")
+    sim.add_argument("--busy", type=float, default=0.0, help="share of terminals in busy shops (default 0)")
     sim.add_argument("--out", type=Path, help="write here instead of stdout")
     sim.set_defaults(handler=cmd_risk_simulate)
     retrain = actions.add_parser("retrain", help="one learning-loop run from exported hub records (models/loop.py)",

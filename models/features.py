@@ -45,18 +45,8 @@ FEATURES = (
     "card_new_at_term", "term_new_share_1d", "term_new_share_7d", "term_keyed_share_1d", "term_keyed_share_30d",
     "term_entry_share_30d", "term_cards_1h", "term_small_1h", "term_fb_cards_7d", "term_fb_share_7d",
     "term_log_secs_since_fb_sale", "term_log_secs_since_fb", "term_fb_share_mature", "term_fb_run_share",
-    # cold start (v3): how much history the terminal has; the shares above are shrunk towards a population prior
-    # while its window holds few sales, so a new till's first customers do not look like a card-testing burst
-    "term_log_age", "term_log_sales_30d",
 )
 KEYED = frozenset({"manual", "magstripe"})
-# Population priors (share of all sales, measured on the simulator's default mix) and the pseudo-count of sales
-# with which a terminal-level share starts: share = (k + PRIOR_WEIGHT * prior) / (n + PRIOR_WEIGHT).
-PRIOR_WEIGHT = 20
-PRIOR_NEW_SHARE = {1: 0.25, 2: 0.10}  # sales by cards new to the terminal, over 1 d and 7 d
-PRIOR_KEYED_SHARE = 0.015
-PRIOR_ENTRY_SHARE = {"contactless": 0.43, "chip": 0.32, "qr": 0.13, "wallet_online": 0.096, "wallet_offline": 0.024,
-                     "magstripe": 0.009, "manual": 0.004}
 CARD_CNT_1H, CARD_CNT_1D = FEATURES.index("card_cnt_1h"), FEATURES.index("card_cnt_1d")  # what the velocity rules read
 
 
@@ -401,17 +391,13 @@ class FeatureState:
             float(terminals_1d),
             float(tc[0]), float(tc[1]), float(tc[2]), float(tc[3]), tmean30,
             amount / tmean30 if tmean30 > 0 else -1.0, float(fb7), float(fb30), fb30 / tc[3] if tc[3] else 0.0,
-            float(new_card), _shrunk(term.new[1], tc[1], PRIOR_NEW_SHARE[1]),
-            _shrunk(term.new[2], tc[2], PRIOR_NEW_SHARE[2]),
-            _shrunk(term.keyed[1], tc[1], PRIOR_KEYED_SHARE), _shrunk(term.keyed[3], tc[3], PRIOR_KEYED_SHARE),
-            _shrunk(term.entries.get(tx.entry_mode, 0), tc[3], PRIOR_ENTRY_SHARE.get(tx.entry_mode, 0.0)),
-            float(term_cards_1h), float(term_small_1h),
+            float(new_card), term.new[1] / tc[1] if tc[1] else -1.0, term.new[2] / tc[2] if tc[2] else -1.0,
+            term.keyed[1] / tc[1] if tc[1] else -1.0, term.keyed[3] / tc[3] if tc[3] else -1.0,
+            term.entries.get(tx.entry_mode, 0) / tc[3] if tc[3] else -1.0, float(term_cards_1h), float(term_small_1h),
             float(fb_cards_7d), fb_sales_7d / tc[2] if tc[2] else (float(fb_sales_7d) if fb_sales_7d else 0.0),
             math.log1p(max(0, t - last_fb_sale)) if last_fb_sale is not None else -1.0,
             math.log1p(max(0, t - term.fb[-1][0])) if fb30 else -1.0,
             fb_mature / mature if mature > 0 else -1.0, fb_since_first / since_first if since_first else -1.0,
-            math.log1p(t - tev[tw.heads[3]][0]) if tc[3] and t >= tev[tw.heads[3]][0] else -1.0,
-            math.log1p(tc[3]),
         ]
         cev = (t, tx.amount_minor, tx.terminal, tx.entry_mode, tx.device, tx.lat_u, tx.lon_u, tx.region)
         card.add(cev)
@@ -489,11 +475,6 @@ def _add_columns(db: sqlite3.Connection) -> None:
         for column in columns:
             if column.split()[0] not in have:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-
-
-def _shrunk(k: int, n: int, prior: float) -> float:
-    """A terminal's share k/n shrunk towards the population prior while n is small (n = 0 gives the prior)."""
-    return (k + PRIOR_WEIGHT * prior) / (n + PRIOR_WEIGHT)
 
 
 def _time(event: tuple) -> int:

@@ -89,9 +89,9 @@ class Config:
     drift: bool = False  # weekly drift of the scenarios (DRIFT); off: the same mix and shapes every day
     drift_from_day: int = 0  # the drift's week 1 starts on this day (before it: week 1's mix)
     reissue: bool = False  # a card confirmed as defrauded is replaced by a new token for the customer's later sales
-    opening: float = 0.1  # share of terminals (new tills and new shops) that open on a day during the stream
-    joining: float = 0.1  # share of customers whose card is first used on a day during the stream
-    busy: float = 0.05  # share of terminals in busy shops (25 times the pull on the customers living near them)
+    opening: float = 0.0  # share of terminals (new tills and new shops) that open on a day during the stream
+    joining: float = 0.0  # share of customers whose card is first used on a day during the stream
+    busy: float = 0.0  # share of terminals in busy shops (25 times the pull on the customers living near them)
 
     def rate(self, scenario: str, day: int = 0) -> float:
         base = DEFAULT_RATES[scenario]
@@ -201,19 +201,23 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
     # busy shops: a few terminals draw most of their neighbours' custom, so legitimate tills also see many
     # different cards an hour (else many cards in an hour would only ever be fraud)
     pull = np.where(cold.random(len(w.tid)) < cfg.busy, 25.0, 1.0)
-    near_cum = [np.cumsum(pull[idx]) / pull[idx].sum() for idx in w.near]
+    near_cum = [np.cumsum(pull[idx]) / pull[idx].sum() for idx in w.near] if cfg.busy else []
     for day in range(cfg.days):
         counts = rng.poisson(w.rate)
         for c in np.flatnonzero(counts):
             for _ in range(counts[c]):
                 entry, tender, device = w.instrument(rng, c)
-                term = int(w.near[c][min(int(np.searchsorted(near_cum[c], rng.random())), len(w.near[c]) - 1)])
+                t = day * 86400 + _day_seconds(rng)  # the draws in the order they always had
+                if cfg.busy:
+                    term = int(w.near[c][min(int(np.searchsorted(near_cum[c], rng.random())), len(w.near[c]) - 1)])
+                else:  # the draw as before, so streams without busy shops stay the same bytes
+                    term = int(rng.choice(w.near[c]))
                 if opens[term] > day or joins[c] > day:
                     open_near = [int(i) for i in w.near[c] if opens[i] <= day]
                     if joins[c] > day or not open_near:
                         continue
                     term = open_near[int(cold.integers(len(open_near)))]
-                add(day * 86400 + _day_seconds(rng), int(c), term, _amount(rng, w, c), entry, tender, device, None)
+                add(t, int(c), term, _amount(rng, w, c), entry, tender, device, None)
 
     # fraud that turns legitimate-looking sales fraudulent
     day_of = [int(tx["t"] // 86400) for tx in txs]
