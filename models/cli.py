@@ -33,6 +33,11 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     sim.add_argument("--drift", action="store_true", help="scenarios appear, fade and change shape week by week")
     sim.add_argument("--reissue", action="store_true",
                      help="a card confirmed as defrauded gets a new token for its holder's later sales")
+    sim.add_argument("--opening", type=float, default=0.0,
+                     help="share of terminals that open on a day during the stream (cold start; default 0)")
+    sim.add_argument("--joining", type=float, default=0.0,
+                     help="share of customers whose card is first used during the stream (default 0)")
+    sim.add_argument("--busy", type=float, default=0.0, help="share of terminals in busy shops (default 0)")
     sim.add_argument("--out", type=Path, help="write here instead of stdout")
     sim.set_defaults(handler=cmd_risk_simulate)
     retrain = actions.add_parser("retrain", help="one learning-loop run from exported hub records (models/loop.py)",
@@ -159,7 +164,13 @@ def cmd_risk_simulate(args: argparse.Namespace) -> int:
         mix = parse_mix(args.mix)
         if args.days < 1 or args.customers < 1 or args.terminals < 1:
             raise ValueError("--days, --customers and --terminals must be at least 1")
-        extra = {}
+        extra: dict = {}
+        for name in ("opening", "joining", "busy"):  # shares in [0, 1); all terminals opening later is not a world
+            value = getattr(args, name, None)
+            if value is not None:
+                if not 0 <= value < 1:
+                    raise ValueError(f"--{name} must be a share in [0, 1)")
+                extra[name] = value
         if args.start:  # a date or a naive time is taken as UTC; an explicit offset is honoured, not overwritten
             start = datetime.fromisoformat(args.start)
             extra["start"] = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)

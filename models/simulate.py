@@ -92,6 +92,9 @@ class Config:
     drift_from_day: int = 0  # the drift's week 1 starts on this day (before it: week 1's mix)
     reissue: bool = False  # a card confirmed as defrauded is replaced by a new token for the customer's later sales
     big_ticket: float = 0.005  # share of legitimate sales that are big purchases (5-40x the usual amount)
+    opening: float = 0.0  # share of terminals (new tills and new shops) that open on a day during the stream
+    joining: float = 0.0  # share of customers whose card is first used on a day during the stream
+    busy: float = 0.0  # share of terminals in busy shops (25 times the pull on the customers living near them)
 
     def rate(self, scenario: str, day: int = 0) -> float:
         base = DEFAULT_RATES[scenario]
@@ -193,13 +196,31 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
         txs.append({"t": t, "c": c, "term": term, "amount": amount, "entry": entry, "tender": tender,
                     "device": device, "scenario": scenario})
 
+    # cold start: some terminals open and some cards are first used during the stream (own generator, so the rest
+    # of a seed's world is drawn the same); before it opens, a terminal's customers shop at their other near ones
+    cold = np.random.default_rng([cfg.seed, 2026])
+    opens = np.where(cold.random(len(w.tid)) < cfg.opening, cold.integers(1, max(2, cfg.days), len(w.tid)), 0)
+    joins = np.where(cold.random(len(w.token)) < cfg.joining, cold.integers(1, max(2, cfg.days), len(w.token)), 0)
+    # busy shops: a few terminals draw most of their neighbours' custom, so legitimate tills also see many
+    # different cards an hour (else many cards in an hour would only ever be fraud)
+    pull = np.where(cold.random(len(w.tid)) < cfg.busy, 25.0, 1.0)
+    near_cum = [np.cumsum(pull[idx]) / pull[idx].sum() for idx in w.near] if cfg.busy else []
     for day in range(cfg.days):
         counts = rng.poisson(w.rate)
         for c in np.flatnonzero(counts):
             for _ in range(counts[c]):
                 entry, tender, device = w.instrument(rng, c)
-                add(day * 86400 + _day_seconds(rng), int(c), int(rng.choice(w.near[c])), _amount(rng, w, c),
-                    entry, tender, device, None)
+                t = day * 86400 + _day_seconds(rng)  # the draws in the order they always had
+                if cfg.busy:
+                    term = int(w.near[c][min(int(np.searchsorted(near_cum[c], rng.random())), len(w.near[c]) - 1)])
+                else:  # the draw as before, so streams without busy shops stay the same bytes
+                    term = int(rng.choice(w.near[c]))
+                if opens[term] > day or joins[c] > day:
+                    open_near = [int(i) for i in w.near[c] if opens[i] <= day]
+                    if joins[c] > day or not open_near:
+                        continue
+                    term = open_near[int(cold.integers(len(open_near)))]
+                add(t, int(c), term, _amount(rng, w, c), entry, tender, device, None)
 
     # fraud that turns legitimate-looking sales fraudulent
     day_of = [int(tx["t"] // 86400) for tx in txs]
@@ -254,6 +275,7 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
                 "chip" if tap else entry, "card_contact", None, "card_testing")
         for _ in range(rng.poisson(cfg.rate("terminal_cashout", day))):
             term = int(rng.integers(len(w.tid)))  # a fraudster-held terminal: stolen cards from elsewhere, in bursts
+            opens[term] = min(opens[term], day)  # often a till opened for the purpose
             for burst_day in range(day, min(cfg.days, day + int(rng.integers(3, 15)))):
                 if rng.random() < 0.4:
                     continue
@@ -303,6 +325,11 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
 
     horizon = cfg.days * 86400
     txs = [tx for tx in txs if tx["t"] < horizon]
+    open_ids = np.flatnonzero(opens == 0)
+    open_ids = open_ids if len(open_ids) else np.arange(len(w.tid))
+    for tx in txs:  # fraud injected at a terminal before it opened goes to one that was open
+        if opens[tx["term"]] > tx["t"] // 86400:
+            tx["term"] = int(open_ids[int(cold.integers(len(open_ids)))])
     txs.sort(key=lambda tx: (tx["t"], tx["c"], tx["term"]))
     out: list[tuple[float, int, dict[str, Any]]] = []
     lo, hi = cfg.feedback_delay_days

@@ -28,6 +28,7 @@ TARGET_FPR = {"pin": 0.01, "supervisor": 0.003, "decline": 0.0007}  # decline: r
 OTHER_MIX = "card_testing=3,compromised_terminal=0.5,wallet_takeover=3,far_from_home=2,unfamiliar_entry=0.5"
 PARAMS = {"n_estimators": 500, "num_leaves": 63, "learning_rate": 0.05, "min_child_samples": 50,
           "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8, "reg_lambda": 1.0}
+COLD_SALES = 50  # cold-start metrics: a new terminal's first 50 sales
 HANDBOOK = [("logistic regression", 0.871, 0.606, 0.291), ("random forest", 0.867, 0.658, 0.287),
             ("XGBoost", 0.862, 0.639, 0.273), ("tuned XGBoost", 0.869, 0.687, 0.303)]
 
@@ -45,13 +46,15 @@ class Replayed:
     base: list[int | None]  # amount in base-currency minor units
     profile: list[str]
     t: np.ndarray  # sale time, epoch seconds
+    cold: np.ndarray  # one of the first COLD_SALES sales of a terminal that opened after the stream's first day
 
 
 def replay(lines: list[dict[str, Any]], start_t: int | None = None) -> Replayed:
     """Features of every transaction of a labelled stream, through the same code the scorer runs."""
     state = FeatureState()
-    rows, ys, days, cards, known, flags, scen, reasons_l, bases, profiles, times = ([] for _ in range(11))
+    rows, ys, days, cards, known, flags, scen, reasons_l, bases, profiles, times, cold = ([] for _ in range(12))
     t0 = start_t
+    term_seen: dict[str, list[int]] = {}  # terminal -> [first day, sales so far]
     for line in lines:
         if "feedback" in line:
             state.feedback(*parse_feedback(line))
@@ -69,6 +72,9 @@ def replay(lines: list[dict[str, Any]], start_t: int | None = None) -> Replayed:
         bases.append(to_base(tx.amount_minor, tx.currency, DEFAULT_RATES))
         profiles.append(tx.profile)
         times.append(tx.t)
+        seen = term_seen.setdefault(tx.terminal, [(tx.t - t0) // 86400, 0])
+        cold.append(seen[0] >= 1 and seen[1] < COLD_SALES)
+        seen[1] += 1
         rows.append(f)
         ys.append(bool(line["label"]["fraud"]))
         days.append((tx.t - t0) // 86400)
@@ -76,14 +82,15 @@ def replay(lines: list[dict[str, Any]], start_t: int | None = None) -> Replayed:
         scen.append(line["label"]["scenario"])
     return Replayed(np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES)), np.asarray(ys, dtype=bool),
                     np.asarray(days, dtype=np.int64), cards, np.asarray(known, dtype=bool),
-                    np.asarray(flags, dtype=bool), scen, reasons_l, bases, profiles, np.asarray(times, dtype=np.int64))
+                    np.asarray(flags, dtype=bool), scen, reasons_l, bases, profiles, np.asarray(times, dtype=np.int64),
+                    np.asarray(cold, dtype=bool))
 
 
 def _subset(r: Replayed, mask: np.ndarray) -> Replayed:
     idx = np.flatnonzero(mask)
     pick = lambda seq: [seq[i] for i in idx]  # noqa: E731
     return Replayed(r.x[idx], r.y[idx], r.day[idx], pick(r.card), r.known[idx], r.rule_flag[idx], pick(r.scenario),
-                    pick(r.reasons), pick(r.base), pick(r.profile), r.t[idx])
+                    pick(r.reasons), pick(r.base), pick(r.profile), r.t[idx], r.cold[idx])
 
 
 def concat(parts: list[Replayed]) -> Replayed:
@@ -92,7 +99,7 @@ def concat(parts: list[Replayed]) -> Replayed:
     return Replayed(np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]),
                     np.concatenate([p.day for p in parts]), cat("card"), np.concatenate([p.known for p in parts]),
                     np.concatenate([p.rule_flag for p in parts]), cat("scenario"), cat("reasons"), cat("base"),
-                    cat("profile"), np.concatenate([p.t for p in parts]))
+                    cat("profile"), np.concatenate([p.t for p in parts]), np.concatenate([p.cold for p in parts]))
 
 
 def decisions(r: Replayed, scores: np.ndarray, thresholds: Thresholds) -> list[str]:
@@ -115,7 +122,19 @@ def decision_metrics(r: Replayed, scores: np.ndarray, thresholds: Thresholds, pr
             "legit_declined": round(float((dec[legit] == DECLINE).mean()), 5) if legit.any() else None,
             "legit_stepped_up": round(float(np.isin(dec[legit], (PIN, SUPERVISOR)).mean()), 4) if legit.any() else None,
             "reported_card_sales": int(known.sum()),
-            "reported_card_intercepted": round(float((dec[known] == DECLINE).mean()), 4) if known.any() else None}
+            "reported_card_intercepted": round(float((dec[known] == DECLINE).mean()), 4) if known.any() else None,
+            **cold_metrics(r, dec, fresh)}
+
+
+def cold_metrics(r: Replayed, dec: np.ndarray, on: np.ndarray) -> dict[str, Any]:
+    """The same at new terminals: their first COLD_SALES sales (terminals opened during the stream)."""
+    cold = on & r.cold
+    fraud, legit = cold & r.y, cold & ~r.y
+    return {"cold_sales": int(cold.sum()), "cold_frauds": int(fraud.sum()),
+            "cold_legit_declined": round(float((dec[legit] == DECLINE).mean()), 5) if legit.any() else None,
+            "cold_legit_stepped_up": round(float(np.isin(dec[legit], (PIN, SUPERVISOR)).mean()), 4)
+            if legit.any() else None,
+            "cold_fraud_stopped": round(float((dec[fraud] != APPROVE).mean()), 4) if fraud.any() else None}
 
 
 def threshold_at_fpr(scores: np.ndarray, y: np.ndarray, fpr: float) -> float:
@@ -258,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in {**held_out, **fresh_r}.items():
         scores = loaded.score_batch(r.x)
         results[name] = evaluate(r, scores, thresholds) | {"till": decision_metrics(r, scores, th)}
+    fresh_all = concat(list(fresh_r.values()))  # cold start: every fresh set's new terminals, first 50 sales each
+    cold_dec = np.asarray(decisions(fresh_all, loaded.score_batch(fresh_all.x), th))
+    retail_fresh = np.asarray([p == "retail" for p in fresh_all.profile], dtype=bool) & ~fresh_all.known
+    cold_start = cold_metrics(fresh_all, cold_dec, retail_fresh)
     test = held_out[f"seed {s}, held-out days 42-55"]
     native = clf.predict_proba(test.x.astype(np.float32))[:, 1]
     max_diff = float(np.max(np.abs(native - loaded.score_batch(test.x))))
@@ -265,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     from bench.risk import run as bench_run
 
     latency = bench_run(count=5000, model=model_path, public_key=key.public_key())
-    summary = {"version": version, "thresholds": thresholds, "results": results, "onnx_vs_native_max_diff": max_diff,
+    summary = {"version": version, "thresholds": thresholds, "results": results, "cold_start": cold_start,
+               "onnx_vs_native_max_diff": max_diff,
                "train_seconds": round(train_seconds, 1), "latency": latency, "model_bytes": model_path.stat().st_size,
                "key": key_note}
     (args.out / "risk-eval.json").write_text(json.dumps(summary, indent=1) + "\n")
