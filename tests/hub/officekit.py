@@ -3,12 +3,17 @@ declined offline sale, booked through the hub's own ingest."""
 
 from __future__ import annotations
 
+import re
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hubkit import Terminal, new_token, refund, sale, tender, unique
+import pytest
+from hubkit import ADMIN_TOKEN, Clock, Terminal, new_token, refund, sale, tender, unique
 
+from hub.app import create_app
 from hub.backoffice.users import add_user
 from hub.downstream import BlacklistChange
 from hub.store import Store
@@ -65,3 +70,31 @@ def open_shop(store: Store, directory: Path) -> Shop:
         users[role] = unique(role)
         add_user(store, users[role], PASSWORD, role, merchant)
     return Shop(merchant, terminal, split, qr, refunded, users)
+
+
+def csrf(html: str) -> str:
+    """The CSRF token a back-office form carries."""
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def office_fixtures() -> tuple[Callable[..., object], ...]:
+    """The fixtures `shop`, `app` (one each per module) and `web` (a fresh HTTP client) for a back-office test
+    module: `shop, app, web = office_fixtures()`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    @pytest.fixture(scope="module")
+    def shop(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Shop:
+        return open_shop(store, tmp_path_factory.mktemp("shop"))
+
+    @pytest.fixture(scope="module")
+    def app(store: Store, clock: Clock):
+        return create_app(store, ADMIN_TOKEN, clock, sweep_every_s=None)
+
+    @pytest.fixture
+    def web(app) -> Iterator[TestClient]:
+        with TestClient(app, raise_server_exceptions=False, follow_redirects=True) as client:
+            yield client
+
+    return shop, app, web

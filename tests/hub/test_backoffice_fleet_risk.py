@@ -10,15 +10,12 @@ import json
 import re
 import uuid
 import warnings
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from hubkit import ADMIN_TOKEN, Clock
-from officekit import PASSWORD, Shop, open_shop
+from hubkit import Clock
+from officekit import PASSWORD, Shop, csrf, office_fixtures
 
 from hub import risk_loop
-from hub.app import create_app
 from hub.cbdc import ledger
 from hub.store import Store
 
@@ -26,25 +23,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-
-@pytest.fixture(scope="module")
-def shop(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Shop:
-    return open_shop(store, tmp_path_factory.mktemp("shop"))
-
-
-@pytest.fixture(scope="module")
-def app(store: Store, clock: Clock):
-    return create_app(store, ADMIN_TOKEN, clock, sweep_every_s=None)
-
-
-@pytest.fixture
-def web(app) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False, follow_redirects=True) as client:
-        yield client
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+shop, app, web = office_fixtures()  # one shop and one back-office app per module
 
 
 def sign_in(web: TestClient, name: str) -> str:
