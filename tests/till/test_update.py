@@ -80,6 +80,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         yield {"base": base, "repo": base / "repo", "keyring": keyring, "other": other}
     finally:
         subprocess.run(["dpkg", "--purge", PROBE], capture_output=True)
+        for home in ("gnupg", "other-gnupg"):  # gpg started an agent per home: stop them, none outlives the test
+            subprocess.run(["gpgconf", "--kill", "gpg-agent"], env={**os.environ, "GNUPGHOME": str(base / home)},
+                           capture_output=True)
 
 
 def updater(repo: dict, tmp_path: Path, keyring: Path | None = None, where: Path | None = None) -> Updater:
