@@ -49,7 +49,13 @@ def application(lang: str = "en") -> QApplication:
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("edgepos")
-    app.setStyleSheet(STYLE)
+    # restyling or retranslating re-polishes every live widget: done only on a change (a repeated call with live
+    # windows, e.g. one test's window torn down while the next is built, once crashed Qt in setStyleSheet)
+    if app.styleSheet() != STYLE:
+        app.setStyleSheet(STYLE)
+    if app.property("edgepos_lang") == lang:
+        return app  # type: ignore[return-value]
+    app.setProperty("edgepos_lang", lang)
     for old in app.findChildren(QTranslator):
         app.removeTranslator(old)
     if lang != "en":
