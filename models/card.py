@@ -71,8 +71,8 @@ def write_card(path: Path, summary: dict[str, Any], meta: dict[str, Any], seed: 
         "",
         "| scenario | default rate/day | what happens |",
         "|---|---|---|",
-        f"| amount_outlier | on | every ordinary sale above 220.00 is fraud (handbook rule); the legitimate big "  # noqa: F541
-        "purchases below are not |",
+        f"| amount_outlier | {DEFAULT_RATES['amount_outlier']} | a stolen card: 1-2 big purchases (5-15x the usual "
+        "amount, at least 220.00) at a shop 8-40 grid units from home; no sale is fraud for its size alone |",
         f"| compromised_terminal | {DEFAULT_RATES['compromised_terminal']} | every sale at the terminal is fraud for "
         "28 days |",
         f"| compromised_card | {DEFAULT_RATES['compromised_card']} | a third of the card's next 14 days' sales are "

@@ -24,7 +24,8 @@ class RiskEngine:
         self.shadow_decisions: list[dict[str, Any]] = []  # the last few, for inspection; the log has them all
 
     def decide(self, tx: Tx, offline: Offline | None = None) -> Decision:
-        features = self.state.observe(tx)
+        blocked = any(source.is_blacklisted(tx.card) for source in self.blacklists)
+        features = self.state.observe(tx, blocked=blocked)
         cnt_1h, cnt_1d = int(features[CARD_CNT_1H]), int(features[CARD_CNT_1D])
         reasons = rules(t=tx.t, amount_minor=tx.amount_minor, currency=tx.currency, card_token=tx.card,
                         entry_mode=tx.entry_mode, profile=tx.profile, card_sales_1h=cnt_1h, card_sales_1d=cnt_1d,
