@@ -14,6 +14,7 @@ from hub.accounts import SYSTEM_ACCOUNTS
 from hub.backoffice.tables import BACKOFFICE_TABLES
 from hub.cbdc.ledger import ISSUANCE
 from hub.cbdc.ledger import MIGRATION as CBDC_MIGRATION
+from hub.risk_loop import DECISIONS_MIGRATION as RISK_DECISIONS_MIGRATION
 from hub.risk_loop import MIGRATION as RISK_LOOP_MIGRATION
 
 if TYPE_CHECKING:
@@ -186,6 +187,8 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (terminal_id, action_id)
         )""",
     ],
+    # 12 (issue 17; 8-11 are other branches', renumbered at merge): each till's risk decisions from its journal
+    RISK_DECISIONS_MIGRATION,
 ]
 
 

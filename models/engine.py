@@ -34,6 +34,7 @@ class RiskEngine:
         model = self.scorer.active if self.scorer else None
         score = model.score(features) if model else 0.0
         decision = combine(score, reasons, model.thresholds if model else None, tx.profile, base)
+        decision.features, decision.model = tuple(features), model.version if model else None
         shadow = self.scorer.shadow if self.scorer else None
         if shadow is not None:
             s_score = shadow.score(features)
@@ -53,3 +54,4 @@ class RiskEngine:
                                   profile=profile, card_sales_1h=0, card_sales_1d=0, rates=self.rates, offline=offline)
                  if c.startswith("offline_")]
         return codes, to_base(amount_minor, currency, self.rates) or 0
+
