@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     c_keep = ~calib.known  # both calibration streams, default and drifting
     c_scores = score(calib)[c_keep]
     thresholds = {name: threshold_at_fpr(c_scores, calib.y[c_keep], fpr) for name, fpr in TARGET_FPR.items()}
-    version = f"risk-v2-s{s}"
+    version = f"risk-v3-s{s}"
     meta = {"version": version, "features": list(FEATURES), "thresholds": thresholds,
             "target_fpr": TARGET_FPR, "trained_on": {"seeds": [s, s + 100], "days": [[0, 34], [0, 62]],
                                                      "transactions": len(train.y), "frauds": int(train.y.sum()),
