@@ -157,6 +157,7 @@ class Count(Message):
 
 
 ReasonCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
+FeatureText = Annotated[str, StringConstraints(pattern=r"^(-?[0-9][0-9.]*(e[+-][0-9]+)?|-?inf|nan)$", max_length=24)]
 
 
 class DecidedRecord(Message):
@@ -167,7 +168,7 @@ class DecidedRecord(Message):
     score_ppm: Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
     reasons: Annotated[list[ReasonCode], Field(max_length=32)]
     model: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")] | None = None
-    features: Annotated[list[float], Field(max_length=256)]
+    features: Annotated[list[FeatureText], Field(max_length=256)]
 
 
 class StepUpRecord(BaseModel):

@@ -183,7 +183,8 @@ def combine(score: float, rule_reasons: list[str], thresholds: Thresholds | None
 def risk_line(tx: Tx, decision: Decision) -> dict[str, Any]:
     """The sale as the engine saw it and what it decided, for the hub's learning loop (journal record
     `risk.decided`): the `edgepos risk score` line (a card token, never a PAN), the decision, the score in parts per
-    million, the reasons, the model's version and the features it read (6 significant digits)."""
+    million, the reasons, the model's version and the features it read (decimal strings of 6 significant
+    digits: the journal holds no floats)."""
     sale: dict[str, Any] = {"id": tx.id, "time": datetime.fromtimestamp(tx.t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                             "amount_minor": tx.amount_minor, "currency": tx.currency, "card_token": tx.card,
                             "terminal_id": tx.terminal, "entry_mode": tx.entry_mode, "tender": tx.tender,
@@ -194,4 +195,4 @@ def risk_line(tx: Tx, decision: Decision) -> dict[str, Any]:
         sale["region"] = tx.region
     return {"sale": sale, "decision": decision.decision, "score_ppm": round(decision.score * 1_000_000),
             "reasons": list(decision.reasons), "model": decision.model,
-            "features": [float(f"{v:.6g}") for v in decision.features]}
+            "features": [f"{v:.6g}" for v in decision.features]}
