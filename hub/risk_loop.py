@@ -10,7 +10,9 @@ confirmed-fraud feedback always did.
 Retraining (`retrain`, `edgepos hub retrain [--as-of T]`) exports the records as of T, runs `edgepos risk retrain` in
 a child process (the model code and its CPU-heavy training stay out of the hub process and package), stores the run's
 report and, when the challenger beat the champion, the signed model files, and publishes it (`put_model`: version,
-sha256, url). The signed terminal API serves the files (`GET /v1/model/file?sha256=`); the till checks the digest
+sha256, url). When the champion is kept, its thresholds re-chosen on the latest labelled week are published the
+same way, as a new signed version of the same trees (`models/loop.write_rethresholded`), so tills hold the
+false-decline budget while fraud drifts. The signed terminal API serves the files (`GET /v1/model/file?sha256=`); the till checks the digest
 and the signature before it runs the model in shadow. `RetrainSchedule` runs a retraining every 7 days.
 """
 
@@ -408,15 +410,16 @@ def retrain(store: Any, *, as_of: datetime | None, key_path: Path, public_key_he
         report = json.loads((out / "report.json").read_text())
         report_md = (out / "report.md").read_text()
         version = None
-        if report.get("promoted"):
+        if report.get("promoted") or report.get("rethresholded"):  # a new model, or the champion's new thresholds
             onnx, meta, sig = ((out / name).read_bytes() for name in ("risk.onnx", "risk.json", "risk.sig.json"))
             now = store.clock()
-            version = report["version"]
+            version = report["version"] if report.get("promoted") else report["rethresholded"]["version"]
             store.read(lambda tx: publish(tx, version, onnx, meta, sig, now))
         n = store.read(lambda tx: record_run(tx, started, as_of, report, report_md))
     log.info("risk retraining %s as of %s: %s (%s)", n, _time_text(as_of),
              "promoted " + str(version) if version else "champion kept", report.get("reason"))
     return {"run": n, "as_of": _time_text(as_of), "promoted": bool(report.get("promoted")), "version": version,
+            "rethresholded": bool(report.get("rethresholded")),
             "reason": report.get("reason"), "metrics": report.get("metrics")}
 
 

@@ -23,7 +23,9 @@ Promotion is judged primarily on what the risk team is paid for, fraud stopped a
 the challenger replaces the champion only if, on the comparison window, its recall at the profile's false-decline
 budget (decline threshold at that false-positive rate on the window) is higher than the champion's, its ROC AUC is
 not materially worse (at most `AUC_TOLERANCE` below), and its false-decline rate at its own decline threshold is
-within max(budget, champion's). Equal recall keeps the champion.
+within max(budget, champion's) up to the window's sampling noise (one standard error of a 0.1 % rate on its
+legitimate sales). Equal recall keeps the champion. Budget metrics and thresholds are measured on the profile's
+(retail) sales by cards not yet reported; AUC on all sales.
 """
 
 from __future__ import annotations
@@ -132,6 +134,19 @@ def training_set(sales: list[dict[str, Any]], labels: list[dict[str, Any]], as_o
     return LabelledSet(r, y, used, latest)
 
 
+def on_profile(r: Replayed, profile: str = "retail") -> np.ndarray:
+    """Sales at the profile's terminals by cards not yet reported: where its false-decline budget is measured (other
+    profiles' legitimate tails, big b2b baskets say, would otherwise set the retail thresholds)."""
+    return np.asarray([p == profile for p in r.profile], dtype=bool) & ~r.known
+
+
+def thresholds_at_budget(scores: np.ndarray, y: np.ndarray, profile: str = "retail") -> Thresholds:
+    """Raw thresholds that, scaled by the profile's `threshold_scale`, hold `TARGET_FPR` on these sales."""
+    scale = PROFILES[profile].threshold_scale
+    th = {name: threshold_at_fpr(scores, y, fpr) / scale for name, fpr in TARGET_FPR.items()}
+    return Thresholds(th["pin"], th["supervisor"], th["decline"])
+
+
 def train_challenger(r: Replayed, split: Split, params: dict[str, Any] | None = None, seed: int = 0,
                      end: int | None = None) -> tuple[Any, Thresholds, dict[str, Any]]:
     """LightGBM on the training window, thresholds on the calibration window (not trained on). `end`: train and
@@ -143,7 +158,7 @@ def train_challenger(r: Replayed, split: Split, params: dict[str, Any] | None = 
     t0 = int(r.t.min()) if len(r.t) else split.as_of
     first = max(t0 + split.warmup_days * DAY, calib_start - split.max_train_days * DAY)
     fit = (r.t >= first) & (r.t < calib_start)
-    cal = (r.t >= calib_start) & (r.t < train_end) & ~r.known
+    cal = (r.t >= calib_start) & (r.t < train_end) & on_profile(r)
     if fit.sum() < 100 or r.y[fit].sum() < 5 or cal.sum() < 50:
         raise ValueError(f"too little labelled history before {calib_start}: {int(fit.sum())} sales, "
                          f"{int(r.y[fit].sum())} frauds")
@@ -153,32 +168,32 @@ def train_challenger(r: Replayed, split: Split, params: dict[str, Any] | None = 
     clf.fit(r.x[fit].astype(np.float32), r.y[fit].astype(np.int64))
     scores = clf.predict_proba(r.x[cal].astype(np.float32))[:, 1]
     yc = r.y[cal]
-    if yc.all() or not yc.any():
-        th = {name: 0.5 for name in TARGET_FPR}
-    else:
-        th = {name: threshold_at_fpr(scores, yc, fpr) for name, fpr in TARGET_FPR.items()}
+    th = Thresholds(0.5, 0.5, 0.5) if yc.all() or not yc.any() else thresholds_at_budget(scores, yc)
     info = {"fit_sales": int(fit.sum()), "fit_frauds": int(r.y[fit].sum()), "calib_sales": int(cal.sum()),
             "params": p}
-    return clf, Thresholds(th["pin"], th["supervisor"], th["decline"]), info
+    return clf, th, info
 
 
 def compare_metrics(r: Replayed, scores: np.ndarray, thresholds: Thresholds, profile: str = "retail"
                     ) -> dict[str, Any]:
-    """AUC, recall at the profile's false-decline budget, false-decline rate at the model's own threshold."""
+    """AUC (all sales), and on the profile's sales recall at its false-decline budget and the false-decline rate at
+    the model's own threshold."""
     from sklearn.metrics import roc_auc_score
 
     keep = ~r.known
     y, s = r.y[keep], scores[keep]
-    budget = FALSE_DECLINE_BUDGET
-    out: dict[str, Any] = {"sales": int(keep.sum()), "frauds": int(y.sum())}
-    if y.all() or not y.any():
+    on = on_profile(r, profile)
+    yp, sp = r.y[on], scores[on]
+    out: dict[str, Any] = {"sales": int(keep.sum()), "frauds": int(y.sum()), "profile_sales": int(on.sum())}
+    if y.all() or not y.any() or yp.all() or not yp.any():
         return out | {"roc_auc": None, "recall_at_budget": None, "false_decline": None}
-    th_budget = threshold_at_fpr(s, y, budget)
+    th_budget = threshold_at_fpr(sp, yp, FALSE_DECLINE_BUDGET)
     decline = thresholds.decline * PROFILES[profile].threshold_scale
     out |= {"roc_auc": round(float(roc_auc_score(y, s)), 4),
-            "recall_at_budget": round(float((s >= th_budget)[y].mean()), 4),
-            "false_decline": round(float((s >= decline)[~y].mean()), 5),
-            "recall_at_own_threshold": round(float((s >= decline)[y].mean()), 4),
+            "recall_at_budget": round(float((sp >= th_budget)[yp].mean()), 4),
+            "false_decline": round(float((sp >= decline)[~yp].mean()), 5),
+            "profile_legit": int((~yp).sum()),
+            "recall_at_own_threshold": round(float((sp >= decline)[yp].mean()), 4),
             "till": decision_metrics(r, scores, thresholds, profile)}
     return out
 
@@ -199,7 +214,9 @@ def should_promote(challenger: dict[str, Any], champion: dict[str, Any] | None) 
         why.append(f"recall at budget {challenger['recall_at_budget']} not above {champion['recall_at_budget']}")
     if challenger["roc_auc"] < champion["roc_auc"] - AUC_TOLERANCE:
         why.append(f"AUC {challenger['roc_auc']} more than {AUC_TOLERANCE} below {champion['roc_auc']}")
-    limit = max(budget, champion["false_decline"])
+    legit = challenger.get("profile_legit") or 0
+    noise = (budget / legit) ** 0.5 if legit else 0.0  # one standard error of a 0.1 % rate on this window
+    limit = round(max(budget, champion["false_decline"]) + noise, 5)
     if challenger["false_decline"] > limit:
         why.append(f"false declines {challenger['false_decline']} above {limit}")
     if why:
@@ -210,14 +227,14 @@ def should_promote(challenger: dict[str, Any], champion: dict[str, Any] | None) 
 
 
 def rethreshold(r: Replayed, scores: np.ndarray, current: Thresholds) -> Thresholds:
-    """A model's thresholds re-chosen on a recent labelled window (cards already reported left out), at the same
-    target false-positive rates a new model gets; the current ones stay when the window cannot measure them."""
-    keep = ~r.known
+    """A model's thresholds re-chosen on a recent labelled window (the profile's sales by cards not yet reported), at
+    the same target false-positive rates a new model gets; the current ones stay when the window cannot measure
+    them."""
+    keep = on_profile(r)
     y, s = r.y[keep], np.asarray(scores)[keep]
     if y.all() or not y.any() or (~y).sum() < 1000:  # under 1,000 legitimate sales 0.07 % is not one sale
         return current
-    th = {name: threshold_at_fpr(s, y, fpr) for name, fpr in TARGET_FPR.items()}
-    return Thresholds(th["pin"], th["supervisor"], th["decline"])
+    return thresholds_at_budget(s, y)
 
 
 def psi(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:
@@ -316,6 +333,40 @@ def write_model(result: RunResult, out: Path, key: Any) -> dict[str, Path]:
     return result.files
 
 
+def stamp_version(onnx_bytes: bytes, version: str) -> bytes:
+    """The same trees with `version` in the ONNX metadata: a re-thresholded champion gets its own digest, so tills
+    (which key delivered models by the ONNX bytes' SHA-256) fetch, shadow and promote it like any new model."""
+    import onnx
+
+    proto = onnx.load_from_string(onnx_bytes)
+    kept = [p for p in proto.metadata_props if p.key != "edgepos_version"]
+    del proto.metadata_props[:]
+    proto.metadata_props.extend(kept)
+    proto.metadata_props.add(key="edgepos_version", value=version)
+    return proto.SerializeToString()
+
+
+def write_rethresholded(champion_path: Path, result: RunResult, out: Path, key: Any, stamp: str) -> dict[str, Any]:
+    """The kept champion with this run's thresholds as a new signed version (`NAME-thSTAMP`) in `out`."""
+    from models.scorer import sidecars, sign_model
+
+    th = result.champion_thresholds
+    assert th is not None
+    meta = json.loads(sidecars(champion_path)[0].read_text())
+    base = str(meta.get("version", "risk")).split("-th", 1)[0]
+    version = f"{base}-th{stamp}"
+    chosen = (result.report.get("champion_thresholds") or {}).get("chosen_on")
+    meta |= {"version": version, "thresholds": {"pin": th.pin, "supervisor": th.supervisor, "decline": th.decline},
+             "thresholds_chosen_on": chosen, "target_fpr": TARGET_FPR}
+    out.mkdir(parents=True, exist_ok=True)
+    model_path = out / "risk.onnx"
+    model_path.write_bytes(stamp_version(champion_path.read_bytes(), version))
+    model_path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
+    sign_model(model_path, key)
+    return {"version": version, "thresholds": meta["thresholds"], "chosen_on": chosen,
+            "sha256": hashlib.sha256(model_path.read_bytes()).hexdigest()}
+
+
 def report_markdown(report: dict[str, Any]) -> str:
     """The run's report in MODEL_CARD form."""
     m = report["metrics"]
@@ -347,6 +398,10 @@ def report_markdown(report: dict[str, Any]) -> str:
         "fraud stopped / legit declined |",
         "|---|---|---|---|---|---|---|", *rows, "",
         "Thresholds: " + ", ".join(f"{k} >= {v:.4f}" for k, v in report["thresholds"].items()) + ".", "",
+        *([f"Champion kept; its thresholds re-chosen on {report['rethresholded']['chosen_on']} and published as "
+           f"`{report['rethresholded']['version']}`: " + ", ".join(
+               f"{k} >= {v:.4f}" for k, v in report["rethresholded"]["thresholds"].items()) + ".", ""]
+          if report.get("rethresholded") else []),
         "## Feature importance (share of gain)", "",
         "| feature | share |", "|---|---|", *[f"| {k} | {v} |" for k, v in report["feature_importance"]], "",
         "## Input drift (PSI, training vs comparison window; > 0.25 is a large shift)", "",
@@ -382,8 +437,10 @@ def main_retrain(*, sales: Path, labels: Path, as_of: str, out: Path, key_path: 
     out.mkdir(parents=True, exist_ok=True)
     if result.promoted:
         write_model(result, out, key)
+    elif champ is not None and result.champion_thresholds not in (None, champ.thresholds):
+        result.report["rethresholded"] = write_rethresholded(champ.path, result, out, key, stamp)
     (out / "report.json").write_text(json.dumps(result.report, indent=1) + "\n")
     (out / "report.md").write_text(report_markdown(result.report))
-    return {k: result.report.get(k) for k in ("version", "as_of", "promoted", "reason", "sha256")} | {
+    return {k: result.report.get(k) for k in ("version", "as_of", "promoted", "reason", "sha256", "rethresholded")} | {
         "auc": {k: (v or {}).get("roc_auc") for k, v in result.report["metrics"].items()}}
 

@@ -15,16 +15,21 @@ from riskkit import risk
 
 from models.features import FEATURES, parse_time
 from models.loop import (
+    AUC_TOLERANCE,
     FALSE_DECLINE_BUDGET,
     Split,
+    on_profile,
+    rethreshold,
     run_cycle,
     should_promote,
     targets_as_of,
     training_set,
     write_model,
+    write_rethresholded,
 )
 from models.scorer import ModelRejected, load_verified
 from models.simulate import DEFAULT_RATES, Config, generate
+from models.train import _subset
 from sync.crypto import Sm2PrivateKey
 
 DAYS = 45
@@ -92,8 +97,10 @@ def test_worse_challenger_is_not_promoted_and_a_promoted_model_is_signed(tmp_pat
 
     worse = run_cycle(ls, Split(as_of=_end()), champion, version="risk-test-b",
                       params={"n_estimators": 1, "num_leaves": 2})
-    assert not worse.promoted and "AUC" in worse.reason
-    assert worse.report["metrics"]["champion"]["roc_auc"] > worse.report["metrics"]["challenger"]["roc_auc"]
+    assert not worse.promoted and "recall at budget" in worse.reason and "AUC" in worse.reason
+    m = worse.report["metrics"]
+    assert m["champion"]["roc_auc"] > m["challenger"]["roc_auc"] + AUC_TOLERANCE
+    assert m["champion"]["recall_at_budget"] >= m["challenger"]["recall_at_budget"]
     assert worse.report["feature_importance"] and worse.report["input_drift_psi"]
 
     data = bytearray(files["onnx"].read_bytes())
@@ -106,12 +113,52 @@ def test_worse_challenger_is_not_promoted_and_a_promoted_model_is_signed(tmp_pat
 
 
 def test_promotion_rule() -> None:
+    """Primarily recall at the false-decline budget; AUC only must not be materially worse."""
     champ = {"roc_auc": 0.95, "recall_at_budget": 0.8, "false_decline": 0.0008}
     assert should_promote({"roc_auc": 0.96, "recall_at_budget": 0.81, "false_decline": 0.0009}, champ)[0]
-    assert not should_promote({"roc_auc": 0.95, "recall_at_budget": 0.9, "false_decline": 0.0}, champ)[0]  # tie
+    assert should_promote({"roc_auc": 0.947, "recall_at_budget": 0.85, "false_decline": 0.0009}, champ)[0]  # near tie
+    assert not should_promote({"roc_auc": 0.97, "recall_at_budget": 0.8, "false_decline": 0.0}, champ)[0]  # same recall
     assert not should_promote({"roc_auc": 0.97, "recall_at_budget": 0.79, "false_decline": 0.0}, champ)[0]
+    assert not should_promote({"roc_auc": 0.94, "recall_at_budget": 0.9, "false_decline": 0.0}, champ)[0]  # AUC worse
     assert not should_promote({"roc_auc": 0.97, "recall_at_budget": 0.9, "false_decline": 0.0015}, champ)[0]
     assert not should_promote({"roc_auc": None}, champ)[0]
+
+
+def test_thresholds_are_rechosen_to_hold_the_budget_on_the_latest_week() -> None:
+    ls, first = first_run()
+    r = ls.r
+    rng = np.random.default_rng(3)
+    scores = np.where(r.y, rng.beta(5, 2, len(r.y)), rng.beta(1, 30, len(r.y)))  # legitimate scores drifted
+    retail = on_profile(r)
+    assert (~r.y[retail]).sum() >= 1000
+    new = rethreshold(r, scores, first.thresholds)
+    assert new != first.thresholds and new.pin <= new.supervisor <= new.decline
+    declined = (scores[retail] >= new.decline)[~r.y[retail]].mean()
+    assert 0 < declined <= FALSE_DECLINE_BUDGET  # on the retail sales by cards not yet reported
+    week = _subset(r, r.t >= r.t.max() - 86400)  # a day cannot measure 0.07 %: the thresholds stay
+    assert rethreshold(week, scores[r.t >= r.t.max() - 86400], first.thresholds) == first.thresholds
+
+
+def test_a_rethresholded_champion_is_a_new_signed_version_of_the_same_trees(tmp_path: Path) -> None:
+    ls, first = first_run()
+    key = Sm2PrivateKey.generate()
+    files = write_model(first, tmp_path / "a", key)
+    champion = load_verified(files["onnx"], key.public_key())
+    kept = run_cycle(ls, Split(as_of=_end()), champion, version="risk-test-c", params={"n_estimators": 1},
+                     refit=False)
+    assert not kept.promoted and kept.champion_thresholds is not None
+    kept.champion_thresholds = type(champion.thresholds)(0.2, 0.5, 0.9)  # as a week with more sales would choose
+    out = write_rethresholded(champion.path, kept, tmp_path / "b", key, "20300101T000000Z")
+    again = load_verified(tmp_path / "b" / "risk.onnx", key.public_key())
+    assert again.version == out["version"] == "risk-test-a-th20300101T000000Z"
+    assert (again.thresholds.pin, again.thresholds.decline) == (0.2, 0.9)
+    assert again.sha256 == out["sha256"] != champion.sha256  # its own digest: tills fetch it like a new model
+    x = ls.r.x[:200]
+    assert np.allclose(again.score_batch(x), champion.score_batch(x))
+    meta = tmp_path / "b" / "risk.json"
+    meta.write_text(meta.read_text().replace("0.9", "0.99"))
+    with pytest.raises(ModelRejected, match="altered"):
+        load_verified(tmp_path / "b" / "risk.onnx", key.public_key())
 
 
 def test_risk_score_decides_the_same_for_the_same_model_and_stream(tmp_path: Path) -> None:
