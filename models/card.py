@@ -216,8 +216,10 @@ def write_card(path: Path, summary: dict[str, Any], meta: dict[str, Any], seed: 
         "## After shipping: the learning loop",
         "",
         "This model is the tills' starting point. The hub retrains weekly from its labels (`edgepos hub retrain`, "
-        "`models/loop.py`) and replaces it only with a challenger that beats it on the most recent weeks; each run "
-        "writes its own report in this form. `edgepos bench risk-loop --weeks 12 --json` measures the loop against a "
+        "`models/loop.py`) and replaces it only with a challenger that stops more fraud at the 0.1 % false-decline "
+        "budget on the most recent weeks; otherwise it re-chooses this model's thresholds on the latest labelled week "
+        "and publishes them, signed, as a new version. Each run writes its own report in this form. "
+        "`edgepos bench risk-loop --weeks 12 --json` measures the loop against a "
         "frozen model on 12 drifting weeks (`models/README.md`).",
         "",
         "## Limits",

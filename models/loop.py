@@ -135,9 +135,24 @@ def training_set(sales: list[dict[str, Any]], labels: list[dict[str, Any]], as_o
 
 
 def on_profile(r: Replayed, profile: str = "retail") -> np.ndarray:
-    """Sales at the profile's terminals by cards not yet reported: where its false-decline budget is measured (other
-    profiles' legitimate tails, big b2b baskets say, would otherwise set the retail thresholds)."""
-    return np.asarray([p == profile for p in r.profile], dtype=bool) & ~r.known
+    """Where the profile's false-decline budget is measured: its terminals' sales by cards not yet reported (other
+    profiles' legitimate tails, big b2b baskets say, would otherwise set the retail thresholds), leaving out the
+    unlabelled sales of a card within a day of one of its fraud-labelled sales: the fraud episode of a compromised card
+    is unclear (some fraud is never reported, and counted as legitimate it would set the thresholds above most
+    fraud), while the holder's sales outside it still count."""
+    fraud_t: dict[str, list[int]] = {}
+    for c, y, t in zip(r.card, r.y, r.t, strict=True):
+        if y:
+            fraud_t.setdefault(c, []).append(int(t))
+    unclear = np.zeros(len(r.y), dtype=bool)
+    times = {c: np.asarray(sorted(ts)) for c, ts in fraud_t.items()}
+    for i, c in enumerate(r.card):
+        ts = times.get(c)
+        if ts is not None and not r.y[i]:
+            j = int(np.searchsorted(ts, r.t[i]))
+            near = [abs(int(ts[k]) - int(r.t[i])) for k in (j - 1, j) if 0 <= k < len(ts)]
+            unclear[i] = min(near) <= DAY
+    return np.asarray([p == profile for p in r.profile], dtype=bool) & ~r.known & ~unclear
 
 
 def thresholds_at_budget(scores: np.ndarray, y: np.ndarray, profile: str = "retail") -> Thresholds:
@@ -204,7 +219,7 @@ def should_promote(challenger: dict[str, Any], champion: dict[str, Any] | None) 
         return False, "no labelled fraud in the comparison window"
     budget = FALSE_DECLINE_BUDGET
     if champion is None or champion.get("roc_auc") is None:
-        legit = max(1, challenger["sales"] - challenger["frauds"])
+        legit = max(1, challenger.get("profile_legit") or challenger["sales"] - challenger["frauds"])
         limit = round(max(2 * budget, 5 / legit), 5)  # a small window cannot measure 0.1 % to better than a few sales
         ok = challenger["roc_auc"] >= 0.8 and challenger["false_decline"] <= limit
         return ok, (f"no usable champion; challenger {'passes' if ok else 'fails'} the floor (AUC "
@@ -263,11 +278,12 @@ class RunResult:
 
 
 def run_cycle(ls: LabelledSet, split: Split, champion: Any | None, *, version: str, params: dict[str, Any] | None
-              = None, seed: int = 0, refit: bool = True) -> RunResult:
+              = None, seed: int = 0, refit: bool = True, champion_data_end: int | None = None) -> RunResult:
     """Train a challenger on `ls`, compare it with `champion` (a LoadedModel or None) on the comparison window.
     When it wins and `refit`, the same recipe is trained once more on the data up to the end of the comparison
     window (thresholds on its last days), so the published model is two weeks fresher than the one compared; the
-    comparison itself never sees data the challenger trained on."""
+    comparison itself never sees data the challenger trained on. The kept champion's thresholds are re-chosen on the
+    comparison window only when it never trained on it (`champion_data_end`, when known, at or before its start)."""
     started = time.perf_counter()
     r = ls.r
     clf, thresholds, info = train_challenger(r, split, params, seed)
@@ -278,7 +294,8 @@ def run_cycle(ls: LabelledSet, split: Split, champion: Any | None, *, version: s
     if champion is not None and tuple(champion.features) == FEATURES:
         champ_scores = champion.score_batch(ev.x)
         champ = compare_metrics(ev, champ_scores, champion.thresholds)
-        champ_th = rethreshold(ev, champ_scores, champion.thresholds)
+        if champion_data_end is None or champion_data_end <= split.eval_start:
+            champ_th = rethreshold(ev, champ_scores, champion.thresholds)
     promote, reason = should_promote(challenger, champ)
     refitted = None
     if promote and refit:
@@ -415,6 +432,18 @@ def load_lines(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def _data_end(model_path: Path) -> int | None:
+    """When a loop-trained model's data ended (its run's `as_of` less the label delay); None for a model trained
+    elsewhere (the shipped one: other seeds)."""
+    from models.scorer import sidecars
+
+    try:
+        as_of = json.loads(sidecars(model_path)[0].read_text()).get("as_of")
+        return None if as_of is None else parse_time(as_of) - Split(as_of=0).label_delay_days * DAY
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def main_retrain(*, sales: Path, labels: Path, as_of: str, out: Path, key_path: Path, champion: Path | None,
                  public_key: bytes | None, trees: int | None, no_champion: bool = False) -> dict[str, Any]:
     """`edgepos risk retrain`: one run from exported hub records; writes the report and, if promoted, the model."""
@@ -432,8 +461,9 @@ def main_retrain(*, sales: Path, labels: Path, as_of: str, out: Path, key_path: 
     except ModelRejected:
         champ = None  # a champion that no longer verifies (or computes other features) cannot defend its place
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(t))
-    result = run_cycle(ls, Split(as_of=t), champ, version=f"risk-v2-{stamp}",
-                       params=None if trees is None else {"n_estimators": trees})
+    result = run_cycle(ls, Split(as_of=t), champ, version=f"risk-v3-{stamp}",
+                       params=None if trees is None else {"n_estimators": trees},
+                       champion_data_end=None if champ is None else _data_end(champ.path))
     out.mkdir(parents=True, exist_ok=True)
     if result.promoted:
         write_model(result, out, key)
