@@ -12,8 +12,8 @@ a child process (the model code and its CPU-heavy training stay out of the hub p
 report and, when the challenger beat the champion, the signed model files, and publishes it (`put_model`: version,
 sha256, url). When the champion is kept, its thresholds re-chosen on the latest labelled week are published the
 same way, as a new signed version of the same trees (`models/loop.write_rethresholded`), so tills hold the
-false-decline budget while fraud drifts. The signed terminal API serves the files (`GET /v1/model/file?sha256=`); the till checks the digest
-and the signature before it runs the model in shadow. `RetrainSchedule` runs a retraining every 7 days.
+false-decline budget while fraud drifts. The signed terminal API serves the files (`GET /v1/model/file?sha256=`);
+the till checks the digest and the signature before it runs the model in shadow. `RetrainSchedule` runs a retraining every 7 days.
 """
 
 from __future__ import annotations
