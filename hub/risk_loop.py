@@ -13,7 +13,8 @@ report and, when the challenger beat the champion, the signed model files, and p
 sha256, url). When the champion is kept, its thresholds re-chosen on the latest labelled week are published the
 same way, as a new signed version of the same trees (`models/loop.write_rethresholded`), so tills hold the
 false-decline budget while fraud drifts. The signed terminal API serves the files (`GET /v1/model/file?sha256=`);
-the till checks the digest and the signature before it runs the model in shadow. `RetrainSchedule` runs a retraining every 7 days.
+the till checks the digest and the signature before it runs the model in shadow. `RetrainSchedule` runs a
+retraining every 7 days.
 """
 
 from __future__ import annotations
