@@ -206,3 +206,39 @@ def test_reissue_gives_the_holder_a_new_card_after_confirmed_fraud() -> None:
 
     assert later_legit_on_reported_cards(False) > 100  # without it, holders keep paying with a blocked card
     assert later_legit_on_reported_cards(True) == 0
+
+
+def test_a_week_later_the_kept_champion_is_published_with_its_new_thresholds(tmp_path: Path) -> None:
+    """`edgepos risk retrain` as the hub runs it: a week after a model was published, a challenger that does not beat
+    it leaves the champion in place with thresholds re-chosen on the week it never trained on, signed as a new
+    version; a rerun as of the same moment re-chooses nothing (it would be on data the champion trained on)."""
+    import time as _time
+
+    from models.loop import main_retrain
+
+    sales, labels = loop_stream()
+    (tmp_path / "sales.jsonl").write_text("".join(json.dumps(s) + "\n" for s in sales))
+    (tmp_path / "labels.jsonl").write_text("".join(json.dumps(lab) + "\n" for lab in labels))
+    key = Sm2PrivateKey.generate()
+    (tmp_path / "key").write_text(key.private_bytes().hex())
+    iso = lambda t: _time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime(t))  # noqa: E731
+    common = {"sales": tmp_path / "sales.jsonl", "labels": tmp_path / "labels.jsonl", "key_path": tmp_path / "key",
+              "public_key": key.public_key()}
+    week = 7 * 86400
+    first = main_retrain(**common, as_of=iso(_end() - week), out=tmp_path / "a", champion=None, trees=30,
+                         no_champion=True)
+    assert first["promoted"], first
+    kept = main_retrain(**common, as_of=iso(_end()), out=tmp_path / "b", champion=tmp_path / "a" / "risk.onnx",
+                        trees=1)
+    assert not kept["promoted"] and kept["rethresholded"], kept
+    new = load_verified(tmp_path / "b" / "risk.onnx", key.public_key())
+    old = load_verified(tmp_path / "a" / "risk.onnx", key.public_key())
+    assert new.version == kept["rethresholded"]["version"] and new.version.startswith(f"{old.version}-th")
+    assert new.sha256 != old.sha256 and new.thresholds != old.thresholds
+    # the champion's data end (its `as_of` less the label delay) is read from its metadata: re-choosing on data it
+    # trained on is refused
+    ls, _first = first_run()
+    split = Split(as_of=_end())
+    rerun = run_cycle(ls, split, old, version="risk-test-d", params={"n_estimators": 1}, refit=False,
+                      champion_data_end=split.eval_start + 1)
+    assert not rerun.promoted and rerun.champion_thresholds is None
