@@ -52,6 +52,10 @@ class Backend(Protocol):
         """Where the data is, for logs: no password."""
         ...
 
+    def ping(self, wait_s: float) -> bool:
+        """Whether the database answers a query, waiting at most about `wait_s` for a connection."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -3,7 +3,7 @@ size limit and read deadline before any parsing, safe response headers, the cloc
 
 Admission: at most `max_requests` requests are inside the app at once; a request that cannot get in within
 `QUEUE_WAIT_S` is answered 503 `busy` with `Retry-After` at once, instead of queueing behind others until the till's
-2 s budget is long gone. Liveness (`/v1/health`) skips the queue.
+2 s budget is long gone. Liveness (`/v1/health`) and readiness (`/v1/ready`) skip the queue.
 
 Bodies are read here first (before admission, so a slow body holds no slot), up to protocol.MAX_BODY and within
 `BODY_TIMEOUT_S`, and handed on whole; a larger body (declared or streamed) is answered 413, a body that trickles in
@@ -34,7 +34,7 @@ QUEUE_WAIT_S = 0.5
 BODY_TIMEOUT_S = 60.0  # a whole 8 MiB batch over a slow shop line; slow clients hold a connection, not a slot
 MAX_REQUESTS = 64
 MAX_BUFFERED = 256 * 1024 * 1024  # bytes of bodies being read at once, all clients together; beyond: 503 busy
-UNQUEUED = frozenset({f"{API_PREFIX}/health"})
+UNQUEUED = frozenset({f"{API_PREFIX}/health", f"{API_PREFIX}/ready"})  # a load balancer's probes
 SAFE_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store"),
                 (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
 

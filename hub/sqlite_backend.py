@@ -121,6 +121,10 @@ class SqliteBackend:
             conn.execute("ROLLBACK")
             raise StoreUnavailable(f"the hub database could not commit ({exc}); retry shortly") from None
 
+    def ping(self, wait_s: float) -> bool:
+        with self.transaction(readonly=True) as tx:
+            return tx.one("SELECT 1") is not None
+
     def close(self) -> None:
         with self._guard:
             for conn in self._all:
