@@ -252,7 +252,7 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
                               "`Authorization: Bearer <token>`. Every error body is a Problem.")
     _install_error_handlers(app)
 
-    throttle = throttle or Throttle()
+    throttle = throttle or Throttle.for_store(store)
     app.state.hub = HubContext(store, admin_token, clock, throttle, TerminalCache(store))
 
     # --- operations -----------------------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
     async def enrol(request: Request) -> Response:
         """Register a terminal's public key: proof of a one-time enrolment code minted for the merchant (HMAC-SM3
         keyed by the code's hash; the code is spent), request signed with that key. Failures are throttled."""
-        with throttle.attempt(_client(request), "enrol"):
+        async with throttle.attempt_async(_client(request), "enrol"):
             return await _enrol(request)
 
     async def _enrol(request: Request) -> Response:
