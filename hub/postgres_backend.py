@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from hub.backend import Row
 from hub.errors import Conflict, HubError, StoreUnavailable
+from hub.identities import SharedIdentityCache
 
 RECENT_S = 1.0  # readiness trusts a commit this recent
 LOCAL_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"  # what these machines run (trust auth)
@@ -101,9 +102,8 @@ class PostgresBackend:
         self._pool.open(wait=False)
         self._last_ok = float("-inf")  # connects in the background; a database that is down now is waited for later
 
-    @property
-    def dsn(self) -> str:
-        return self._dsn
+    def identity_cache(self) -> SharedIdentityCache:
+        return SharedIdentityCache(self._dsn)  # other hub processes announce retirements on a channel
 
     def describe(self) -> str:
         info = conninfo_to_dict(self._dsn)

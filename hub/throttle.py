@@ -55,7 +55,7 @@ class Throttle:
     @staticmethod
     def for_store(store: Any, free_failures: int = FREE_FAILURES, max_lockout_s: float = MAX_LOCKOUT_S) -> Throttle:
         """The throttle a hub on `store` uses: shared through the database on PostgreSQL, in memory on SQLite."""
-        if store.backend.dialect == "postgresql":
+        if store is not None and store.backend.dialect == "postgresql":  # None: the OpenAPI document only
             return SharedThrottle(store, free_failures, max_lockout_s)
         return Throttle(free_failures, max_lockout_s)
 
