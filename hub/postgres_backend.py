@@ -21,6 +21,7 @@ from hub.errors import Conflict, HubError, StoreUnavailable
 from hub.identities import SharedIdentityCache
 
 RECENT_S = 1.0  # readiness trusts a commit this recent
+DOWN_S, DOWN_WAIT_S = 5.0, 0.3  # within DOWN_S of a failed connection attempt, wait at most DOWN_WAIT_S for one
 LOCAL_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"  # what these machines run (trust auth)
 
 
@@ -96,11 +97,15 @@ class PostgresBackend:
         conninfo_to_dict(dsn)  # a malformed DSN fails here, clearly, not at the first request
         self._dsn = dsn
         self._wait_s = wait_s  # for a free connection; then 503 (the till's budget is 2 s, waiting longer helps no one)
+        self._last_ok = self._down_at = float("-inf")
         self._pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=False, timeout=wait_s,
-                                    reconnect_timeout=0, name="edgepos-hub",
+                                    reconnect_timeout=0, reconnect_failed=self._connect_failed, name="edgepos-hub",
                                     kwargs={"autocommit": True, "connect_timeout": connect_timeout_s})
-        self._pool.open(wait=False)
-        self._last_ok = float("-inf")  # connects in the background; a database that is down now is waited for later
+        self._pool.open(wait=False)  # connects in the background; a database that is down now is waited for later
+
+    def _connect_failed(self, pool: ConnectionPool) -> None:
+        """The pool could not make a connection (it tries again when asked): requests stop waiting long for one."""
+        self._down_at = time.monotonic()
 
     def identity_cache(self) -> SharedIdentityCache:
         return SharedIdentityCache(self._dsn)  # other hub processes announce retirements on a channel
@@ -112,8 +117,11 @@ class PostgresBackend:
     @contextmanager
     def transaction(self, readonly: bool = False, wait_s: float | None = None) -> Iterator[PostgresTx]:
         """`wait_s`: how long to wait for a connection (default: the backend's); then StoreUnavailable."""
+        wait = self._wait_s if wait_s is None else wait_s
+        if self._down_at > self._last_ok and time.monotonic() - self._down_at < DOWN_S:
+            wait = min(wait, DOWN_WAIT_S)  # the database was just unreachable: fail fast, not after the full wait
         try:
-            conn = self._pool.getconn(timeout=self._wait_s if wait_s is None else wait_s)
+            conn = self._pool.getconn(timeout=wait)
         except PoolTimeout:
             raise StoreUnavailable("no hub database connection is free or can be made; retry shortly") from None
         except PoolClosed:
