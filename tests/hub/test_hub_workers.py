@@ -87,9 +87,9 @@ def test_concurrent_retries_of_one_terminal_through_two_hubs_book_each_record_on
     try:
         assert len(pair.worker_pids()) == 2
         term = enrolled(pair, tmp_path)
-        amounts = [100 + i % 13 for i in range(400)]
+        amounts = [100 + i % 13 for i in range(300)]
         records = [term.append("sale.completed", sale([tender("cash", a)])) for a in amounts]
-        batches = [upload_body(records[i:i + 100]) for i in range(0, 400, 100)]
+        batches = [upload_body(records[i:i + 100]) for i in range(0, 300, 100)]
         answers: list[tuple[str, dict]] = []
 
         def sender(n: int) -> None:
@@ -103,13 +103,13 @@ def test_concurrent_retries_of_one_terminal_through_two_hubs_book_each_record_on
             thread.start()
         for thread in threads:
             thread.join()
-        assert len(answers) == 16
+        assert len(answers) == 12
         first: dict[str, dict] = {}
         for key, answer in answers:
             assert {r["status"] for r in answer["results"]} <= {"accepted", "duplicate"}
             assert first.setdefault(key, answer) == answer, "a retry under one key gets the first answer again"
         accepted = [r["seq"] for a in first.values() for r in a["results"] if r["status"] == "accepted"]
-        assert sorted(accepted) == list(range(1, 401)), "every record accepted by exactly one request"
+        assert sorted(accepted) == list(range(1, 301)), "every record accepted by exactly one request"
         assert_booked_once(other.url, term, records, amounts)
         served = {json.loads(line).get("worker") for line in Path(pair.log).read_text().splitlines()
                   if '"path": "/v1/journal"' in line}
