@@ -128,7 +128,7 @@ WORDS: dict[str, tuple[str, str]] = {  # code -> (English, Chinese)
     "pay_on": ("Pay on", "付款日期"),
     "first_rows": ("Showing the first rows only:", "仅显示前若干行："),
     "batch_submitted": ("awaiting approval", "待审批"),
-    "batch_approved": ("approved, paying", "已批准，付款中"),
+    "batch_approved": ("approved", "已批准"),
     "batch_rejected": ("rejected", "已驳回"),
     "batch_done": ("done", "已完成"),
     "batch_needs_second_approver": ("Approved; a second approver is needed for this total.",
