@@ -42,7 +42,7 @@ def install(app: FastAPI, office: Office, resume_every_s: float | None = RESUME_
         def resume_loop() -> None:
             while not stop.is_set():
                 with contextlib.suppress(Exception):  # a database outage: the next round pays what is left
-                    execute.resume(office.store, office.store.clock)
+                    execute.resume(office.store, office.store.clock, stop.is_set)
                 stop.wait(resume_every_s)
 
         @contextlib.asynccontextmanager

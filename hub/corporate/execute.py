@@ -87,9 +87,12 @@ def pay_one(store: Store, payout_id: str, now: datetime) -> PayoutResult:
     return store.read(lambda tx: pay_in(tx, payout_id, now))
 
 
-def _pay_ids(store: Store, ids: list[str], clock: Clock) -> list[PayoutResult]:
+def _pay_ids(store: Store, ids: list[str], clock: Clock, stop: Callable[[], bool] | None = None
+             ) -> list[PayoutResult]:
     results: list[PayoutResult] = []
     for start in range(0, len(ids), CHUNK):
+        if stop is not None and stop():
+            break  # the hub is stopping: the rest stays due for the next round or the next hub
         chunk = ids[start:start + CHUNK]
         now = clock()
         results += store.read(lambda tx, c=chunk, n=now: [pay_in(tx, payout_id, n) for payout_id in c])
@@ -119,11 +122,12 @@ def run_batch(store: Store, batch_id: str, clock: Clock = utc_now) -> dict[str, 
     return counts(store, batch_id)
 
 
-def resume(store: Store, clock: Clock = utc_now) -> int:
-    """Pay what approved batches still owe (a hub starting after a crash); returns the rows looked at."""
+def resume(store: Store, clock: Clock = utc_now, stop: Callable[[], bool] | None = None) -> int:
+    """Pay what approved batches still owe (a hub starting after a crash); returns the rows looked at. `stop` is
+    asked between chunks (a hub shutting down stops after the chunk in hand)."""
     ahead = (clock() + timedelta(days=1)).date().isoformat()  # east of UTC the local day starts earlier: pay_in
     ids = store.view(lambda tx: _due_ids(tx, "(p.pay_on IS NULL OR p.pay_on <= ?)", (ahead,)))  # decides per merchant
-    _pay_ids(store, ids, clock)
+    _pay_ids(store, ids, clock, stop)
     _close_finished(store, clock())
     return len(ids)
 
