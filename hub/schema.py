@@ -14,6 +14,7 @@ from hub.accounts import SYSTEM_ACCOUNTS
 from hub.backoffice.tables import BACKOFFICE_TABLES
 from hub.cbdc.ledger import ISSUANCE
 from hub.cbdc.ledger import MIGRATION as CBDC_MIGRATION
+from hub.corporate.treasury_tables import MIGRATION as TREASURY_MIGRATION
 from hub.risk_loop import MIGRATION as RISK_LOOP_MIGRATION
 
 if TYPE_CHECKING:
@@ -186,6 +187,7 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (terminal_id, action_id)
         )""",
     ],
+    TREASURY_MIGRATION,  # 9: scheduled payments, the enterprise wallet (hot/cold), AML screening and alerts, FX use
 ]
 
 

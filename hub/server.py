@@ -95,7 +95,8 @@ def guarded_protocol(head_timeout_s: float = HEAD_TIMEOUT_S, max_per_client: int
 
 def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, hold_days: float = 7.0,
           refund_scope: str = "terminal", max_requests: int = 64, head_timeout_s: float = HEAD_TIMEOUT_S,
-          max_per_client: int = MAX_PER_CLIENT, retrain_every: timedelta | None = None) -> int:
+          max_per_client: int = MAX_PER_CLIENT, retrain_every: timedelta | None = None,
+          scheduler_every_s: float = 60.0) -> int:
     import uvicorn
 
     from hub.app import create_app
@@ -114,6 +115,11 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
 
         if schedule_from_env(store, retrain_every) is None:
             return 1
+    scheduler = None
+    if scheduler_every_s > 0:  # scheduled corporate payments and wallet sweeps (hub/corporate/scheduler.py)
+        from hub.corporate.scheduler import Scheduler
+
+        scheduler = Scheduler(store, check_s=scheduler_every_s).start()
     from hub.provisioning import identity_path, load_identity
 
     try:
@@ -151,6 +157,8 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
     except SystemExit:
         pass
     finally:
+        if scheduler is not None:
+            scheduler.stop()
         store.close()
     log.info(json.dumps({"event": "stopped"}))
     return 0
