@@ -147,7 +147,7 @@ def occurrences(tx: Tx, schedule_id: str) -> list[Occurrence]:
     return [Occurrence(*r) for r in rows]
 
 
-# --- the two steps ---------------------------------------------------------------------------------------------------
+# --- the two steps ----------------------------------------------------------------------------------------------
 
 
 def materialise(tx: Tx, today: date, worker: str, now: datetime, skip_locked: str) -> int:
@@ -208,7 +208,7 @@ def pay_transfer(tx: Tx, schedule: Schedule, key: str, config: TreasuryConfig, n
         f"{schedule.currency} at {quote.rate} {quote.to_currency} (rates v{quote.version} of {iso(quote.as_of)[:19]}Z)"
 
 
-# --- the scheduler thread ----------------------------------------------------------------------------------------------
+# --- the scheduler thread ---------------------------------------------------------------------------------------
 
 
 class Scheduler:
