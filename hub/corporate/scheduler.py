@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import json
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -221,7 +222,7 @@ class Scheduler:
         self.store, self.check_s = store, check_s
         self.clock = clock or store.clock or utc_now
         self.config = config or default_config()
-        self.worker = worker or f"hub-{uuid.uuid4().hex[:8]}"
+        self.worker = worker or f"hub-{os.getpid()}-{uuid.uuid4().hex[:4]}"
         self.after_tick = after_tick
         self.skip_locked = " FOR UPDATE SKIP LOCKED" if store.backend.dialect == "postgresql" else ""
         self._stop = threading.Event()
