@@ -511,6 +511,9 @@ def install(app: FastAPI, store: Store, throttle: Throttle | None = None,
     """Add the back office to the hub's app: its router, static files, error pages and the credit-note sweep."""
     office = Office(store, throttle)
     app.include_router(office.router)
+    from hub.backoffice import treasury_web  # here: it imports this module (Office)
+
+    treasury_web.install(app, office)  # issue 16: enterprise wallet, scheduled payments, AML alerts
     app.mount("/office/static", StaticFiles(directory=str(HERE / "static")), name="office-static")
 
     @app.exception_handler(NeedSignIn)

@@ -10,6 +10,7 @@ in the database sealed with SM4-GCM inside AES-GCM (hub.cbdc.operator.sealing_en
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from typing import Literal
 
 from hub.backend import Tx
 from hub.cbdc import ledger as L
+from hub.cbdc.api import ISSUER_SECRET_ENV
 from hub.cbdc.operator import sealing_envelope
 from hub.clock import iso
 from hub.corporate.settings import TreasuryConfig
@@ -59,6 +61,11 @@ class Move:
     decided_by: str | None
     decided_at: str | None
     signed: bool
+
+
+def sealing_secret(admin_token: str) -> str:
+    """The hub's sealing secret: $EDGEPOS_CBDC_ISSUER_SECRET, else the admin token (as for the issuer key)."""
+    return os.environ.get(ISSUER_SECRET_ENV) or admin_token
 
 
 def envelope(secret: bytes) -> Envelope:
