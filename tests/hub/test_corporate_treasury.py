@@ -11,12 +11,16 @@ import pytest
 from hubkit import ADMIN_TOKEN, Clock, unique
 
 from hub.cbdc import ledger as L
+from hub.cbdc.operator import ReferenceOperator
 from hub.corporate import aml, fx, scheduler, wallet
 from hub.corporate.scheduler import Scheduler, following, on_day
 from hub.corporate.settings import default_config
 from hub.downstream import RatesUpdate
 from hub.errors import HubError
 from hub.store import Store
+from sync.cbdc import sign_code
+from sync.cbdc_api import CodePaymentRequest, WalletCreate
+from sync.crypto import Sm2PrivateKey
 
 SEAL = wallet.envelope(ADMIN_TOKEN.encode())
 CONFIG = default_config()
@@ -157,6 +161,27 @@ def test_takings_land_in_hot_and_the_excess_sweeps_to_cold(store: Store, clock: 
     Scheduler(store).tick()
     [cny] = store.view(lambda tx: wallet.balances(tx, merchant))
     assert (cny.hot, cny.cold) == (200_00, 1300_00)
+
+
+def test_digital_currency_takings_from_the_operator_land_in_hot_then_cold(store: Store, clock: Clock) -> None:
+    """A real online CBDC payment through the reference operator (hub.cbdc): the merchant wallet is the hot wallet."""
+    merchant = unique("M")
+    _open(store, merchant, 10_000_00)
+    operator = ReferenceOperator(store.read, store.view, ADMIN_TOKEN.encode())
+    payer = Sm2PrivateKey.generate()
+    now = clock()
+    wallet_no = operator.create_wallet(WalletCreate(tier="verified", public_key=payer.public_key().hex()),
+                                       now).wallet_no
+    operator.fund_wallet(wallet_no, 20_000_00, now)
+    for _ in range(2):
+        code = sign_code(payer, wallet_no, int(now.timestamp()) + 60).encode()
+        request = CodePaymentRequest(payment_id=unique("pay-"), sale_id=unique("sale-"), code=code,
+                                     amount={"amount": 8_000_00, "currency": "CNY"})
+        answer = store.read(lambda tx, r=request: operator.pay_code(tx, "T-1", merchant, r, now))
+        assert answer.status == "approved", answer
+    [cny] = store.view(lambda tx: wallet.balances(tx, merchant))
+    assert (cny.hot, cny.cold) == (10_000_00, 6_000_00)
+    assert operator.statement(merchant, now.date().isoformat()).swept == 6_000_00  # the CBDC statement agrees
 
 
 def test_a_move_out_of_cold_needs_a_second_person(store: Store, clock: Clock) -> None:
