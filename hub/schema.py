@@ -14,6 +14,7 @@ from hub.accounts import SYSTEM_ACCOUNTS
 from hub.backoffice.tables import BACKOFFICE_TABLES
 from hub.cbdc.ledger import ISSUANCE
 from hub.cbdc.ledger import MIGRATION as CBDC_MIGRATION
+from hub.corporate.tables import MIGRATION as CORPORATE_MIGRATION
 from hub.corporate.treasury_tables import MIGRATION as TREASURY_MIGRATION
 from hub.risk_loop import MIGRATION as RISK_LOOP_MIGRATION
 
@@ -187,6 +188,7 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (terminal_id, action_id)
         )""",
     ],
+    CORPORATE_MIGRATION,  # 8: supplier batches from Excel: batches, approvals, one payout per row (hub.corporate)
     TREASURY_MIGRATION,  # 9: scheduled payments, the enterprise wallet (hot/cold), AML screening and alerts, FX use
 ]
 
