@@ -19,6 +19,7 @@ from hub.backoffice.money import BadAmount, to_major, to_minor
 from hub.backoffice.users import Session, log_action
 from hub.backoffice.web import Office, WebProblem
 from hub.corporate import aml, scheduler, wallet
+from hub.corporate.sealing import AccountSeal
 from hub.corporate.settings import default_config
 from hub.errors import HubError
 
@@ -40,6 +41,7 @@ def router(office: Office, secret: str) -> APIRouter:
     r = APIRouter(include_in_schema=False)
     store = office.store
     seal = wallet.envelope(secret.encode())
+    accounts = AccountSeal(secret.encode())
     config = default_config()
 
     async def session(request: Request, need: str) -> Session:
@@ -135,7 +137,7 @@ def router(office: Office, secret: str) -> APIRouter:
             except ValueError:
                 raise HubError("dates are YYYY-MM-DD", code="bad_schedule") from None
             schedule = scheduler.add_schedule(
-                tx, merchant_id=s.user.merchant_id, payee_name=str(form.get("payee_name", ""))[:200],
+                tx, accounts, merchant_id=s.user.merchant_id, payee_name=str(form.get("payee_name", ""))[:200],
                 account=str(form.get("account", ""))[:64], bank_code=str(form.get("bank_code", ""))[:32],
                 amount=to_minor(str(form.get("amount", ""))[:30], currency), currency=currency,
                 reference=str(form.get("reference", ""))[:140], first_on=first_on,

@@ -8,6 +8,8 @@ Screening flags, it never blocks: the payment goes on and the alert waits for a 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 import uuid
@@ -20,6 +22,7 @@ from hub.clock import iso
 from hub.corporate import fx
 from hub.corporate.settings import TreasuryConfig
 from hub.errors import HubError, NotFound
+from sync.crypto import sm3
 
 _SPACES = re.compile(r"[\s-]+")
 
@@ -31,6 +34,7 @@ class Alert:
     ref: str
     payee_key: str
     payee_name: str
+    payee_shown: str  # the masked account
     amount: int
     currency: str
     detail: dict[str, object]
@@ -41,9 +45,11 @@ class Alert:
     comment: str | None
 
 
-def payee_key(account: str) -> str:
-    """One payee however its account number was typed (spaces, dashes, case)."""
-    return _SPACES.sub("", account).upper()
+def payee_key(secret: bytes, account: str) -> str:
+    """One payee however its account number was typed (spaces, dashes, case), as a keyed SM3 fingerprint: alerts
+    and screening rows never hold the account number (a plain hash of a card number is guessed by brute force)."""
+    return hmac.new(sm3(b"edgepos-corp-payee\n" + secret), _SPACES.sub("", account).upper().encode(),
+                    hashlib.sha256).hexdigest()[:32]
 
 
 def _threshold(tx: Tx, table: dict[str, int], amount: int, currency: str, config: TreasuryConfig,
@@ -58,11 +64,12 @@ def _threshold(tx: Tx, table: dict[str, int], amount: int, currency: str, config
     return converted, table[config.aml_base]
 
 
-def screen(tx: Tx, *, merchant_id: str, ref: str, payee_name: str, account: str, amount: int, currency: str,
-           config: TreasuryConfig, now: datetime) -> list[Alert]:
-    """Screen one payment (`ref` unique per payment: screening the same ref again changes nothing) and record
-    its alerts in the caller's transaction."""
-    key = payee_key(account)
+def screen(tx: Tx, *, merchant_id: str, ref: str, payee_name: str, payee: str, shown: str, amount: int,
+           currency: str, config: TreasuryConfig, now: datetime) -> list[Alert]:
+    """Screen one payment (`ref` unique per payment: screening the same ref again changes nothing) to the payee
+    fingerprinted `payee` (`payee_key`; `shown`: its masked account) and record its alerts in the caller's
+    transaction."""
+    key = payee
     tx.lock_name(f"corp-aml:{merchant_id}:{key}")
     if tx.one("SELECT 1 FROM corp_screened WHERE ref = ?", (ref,)):
         return []
@@ -73,7 +80,7 @@ def screen(tx: Tx, *, merchant_id: str, ref: str, payee_name: str, account: str,
     alerts = []
     large_value, large_limit = _threshold(tx, config.large, amount, currency, config, now)
     if large_value >= large_limit:
-        alerts.append(_raise(tx, merchant_id, "large", ref, key, payee_name, amount, currency,
+        alerts.append(_raise(tx, merchant_id, "large", ref, key, payee_name, shown, amount, currency,
                              {"threshold": large_limit, "compared": large_value}, now))
     if just_under:
         since = iso(now - config.structuring_window)
@@ -86,28 +93,29 @@ def screen(tx: Tx, *, merchant_id: str, ref: str, payee_name: str, account: str,
             detail = {"threshold": limit, "band": str(config.structuring_band), "payments": refs,
                       "window_h": config.structuring_window.total_seconds() / 3600}
             if open_alert is None:
-                alerts.append(_raise(tx, merchant_id, "structuring", ref, key, payee_name, amount, currency, detail,
-                                     now))
+                alerts.append(_raise(tx, merchant_id, "structuring", ref, key, payee_name, shown, amount, currency,
+                                     detail, now))
             else:  # one open alert per payee and window, growing with each payment
                 tx.run("UPDATE corp_alerts SET detail = ? WHERE id = ?", (json.dumps(detail), open_alert[0]))
     return alerts
 
 
-def _raise(tx: Tx, merchant_id: str, kind: str, ref: str, key: str, payee_name: str, amount: int, currency: str,
-           detail: dict[str, object], now: datetime) -> Alert:
+def _raise(tx: Tx, merchant_id: str, kind: str, ref: str, key: str, payee_name: str, shown: str, amount: int,
+           currency: str, detail: dict[str, object], now: datetime) -> Alert:
     ident = f"AL{uuid.uuid4().hex[:20].upper()}"
-    tx.run("INSERT INTO corp_alerts (id, merchant_id, kind, ref, payee_key, payee_name, amount, currency, detail, "
-           "created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
-           (ident, merchant_id, kind, ref, key, payee_name[:200], amount, currency, json.dumps(detail), iso(now)))
+    tx.run("INSERT INTO corp_alerts (id, merchant_id, kind, ref, payee_key, payee_name, payee_shown, amount, "
+           "currency, detail, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
+           (ident, merchant_id, kind, ref, key, payee_name[:200], shown[:64], amount, currency, json.dumps(detail),
+            iso(now)))
     return load(tx, merchant_id, ident)
 
 
-_COLUMNS = ("id, kind, ref, payee_key, payee_name, amount, currency, detail, created_at, status, resolved_by, "
-            "resolved_at, comment")
+_COLUMNS = ("id, kind, ref, payee_key, payee_name, payee_shown, amount, currency, detail, created_at, status, "
+            "resolved_by, resolved_at, comment")
 
 
 def _alert(row: tuple) -> Alert:
-    return Alert(row[0], row[1], row[2], row[3], row[4], int(row[5]), row[6], json.loads(row[7]), *row[8:])
+    return Alert(*row[:6], int(row[6]), row[7], json.loads(row[8]), *row[9:])
 
 
 def load(tx: Tx, merchant_id: str, alert_id: str) -> Alert:

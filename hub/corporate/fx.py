@@ -78,3 +78,10 @@ def quote(tx: Tx, amount: int, from_currency: str, to_currency: str, now: dateti
 def _hours(span: timedelta) -> str:
     seconds = int(span.total_seconds())
     return f"{seconds // 3600} h {seconds % 3600 // 60} min" if seconds >= 3600 else f"{seconds // 60} min"
+
+
+def funding(tx: Tx, ref: str, amount: int, currency: str) -> tuple[int, str]:
+    """What a payment `ref` costs the merchant's account: the converted amount when the FX screen (hub.corporate.
+    screens) quoted it in this transaction, else the amount as it is."""
+    row = tx.one("SELECT amount_to, to_currency FROM corp_fx WHERE ref = ?", (ref,))
+    return (int(row[0]), row[1]) if row else (amount, currency)

@@ -5,8 +5,11 @@ Two steps, each one transaction:
 1. *Materialise*: schedules whose next date has come are claimed (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two
    hubs take different rows; SQLite has one writer) and each due date becomes an occurrence row keyed by (schedule,
    date) with its idempotency key `sched:<id>:<date>`; the schedule's next date moves on in the same transaction.
-2. *Pay*: one due occurrence is claimed the same way and paid in the same transaction that marks it paid (or refused
-   with the reason: a stale FX rate, an unknown currency). A hub killed anywhere leaves either nothing or all of it.
+   Each occurrence is a payout (a one-row approved batch of hub.corporate.tables) with the occurrence's key.
+2. *Pay*: one due occurrence is claimed the same way and paid through hub.corporate.execute.pay_in in the same
+   transaction that marks it paid (or failed with the reason: a stale FX rate, a rail's refusal). Then the supplier
+   batches' rows whose pay date has come (`scheduled`) are paid by execute.resume. A hub killed anywhere leaves
+   either nothing or all of it.
 
 Monthly dates keep the day asked for: the 31st is paid on the last day of shorter months (28 or 29 February, 30
 April) and on the 31st again in the months that have one. A hub that was down pays each missed date once.
@@ -18,21 +21,22 @@ import calendar
 import json
 import logging
 import os
+import re
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from hub.backend import Tx
-from hub.cbdc import ledger as L
+from hub.backoffice.money import to_major
 from hub.clock import Clock, iso, utc_now
-from hub.corporate import aml, fx
-from hub.corporate.settings import TreasuryConfig, default_config
+from hub.corporate import execute
+from hub.corporate.sealing import AccountSeal, mask, secret_from_env
 from hub.corporate.wallet import sweep_all
 from hub.errors import HubError, NotFound
 from hub.store import Store
+from sync.crypto import sm3
 from sync.protocol import ISO_4217
 
 log = logging.getLogger("edgepos.hub")
@@ -40,7 +44,7 @@ Repeat = Literal["once", "monthly"]
 MAX_AHEAD = timedelta(days=366)
 CHECK_EVERY_S = 60.0
 BATCH = 100
-PAYOUT_CLEARING = "corp:payouts"  # what the merchant owes its payees' banks until the transfer clears
+_SPACES = re.compile(r"[\s-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +52,7 @@ class Schedule:
     id: str
     merchant_id: str
     payee_name: str
-    account: str
+    account_masked: str
     bank_code: str
     amount: int
     currency: str
@@ -67,6 +71,7 @@ class Occurrence:
     schedule_id: str
     due_on: str
     idem_key: str
+    payout_id: str | None
     status: str
     reason: str | None
     run_by: str
@@ -84,9 +89,9 @@ def following(current: date, day_of_month: int) -> date:
     return on_day(year, month, day_of_month)
 
 
-def add_schedule(tx: Tx, *, merchant_id: str, payee_name: str, account: str, bank_code: str, amount: int,
-                 currency: str, reference: str, first_on: date, repeat: Repeat, until_on: date | None, actor: str,
-                 now: datetime) -> Schedule:
+def add_schedule(tx: Tx, seal: AccountSeal, *, merchant_id: str, payee_name: str, account: str, bank_code: str,
+                 amount: int, currency: str, reference: str, first_on: date, repeat: Repeat, until_on: date | None,
+                 actor: str, now: datetime) -> Schedule:
     """A schedule paying `amount` on `first_on` (and, monthly, on that day of every later month until `until_on`)."""
     today = now.date()
     problems = []
@@ -105,16 +110,18 @@ def add_schedule(tx: Tx, *, merchant_id: str, payee_name: str, account: str, ban
     if problems:
         raise HubError("; ".join(problems), code="bad_schedule")
     ident = f"SC{uuid.uuid4().hex[:20].upper()}"
-    tx.run("INSERT INTO corp_schedules (id, merchant_id, payee_name, account, bank_code, amount, currency, reference, "
-           "repeat, day_of_month, next_on, until_on, status, created_by, created_at) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
-           (ident, merchant_id, payee_name.strip()[:200], account.strip()[:64], bank_code.strip()[:32], amount,
+    account = _SPACES.sub("", account)[:64]
+    tx.run("INSERT INTO corp_schedules (id, merchant_id, payee_name, account_masked, account_sealed, bank_code, "
+           "amount, currency, reference, repeat, day_of_month, next_on, until_on, status, created_by, created_at) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+           (ident, merchant_id, payee_name.strip()[:200], mask(account), seal.seal(account, ident),
+            bank_code.strip()[:32], amount,
             currency, reference.strip()[:140], repeat, first_on.day, first_on.isoformat(),
             until_on.isoformat() if until_on else None, actor, iso(now)))
     return load_schedule(tx, merchant_id, ident)
 
 
-_SCHEDULE = ("SELECT id, merchant_id, payee_name, account, bank_code, amount, currency, reference, repeat, "
+_SCHEDULE = ("SELECT id, merchant_id, payee_name, account_masked, bank_code, amount, currency, reference, repeat, "
              "day_of_month, next_on, until_on, status, created_by, created_at FROM corp_schedules ")
 
 
@@ -143,16 +150,16 @@ def cancel(tx: Tx, merchant_id: str, schedule_id: str) -> Schedule:
 
 
 def occurrences(tx: Tx, schedule_id: str) -> list[Occurrence]:
-    rows = tx.all("SELECT schedule_id, due_on, idem_key, status, reason, run_by, done_at FROM corp_occurrences "
-                  "WHERE schedule_id = ? ORDER BY due_on", (schedule_id,))
+    rows = tx.all("SELECT schedule_id, due_on, idem_key, payout_id, status, reason, run_by, done_at "
+                  "FROM corp_occurrences WHERE schedule_id = ? ORDER BY due_on", (schedule_id,))
     return [Occurrence(*r) for r in rows]
 
 
 # --- the two steps ----------------------------------------------------------------------------------------------
 
 
-def materialise(tx: Tx, today: date, worker: str, now: datetime, skip_locked: str) -> int:
-    """Turn every schedule date up to `today` into an occurrence, once; returns how many were made."""
+def materialise(tx: Tx, seal: AccountSeal, today: date, worker: str, now: datetime, skip_locked: str) -> int:
+    """Turn every schedule date up to `today` into an occurrence and its payout, once; returns how many were made."""
     rows = tx.all(_SCHEDULE + f"WHERE status = 'active' AND next_on <= ? ORDER BY next_on, id LIMIT {BATCH}"
                   f"{skip_locked}", (today.isoformat(),))
     made = 0
@@ -161,9 +168,7 @@ def materialise(tx: Tx, today: date, worker: str, now: datetime, skip_locked: st
         until = date.fromisoformat(schedule.until_on) if schedule.until_on else None
         next_on: date | None = due
         while next_on is not None and next_on <= today:
-            made += tx.run("INSERT INTO corp_occurrences (schedule_id, due_on, idem_key, status, run_by, created_at) "
-                           "VALUES (?, ?, ?, 'due', ?, ?) ON CONFLICT (schedule_id, due_on) DO NOTHING",
-                           (schedule.id, next_on.isoformat(), f"sched:{schedule.id}:{next_on}", worker, iso(now)))
+            made += _occurrence(tx, seal, schedule, next_on, worker, now)
             next_on = following(next_on, schedule.day_of_month) if schedule.repeat == "monthly" else None
             if next_on is not None and until is not None and next_on > until:
                 next_on = None
@@ -172,41 +177,50 @@ def materialise(tx: Tx, today: date, worker: str, now: datetime, skip_locked: st
     return made
 
 
-def pay_next(tx: Tx, worker: str, config: TreasuryConfig, now: datetime, skip_locked: str) -> str | None:
+def _occurrence(tx: Tx, seal: AccountSeal, schedule: Schedule, due: date, worker: str, now: datetime) -> int:
+    """One occurrence: its row, a one-row approved batch (a standing order approved when it was set up) and the
+    payout, under the occurrence's idempotency key. 0 when the date was made already."""
+    key = f"sched:{schedule.id}:{due}"
+    if tx.one("SELECT 1 FROM corp_occurrences WHERE idem_key = ?", (key,)):
+        return 0
+    sealed = tx.one("SELECT account_sealed FROM corp_schedules WHERE id = ?", (schedule.id,))
+    assert sealed is not None
+    account = seal.open(sealed[0], schedule.id)
+    batch_id, payout_id = f"SB{uuid.uuid4().hex[:20].upper()}", f"SP{uuid.uuid4().hex[:20].upper()}"
+    tx.run("INSERT INTO corp_batches (id, merchant_id, status, file_name, file_sm3, rail, rows_total, totals, errors, "
+           "approvals_needed, submitted_by, submitted_at, decided_at, reason) "
+           "VALUES (?, ?, 'approved', ?, ?, 'bank', 1, ?, '[]', 0, ?, ?, ?, ?)",
+           (batch_id, schedule.merchant_id, f"schedule {schedule.id} {due}", sm3(key.encode()).hex(),
+            json.dumps({schedule.currency: to_major(schedule.amount, schedule.currency)}), schedule.created_by,
+            iso(now), iso(now), f"scheduled payment {schedule.id}"))
+    tx.run("INSERT INTO corp_payouts (id, merchant_id, batch_id, row_no, payee_name, account_masked, account_sealed, "
+           "dup_key, bank_code, amount, currency, reference, pay_on, rail, status, idem_key, created_at) "
+           "VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'bank', 'due', ?, ?)",
+           (payout_id, schedule.merchant_id, batch_id, schedule.payee_name, schedule.account_masked,
+            seal.seal(account, payout_id), seal.dup_key(schedule.merchant_id, schedule.payee_name, account,
+                                                         schedule.amount, schedule.currency, schedule.reference),
+            schedule.bank_code, schedule.amount, schedule.currency, schedule.reference, due.isoformat(), key,
+            iso(now)))
+    tx.run("INSERT INTO corp_occurrences (schedule_id, due_on, idem_key, payout_id, status, run_by, created_at) "
+           "VALUES (?, ?, ?, ?, 'due', ?, ?)", (schedule.id, due.isoformat(), key, payout_id, worker, iso(now)))
+    return 1
+
+
+def pay_next(tx: Tx, worker: str, now: datetime, skip_locked: str) -> str | None:
     """Claim one due occurrence and pay it in this transaction; returns its idempotency key (None: nothing due)."""
-    row = tx.one("SELECT o.schedule_id, o.due_on, o.idem_key FROM corp_occurrences o WHERE o.status = 'due' "
-                 f"ORDER BY o.due_on, o.idem_key LIMIT 1{skip_locked}")
+    row = tx.one("SELECT schedule_id, due_on, idem_key, payout_id FROM corp_occurrences WHERE status = 'due' "
+                 f"ORDER BY due_on, idem_key LIMIT 1{skip_locked}")
     if row is None:
         return None
-    schedule_id, due_on, key = row
-    found = tx.one(_SCHEDULE + "WHERE id = ?", (schedule_id,))
-    assert found is not None  # an occurrence's schedule (foreign key)
-    schedule = _schedule(found)
-    try:
-        status, reason = "paid", pay_transfer(tx, schedule, key, config, now)
-    except fx.FxRefused as no:
-        status, reason = "refused", f"{no.code}: {no.message}"
+    schedule_id, due_on, key, payout_id = row
+    result = execute.pay_in(tx, payout_id, now)
+    status = result.status if result.status in ("paid", "failed") else "failed"
+    reason = result.reason if result.status in ("paid", "failed") else f"payout is {result.status}"
     tx.run("UPDATE corp_occurrences SET status = ?, reason = ?, run_by = ?, done_at = ? "
-           "WHERE schedule_id = ? AND due_on = ? AND status = 'due'",
-           (status, reason, worker, iso(now), schedule_id, due_on))
+           "WHERE schedule_id = ? AND due_on = ? AND status = 'due'", (status, reason, worker, iso(now), schedule_id,
+                                                                      due_on))
     log.info(json.dumps({"event": "scheduled_payment", "key": key, "status": status, "worker": worker}))
     return key
-
-
-def pay_transfer(tx: Tx, schedule: Schedule, key: str, config: TreasuryConfig, now: datetime) -> str | None:
-    """The payment of one occurrence: FX check (refuses a stale rate), AML screen (alerts in this transaction), a
-    bank transfer booked in the ledger from the merchant's bank account, under the occurrence's key."""
-    quote = fx.quote(tx, schedule.amount, schedule.currency, config.home_currency, now, config.fx_max_age)
-    aml.screen(tx, merchant_id=schedule.merchant_id, ref=key, payee_name=schedule.payee_name,
-               account=schedule.account, amount=schedule.amount, currency=schedule.currency, config=config, now=now)
-    if quote.from_currency != quote.to_currency:
-        quote.record(tx, key, now)
-    L.ensure_accounts(tx, [L.bank_account(schedule.merchant_id), PAYOUT_CLEARING], None, now)
-    L.book(tx, L.movement("corp_payout", f"corp:{key}", debit=L.bank_account(schedule.merchant_id),
-                          credit=PAYOUT_CLEARING, amount=quote.amount_to, currency=quote.to_currency, now=now,
-                          merchant_id=schedule.merchant_id, ref=f"{schedule.reference} {schedule.account}"[:200]))
-    return None if quote.from_currency == quote.to_currency else \
-        f"{schedule.currency} at {quote.rate} {quote.to_currency} (rates v{quote.version} of {iso(quote.as_of)[:19]}Z)"
 
 
 # --- the scheduler thread ---------------------------------------------------------------------------------------
@@ -217,32 +231,32 @@ class Scheduler:
     runs one round (tests, `edgepos hub schedule run`)."""
 
     def __init__(self, store: Store, check_s: float = CHECK_EVERY_S, clock: Clock | None = None,
-                 config: TreasuryConfig | None = None, worker: str | None = None,
-                 after_tick: Callable[[Store, datetime], Any] | None = None) -> None:
+                 secret: bytes | None = None, worker: str | None = None) -> None:
         self.store, self.check_s = store, check_s
         self.clock = clock or store.clock or utc_now
-        self.config = config or default_config()
+        self.seal = AccountSeal(secret if secret is not None else secret_from_env())
         self.worker = worker or f"hub-{os.getpid()}-{uuid.uuid4().hex[:4]}"
-        self.after_tick = after_tick
         self.skip_locked = " FOR UPDATE SKIP LOCKED" if store.backend.dialect == "postgresql" else ""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def tick(self) -> dict[str, int]:
+        """One round: make due occurrences, pay them one per transaction, pay batch rows whose day has come, and
+        sweep the enterprise wallets above their caps."""
         now = self.clock()
         made = 0
         while True:
-            batch = self.store.read(lambda tx: materialise(tx, now.date(), self.worker, now, self.skip_locked))
+            batch = self.store.read(lambda tx: materialise(tx, self.seal, now.date(), self.worker, now,
+                                                           self.skip_locked))
             made += batch
             if batch < BATCH:
                 break
-        paid = 0
-        while self.store.read(lambda tx: pay_next(tx, self.worker, self.config, now, self.skip_locked)):
-            paid += 1
+        ran = 0
+        while self.store.read(lambda tx: pay_next(tx, self.worker, now, self.skip_locked)):
+            ran += 1
+        batch_rows = execute.resume(self.store, lambda: now)
         self.store.read(lambda tx: sweep_all(tx, now))
-        if self.after_tick is not None:
-            self.after_tick(self.store, now)
-        return {"materialised": made, "ran": paid}
+        return {"materialised": made, "ran": ran, "batch_rows": batch_rows}
 
     def start(self) -> Scheduler:
         def loop() -> None:

@@ -171,15 +171,17 @@ def _money(amount: int, currency: str) -> str:
 def cmd_schedule_add(args: argparse.Namespace) -> int:
     from hub.backoffice.money import BadAmount, to_minor
     from hub.corporate import scheduler
+    from hub.corporate.sealing import AccountSeal, NoSecret, secret_from_env
 
     try:
         amount = to_minor(args.amount, args.currency)
-    except BadAmount as exc:
+        seal = AccountSeal(secret_from_env())
+    except (BadAmount, NoSecret) as exc:
         return _fail(str(exc))
 
     def action(tx: Any, now: Any) -> Any:
         schedule = scheduler.add_schedule(
-            tx, merchant_id=args.merchant, payee_name=args.payee, account=args.account, bank_code=args.bank_code,
+            tx, seal, merchant_id=args.merchant, payee_name=args.payee, account=args.account, bank_code=args.bank_code,
             amount=amount, currency=args.currency, reference=args.reference, first_on=args.first_on,
             repeat="monthly" if args.monthly else "once", until_on=args.until, actor=args.by, now=now)
         _log(tx, args, now, "schedule.add", {"schedule": schedule.id, "amount": amount, "currency": args.currency})
@@ -227,11 +229,14 @@ def cmd_schedule_cancel(args: argparse.Namespace) -> int:
 
 def cmd_schedule_run(args: argparse.Namespace) -> int:
     from hub.corporate.scheduler import Scheduler
+    from hub.corporate.sealing import NoSecret
     from hub.store import Store
 
     store = Store.open(path=getattr(args, "db", None) or "edgepos-hub.db", dsn=getattr(args, "dsn", None))
     try:
         print(json.dumps(Scheduler(store, worker=f"cli-{os.getpid()}").tick()))
+    except NoSecret as exc:
+        return _fail(str(exc))
     finally:
         store.close()
     return EXIT_OK
@@ -337,7 +342,7 @@ def cmd_alerts_list(args: argparse.Namespace) -> int:
     if code == EXIT_OK:
         _print(rows, args.json, lambda rows: "\n".join(
             f"{a['id']} {a['status']:8} {a['kind']:11} {_money(a['amount'], a['currency']):>16} {a['payee_name']} "
-            f"({a['payee_key']}) {a['created_at'][:16]}" + (f"\n    {a['resolved_by']}: {a['comment']}"
+            f"({a['payee_shown']}) {a['created_at'][:16]}" + (f"\n    {a['resolved_by']}: {a['comment']}"
                                                             if a["comment"] else "") for a in rows) or "no alerts")
     return code
 

@@ -2,7 +2,9 @@
 SQLite and PostgreSQL accept. Money is BIGINT minor units, dates ISO text, times ISO UTC text (hub.schema).
 
 A schedule's occurrence is a row keyed by (schedule, due date) with its own idempotency key: the row, the payout it
-makes and the schedule's next date commit together, so no restart or second hub makes an occurrence twice.
+makes (a one-row approved batch in hub.corporate.tables) and the schedule's next date commit together, so no restart
+or second hub makes an occurrence twice. Payee accounts are kept sealed and masked (hub.corporate.sealing); AML
+compares payees by a keyed SM3 fingerprint of the account, never the number itself.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ MIGRATION: list[str] = [
         id TEXT PRIMARY KEY,
         merchant_id TEXT NOT NULL,
         payee_name TEXT NOT NULL,
-        account TEXT NOT NULL,
+        account_masked TEXT NOT NULL,
+        account_sealed TEXT NOT NULL,
         bank_code TEXT NOT NULL,
         amount BIGINT NOT NULL CHECK (amount > 0),
         currency TEXT NOT NULL,
@@ -31,7 +34,7 @@ MIGRATION: list[str] = [
         due_on TEXT NOT NULL,
         idem_key TEXT NOT NULL UNIQUE,
         payout_id TEXT,
-        status TEXT NOT NULL CHECK (status IN ('due', 'paid', 'failed', 'refused')),
+        status TEXT NOT NULL CHECK (status IN ('due', 'paid', 'failed')),
         reason TEXT,
         run_by TEXT NOT NULL,
         created_at TEXT NOT NULL,
@@ -85,6 +88,7 @@ MIGRATION: list[str] = [
         ref TEXT NOT NULL,
         payee_key TEXT NOT NULL,
         payee_name TEXT NOT NULL,
+        payee_shown TEXT NOT NULL,
         amount BIGINT NOT NULL,
         currency TEXT NOT NULL,
         detail TEXT NOT NULL,

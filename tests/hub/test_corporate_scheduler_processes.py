@@ -12,6 +12,7 @@ import pytest
 from hubkit import ADMIN_TOKEN, PG_ADMIN_DSN, pg_available, unique
 
 from hub.corporate import scheduler
+from hub.corporate.sealing import AccountSeal
 from hub.downstream import RatesUpdate
 from hub.postgres_backend import scratch_schema
 from hub.process import HubProcess
@@ -46,9 +47,12 @@ def test_two_hub_processes_pay_each_occurrence_once_through_a_kill(dsn: str, tmp
     now = store.clock()
     store.put_rates(RatesUpdate(base="CNY", as_of=now, rates={"USD": "0.1400"}))
 
+    seal = AccountSeal(ADMIN_TOKEN.encode())  # the hubs' sealing secret: their admin token
+
     def add_all(tx):
         for n in range(SCHEDULES):
-            scheduler.add_schedule(tx, merchant_id=merchant, payee_name=f"Supplier {n}", account=f"62220000{n:011d}",
+            scheduler.add_schedule(tx, seal, merchant_id=merchant, payee_name=f"Supplier {n}",
+                                   account=f"62220000{n:011d}",
                                    bank_code="ICBKCNBJ", amount=100_00 + n, currency="CNY", reference=f"inv {n}",
                                    first_on=now.date(), repeat="monthly", until_on=None, actor="fin", now=now)
     hubs = [HubProcess(dsn=dsn, admin_token=ADMIN_TOKEN, log=tmp_path / f"hub{i}.log",

@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 import warnings
 
+import pytest
+from hubkit import ADMIN_TOKEN
 from officekit import PASSWORD, Shop, csrf, office_fixtures
 
+from hub.cli import ADMIN_TOKEN_ENV
 from hub.corporate import aml, wallet
 from hub.corporate.scheduler import Scheduler
 from hub.downstream import RatesUpdate
@@ -19,6 +22,12 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 shop, app, web = office_fixtures()
+
+
+@pytest.fixture(autouse=True)
+def _sealing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ADMIN_TOKEN_ENV, ADMIN_TOKEN)
+    monkeypatch.delenv("EDGEPOS_CBDC_ISSUER_SECRET", raising=False)
 
 
 def as_user(web: TestClient, name: str) -> TestClient:
@@ -89,7 +98,8 @@ def test_scheduled_payment_and_aml_alert_on_the_pages(app, shop: Shop, store: St
         page = finance.get("/office/treasury/schedules").text
         assert f"{today} paid" in page
         alerts = finance.get("/office/treasury/alerts").text  # 60,000 CNY is above the large threshold (50,000)
-        assert 'data-kind="large"' in alerts and "60000.00 CNY" in alerts
+        assert 'data-kind="large"' in alerts and "60000.00 CNY" in alerts and "6222***********3445" in alerts
+        assert "6222020200112233445" not in alerts
         [alert] = store.view(lambda tx: aml.alerts(tx, shop.merchant_id, "open"))
         empty = post(finance, "/office/treasury/alerts/resolve", "/office/treasury/alerts", alert=alert.id,
                      comment=" ")

@@ -1,0 +1,48 @@
+"""The checks every corporate payout passes in its paying transaction, before the rail (hub.corporate.execute runs
+`SCREENS`): the FX check refuses a foreign-currency payout when the hub's rate is stale or missing (the row fails
+with that reason and nothing is booked) and keeps the rate used; the AML screen records large and structuring alerts
+in the same transaction, so an alert exists exactly when its payment does.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+from hub.backend import Tx
+from hub.corporate import aml, fx
+from hub.corporate.rails import Payout, RailRefused
+from hub.corporate.sealing import AccountSeal, secret_from_env
+from hub.corporate.settings import default_config
+
+
+@functools.cache
+def _secret() -> bytes:
+    return secret_from_env()
+
+
+def fx_screen(tx: Tx, payout: Payout, now: datetime) -> None:
+    config = default_config()
+    if payout.currency == config.home_currency:
+        return
+    try:
+        quote = fx.quote(tx, payout.amount, payout.currency, config.home_currency, now, config.fx_max_age)
+    except fx.FxRefused as no:
+        raise RailRefused(no.code, no.message) from None
+    quote.record(tx, payout.idem_key, now)
+
+
+def aml_screen(tx: Tx, payout: Payout, now: datetime) -> None:
+    row = tx.one("SELECT account_sealed FROM corp_payouts WHERE id = ?", (payout.id,))
+    if row is None:
+        raise RailRefused("unknown_payout", f"no payout {payout.id}")
+    account = AccountSeal(_secret()).open(row[0], payout.id)
+    try:
+        aml.screen(tx, merchant_id=payout.merchant_id, ref=payout.idem_key, payee_name=payout.payee_name,
+                   payee=aml.payee_key(_secret(), account), shown=payout.account_masked, amount=payout.amount,
+                   currency=payout.currency, config=default_config(), now=now)
+    except fx.FxRefused as no:  # a threshold in another currency needs a fresh rate too
+        raise RailRefused(no.code, no.message) from None
+
+
+SCREENS = (fx_screen, aml_screen)
