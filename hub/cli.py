@@ -68,6 +68,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     from hub.fleet_cli import register as register_fleet  # issue 14: fleet list, remote actions, diagnostics
 
     register_fleet(actions, _where)
+    from hub.corporate.batch_cli import register as register_batch  # issue 16: supplier batches
+
+    register_batch(actions, _where)
     from hub.corporate.treasury_cli import register as register_treasury  # issue 16: schedule, wallet, alerts
 
     register_treasury(actions, _where)

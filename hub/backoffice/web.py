@@ -54,8 +54,11 @@ ACCESS: dict[str, set[str]] = {
     "risk": {"manager", "auditor", "admin"},
     "wrong_decline": {"manager", "admin"},
     "cbdc": {"finance", "auditor", "admin"},
+    "corporate": {"finance", "auditor", "admin"},  # supplier batches (hub.backoffice.corporate_web)
+    "corporate_submit": {"finance", "admin"},
+    "corporate_decide": {"admin"},
 }
-NAV = ("day", "terminals", "exceptions", "risk", "cbdc", "reconcile", "invoices", "audit")
+NAV = ("day", "terminals", "exceptions", "risk", "cbdc", "corporate", "reconcile", "invoices", "audit")
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; "
               "frame-ancestors 'none'; base-uri 'none'")  # hub.risk_report pages carry their own inline style
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -509,10 +512,11 @@ def _pdf(pdf: bytes, number: str) -> Response:
 def install(app: FastAPI, store: Store, throttle: Throttle | None = None,
             sweep_every_s: float | None = CREDIT_SWEEP_S) -> Office:
     """Add the back office to the hub's app: its router, static files, error pages and the credit-note sweep."""
+    from hub.backoffice import corporate_web, treasury_web  # here: they import this module (Office)
+
     office = Office(store, throttle)
     app.include_router(office.router)
-    from hub.backoffice import treasury_web  # here: it imports this module (Office)
-
+    corporate_web.install(app, office, sweep_every_s and corporate_web.RESUME_EVERY_S)  # issue 16: supplier batches
     treasury_web.install(app, office)  # issue 16: enterprise wallet, scheduled payments, AML alerts
     app.mount("/office/static", StaticFiles(directory=str(HERE / "static")), name="office-static")
 

@@ -33,7 +33,7 @@ CBDC_CURRENCY = L.default_config().currency
 
 
 class WalletError(HubError):
-    """A wallet move that cannot be made (code says why: no_wallet, insufficient_funds, same_person...)."""
+    """A wallet move that cannot be made (code says why: no_wallet, insufficient_funds, move_same_person...)."""
 
     status = 409
 
@@ -195,7 +195,7 @@ def decide(tx: Tx, merchant_id: str, move_id: str, approve: bool, actor: str, se
         raise WalletError(f"move {move_id} is {move.status} already", code="decided_already")
     if move.requested_by == actor:
         raise WalletError("a move out of cold needs a second person: you asked for this one, another user must "
-                          "approve it", code="same_person")
+                          "approve it", code="move_same_person")
     if approve:
         _execute(tx, move_id, actor, seal, now)
     else:

@@ -208,7 +208,7 @@ def test_a_move_out_of_cold_needs_a_second_person(store: Store, clock: Clock) ->
     assert (cny.cold, cny.pending_out) == (4900_00, 3000_00)  # nothing moved yet
     with pytest.raises(wallet.WalletError) as same:
         store.read(lambda tx: wallet.decide(tx, merchant, move.id, True, "alice", SEAL, now))
-    assert same.value.code == "same_person"
+    assert same.value.code == "move_same_person"
     done = store.read(lambda tx: wallet.decide(tx, merchant, move.id, True, "bob", SEAL, now))
     assert (done.status, done.decided_by, done.signed) == ("done", "bob", True)
     [cny] = store.view(lambda tx: wallet.balances(tx, merchant))
