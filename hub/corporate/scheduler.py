@@ -7,9 +7,9 @@ Two steps, each one transaction:
    date) with its idempotency key `sched:<id>:<date>`; the schedule's next date moves on in the same transaction.
    Each occurrence is a payout (a one-row approved batch of hub.corporate.tables) with the occurrence's key.
 2. *Pay*: one due occurrence is claimed the same way and paid through hub.corporate.execute.pay_in in the same
-   transaction that marks it paid (or failed with the reason: a stale FX rate, a rail's refusal). Then the supplier
-   batches' rows whose pay date has come (`scheduled`) are paid by execute.resume. A hub killed anywhere leaves
-   either nothing or all of it.
+   transaction that marks it paid (or failed with the reason: a stale FX rate, a rail's refusal). A hub killed
+   anywhere leaves either nothing or all of it. (Supplier-batch rows whose pay date has come, `scheduled`, are paid
+   by execute.resume, which hub.backoffice.corporate_web runs on the same beat in every hub.)
 
 Monthly dates keep the day asked for: the 31st is paid on the last day of shorter months (28 or 29 February, 30
 April) and on the 31st again in the months that have one. A hub that was down pays each missed date once.
@@ -241,8 +241,8 @@ class Scheduler:
         self._thread: threading.Thread | None = None
 
     def tick(self) -> dict[str, int]:
-        """One round: make due occurrences, pay them one per transaction, pay batch rows whose day has come, and
-        sweep the enterprise wallets above their caps."""
+        """One round: make due occurrences, pay them one per transaction, and sweep the enterprise wallets above
+        their caps."""
         now = self.clock()
         made = 0
         while True:
@@ -254,9 +254,8 @@ class Scheduler:
         ran = 0
         while self.store.read(lambda tx: pay_next(tx, self.worker, now, self.skip_locked)):
             ran += 1
-        batch_rows = execute.resume(self.store, lambda: now)
         self.store.read(lambda tx: sweep_all(tx, now))
-        return {"materialised": made, "ran": ran, "batch_rows": batch_rows}
+        return {"materialised": made, "ran": ran}
 
     def start(self) -> Scheduler:
         def loop() -> None:

@@ -6,19 +6,12 @@ in the same transaction, so an alert exists exactly when its payment does.
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 
 from hub.backend import Tx
 from hub.corporate import aml, fx
 from hub.corporate.rails import Payout, RailRefused
-from hub.corporate.sealing import AccountSeal, secret_from_env
 from hub.corporate.settings import default_config
-
-
-@functools.cache
-def _secret() -> bytes:
-    return secret_from_env()
 
 
 def fx_screen(tx: Tx, payout: Payout, now: datetime) -> None:
@@ -33,13 +26,10 @@ def fx_screen(tx: Tx, payout: Payout, now: datetime) -> None:
 
 
 def aml_screen(tx: Tx, payout: Payout, now: datetime) -> None:
-    row = tx.one("SELECT account_sealed FROM corp_payouts WHERE id = ?", (payout.id,))
-    if row is None:
-        raise RailRefused("unknown_payout", f"no payout {payout.id}")
-    account = AccountSeal(_secret()).open(row[0], payout.id)
+    payee = aml.payee_key(payout.payee_name, payout.bank_code, payout.account_masked)
     try:
         aml.screen(tx, merchant_id=payout.merchant_id, ref=payout.idem_key, payee_name=payout.payee_name,
-                   payee=aml.payee_key(_secret(), account), shown=payout.account_masked, amount=payout.amount,
+                   payee=payee, shown=payout.account_masked, amount=payout.amount,
                    currency=payout.currency, config=default_config(), now=now)
     except fx.FxRefused as no:  # a threshold in another currency needs a fresh rate too
         raise RailRefused(no.code, no.message) from None

@@ -15,7 +15,7 @@ from hub.cbdc.operator import ReferenceOperator
 from hub.cli import ADMIN_TOKEN_ENV
 from hub.corporate import aml, fx, scheduler, wallet
 from hub.corporate.scheduler import Scheduler, following, on_day
-from hub.corporate.sealing import AccountSeal
+from hub.corporate.sealing import AccountSeal, mask
 from hub.corporate.settings import default_config
 from hub.downstream import RatesUpdate
 from hub.errors import HubError
@@ -244,7 +244,7 @@ def test_wallet_keys_are_sealed_and_open_only_with_the_hub_secret(store: Store) 
 def screen(store: Store, merchant: str, amount: int, account: str = "6222 0202 0011 2233 445",
            currency: str = "CNY") -> list[aml.Alert]:
     now = store.clock()
-    payee = aml.payee_key(ADMIN_TOKEN.encode(), account)
+    payee = aml.payee_key("Paper Co", "ICBKCNBJ", mask(account.replace(" ", "").replace("-", "")))
     return store.read(lambda tx: aml.screen(tx, merchant_id=merchant, ref=unique("pay"), payee_name="Paper Co",
                                             payee=payee, shown="6222****3445", amount=amount, currency=currency,
                                             config=CONFIG, now=now))
@@ -259,6 +259,7 @@ def test_structuring_and_large_alerts(store: Store) -> None:
     assert screen(store, merchant, just_under, account="6222000000000000001") == []  # another payee
     [alert] = screen(store, merchant, just_under)
     assert (alert.kind, alert.status, alert.payee_shown) == ("structuring", "open", "6222****3445")
+    assert alert.payee_key == aml.payee_key(" paper  CO", "icbkcnbj", "6222-***********-3445")  # typed apart
     assert "6222020200112233445" not in str(store.view(lambda tx: tx.all("SELECT * FROM corp_alerts")))
     assert len(alert.detail["payments"]) == 3
     assert screen(store, merchant, just_under) == []  # the open alert grows instead of a second one
