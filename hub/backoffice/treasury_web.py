@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from hub.backoffice.money import BadAmount, to_major, to_minor
 from hub.backoffice.users import Session, log_action
 from hub.backoffice.web import Office, WebProblem
-from hub.corporate import aml, scheduler, wallet
+from hub.corporate import aml, fx, scheduler, wallet
 from hub.corporate.sealing import AccountSeal
 from hub.corporate.settings import default_config
 from hub.errors import HubError
@@ -120,11 +120,13 @@ def router(office: Office, secret: str) -> APIRouter:
         signed_in = await session(request, "treasury_view")
         merchant = signed_in.user.merchant_id
 
-        def read(tx: Any) -> list[tuple[scheduler.Schedule, list[scheduler.Occurrence]]]:
-            return [(s, scheduler.occurrences(tx, s.id)) for s in scheduler.schedules(tx, merchant)]
+        def read(tx: Any) -> tuple[list[tuple[scheduler.Schedule, list[scheduler.Occurrence]]], dict[str, str]]:
+            rows = [(s, scheduler.occurrences(tx, s.id)) for s in scheduler.schedules(tx, merchant)]
+            return rows, fx.used(tx, [o.idem_key for _, runs in rows for o in runs][:900])
 
-        rows = await run_in_threadpool(store.view, read)
-        return page(request, "treasury_schedules.html", signed_in, rows=rows, today=store.clock().date())
+        rows, rates = await run_in_threadpool(store.view, read)
+        return page(request, "treasury_schedules.html", signed_in, rows=rows, fx_used=rates,
+                    today=store.clock().date())
 
     @r.post("/office/treasury/schedules")
     async def schedule_add(request: Request) -> Response:

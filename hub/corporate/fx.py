@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from hub.backend import Tx
-from hub.backoffice.money import exponent
+from hub.backend import Tx, in_clause
+from hub.backoffice.money import exponent, to_major
 from hub.clock import iso
 from hub.downstream import latest_rates
 from hub.errors import HubError, NotFound
@@ -85,3 +85,14 @@ def funding(tx: Tx, ref: str, amount: int, currency: str) -> tuple[int, str]:
     screens) quoted it in this transaction, else the amount as it is."""
     row = tx.one("SELECT amount_to, to_currency FROM corp_fx WHERE ref = ?", (ref,))
     return (int(row[0]), row[1]) if row else (amount, currency)
+
+
+def used(tx: Tx, refs: list[str]) -> dict[str, str]:
+    """How each payment of `refs` was converted, as people read it: '700.00 USD = 5000.00 CNY at 7.14 (rates v3 of
+    2026-11-25T10:00:00Z)'; payments in the home currency are absent."""
+    if not refs:
+        return {}
+    rows = tx.all(f"SELECT ref, from_currency, to_currency, rate, rates_version, rates_as_of, amount_from, amount_to "
+                  f"FROM corp_fx WHERE ref IN {in_clause(refs)}", refs)
+    return {ref: f"{to_major(int(a), src)} {src} = {to_major(int(b), dst)} {dst} at {Decimal(rate):.6f} (rates v{v} "
+                 f"of {as_of[:19]}Z)" for ref, src, dst, rate, v, as_of, a, b in rows}

@@ -127,6 +127,8 @@ def test_stale_fx_rate_refuses_the_payment_with_its_reason(store: Store, clock: 
     used = store.view(lambda tx: tx.one("SELECT rate, amount_to, rates_as_of FROM corp_fx WHERE ref = ?",
                                         (occurrence.idem_key,)))
     assert Decimal(used[0]) == Decimal(1) / Decimal("0.1400") and used[1] == 5000_00 and used[2]
+    shown = store.view(lambda tx: fx.used(tx, [occurrence.idem_key]))[occurrence.idem_key]
+    assert shown.startswith("700.00 USD = 5000.00 CNY at 7.142857 (rates v")
 
 
 def test_fx_quote_rounds_half_up_and_refuses_unknown_currencies(store: Store, clock: Clock) -> None:
