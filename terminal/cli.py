@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_bench_startup(bench)
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from bench.auth import register as register_bench_auth
+    from bench.batch import register as register_bench_batch
     from bench.cbdc_cli import register as register_bench_cbdc
     from bench.provision import register as register_bench_provision
     from bench.reconcile import register as register_bench_reconcile
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_bench_auth(bench)
     register_backoffice(commands)
     register_bench_reconcile(bench)
+    register_bench_batch(bench)
     register_till(commands)
     register_cbdc(commands)
     register_bench_cbdc(bench)
