@@ -8,12 +8,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from corpkit import card, workbook
 from hubkit import ADMIN_TOKEN, Clock, unique
+from officekit import PASSWORD
 
+from hub.backoffice.users import add_user
 from hub.cbdc import ledger as L
 from hub.cbdc.operator import ReferenceOperator
 from hub.cli import ADMIN_TOKEN_ENV
-from hub.corporate import aml, fx, scheduler, wallet
+from hub.corporate import aml, batches, execute, fx, scheduler, wallet
 from hub.corporate.scheduler import Scheduler, following, on_day
 from hub.corporate.sealing import AccountSeal, mask
 from hub.corporate.settings import default_config
@@ -287,3 +290,24 @@ def test_an_alert_is_resolved_with_a_comment(store: Store) -> None:
     assert store.view(lambda tx: aml.alerts(tx, merchant, "open")) == []
     with pytest.raises(HubError):
         store.read(lambda tx: aml.resolve(tx, unique("M"), alert.id, "x", "another merchant's alert", now))
+
+
+def test_supplier_batch_rows_pass_the_fx_and_aml_screens(store: Store, clock: Clock) -> None:
+    """16a's batch execution runs the treasury screens: a stale rate fails a USD row with its reason (nothing
+    booked), a large CNY row is paid and raises its alert in the same transaction."""
+    merchant = unique("M")
+    finance = add_user(store, unique("fin"), PASSWORD, "finance", merchant)
+    admin = add_user(store, unique("adm"), PASSWORD, "admin", merchant)
+    rates(store, -timedelta(hours=5))
+    large = f"{CONFIG.large['CNY'] // 100 + 1000}.00"
+    data = workbook([["Acme Inc", card(901), "102100099996", "2500.00", "USD", "PO-1", None],
+                     ["Huadong Steel", card(902), "102100099996", large, "CNY", "PO-2", None]])
+    batch, _ = batches.submit(store, finance, data, "screens.xlsx", ACCOUNTS, clock())
+    batches.approve(store, admin, batch.id, clock())
+    assert execute.run_batch(store, batch.id, store.clock) == {"paid": 1, "failed": 1}
+    rows = store.view(lambda tx: execute.payouts_of(tx, [batch.id]))
+    usd, cny = sorted(rows, key=lambda p: p.row_no)
+    assert usd.status == "failed" and usd.reason.startswith("fx_rate_stale:") and usd.transfer_id is None
+    assert cny.status == "paid"
+    [alert] = store.view(lambda tx: aml.alerts(tx, merchant, "open"))
+    assert (alert.kind, alert.ref, alert.payee_shown) == ("large", cny.idem_key, cny.account_masked)
