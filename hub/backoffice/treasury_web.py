@@ -2,8 +2,8 @@
 cold balances per currency, moves, the second person's approval of moves out of cold), scheduled payments and the
 AML alerts finance resolves with a comment. Sign-in, CSRF and page rendering are the back office's (hub.backoffice.web).
 
-Roles: finance asks for moves, adds schedules and resolves alerts; an admin approves moves out of cold (never one
-they asked for) and opens wallets; auditors read everything.
+Roles: finance asks for moves, adds schedules and resolves alerts; an admin approves moves out of cold and new
+schedules (never ones they asked for) and opens wallets; auditors read everything.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from hub.errors import HubError
 ACCESS: dict[str, set[str]] = {
     "treasury_view": {"finance", "auditor", "admin"},
     "treasury_act": {"finance", "admin"},  # ask for a move, add or cancel a schedule, resolve an alert
-    "treasury_approve": {"admin"},  # approve or reject a move out of cold; open a wallet
+    "treasury_approve": {"admin"},  # approve or reject a move out of cold or a schedule; open a wallet
 }
 NAV = ("treasury_wallet", "treasury_schedules", "treasury_alerts")
 VIEW_ROLES = tuple(sorted(ACCESS["treasury_view"]))  # who sees the nav links (base.html)
@@ -148,6 +148,15 @@ def router(office: Office, secret: str) -> APIRouter:
             return "schedule.add", {"schedule": schedule.id, "amount": schedule.amount, "currency": currency,
                                     "repeat": schedule.repeat, "first_on": first_on.isoformat()}
         return await act(request, "treasury_act", "/office/treasury/schedules", action)
+
+    @r.post("/office/treasury/schedules/decide")
+    async def schedule_decide(request: Request) -> Response:
+        def action(tx: Any, s: Session, form: Any, now: Any) -> tuple[str, dict[str, Any]]:
+            approve = form.get("decision") == "approve"
+            schedule = scheduler.decide(tx, s.user.merchant_id, str(form.get("schedule", ""))[:40], approve,
+                                        s.user.name, now)
+            return "schedule.approve" if approve else "schedule.reject", {"schedule": schedule.id}
+        return await act(request, "treasury_approve", "/office/treasury/schedules", action)
 
     @r.post("/office/treasury/schedules/cancel")
     async def schedule_cancel(request: Request) -> Response:

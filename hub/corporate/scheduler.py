@@ -11,6 +11,9 @@ Two steps, each one transaction:
    anywhere leaves either nothing or all of it. (Supplier-batch rows whose pay date has come, `scheduled`, are paid
    by execute.resume, which hub.backoffice.corporate_web runs on the same beat in every hub.)
 
+A schedule is a standing payment instruction, so it is maker-checker like a supplier batch: finance (or an admin)
+sets it up `pending`, and an admin who is not the maker approves it before any date is paid.
+
 Monthly dates keep the day asked for: the 31st is paid on the last day of shorter months (28 or 29 February, 30
 April) and on the 31st again in the months that have one. A hub that was down pays each missed date once.
 """
@@ -64,6 +67,8 @@ class Schedule:
     status: str
     created_by: str
     created_at: str
+    decided_by: str | None
+    decided_at: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +118,7 @@ def add_schedule(tx: Tx, seal: AccountSeal, *, merchant_id: str, payee_name: str
     account = _SPACES.sub("", account)[:64]
     tx.run("INSERT INTO corp_schedules (id, merchant_id, payee_name, account_masked, account_sealed, bank_code, "
            "amount, currency, reference, repeat, day_of_month, next_on, until_on, status, created_by, created_at) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
            (ident, merchant_id, payee_name.strip()[:200], mask(account), seal.seal(account, ident),
             bank_code.strip()[:32], amount,
             currency, reference.strip()[:140], repeat, first_on.day, first_on.isoformat(),
@@ -122,7 +127,8 @@ def add_schedule(tx: Tx, seal: AccountSeal, *, merchant_id: str, payee_name: str
 
 
 _SCHEDULE = ("SELECT id, merchant_id, payee_name, account_masked, bank_code, amount, currency, reference, repeat, "
-             "day_of_month, next_on, until_on, status, created_by, created_at FROM corp_schedules ")
+             "day_of_month, next_on, until_on, status, created_by, created_at, decided_by, decided_at "
+             "FROM corp_schedules ")
 
 
 def _schedule(row: tuple) -> Schedule:
@@ -141,11 +147,29 @@ def schedules(tx: Tx, merchant_id: str) -> list[Schedule]:
                                          (merchant_id,))]
 
 
+def decide(tx: Tx, merchant_id: str, schedule_id: str, approve: bool, actor: str, now: datetime) -> Schedule:
+    """The checker's decision on a pending schedule: never by the person who set it up. A first date that passed
+    while it waited is paid at the next round (the schedule is late, not skipped)."""
+    tx.lock_name(f"corp-schedule:{schedule_id}")
+    schedule = load_schedule(tx, merchant_id, schedule_id)
+    if schedule.status != "pending":
+        raise HubError(f"schedule {schedule_id} is {schedule.status}, not waiting for approval",
+                       code="decided_already")
+    if schedule.created_by == actor:
+        raise HubError("a scheduled payment needs a second person: you set this one up, another admin approves it",
+                       code="schedule_same_person")
+    tx.run("UPDATE corp_schedules SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+           ("active" if approve else "rejected", actor, iso(now), schedule_id))
+    if not approve:
+        tx.run("UPDATE corp_schedules SET next_on = NULL WHERE id = ?", (schedule_id,))
+    return load_schedule(tx, merchant_id, schedule_id)
+
+
 def cancel(tx: Tx, merchant_id: str, schedule_id: str) -> Schedule:
     """No further occurrences (ones already due are paid)."""
     load_schedule(tx, merchant_id, schedule_id)
-    tx.run("UPDATE corp_schedules SET status = 'cancelled', next_on = NULL WHERE id = ? AND status = 'active'",
-           (schedule_id,))
+    tx.run("UPDATE corp_schedules SET status = 'cancelled', next_on = NULL WHERE id = ? AND status IN ('active', "
+           "'pending')", (schedule_id,))
     return load_schedule(tx, merchant_id, schedule_id)
 
 
@@ -189,10 +213,12 @@ def _occurrence(tx: Tx, seal: AccountSeal, schedule: Schedule, due: date, worker
     batch_id, payout_id = f"SB{uuid.uuid4().hex[:20].upper()}", f"SP{uuid.uuid4().hex[:20].upper()}"
     tx.run("INSERT INTO corp_batches (id, merchant_id, status, file_name, file_sm3, rail, rows_total, totals, errors, "
            "approvals_needed, submitted_by, submitted_at, decided_at, reason) "
-           "VALUES (?, ?, 'approved', ?, ?, 'bank', 1, ?, '[]', 0, ?, ?, ?, ?)",
+           "VALUES (?, ?, 'approved', ?, ?, 'bank', 1, ?, '[]', 1, ?, ?, ?, ?)",
            (batch_id, schedule.merchant_id, f"schedule {schedule.id} {due}", sm3(key.encode()).hex(),
             json.dumps({schedule.currency: to_major(schedule.amount, schedule.currency)}), schedule.created_by,
-            iso(now), iso(now), f"scheduled payment {schedule.id}"))
+            iso(now), schedule.decided_at, f"scheduled payment {schedule.id}"))
+    tx.run("INSERT INTO corp_approvals (batch_id, approver, decision, at) VALUES (?, ?, 'approve', ?)",
+           (batch_id, schedule.decided_by, schedule.decided_at))  # who approved the standing order, and when
     tx.run("INSERT INTO corp_payouts (id, merchant_id, batch_id, row_no, payee_name, account_masked, account_sealed, "
            "dup_key, bank_code, amount, currency, reference, pay_on, rail, status, idem_key, created_at) "
            "VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'bank', 'due', ?, ?)",

@@ -1,7 +1,7 @@
 """`edgepos hub schedule|wallet|alerts ...`: scheduled payments, the enterprise wallet and AML alerts from the hub
 server's command line, straight on its store (as `edgepos hub user` does). Every change names the back-office user
 making it (`--by`), who must exist for the merchant with a role allowed to make it; the maker-checker rule holds
-here as on the pages (a move out of cold is approved by an admin who did not ask for it).
+here as on the pages (a move out of cold, or a new schedule, is approved by an admin who did not ask for it).
 
 Exit codes: 0 done, 1 the input or the store could not be used, 2 refused (the message says why).
 """
@@ -49,6 +49,12 @@ def register(actions: argparse._SubParsersAction, where: Callable[[argparse.Argu
     add.add_argument("--until", type=date.fromisoformat, help="last date of a monthly schedule")
     add.add_argument("--by", required=True, help="back-office user (finance or admin) adding it")
     add.add_argument("--json", action="store_true")
+    for name, text in (("approve", "approve a pending schedule (an admin who did not set it up)"),
+                       ("reject", "reject a pending schedule")):
+        decide = sub(schedule, name, text, cmd_schedule_decide)
+        decide.add_argument("schedule")
+        decide.add_argument("--by", required=True, help="admin deciding")
+        decide.set_defaults(approve=name == "approve")
     listing = sub(schedule, "list", "list schedules and each one's payments", cmd_schedule_list)
     listing.add_argument("--json", action="store_true")
     cancel = sub(schedule, "cancel", "stop a schedule (nothing further is paid)", cmd_schedule_cancel)
@@ -210,6 +216,20 @@ def cmd_schedule_list(args: argparse.Namespace) -> int:
                                for o in r["occurrences"]) for r in rows]
             return "\n".join(lines) or "no schedules"
         _print(rows, args.json, text)
+    return code
+
+
+def cmd_schedule_decide(args: argparse.Namespace) -> int:
+    from hub.corporate import scheduler
+
+    def action(tx: Any, now: Any) -> Any:
+        schedule = scheduler.decide(tx, args.merchant, args.schedule, args.approve, args.by, now)
+        _log(tx, args, now, "schedule.approve" if args.approve else "schedule.reject", {"schedule": schedule.id})
+        return schedule
+
+    code, schedule = _run(args, action, APPROVE_ROLES)
+    if code == EXIT_OK:
+        print(f"{schedule.id}: {schedule.status} (by {schedule.decided_by})")
     return code
 
 

@@ -24,9 +24,11 @@ MIGRATION: list[str] = [
         day_of_month INTEGER NOT NULL CHECK (day_of_month BETWEEN 1 AND 31),
         next_on TEXT,
         until_on TEXT,
-        status TEXT NOT NULL CHECK (status IN ('active', 'done', 'cancelled')),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'done', 'cancelled', 'rejected')),
         created_by TEXT NOT NULL,
-        created_at TEXT NOT NULL
+        created_at TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT
     )""",
     "CREATE INDEX corp_schedules_due ON corp_schedules (status, next_on)",
     """CREATE TABLE corp_occurrences (

@@ -55,6 +55,8 @@ def test_two_hub_processes_pay_each_occurrence_once_through_a_kill(dsn: str, tmp
                                    account=f"62220000{n:011d}",
                                    bank_code="ICBKCNBJ", amount=100_00 + n, currency="CNY", reference=f"inv {n}",
                                    first_on=now.date(), repeat="monthly", until_on=None, actor="fin", now=now)
+        for schedule in scheduler.schedules(tx, merchant):
+            scheduler.decide(tx, merchant, schedule.id, True, "admin", now)
     hubs = [HubProcess(dsn=dsn, admin_token=ADMIN_TOKEN, log=tmp_path / f"hub{i}.log",
                        extra_args=("--scheduler-every", "0.05")) for i in range(2)]
     try:

@@ -49,10 +49,12 @@ def payouts(store: Store, merchant: str) -> list[tuple[str, int, str]]:
 def add(store: Store, merchant: str, *, amount: int = 123_45, currency: str = "CNY", first_on: date,
         repeat: str = "monthly", account: str = "6222020200112233445", until: date | None = None) -> str:
     now = store.clock()
-    return store.read(lambda tx: scheduler.add_schedule(
+    ident = store.read(lambda tx: scheduler.add_schedule(
         tx, ACCOUNTS, merchant_id=merchant, payee_name="Shanghai Paper Co", account=account, bank_code="ICBKCNBJ",
         amount=amount, currency=currency, reference="contract 7", first_on=first_on, repeat=repeat,
         until_on=until, actor="finance-1", now=now)).id
+    store.read(lambda tx: scheduler.decide(tx, merchant, ident, True, "admin-1", now))  # the second person
+    return ident
 
 
 def rates(store: Store, as_of_offset: timedelta, usd: str = "0.1400") -> None:
@@ -109,6 +111,30 @@ def test_one_off_in_the_future_waits_for_its_day_and_bad_schedules_are_refused(s
     with pytest.raises(HubError) as refused:
         add(store, merchant, first_on=clock().date() - timedelta(days=1), amount=0, currency="XXQ")
     assert refused.value.code == "bad_schedule" and "ISO 4217" in refused.value.message
+
+
+def test_a_schedule_pays_nothing_until_a_second_person_approves_it(store: Store, clock: Clock) -> None:
+    rates(store, timedelta(0))
+    merchant = unique("M")
+    now = clock()
+    ident = store.read(lambda tx: scheduler.add_schedule(
+        tx, ACCOUNTS, merchant_id=merchant, payee_name="Paper Co", account="6222 0202 0011 2233 445",
+        bank_code="ICBKCNBJ", amount=99_00, currency="CNY", reference="c", first_on=now.date(), repeat="monthly",
+        until_on=None, actor="fin-1", now=now)).id
+    Scheduler(store).tick()
+    assert payouts(store, merchant) == []
+    with pytest.raises(HubError) as same:
+        store.read(lambda tx: scheduler.decide(tx, merchant, ident, True, "fin-1", now))
+    assert same.value.code == "schedule_same_person"
+    store.read(lambda tx: scheduler.decide(tx, merchant, ident, True, "adm-1", now))
+    Scheduler(store).tick()
+    assert [p[1] for p in payouts(store, merchant)] == [99_00]
+    stored = store.view(lambda tx: tx.one("SELECT account_masked, account_sealed FROM corp_schedules WHERE id = ?",
+                                          (ident,)))
+    assert stored[0] == "6222***********3445" and "6222020200112233445" not in stored[1]
+    assert store.view(lambda tx: tx.one("SELECT p.approver FROM corp_approvals p JOIN corp_payouts o ON "
+                                        "o.batch_id = p.batch_id WHERE o.idem_key = ?",
+                                        (f"sched:{ident}:{now.date()}",)))[0] == "adm-1"
 
 
 def test_stale_fx_rate_refuses_the_payment_with_its_reason(store: Store, clock: Clock) -> None:

@@ -61,7 +61,13 @@ def test_schedule_wallet_and_alerts_from_the_command_line(tmp_path: Path, capsys
     code, out, _ = edgepos(capsys, db, "schedule", "add", *m, "--payee", "Paper Co", "--account",
                            "6222020200112233445", "--bank-code", "ICBKCNBJ", "--amount", "55000.00", "--on", today,
                            "--monthly", "--by", "fin", "--json")
-    assert code == 0 and json.loads(out)["repeat"] == "monthly"
+    schedule = json.loads(out)
+    assert code == 0 and (schedule["repeat"], schedule["status"]) == ("monthly", "pending")
+    assert json.loads(edgepos(capsys, db, "schedule", "run")[1])["ran"] == 0  # not approved yet
+    code, _, err = edgepos(capsys, db, "schedule", "approve", schedule["id"], *m, "--by", "fin")
+    assert code == 2 and "admin" in err
+    code, out, _ = edgepos(capsys, db, "schedule", "approve", schedule["id"], *m, "--by", "boss")
+    assert code == 0 and "active (by boss)" in out
     assert edgepos(capsys, db, "schedule", "add", *m, "--payee", "X", "--account", "1", "--bank-code", "B",
                    "--amount", "1", "--on", today, "--by", "mgr")[0] == 2  # a manager schedules nothing
     code, out, _ = edgepos(capsys, db, "schedule", "run")

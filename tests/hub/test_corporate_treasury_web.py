@@ -12,7 +12,7 @@ from hubkit import ADMIN_TOKEN
 from officekit import PASSWORD, Shop, csrf, office_fixtures
 
 from hub.cli import ADMIN_TOKEN_ENV
-from hub.corporate import aml, wallet
+from hub.corporate import aml, scheduler, wallet
 from hub.corporate.scheduler import Scheduler
 from hub.downstream import RatesUpdate
 from hub.store import Store
@@ -91,10 +91,16 @@ def test_scheduled_payment_and_aml_alert_on_the_pages(app, shop: Shop, store: St
         answer = post(finance, "/office/treasury/schedules", "/office/treasury/schedules", payee_name="Paper Co",
                       account="6222020200112233445", bank_code="ICBKCNBJ", amount="60000.00", currency="CNY",
                       reference="contract 9", first_on=today, repeat="monthly", until_on="")
-        assert answer.status_code == 200 and "Paper Co" in answer.text
+        assert answer.status_code == 200 and "Paper Co" in answer.text and "waiting for a second person" in answer.text
         bad = post(finance, "/office/treasury/schedules", "/office/treasury/schedules", payee_name="X", account="1",
                    bank_code="B", amount="1.234", currency="CNY", reference="", first_on=today, repeat="once")
         assert bad.url.params.get("error") == "bad_amount"
+        [pending] = store.view(lambda tx: scheduler.schedules(tx, shop.merchant_id))
+        with TestClient(app, follow_redirects=True) as admin:
+            as_user(admin, shop.users["admin"])
+            assert f'name="schedule" value="{pending.id}"' in admin.get("/office/treasury/schedules").text
+            post(admin, "/office/treasury/schedules/decide", "/office/treasury/schedules", schedule=pending.id,
+                 decision="approve")
         Scheduler(store).tick()
         page = finance.get("/office/treasury/schedules").text
         assert f"{today} paid" in page
@@ -111,6 +117,7 @@ def test_scheduled_payment_and_aml_alert_on_the_pages(app, shop: Shop, store: St
         assert "framework contract 2026, checked" in finance.get("/office/treasury/alerts?show=all").text
         assert actions(store, shop.merchant_id, "alert.resolve") == [shop.users["finance"]]
         assert actions(store, shop.merchant_id, "schedule.add") == [shop.users["finance"]]
+        assert actions(store, shop.merchant_id, "schedule.approve") == [shop.users["admin"]]
 
 
 def test_roles_on_the_treasury_pages(app, shop: Shop, store: Store) -> None:
