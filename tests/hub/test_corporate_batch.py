@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -147,8 +148,9 @@ def test_maker_checker_same_person_roles_and_two_approvers(store: Store, people)
     assert execute.counts(store, batch.id) == {"rejected": 3}
     with pytest.raises(Conflict):
         batches.approve(store, people["admin2"], batch.id, now)
+    merchant = people["finance"].merchant_id
     actions = store.view(lambda tx: tx.all("SELECT actor, action, detail, at FROM bo_actions WHERE merchant_id = ? "
-                                           "AND action LIKE ? ORDER BY at", (people["finance"].merchant_id, "corp.batch.%")))
+                                           "AND action LIKE ? ORDER BY at", (merchant, "corp.batch.%")))
     steps = [(actor, action) for actor, action, _, _ in actions]
     f, a1, a2 = people["finance"].name, people["admin1"].name, people["admin2"].name
     assert steps == [(f, "corp.batch.submit"), (a1, "corp.batch.submit"), (a2, "corp.batch.approve"),
@@ -227,7 +229,6 @@ def test_hub_killed_mid_batch_resumes_and_pays_each_row_once(backend: dict[str, 
                                             "'paid'", (batch.id,)))[0]
 
     where = {"dsn": backend["dsn"]} if "dsn" in backend else {"db": Path(backend["db"])}
-    kills = 0
     for _ in range(2):
         hub = HubProcess(**where, admin_token=ADMIN_TOKEN, log=tmp_path / "hub.log").start()  # resumes at start
         deadline = time.monotonic() + 20
@@ -235,7 +236,6 @@ def test_hub_killed_mid_batch_resumes_and_pays_each_row_once(backend: dict[str, 
         while paid() == before and time.monotonic() < deadline:
             time.sleep(0.01)
         hub.kill()
-        kills += 1
     assert 0 < paid() < rows, "the kills landed mid-batch"
     with HubProcess(**where, admin_token=ADMIN_TOKEN, log=tmp_path / "hub.log"):
         deadline = time.monotonic() + 60
@@ -251,3 +251,61 @@ def test_hub_killed_mid_batch_resumes_and_pays_each_row_once(backend: dict[str, 
     assert all(a == b for a, b in keys)
     assert store.trial_balance().balanced
     store.close()
+
+
+def test_two_hubs_on_postgresql_pay_one_batch_once(backend: dict[str, str], tmp_path: Path) -> None:
+    """Two hub processes on one PostgreSQL database resume the same approved batch at the same time."""
+    if "dsn" not in backend:
+        pytest.skip("several hub processes share one database on PostgreSQL only")
+    rows = 600
+    store = Store.open(dsn=backend["dsn"])
+    merchant = unique("M")
+    finance = add_user(store, unique("fin"), PASSWORD, "finance", merchant)
+    admin = add_user(store, unique("adm"), PASSWORD, "admin", merchant)
+    data = workbook([[f"S{i}", card(20_000 + i), "102100099996", "2.00", "CNY", f"P-{i}", None] for i in range(rows)])
+    batch, _ = batches.submit(store, finance, data, "two.xlsx", SEAL, store.clock())
+    batches.approve(store, admin, batch.id, store.clock())
+    hubs = [HubProcess(dsn=backend["dsn"], admin_token=ADMIN_TOKEN, log=tmp_path / f"hub{n}.log") for n in (1, 2)]
+    try:
+        for hub in hubs:
+            hub.start()
+        deadline = time.monotonic() + 60
+        while execute.counts(store, batch.id).get("paid", 0) < rows and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        for hub in hubs:
+            hub.stop()
+    assert execute.counts(store, batch.id) == {"paid": rows}
+    booked = store.view(lambda tx: tx.one("SELECT count(*), count(DISTINCT id) FROM transfers WHERE merchant_id = ? "
+                                          "AND kind = 'corp_payout'", (merchant,)))
+    assert tuple(booked) == (rows, rows) and store.trial_balance().balanced
+    store.close()
+
+
+def test_command_line_submit_approve_export(tmp_path: Path) -> None:
+    db = tmp_path / "hub.db"
+    store = Store.open(path=db)
+    merchant = unique("M")
+    finance = add_user(store, unique("fin"), PASSWORD, "finance", merchant)
+    admin = add_user(store, unique("adm"), PASSWORD, "admin", merchant)
+    store.close()
+    path = tmp_path / "pay.xlsx"
+    path.write_bytes(small_batch(3, start=900))
+    env = {**os.environ, "EDGEPOS_HUB_ADMIN_TOKEN": ADMIN_TOKEN}
+
+    def edgepos(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*edgepos_command(), "hub", "batch", *args, "--db", str(db)], capture_output=True,
+                              text=True, timeout=60, env=env)
+
+    submitted = edgepos("submit", str(path), "--as", finance.name, "--json")
+    assert submitted.returncode == 0, submitted.stderr
+    batch_id = json.loads(submitted.stdout)["batch"]
+    refused = edgepos("approve", batch_id, "--as", finance.name)
+    assert refused.returncode == 1 and "an admin approves" in refused.stderr
+    approved = edgepos("approve", batch_id, "--as", admin.name)
+    assert approved.returncode == 0 and '"paid": 3' in approved.stdout, approved.stderr
+    out = tmp_path / "result.xlsx"
+    assert edgepos("export", batch_id, "--merchant", merchant, "--out", str(out)).returncode == 0
+    from openpyxl import load_workbook
+
+    assert [c.value for c in load_workbook(out).active["J"]][1:] == ["paid"] * 3
