@@ -1,7 +1,8 @@
 """`edgepos hub schedule|wallet|alerts ...`: scheduled payments, the enterprise wallet and AML alerts from the hub
 server's command line, straight on its store (as `edgepos hub user` does). Every change names the back-office user
-making it (`--by`), who must exist for the merchant with a role allowed to make it; the maker-checker rule holds
-here as on the pages (a move out of cold, or a new schedule, is approved by an admin who did not ask for it).
+making it (`--as`, as `edgepos hub batch` does), who must exist for the merchant with a role allowed to make it; the
+maker-checker rule holds here as on the pages (a move out of cold, or a new schedule, is approved by an admin who
+did not ask for it).
 
 Exit codes: 0 done, 1 the input or the store could not be used, 2 refused (the message says why).
 """
@@ -47,19 +48,19 @@ def register(actions: argparse._SubParsersAction, where: Callable[[argparse.Argu
     add.add_argument("--on", dest="first_on", required=True, type=date.fromisoformat, help="first date, YYYY-MM-DD")
     add.add_argument("--monthly", action="store_true", help="repeat every month on that day")
     add.add_argument("--until", type=date.fromisoformat, help="last date of a monthly schedule")
-    add.add_argument("--by", required=True, help="back-office user (finance or admin) adding it")
+    add.add_argument("--as", dest="by", required=True, help="back-office user (finance or admin) adding it")
     add.add_argument("--json", action="store_true")
     for name, text in (("approve", "approve a pending schedule (an admin who did not set it up)"),
                        ("reject", "reject a pending schedule")):
         decide = sub(schedule, name, text, cmd_schedule_decide)
         decide.add_argument("schedule")
-        decide.add_argument("--by", required=True, help="admin deciding")
+        decide.add_argument("--as", dest="by", required=True, help="admin deciding")
         decide.set_defaults(approve=name == "approve")
     listing = sub(schedule, "list", "list schedules and each one's payments", cmd_schedule_list)
     listing.add_argument("--json", action="store_true")
     cancel = sub(schedule, "cancel", "stop a schedule (nothing further is paid)", cmd_schedule_cancel)
     cancel.add_argument("schedule")
-    cancel.add_argument("--by", required=True)
+    cancel.add_argument("--as", dest="by", required=True)
     sub(schedule, "run", "run one scheduler round now (what every hub does every --scheduler-every seconds)",
         cmd_schedule_run, merchant=False)
 
@@ -69,7 +70,7 @@ def register(actions: argparse._SubParsersAction, where: Callable[[argparse.Argu
                  cmd_wallet_open)
     opened.add_argument("--currency", default="CNY")
     opened.add_argument("--cap", help="hot wallet cap, decimal major units (default from treasury.toml)")
-    opened.add_argument("--by", required=True, help="admin opening it")
+    opened.add_argument("--as", dest="by", required=True, help="admin opening it")
     show = sub(wallet, "show", "balances per currency and wallet, and the latest moves", cmd_wallet_show)
     show.add_argument("--json", action="store_true")
     move = sub(wallet, "move", "move money; out of cold it waits for another person's approval", cmd_wallet_move)
@@ -78,13 +79,13 @@ def register(actions: argparse._SubParsersAction, where: Callable[[argparse.Argu
     move.add_argument("--to", dest="target", required=True, choices=("hot", "cold", "bank"))
     move.add_argument("--amount", required=True, help="decimal amount in major units")
     move.add_argument("--reason", required=True)
-    move.add_argument("--by", required=True, help="back-office user (finance or admin) asking")
+    move.add_argument("--as", dest="by", required=True, help="back-office user (finance or admin) asking")
     move.add_argument("--json", action="store_true")
     for name, text in (("approve", "approve a pending move out of cold (an admin who did not ask for it)"),
                        ("reject", "reject a pending move out of cold")):
         decide = sub(wallet, name, text, cmd_wallet_decide)
         decide.add_argument("move")
-        decide.add_argument("--by", required=True, help="admin deciding")
+        decide.add_argument("--as", dest="by", required=True, help="admin deciding")
         decide.add_argument("--json", action="store_true")
         decide.set_defaults(approve=name == "approve")
 
@@ -95,7 +96,7 @@ def register(actions: argparse._SubParsersAction, where: Callable[[argparse.Argu
     alert_list.add_argument("--json", action="store_true")
     resolve = sub(alerts, "resolve", "close an alert with what was checked", cmd_alerts_resolve)
     resolve.add_argument("alert")
-    resolve.add_argument("--by", required=True, help="back-office user (finance or admin) resolving it")
+    resolve.add_argument("--as", dest="by", required=True, help="back-office user (finance or admin) resolving it")
     resolve.add_argument("--comment", required=True, help="what was checked")
 
 
