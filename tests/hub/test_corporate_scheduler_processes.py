@@ -1,6 +1,6 @@
 """Scheduled payments run by several real hub processes (`edgepos hub`, as an operator starts them) on one
-PostgreSQL database: every occurrence is paid exactly once although two hubs race for it and one is SIGKILLed and
-restarted mid-run."""
+PostgreSQL database: every occurrence is paid exactly once although two hubs race for them and one is SIGKILLed
+mid-run (the other pays what it had claimed, once)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from hub.postgres_backend import scratch_schema
 from hub.process import HubProcess
 from hub.store import Store
 
-SCHEDULES = 300
+SCHEDULES = 200
 
 
 @pytest.fixture
@@ -63,13 +63,14 @@ def test_two_hub_processes_pay_each_occurrence_once_through_a_kill(dsn: str, tmp
         for hub in hubs:
             hub.start()
         store.read(add_all)  # all due at once, while both hubs poll
-        deadline = time.monotonic() + 40
+        started = time.monotonic()
+        deadline = started + 40
         while counts(store, merchant)[1] < SCHEDULES // 4 and time.monotonic() < deadline:
             time.sleep(0.02)
-        hubs[0].kill()  # SIGKILL mid-run: whatever it had claimed rolls back and is paid by someone, once
-        hubs[0].start()
+        hubs[0].kill()  # SIGKILL mid-run: whatever it had claimed rolls back and the other hub pays it, once
         while counts(store, merchant)[1] < SCHEDULES and time.monotonic() < deadline:
             time.sleep(0.1)
+        elapsed = time.monotonic() - started
         time.sleep(0.5)  # more rounds of both schedulers: nothing is paid again
         due, paid, transfers, workers = counts(store, merchant)
     finally:
@@ -84,4 +85,4 @@ def test_two_hub_processes_pay_each_occurrence_once_through_a_kill(dsn: str, tmp
     nexts = store.view(lambda tx: {s.next_on for s in scheduler.schedules(tx, merchant)})
     assert nexts == {scheduler.following(now.date(), now.day).isoformat()}
     store.close()
-    print(f"paid by {len(workers)} hub processes: {sorted(workers)}")
+    print(f"{SCHEDULES} occurrences paid in {elapsed:.1f} s by {len(workers)} hub processes: {sorted(workers)}")
