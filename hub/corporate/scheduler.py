@@ -28,7 +28,7 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from hub.backend import Tx
@@ -38,6 +38,7 @@ from hub.corporate import execute
 from hub.corporate.sealing import AccountSeal, mask, secret_from_env
 from hub.corporate.wallet import sweep_all
 from hub.errors import HubError, NotFound
+from hub.merchants import business_zone
 from hub.store import Store
 from sync.crypto import sm3
 from sync.protocol import ISO_4217
@@ -182,13 +183,21 @@ def occurrences(tx: Tx, schedule_id: str) -> list[Occurrence]:
 # --- the two steps ----------------------------------------------------------------------------------------------
 
 
-def materialise(tx: Tx, seal: AccountSeal, today: date, worker: str, now: datetime, skip_locked: str) -> int:
-    """Turn every schedule date up to `today` into an occurrence and its payout, once; returns how many were made."""
-    rows = tx.all(_SCHEDULE + f"WHERE status = 'active' AND next_on <= ? ORDER BY next_on, id LIMIT {BATCH}"
-                  f"{skip_locked}", (today.isoformat(),))
-    made = 0
+def materialise(tx: Tx, seal: AccountSeal, worker: str, now: datetime, skip_locked: str,
+                offset: int = 0) -> tuple[int, int, int]:
+    """Turn every schedule date up to the merchant's business day today (its time zone, hub.merchants) into an
+    occurrence and its payout, once. Looks at up to BATCH schedules after `offset`; returns (occurrences made,
+    schedules not yet due, schedules looked at)."""
+    horizon = (now.astimezone(UTC).date() + timedelta(days=1)).isoformat()  # no zone is more than a day ahead
+    rows = tx.all(_SCHEDULE + f"WHERE status = 'active' AND next_on <= ? ORDER BY next_on, id LIMIT {BATCH} "
+                  f"OFFSET {int(offset)}{skip_locked}", (horizon,))
+    made = waiting = 0
     for schedule in map(_schedule, rows):
+        today = now.astimezone(business_zone(tx, schedule.merchant_id)).date()
         due = date.fromisoformat(schedule.next_on or today.isoformat())
+        if due > today:
+            waiting += 1
+            continue
         until = date.fromisoformat(schedule.until_on) if schedule.until_on else None
         next_on: date | None = due
         while next_on is not None and next_on <= today:
@@ -198,7 +207,7 @@ def materialise(tx: Tx, seal: AccountSeal, today: date, worker: str, now: dateti
                 next_on = None
         tx.run("UPDATE corp_schedules SET next_on = ?, status = ? WHERE id = ?",
                (next_on.isoformat() if next_on else None, "active" if next_on else "done", schedule.id))
-    return made
+    return made, waiting, len(rows)
 
 
 def _occurrence(tx: Tx, seal: AccountSeal, schedule: Schedule, due: date, worker: str, now: datetime) -> int:
@@ -233,19 +242,21 @@ def _occurrence(tx: Tx, seal: AccountSeal, schedule: Schedule, due: date, worker
 
 
 def pay_next(tx: Tx, worker: str, now: datetime, skip_locked: str) -> str | None:
-    """Claim one due occurrence and pay it in this transaction; returns its idempotency key (None: nothing due)."""
+    """Claim one due occurrence and pay it in this transaction; returns its idempotency key (None: nothing more
+    this round)."""
     row = tx.one("SELECT schedule_id, due_on, idem_key, payout_id FROM corp_occurrences WHERE status = 'due' "
                  f"ORDER BY due_on, idem_key LIMIT 1{skip_locked}")
     if row is None:
         return None
     schedule_id, due_on, key, payout_id = row
     result = execute.pay_in(tx, payout_id, now)
-    status = result.status if result.status in ("paid", "failed") else "failed"
-    reason = result.reason if result.status in ("paid", "failed") else f"payout is {result.status}"
+    if result.status not in ("paid", "failed"):  # not payable yet (never expected: made on the merchant's day)
+        log.warning(json.dumps({"event": "scheduled_payment_waits", "key": key, "payout": result.status}))
+        return None
     tx.run("UPDATE corp_occurrences SET status = ?, reason = ?, run_by = ?, done_at = ? "
-           "WHERE schedule_id = ? AND due_on = ? AND status = 'due'", (status, reason, worker, iso(now), schedule_id,
-                                                                      due_on))
-    log.info(json.dumps({"event": "scheduled_payment", "key": key, "status": status, "worker": worker}))
+           "WHERE schedule_id = ? AND due_on = ? AND status = 'due'", (result.status, result.reason, worker,
+                                                                      iso(now), schedule_id, due_on))
+    log.info(json.dumps({"event": "scheduled_payment", "key": key, "status": result.status, "worker": worker}))
     return key
 
 
@@ -270,12 +281,12 @@ class Scheduler:
         """One round: make due occurrences, pay them one per transaction, and sweep the enterprise wallets above
         their caps."""
         now = self.clock()
-        made = 0
+        made = waiting = 0
         while True:
-            batch = self.store.read(lambda tx: materialise(tx, self.seal, now.date(), self.worker, now,
-                                                           self.skip_locked))
-            made += batch
-            if batch < BATCH:
+            batch, later, seen = self.store.read(lambda tx, o=waiting: materialise(
+                tx, self.seal, self.worker, now, self.skip_locked, o))  # what waits stays: the offset skips it
+            made, waiting = made + batch, waiting + later
+            if seen < BATCH:
                 break
         ran = 0
         while self.store.read(lambda tx: pay_next(tx, self.worker, now, self.skip_locked)):

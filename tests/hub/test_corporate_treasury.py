@@ -4,7 +4,7 @@ person on cold moves, structuring and large alerts, a stale FX rate refused, ale
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -22,6 +22,7 @@ from hub.corporate.sealing import AccountSeal, mask
 from hub.corporate.settings import default_config
 from hub.downstream import RatesUpdate
 from hub.errors import HubError
+from hub.merchants import MerchantSettings
 from hub.store import Store
 from sync.cbdc import sign_code
 from sync.cbdc_api import CodePaymentRequest, WalletCreate
@@ -135,6 +136,29 @@ def test_a_schedule_pays_nothing_until_a_second_person_approves_it(store: Store,
     assert store.view(lambda tx: tx.one("SELECT p.approver FROM corp_approvals p JOIN corp_payouts o ON "
                                         "o.batch_id = p.batch_id WHERE o.idem_key = ?",
                                         (f"sched:{ident}:{now.date()}",)))[0] == "adm-1"
+
+
+def test_schedules_run_on_the_merchants_business_day(store: Store, clock: Clock) -> None:
+    """Shanghai is a day ahead of UTC in the evening; New York a day behind after midnight UTC."""
+    shanghai, new_york = unique("M"), unique("M")
+    store.put_merchant(shanghai, MerchantSettings(business_timezone="Asia/Shanghai"))
+    store.put_merchant(new_york, MerchantSettings(business_timezone="America/New_York"))
+    real = datetime.now(UTC)
+    evening = datetime.combine(real.date(), time(20, 0), UTC)  # Shanghai: 04:00 tomorrow
+    clock.offset = evening - real
+    rates(store, timedelta(0))
+    add(store, shanghai, first_on=evening.date() + timedelta(days=1), repeat="once")
+    Scheduler(store).tick()
+    assert len(payouts(store, shanghai)) == 1  # its day has come in Shanghai, not yet in UTC
+    clock.offset = evening + timedelta(hours=6) - real  # 02:00 UTC tomorrow; 21:00 or 22:00 today in New York
+    rates(store, timedelta(0))
+    add(store, new_york, first_on=evening.date() + timedelta(days=1), repeat="once")
+    Scheduler(store).tick()
+    assert payouts(store, new_york) == []
+    clock.offset = evening + timedelta(hours=12) - real  # 08:00 UTC: the day has come in New York too
+    rates(store, timedelta(0))
+    Scheduler(store).tick()
+    assert len(payouts(store, new_york)) == 1
 
 
 def test_stale_fx_rate_refuses_the_payment_with_its_reason(store: Store, clock: Clock) -> None:
