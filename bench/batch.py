@@ -7,7 +7,8 @@ finance user submits it and an admin approves it straight on a fresh hub store, 
 it: the process is SIGKILLed K times at random moments while it pays and started again (a starting hub resumes the
 batch) until every due row is paid. Reports `pay_seconds` (first start to the last row paid, restarts included),
 `paid_once` (every approved row has exactly one ledger transfer, none has two), `lost` (approved rows not paid),
-`duplicated` (ledger transfers beyond one per row) and `trial_balance` (balanced).
+`duplicated` (ledger transfers beyond one per row), `failed` (rows a rail or screen refused, with their reason;
+none expected: the bench publishes fresh FX rates) and `trial_balance` (balanced).
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ def run(rows: int = 10_000, kills: int = 3, backend: str = "sqlite", dsn: str | 
     with tempfile.TemporaryDirectory(prefix="edgepos-bench-batch-") as tmp, \
             _where(backend, dsn, Path(tmp)) as where:
         store = Store.open(path=where.get("db"), dsn=where.get("dsn"))
+        from hub.downstream import RatesUpdate
+
+        store.put_rates(RatesUpdate(base="CNY", as_of=store.clock(), rates={"EUR": "0.1290", "USD": "0.1400"}))
         finance = add_user(store, "bench-finance", PASSWORD, "finance", "M-BENCH")
         admins = [add_user(store, f"bench-admin{n}", PASSWORD, "admin", "M-BENCH") for n in (1, 2)]
         batch, _ = batches.submit(store, finance, data, "bench.xlsx", AccountSeal(ADMIN_TOKEN.encode()),
@@ -100,9 +104,10 @@ def run(rows: int = 10_000, kills: int = 3, backend: str = "sqlite", dsn: str | 
         if not due:
             raise RuntimeError("the batch has no due row after approval")
 
-        def paid() -> int:
-            return store.view(lambda tx: tx.one("SELECT count(*) FROM corp_payouts WHERE batch_id = ? AND status = "
-                                                "'paid'", (batch.id,)))[0]
+        def paid(statuses: tuple[str, ...] = ("paid", "failed")) -> int:
+            """Rows done: paid, or failed with a reason (e.g. a screen refused it)."""
+            return store.view(lambda tx: tx.one("SELECT count(*) FROM corp_payouts WHERE batch_id = ? AND status IN "
+                                                f"({', '.join('?' * len(statuses))})", (batch.id, *statuses)))[0]
 
         log = Path(tmp) / "hub.log"
         first = time.perf_counter()
@@ -129,15 +134,16 @@ def run(rows: int = 10_000, kills: int = 3, backend: str = "sqlite", dsn: str | 
             "WHERE p.batch_id = ?", (batch.id,)))
         booked = store.view(lambda tx: tx.one("SELECT count(*) FROM transfers WHERE merchant_id = 'M-BENCH' AND "
                                               "kind = 'corp_payout'"))[0]
-        final_paid = paid()
+        final_paid, failed = paid(("paid",)), paid(("failed",))
         balanced = store.trial_balance().balanced
         store.close()
     return {"rows": rows, "valid": len(checked.valid), "check_seconds": round(check_seconds, 3),
             "check_cpu_seconds": round(check_cpu, 3),
             "backend": backend, "due": int(due), "scheduled": rows - int(due), "kills": done_kills,
             "paid_before_last_start": int(killed_at), "pay_seconds": round(pay_seconds, 2),
-            "paid_once": final_paid == due and int(booked) == int(due) and transfers[0] == transfers[1] == due,
-            "lost": int(due) - final_paid, "duplicated": int(booked) - final_paid, "trial_balance": balanced}
+            "paid": final_paid, "failed": failed,
+            "paid_once": int(booked) == final_paid and transfers[0] == transfers[1] == final_paid,
+            "lost": int(due) - final_paid - failed, "duplicated": int(booked) - final_paid, "trial_balance": balanced}
 
 
 def register(bench: argparse._SubParsersAction) -> None:

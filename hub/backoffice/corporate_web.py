@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -167,7 +168,5 @@ def _router(office: Office) -> APIRouter:
 
 
 def _totals(totals: dict[str, int] | str) -> str:
-    import json
-
     values = json.loads(totals) if isinstance(totals, str) else totals
     return ", ".join(f"{to_major(v, k)} {k}" for k, v in sorted(values.items()))

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from hub.backend import Tx, chunks, in_clause
 from hub.backoffice.users import User, log_action
 from hub.clock import iso
-from hub.corporate.batch_file import CheckResult, Row, check
+from hub.corporate.batch_file import CheckResult, PaidLookup, Row, check
 from hub.corporate.limits import Limits, default_limits
 from hub.corporate.rails import RAILS
 from hub.corporate.sealing import AccountSeal, mask
@@ -60,7 +60,7 @@ def local_today(tx: Tx, merchant_id: str, now: datetime) -> date:
     return now.astimezone(business_zone(tx, merchant_id)).date()
 
 
-def paid_lookup(tx: Tx, merchant_id: str, seal: AccountSeal, since: datetime):
+def paid_lookup(tx: Tx, merchant_id: str, seal: AccountSeal, since: datetime) -> PaidLookup:
     """The check's lookup of rows paid in the duplicate window (by keyed fingerprint)."""
     def lookup(rows: list[Row]) -> set[int]:
         keys = {seal.dup_key(merchant_id, r.payee_name, r.account, r.amount, r.currency, r.reference): r.row_no
@@ -80,8 +80,6 @@ def check_file(store: Store, merchant_id: str, data: bytes, file_name: str, seal
     limits = limits or default_limits()
 
     def run(tx: Tx) -> CheckResult:
-        from datetime import timedelta
-
         lookup = paid_lookup(tx, merchant_id, seal, now - timedelta(days=limits.duplicate_days)) if seal else None
         return check(data, file_name, local_today(tx, merchant_id, now), limits, lookup)
 

@@ -17,7 +17,7 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from hub.backend import Tx, in_clause
@@ -122,7 +122,8 @@ def run_batch(store: Store, batch_id: str, clock: Clock = utc_now) -> dict[str, 
 
 def resume(store: Store, clock: Clock = utc_now) -> int:
     """Pay what approved batches still owe (a hub starting after a crash); returns the rows looked at."""
-    ids = store.view(lambda tx: _due_ids(tx, "(p.pay_on IS NULL OR p.pay_on <= ?)", (clock().date().isoformat(),)))
+    ahead = (clock() + timedelta(days=1)).date().isoformat()  # east of UTC the local day starts earlier: pay_in
+    ids = store.view(lambda tx: _due_ids(tx, "(p.pay_on IS NULL OR p.pay_on <= ?)", (ahead,)))  # decides per merchant
     _pay_ids(store, ids, clock)
     _close_finished(store, clock())
     return len(ids)

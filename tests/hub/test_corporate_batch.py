@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -309,3 +310,51 @@ def test_command_line_submit_approve_export(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     assert [c.value for c in load_workbook(out).active["J"]][1:] == ["paid"] * 3
+
+
+def test_pages_check_roles_csrf_and_other_merchants(tmp_path: Path) -> None:
+    import warnings
+
+    from officekit import csrf
+
+    from hub.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    store = Store.open(path=tmp_path / "hub.db")
+    merchant = unique("M")
+    people = {role: add_user(store, unique(role), PASSWORD, role, merchant).name
+              for role in ("finance", "admin", "auditor")}
+    stranger = add_user(store, unique("admin"), PASSWORD, "admin", unique("M")).name
+    app = create_app(store, ADMIN_TOKEN, sweep_every_s=None)
+
+    def client(name: str) -> TestClient:
+        web = TestClient(app, raise_server_exceptions=False, follow_redirects=True)
+        token = csrf(web.get("/office/signin").text)
+        assert web.post("/office/signin", data={"csrf": token, "name": name, "password": PASSWORD}).status_code == 200
+        return web
+
+    finance = client(people["finance"])
+    page = finance.get("/office/corporate")
+    token = csrf(page.text)
+    assert 'href="/office/corporate"' in page.text  # the nav link
+    files = {"file": ("pay.xlsx", small_batch(2, start=950), "application/octet-stream")}
+    assert finance.post("/office/corporate", data={"check": "1"}, files=files).status_code == 403  # no CSRF
+    junk = finance.post("/office/corporate", data={"csrf": token, "check": "1"},
+                        files={"file": ("pay.xlsx", b"PK\x03\x04junk", "application/octet-stream")})
+    assert junk.status_code == 422 and "not an .xlsx" in junk.text
+    submitted = finance.post("/office/corporate", data={"csrf": token, "submit": "1", "rail": "bank"}, files=files)
+    batch_url = submitted.url.path
+    assert submitted.status_code == 200 and 'data-status="submitted"' in submitted.text
+    assert finance.post(f"{batch_url}/approve", data={"csrf": token}).status_code == 403
+    auditor = client(people["auditor"])
+    assert auditor.get(batch_url).status_code == 200 and 'id="upload"' not in auditor.get("/office/corporate").text
+    assert client(stranger).get(batch_url).status_code == 404
+    admin = client(people["admin"])
+    approved = admin.post(f"{batch_url}/approve", data={"csrf": csrf(admin.get(batch_url).text)})
+    assert approved.status_code == 200 and len(re.findall(r'<tr class="payout"[^>]*"paid"', approved.text)) == 2
+    result = admin.get(f"{batch_url}/result.csv")
+    assert result.headers["content-type"].startswith("text/csv") and result.text.count(",paid,") == 2
+    assert "批量付款" in admin.get("/office/corporate?lang=zh").text
+    store.close()
