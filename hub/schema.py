@@ -15,6 +15,7 @@ from hub.backoffice.tables import BACKOFFICE_TABLES
 from hub.cbdc.ledger import ISSUANCE
 from hub.cbdc.ledger import MIGRATION as CBDC_MIGRATION
 from hub.corporate.tables import MIGRATION as CORPORATE_MIGRATION
+from hub.corporate.treasury_tables import MIGRATION as TREASURY_MIGRATION
 from hub.risk_loop import MIGRATION as RISK_LOOP_MIGRATION
 
 if TYPE_CHECKING:
@@ -188,7 +189,8 @@ MIGRATIONS: list[list[str]] = [
         )""",
     ],
     CORPORATE_MIGRATION,  # 8: supplier batches from Excel: batches, approvals, one payout per row (hub.corporate)
-    [  # 10 (issue 18a; it is the 8th entry until migrations 8 and 9 are merged): what several hub processes share.
+    TREASURY_MIGRATION,  # 9: scheduled payments, the enterprise wallet (hot/cold), AML screening and alerts, FX use
+    [  # 10: what several hub processes share.
         # The guessers' throttle (hub.throttle) of a PostgreSQL hub: failures and lock-out per client and kind.
         """CREATE TABLE hub_throttle (
             client TEXT NOT NULL,

@@ -101,7 +101,7 @@ def guarded_protocol(head_timeout_s: float = HEAD_TIMEOUT_S, max_per_client: int
 def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, hold_days: float = 7.0,
           refund_scope: str = "terminal", max_requests: int = 64, head_timeout_s: float = HEAD_TIMEOUT_S,
           max_per_client: int = MAX_PER_CLIENT, retrain_every: timedelta | None = None, workers: int = 1,
-          sock: socket.socket | None = None, worker: int | None = None) -> int:
+          sock: socket.socket | None = None, worker: int | None = None, scheduler_every_s: float = 60.0) -> int:
     """Serve until SIGTERM. `workers` > 1: that many processes on one port (hub.workers, PostgreSQL only);
     `sock` and `worker`: this is one of them, on the supervisor's listening socket."""
     import uvicorn
@@ -155,10 +155,15 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
 
         options = {"db": db, "dsn": dsn, "host": host, "port": bound_port, "hold_days": hold_days,
                    "refund_scope": refund_scope, "max_requests": max_requests, "head_timeout_s": head_timeout_s,
-                   "max_per_client": max_per_client,
+                   "max_per_client": max_per_client, "scheduler_every_s": scheduler_every_s,
                    "retrain_every_s": None if retrain_every is None else retrain_every.total_seconds()}
         with _shared_identity(identity, KEY_ENV):  # every worker signs with the same hub identity
             return supervise(sock, workers, options, admin_token, f"{banner}, {workers} workers)")
+    scheduler = None
+    if scheduler_every_s > 0:  # scheduled corporate payments and wallet sweeps (hub/corporate/scheduler.py); every
+        from hub.corporate.scheduler import Scheduler  # worker runs one: each due date is claimed once in the database
+
+        scheduler = Scheduler(store, check_s=scheduler_every_s).start()
     app = create_app(store, admin_token, max_requests=max_requests, identity=identity)
     config = uvicorn.Config(app, log_level="warning", access_log=False, log_config=None, timeout_graceful_shutdown=10,
                             http=guarded_protocol(head_timeout_s, max_per_client), timeout_keep_alive=int(KEEP_ALIVE_S),
@@ -181,6 +186,8 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
     except SystemExit:
         pass
     finally:
+        if scheduler is not None:
+            scheduler.stop()
         store.close()
     log.info(json.dumps({"event": "stopped"}))
     return 0

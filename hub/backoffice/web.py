@@ -512,11 +512,12 @@ def _pdf(pdf: bytes, number: str) -> Response:
 def install(app: FastAPI, store: Store, throttle: Throttle | None = None,
             sweep_every_s: float | None = CREDIT_SWEEP_S) -> Office:
     """Add the back office to the hub's app: its router, static files, error pages and the credit-note sweep."""
-    from hub.backoffice import corporate_web  # here: it imports this module (Office)
+    from hub.backoffice import corporate_web, treasury_web  # here: they import this module (Office)
 
     office = Office(store, throttle)
     app.include_router(office.router)
     corporate_web.install(app, office, sweep_every_s and corporate_web.RESUME_EVERY_S)  # issue 16: supplier batches
+    treasury_web.install(app, office)  # issue 16: enterprise wallet, scheduled payments, AML alerts
     app.mount("/office/static", StaticFiles(directory=str(HERE / "static")), name="office-static")
 
     @app.exception_handler(NeedSignIn)

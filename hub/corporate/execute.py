@@ -24,13 +24,14 @@ from hub.backend import Tx, in_clause
 from hub.backoffice.money import to_major
 from hub.clock import Clock, iso, utc_now
 from hub.corporate.rails import PAYOUT_COLUMNS, RAILS, Payout, RailRefused
+from hub.corporate.screens import SCREENS as TREASURY_SCREENS
 from hub.errors import NotFound
 from hub.merchants import business_zone
 from hub.store import Store
 
 CHUNK = 100  # rows per transaction: each chunk commits whole or not at all
 Screen = Callable[[Tx, Payout, datetime], None]
-SCREENS: list[Screen] = []  # issue 16 sections 4-6 add AML and FX screens here
+SCREENS: list[Screen] = [*TREASURY_SCREENS]  # FX freshness, then AML alerts (hub.corporate.screens)
 RESULT_COLUMNS = ("row", "payee_name", "account", "bank_code", "amount", "currency", "reference", "pay_on", "rail",
                   "status", "reason", "paid_at", "transfer_id")
 _SELECT = f"SELECT {', '.join(PAYOUT_COLUMNS)} FROM corp_payouts "

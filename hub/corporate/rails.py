@@ -18,6 +18,7 @@ from typing import Protocol
 from hub.backend import Tx
 from hub.backoffice.money import to_major
 from hub.cbdc import ledger as L
+from hub.corporate.fx import funding
 
 PAYOUT_CLEARING = "corp:payouts"
 CBDC_PAYOUTS = "corp:payouts:cbdc"
@@ -75,8 +76,9 @@ class BankTransferRail:
         source = L.bank_account(payout.merchant_id)
         L.ensure_accounts(tx, [source, PAYOUT_CLEARING], None, now)
         transfer_id = _transfer_id(payout)
+        amount, currency = funding(tx, payout.idem_key, payout.amount, payout.currency)  # at the hub's FX rate
         L.book(tx, L.movement("corp_payout", transfer_id, debit=source, credit=PAYOUT_CLEARING,
-                              amount=payout.amount, currency=payout.currency, now=now,
+                              amount=amount, currency=currency, now=now,
                               merchant_id=payout.merchant_id, ref=f"{payout.reference} {payout.account_masked}"[:200]))
         return transfer_id
 
