@@ -64,6 +64,9 @@ def register(bench: argparse._SubParsersAction) -> None:
                        help="selling with online authorisations after the hub is back (default 8)")
     fleet.add_argument("--backoff-cap", type=float, default=5.0,
                        help="the uplinks' longest backoff between failed rounds, seconds (default 5)")
+    fleet.add_argument("--client-nice", type=int, default=10,
+                       help="niceness of the client processes over the bench's own, so the hub under test gets the "
+                            "CPU first (they stand in for other machines; default 10, 0 to compete evenly)")
     fleet.add_argument("--dsn", help="PostgreSQL server to make a scratch schema on (default: local server)")
     fleet.add_argument("--json", action="store_true", help="print one JSON object")
     fleet.set_defaults(handler=cmd_bench_fleet)
@@ -77,7 +80,7 @@ def cmd_bench_fleet(args: argparse.Namespace) -> int:
         result = run(args.terminals, args.sales_per_terminal, workers=args.hub_workers,
                      outage_s=args.outage_seconds, processes=args.client_processes or None,
                      online_s=args.online_seconds, storm_sell_s=args.storm_sell_seconds,
-                     backoff_cap_s=args.backoff_cap, dsn=args.dsn)
+                     backoff_cap_s=args.backoff_cap, client_nice=args.client_nice, dsn=args.dsn)
     except Exception as exc:  # no PostgreSQL, hub did not start: one line, not a traceback
         result = {"error": f"{type(exc).__name__}: {exc}"}
     if args.json:
@@ -128,7 +131,8 @@ class Clients:
 
 
 @contextmanager
-def _clients(count: int, terminals: int, root: Path, hub_url: str, backoff_cap_s: float) -> Iterator[Clients]:
+def _clients(count: int, terminals: int, root: Path, hub_url: str, backoff_cap_s: float,
+             nice: int) -> Iterator[Clients]:
     from bench.fleet_client import serve
 
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited threads or connections
@@ -139,7 +143,7 @@ def _clients(count: int, terminals: int, root: Path, hub_url: str, backoff_cap_s
         for part in range(count):
             mine, theirs = context.Pipe()
             spec = {"root": str(root), "hub_url": hub_url, "merchant": MERCHANT, "backoff_cap_s": backoff_cap_s,
-                    "terminals": ids[part::count]}
+                    "nice": nice, "terminals": ids[part::count]}
             process = context.Process(target=serve, args=(theirs, spec), daemon=True, name=f"fleet-client-{part}")
             process.start()
             pipes.append(mine)
@@ -154,7 +158,7 @@ def _clients(count: int, terminals: int, root: Path, hub_url: str, backoff_cap_s
 
 def run(terminals: int = 1000, sales: int = 20, *, workers: int = 1, outage_s: float = 30.0,
         processes: int | None = None, online_s: float = 8.0, storm_sell_s: float = 8.0, backoff_cap_s: float = 5.0,
-        dsn: str | None = None) -> dict[str, Any]:
+        client_nice: int = 10, dsn: str | None = None) -> dict[str, Any]:
     """The whole scenario; returns the figures (see the module docstring)."""
     from hub.postgres_backend import LOCAL_DSN, scratch_schema
     from hub.process import HubProcess
@@ -169,7 +173,8 @@ def run(terminals: int = 1000, sales: int = 20, *, workers: int = 1, outage_s: f
         (Path(tmp) / "tills").mkdir()
         try:
             hub.start()
-            with _clients(processes, terminals, Path(tmp) / "tills", hub.url, backoff_cap_s) as clients:
+            with _clients(processes, terminals, Path(tmp) / "tills", hub.url, backoff_cap_s,
+                          client_nice) as clients:
                 keys = {tid: key for answer in [p.recv() for p in clients.pipes] for tid, key in answer.items()}
                 setup_s = time.monotonic() - began
                 enrol_s = _enrol(store, clients, len(keys))

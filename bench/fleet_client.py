@@ -215,6 +215,7 @@ def _raise_file_limit() -> None:
 def serve(conn: Connection, spec: dict[str, Any]) -> None:
     """The client process's main loop: one command in, one answer out, until `stop`."""
     _raise_file_limit()
+    os.nice(spec["nice"])  # the terminals stand in for other machines: the hub under test gets the CPU first
     meter = Meter()
     root = Path(spec["root"])
     terminals = [SimTerminal(tid, address_of(index), root, spec["hub_url"], meter, spec["backoff_cap_s"])
