@@ -81,7 +81,16 @@ REQUEST_MODELS: list[type[BaseModel]] = [
     risk_loop.RiskSales,
 ]
 _SIGNED_HEADERS = (H_TERMINAL, H_TIME, H_IDEMPOTENCY, H_SIGNATURE)
-_ERRORS = {status: {"model": Problem} for status in (401, 404, 408, 409, 413, 422, 429, 503)}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before the next try (clients add jitter)",
+                                 "schema": {"type": "integer", "minimum": 1}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": Problem} for status in (401, 404, 408, 409, 413, 422)}
+_ERRORS[429] = {"model": Problem, "headers": _RETRY_AFTER,
+                "description": "Back off: this terminal has too many requests in flight (`terminal_busy`, admission "
+                               "is fair per terminal) or this client failed authentication too often "
+                               "(`too_many_attempts`). Retry after Retry-After with the same Idempotency-Key."}
+_ERRORS[503] = {"model": Problem, "headers": _RETRY_AFTER,
+                "description": "The hub is full (`busy`: no place within 0.5 s) or its database is unavailable. "
+                               "Nothing was applied; retry after Retry-After with the same Idempotency-Key."}
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{8,128}")
 
 
@@ -249,23 +258,29 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
                   redoc_url=None, openapi_url=None,  # published as hub/openapi.json, not served
                   description="Reference central ledger and online authorisation for edgepos terminals (protocol "
                               "v1). Terminal requests are SM2-signed (see sync/protocol.py); admin requests carry "
-                              "`Authorization: Bearer <token>`. Every error body is a Problem.")
+                              "`Authorization: Bearer <token>`. Every error body is a Problem. Under overload the "
+                              "hub answers 429 `terminal_busy` or 503 `busy` with Retry-After at once instead of "
+                              "letting requests time out; `/v1/health` (liveness) and `/v1/ready` (readiness) are "
+                              "for load balancers.")
     _install_error_handlers(app)
 
-    throttle = throttle or Throttle()
+    throttle = throttle or Throttle.for_store(store)
     app.state.hub = HubContext(store, admin_token, clock, throttle, TerminalCache(store))
 
     # --- operations -----------------------------------------------------------------------------------------------
 
     @app.get(f"{API_PREFIX}/health", response_model=Health, tags=["operations"])
     async def health() -> Response:
-        """Liveness: the process answers (no authentication, no database)."""
+        """Liveness, for a load balancer or supervisor: 200 while the process serves (no authentication, no
+        database, no admission queue). Restart the process when it fails."""
         return _json(Health(status="ok"))
 
-    @app.get(f"{API_PREFIX}/ready", response_model=Health, responses={503: {"model": Problem}},
-             tags=["operations"])
+    @app.get(f"{API_PREFIX}/ready", response_model=Health, tags=["operations"],
+             responses={503: {"model": Problem, "description": "`not_ready`: the database does not answer"}})
     async def ready() -> Response:
-        """Readiness: the database answers (503 `not_ready` when not; the answer never names the database)."""
+        """Readiness, for a load balancer: 200 while this process's database answers (a commit in the last second,
+        else a probe waiting at most 1 s for a connection); 503 `not_ready` while it does not, so traffic goes to
+        other hubs meanwhile (the answer never names the database). No authentication, no admission queue."""
         if await run_in_threadpool(store.ping):
             return _json(Health(status="ready"))
         return _problem(503, "not_ready", "the hub's database is not reachable; retry shortly")
@@ -277,7 +292,7 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
     async def enrol(request: Request) -> Response:
         """Register a terminal's public key: proof of a one-time enrolment code minted for the merchant (HMAC-SM3
         keyed by the code's hash; the code is spent), request signed with that key. Failures are throttled."""
-        with throttle.attempt(_client(request), "enrol"):
+        async with throttle.attempt_async(_client(request), "enrol"):
             return await _enrol(request)
 
     async def _enrol(request: Request) -> Response:

@@ -1,4 +1,4 @@
-"""PostgreSQL backend (psycopg 3): a small connection pool, advisory locks per terminal, COPY for bulk inserts.
+"""PostgreSQL backend (psycopg 3): a psycopg_pool connection pool, advisory locks per terminal, COPY for bulk inserts.
 
 Per-terminal advisory transaction locks let many terminals upload in parallel while the batches of one terminal
 are booked strictly one after the other (they extend the same chain).
@@ -7,18 +7,20 @@ are booked strictly one after the other (they extend the same chain).
 from __future__ import annotations
 
 import functools
-import queue
-import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from hub.backend import Row
 from hub.errors import Conflict, HubError, StoreUnavailable
+from hub.identities import SharedIdentityCache
 
+RECENT_S = 1.0  # readiness trusts a commit this recent
 LOCAL_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"  # what these machines run (trust auth)
 
 
@@ -85,66 +87,64 @@ class PostgresTx:
 
 
 class PostgresBackend:
+    """One process's connections, from a psycopg_pool ConnectionPool (opened in the process that uses it: each hub
+    worker has its own pool; every lock lives in PostgreSQL, so workers share nothing else)."""
+
     dialect = "postgresql"
 
     def __init__(self, dsn: str, pool_size: int = 8, connect_timeout_s: int = 5, wait_s: float = 3.0) -> None:
+        conninfo_to_dict(dsn)  # a malformed DSN fails here, clearly, not at the first request
         self._dsn = dsn
         self._wait_s = wait_s  # for a free connection; then 503 (the till's budget is 2 s, waiting longer helps no one)
-        self._connect_timeout = connect_timeout_s
-        self._idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
-        self._slots = threading.BoundedSemaphore(pool_size)
-        self._closed = False
-        conninfo_to_dict(dsn)  # a malformed DSN fails here, clearly, not at the first request
+        self._pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=False, timeout=wait_s,
+                                    reconnect_timeout=0, name="edgepos-hub",
+                                    kwargs={"autocommit": True, "connect_timeout": connect_timeout_s})
+        self._pool.open(wait=False)
+        self._last_ok = float("-inf")  # connects in the background; a database that is down now is waited for later
+
+    def identity_cache(self) -> SharedIdentityCache:
+        return SharedIdentityCache(self._dsn)  # other hub processes announce retirements on a channel
 
     def describe(self) -> str:
         info = conninfo_to_dict(self._dsn)
         return "postgresql " + " ".join(f"{k}={v}" for k, v in info.items() if k not in ("password", "options"))
 
-    def _connect(self) -> psycopg.Connection:
-        try:
-            return psycopg.connect(self._dsn, autocommit=True, connect_timeout=self._connect_timeout)
-        except psycopg.OperationalError as exc:
-            raise StoreUnavailable(f"the hub database cannot be reached ({_first_line(exc)})") from None
-
     @contextmanager
-    def transaction(self, readonly: bool = False) -> Iterator[PostgresTx]:
-        if not self._slots.acquire(timeout=self._wait_s):
-            raise StoreUnavailable("all hub database connections are busy; retry shortly")
-        conn: psycopg.Connection | None = None
+    def transaction(self, readonly: bool = False, wait_s: float | None = None) -> Iterator[PostgresTx]:
+        """`wait_s`: how long to wait for a connection (default: the backend's); then StoreUnavailable."""
         try:
-            try:
-                conn = self._idle.get_nowait()
-            except queue.Empty:
-                conn = self._connect()
-            try:
-                with conn.transaction():
-                    yield PostgresTx(conn)
-            except (psycopg.OperationalError, psycopg.errors.SerializationFailure,
-                    psycopg.errors.DeadlockDetected) as exc:
-                broken, conn = conn, None
-                broken.close()
-                raise StoreUnavailable(f"the hub database failed ({_first_line(exc)}); retry shortly") from None
-            except psycopg.errors.UniqueViolation:
-                raise Conflict("the request collides with data another request wrote at the same time; retry",
-                               code="conflict") from None
-            except (psycopg.DataError, psycopg.errors.ProgramLimitExceeded):  # NUL, out of range, too long
-                raise HubError("a value cannot be stored (NUL character or out of range)",
-                               code="invalid_request") from None
+            conn = self._pool.getconn(timeout=self._wait_s if wait_s is None else wait_s)
+        except PoolTimeout:
+            raise StoreUnavailable("no hub database connection is free or can be made; retry shortly") from None
+        except PoolClosed:
+            raise StoreUnavailable("the hub is stopping; retry shortly") from None
+        try:
+            with conn.transaction():
+                yield PostgresTx(conn)
+            self._last_ok = time.monotonic()
+        except (psycopg.OperationalError, psycopg.errors.SerializationFailure,
+                psycopg.errors.DeadlockDetected) as exc:
+            conn.close()  # the pool drops a closed connection and makes a new one when needed
+            raise StoreUnavailable(f"the hub database failed ({_first_line(exc)}); retry shortly") from None
+        except psycopg.errors.UniqueViolation:
+            raise Conflict("the request collides with data another request wrote at the same time; retry",
+                           code="conflict") from None
+        except (psycopg.DataError, psycopg.errors.ProgramLimitExceeded):  # NUL, out of range, too long
+            raise HubError("a value cannot be stored (NUL character or out of range)",
+                           code="invalid_request") from None
         finally:
-            if conn is not None:
-                if conn.closed or self._closed:
-                    conn.close()
-                else:
-                    self._idle.put(conn)
-            self._slots.release()
+            self._pool.putconn(conn)
+
+    def ping(self, wait_s: float) -> bool:
+        """A transaction that committed within the last `RECENT_S` is proof enough (under load the pool may have
+        no connection free for a probe, and readiness must not flap); else one `SELECT 1`."""
+        if time.monotonic() - self._last_ok < RECENT_S:
+            return True
+        with self.transaction(readonly=True, wait_s=wait_s) as tx:
+            return tx.one("SELECT 1") is not None
 
     def close(self) -> None:
-        self._closed = True
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                return
+        self._pool.close(timeout=5)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -186,6 +186,17 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (terminal_id, action_id)
         )""",
     ],
+    [  # 10 (issue 18a; it is the 8th entry until migrations 8 and 9 are merged): what several hub processes share.
+        # The guessers' throttle (hub.throttle) of a PostgreSQL hub: failures and lock-out per client and kind.
+        """CREATE TABLE hub_throttle (
+            client TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            locked_until DOUBLE PRECISION NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (client, kind)
+        )""",
+    ],
 ]
 
 
