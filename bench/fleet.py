@@ -194,6 +194,8 @@ def run(terminals: int = 1000, sales: int = 20, *, workers: int = 1, outage_s: f
         "sync_round_p99_ms": percentile(per_phase.get(storm, {}).get("rounds_ms", []), 0.99, 1),
         "auth_p99_ms": percentile(per_phase.get(storm, {}).get("auth_ms", []), 0.99, 1),
         "rejected_429": per_phase.get(storm, {}).get("statuses", {}).get(429, 0),
+        "rejected_503": per_phase.get(storm, {}).get("statuses", {}).get(503, 0),
+        "hub_auth_p99_ms": result[storm]["hub_auth_p99_ms"],
         "hub_workers": workers,
         "scaling": round(result[storm]["records_per_second"] / max(1e-9, result["storm-1"]["records_per_second"]), 2),
         "balanced": result["balanced"], "client_processes": processes, "setup_seconds": round(setup_s, 1),
@@ -257,6 +259,7 @@ def _storm(store: Any, hub: Any, clients: Clients, count: int, workers: int, sto
     held = _hub_heads(store)
     backlog = sum(max(0, seq - held.get(tid, 0)) for tid, seq in heads.items())
     hub.extra_args = ("--workers", str(workers)) if workers > 1 else ()
+    log_from = hub.log.stat().st_size if hub.log.exists() else 0
     hub.start()
     _wait_ready(hub.url)
     started = time.monotonic()
@@ -266,7 +269,27 @@ def _storm(store: Any, hub: Any, clients: Clients, count: int, workers: int, sto
     drain_s = time.monotonic() - started
     settled = _settle(store, clients)
     return {"workers": workers, "backlog_records": backlog, "drained": drained and settled,
-            "drain_seconds": round(drain_s, 2), "records_per_second": round(backlog / drain_s, 1)}
+            "drain_seconds": round(drain_s, 2), "records_per_second": round(backlog / drain_s, 1),
+            **_hub_view(hub.log, log_from)}
+
+
+def _hub_view(log: Path, offset: int) -> dict[str, Any]:
+    """The storm as the hub logged it (every request is one JSON line with status and time inside the hub): the
+    answers it refused, and its own time for the online authorisations (the terminals' clock on a busy machine
+    also counts the time their niced processes wait for a core)."""
+    statuses: Counter[int] = Counter()
+    auth_ms = []
+    with log.open("rb") as lines:
+        lines.seek(offset)
+        for line in lines:
+            if not line.startswith(b'{"event": "request"'):
+                continue
+            entry = json.loads(line)
+            statuses[entry["status"]] += 1
+            if entry["path"] == "/v1/auth" and entry["status"] == 200:
+                auth_ms.append(float(entry["ms"]))
+    return {"hub_requests": sum(statuses.values()), "hub_429": statuses[429], "hub_503": statuses[503],
+            "hub_auth_p99_ms": percentile(auth_ms, 0.99, 1)}
 
 
 def _settle(store: Any, clients: Clients) -> bool:
