@@ -59,10 +59,12 @@ class Supervisor:
         log.info(json.dumps({"event": "worker_started", "worker": index, "pid": process.pid}))
         return process
 
-    def run(self) -> int:
-        """Start the workers and watch them until `stopping` is set; then drain them. Returns 0."""
+    def start(self) -> None:
         for index in range(self.count):
             self.workers[index] = self._spawn(index)
+
+    def run(self) -> int:
+        """Watch the started workers until `stopping` is set; then drain them. Returns 0."""
         while not self.stopping.wait(0.2):
             for index, process in enumerate(self.workers):
                 if process is not None and process.poll() is not None:
@@ -104,6 +106,7 @@ def supervise(sock: socket.socket, count: int, options: dict[str, Any], admin_to
     supervisor = Supervisor(sock, count, options, admin_token)
     signal.signal(signal.SIGTERM, lambda *_: supervisor.stopping.set())
     signal.signal(signal.SIGINT, lambda *_: supervisor.stopping.set())
+    supervisor.start()
     print(banner, flush=True)  # the socket listens already: connections queue until a worker accepts them
     watch_parent(supervisor.stopping.set)
     try:

@@ -125,9 +125,9 @@ def test_a_worker_killed_mid_batch_under_load_loses_and_duplicates_nothing(dsn: 
         terms = [enrolled(hub, tmp_path) for _ in range(3)]
         plans = []
         for term in terms:
-            amounts = [200 + i % 11 for i in range(600)]
+            amounts = [200 + i % 11 for i in range(450)]
             records = [term.append("sale.completed", sale([tender("cash", a)])) for a in amounts]
-            plans.append((term, records, amounts, [upload_body(records[i:i + 200]) for i in range(0, 600, 200)]))
+            plans.append((term, records, amounts, [upload_body(records[i:i + 150]) for i in range(0, 450, 150)]))
 
         def drain(term: Terminal, batches: list[bytes]) -> None:
             for i, body in enumerate(batches):
