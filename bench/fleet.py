@@ -15,8 +15,8 @@ Phases (the sales per terminal are spread over them; a terminal sells at an even
    selling with online authorisations. `drain_seconds`: from the hub answering ready to the hub holding every
    record journalled before it came back; `records_per_second`: that backlog over that time.
 With `workers` > 1, outage and storm run twice in the same run: first against one hub worker, then against
-`workers` workers; `scaling` is the second storm's records per second over the first's. The measured figures are
-the last storm's. At the end, what the terminals journalled is counted against the hub's database: `lost` and
+`workers` workers; `scaling` is the storms' records per second on `workers` over those on one worker. `rounds`
+repeats the pair (alternating, for a steadier ratio on a busy machine). The measured figures are the last storm's. At the end, what the terminals journalled is counted against the hub's database: `lost` and
 `duplicated` (records held twice, sales booked twice, holds placed twice) must be 0.
 """
 
@@ -64,6 +64,9 @@ def register(bench: argparse._SubParsersAction) -> None:
                        help="selling with online authorisations after the hub is back (default 8)")
     fleet.add_argument("--backoff-cap", type=float, default=5.0,
                        help="the uplinks' longest backoff between failed rounds, seconds (default 5)")
+    fleet.add_argument("--rounds", type=int, default=1,
+                       help="outage-and-storm rounds per worker count (default 1; more: a steadier `scaling` on a busy "
+                            "machine, the storms alternating between one worker and --hub-workers)")
     fleet.add_argument("--client-nice", type=int, default=10,
                        help="niceness of the client processes over the bench's own, so the hub under test gets the "
                             "CPU first (they stand in for other machines; default 10, 0 to compete evenly)")
@@ -73,14 +76,15 @@ def register(bench: argparse._SubParsersAction) -> None:
 
 
 def cmd_bench_fleet(args: argparse.Namespace) -> int:
-    if args.terminals < 1 or args.sales_per_terminal < 1 or args.hub_workers < 1 or args.outage_seconds < 0:
-        print("edgepos: --terminals, --sales-per-terminal and --hub-workers must be positive", file=sys.stderr)
+    if min(args.terminals, args.sales_per_terminal, args.hub_workers, args.rounds) < 1 or args.outage_seconds < 0:
+        print("edgepos: --terminals, --sales-per-terminal, --hub-workers and --rounds must be positive",
+              file=sys.stderr)
         return 1
     try:
         result = run(args.terminals, args.sales_per_terminal, workers=args.hub_workers,
                      outage_s=args.outage_seconds, processes=args.client_processes or None,
                      online_s=args.online_seconds, storm_sell_s=args.storm_sell_seconds,
-                     backoff_cap_s=args.backoff_cap, client_nice=args.client_nice, dsn=args.dsn)
+                     backoff_cap_s=args.backoff_cap, client_nice=args.client_nice, rounds=args.rounds, dsn=args.dsn)
     except Exception as exc:  # no PostgreSQL, hub did not start: one line, not a traceback
         result = {"error": f"{type(exc).__name__}: {exc}"}
     if args.json:
@@ -97,18 +101,30 @@ def cmd_bench_fleet(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def plan(sales: int, workers: int) -> list[tuple[str, int]]:
-    """The phases and how many sales each terminal makes in each (largest remainder of the weights)."""
-    if workers > 1:
-        weights = [("online", 0.2), ("outage-1", 0.3), ("storm-1", 0.1), (f"outage-{workers}", 0.3),
-                   (f"storm-{workers}", 0.1)]
-    else:
-        weights = [("online", 0.3), ("outage-1", 0.5), ("storm-1", 0.2)]
+def plan(sales: int, workers: int, rounds: int = 1) -> list[tuple[str, int]]:
+    """The phases and how many sales each terminal makes in each (largest remainder of the weights). Each round is an
+    outage and a storm on one worker, then (workers > 1) an outage and a storm on `workers`."""
+    counts_of = (1, workers) if workers > 1 else (1,)
+    weights = [("online", 0.2 if workers > 1 else 0.3)]
+    share = (1 - weights[0][1]) / (rounds * len(counts_of))
+    for n in range(1, rounds + 1):
+        tail = "" if n == 1 else f"-r{n}"
+        for w in counts_of:
+            weights += [(f"outage-{w}{tail}", share * 0.75), (f"storm-{w}{tail}", share * 0.25)]
     shares = [w * sales for _, w in weights]
     counts = [math.floor(s) for s in shares]
     for i in sorted(range(len(shares)), key=lambda i: counts[i] - shares[i])[:sales - sum(counts)]:
         counts[i] += 1
     return [(name, n) for (name, _), n in zip(weights, counts, strict=True)]
+
+
+def scaling(result: dict[str, Any], workers: int) -> float:
+    """Records per second of every storm on `workers` over that of every storm on one worker (backlogs over times)."""
+    def rate(w: int) -> float:
+        storms = [p for name, p in result.items() if name.startswith(f"storm-{w}") and name.split("-")[1] == str(w)]
+        return sum(p["backlog_records"] for p in storms) / max(1e-9, sum(p["drain_seconds"] for p in storms))
+
+    return round(rate(workers) / max(1e-9, rate(1)), 2)
 
 
 class Clients:
@@ -158,7 +174,7 @@ def _clients(count: int, terminals: int, root: Path, hub_url: str, backoff_cap_s
 
 def run(terminals: int = 1000, sales: int = 20, *, workers: int = 1, outage_s: float = 30.0,
         processes: int | None = None, online_s: float = 8.0, storm_sell_s: float = 8.0, backoff_cap_s: float = 5.0,
-        client_nice: int = 10, dsn: str | None = None) -> dict[str, Any]:
+        client_nice: int = 10, rounds: int = 1, dsn: str | None = None) -> dict[str, Any]:
     """The whole scenario; returns the figures (see the module docstring)."""
     from hub.postgres_backend import LOCAL_DSN, scratch_schema
     from hub.process import HubProcess
@@ -178,7 +194,7 @@ def run(terminals: int = 1000, sales: int = 20, *, workers: int = 1, outage_s: f
                 keys = {tid: key for answer in [p.recv() for p in clients.pipes] for tid, key in answer.items()}
                 setup_s = time.monotonic() - began
                 enrol_s = _enrol(store, clients, len(keys))
-                result = _phases(store, hub, clients, plan(sales, workers), workers, outage_s, online_s,
+                result = _phases(store, hub, clients, plan(sales, workers, rounds), workers, outage_s, online_s,
                                  storm_sell_s)
                 per_phase = _merge(clients.ask("stop"))
             result.update(_count(store, result.pop("heads")))
@@ -186,7 +202,7 @@ def run(terminals: int = 1000, sales: int = 20, *, workers: int = 1, outage_s: f
         finally:
             hub.stop()
             store.close()
-    storm = f"storm-{workers}"
+    storm = max((name for name in result if name.startswith(f"storm-{workers}")), key=_round_of)
     return {
         "terminals": terminals, "sales_per_terminal": sales, "records": result["records"], "lost": result["lost"],
         "duplicated": result["duplicated"], "drained": result["drained"], "outage_seconds": outage_s,
@@ -197,12 +213,16 @@ def run(terminals: int = 1000, sales: int = 20, *, workers: int = 1, outage_s: f
         "rejected_503": per_phase.get(storm, {}).get("statuses", {}).get(503, 0),
         "hub_auth_p99_ms": result[storm]["hub_auth_p99_ms"],
         "hub_workers": workers,
-        "scaling": round(result[storm]["records_per_second"] / max(1e-9, result["storm-1"]["records_per_second"]), 2),
+        "scaling": scaling(result, workers), "rounds": rounds,
         "balanced": result["balanced"], "client_processes": processes, "setup_seconds": round(setup_s, 1),
         "enrol_seconds": round(enrol_s, 2), "seconds": round(time.monotonic() - began, 1),
         "phases": {name: {**result.get(name, {}), **_summary(per_phase.get(name, {}))}
                    for name in dict.fromkeys([*result_phases(result), *per_phase])},
     }
+
+
+def _round_of(name: str) -> int:
+    return int(name.rsplit("-r", 1)[1]) if "-r" in name else 1
 
 
 def result_phases(result: dict[str, Any]) -> list[str]:
