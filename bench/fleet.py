@@ -16,8 +16,9 @@ Phases (the sales per terminal are spread over them; a terminal sells at an even
    record journalled before it came back; `records_per_second`: that backlog over that time.
 With `workers` > 1, outage and storm run twice in the same run: first against one hub worker, then against
 `workers` workers; `scaling` is the storms' records per second on `workers` over those on one worker. `rounds`
-repeats the pair (alternating, for a steadier ratio on a busy machine). The measured figures are the last storm's. At the end, what the terminals journalled is counted against the hub's database: `lost` and
-`duplicated` (records held twice, sales booked twice, holds placed twice) must be 0.
+repeats the pair (alternating, for a steadier ratio on a busy machine). The measured figures are the last storm's.
+At the end, what the terminals journalled is counted against the hub's database: `lost` and `duplicated` (records
+held twice, sales booked twice, holds placed twice) must be 0.
 """
 
 from __future__ import annotations
