@@ -119,7 +119,8 @@ class SimTerminal:
         self.uplink = Uplink(self.journal, self.client, state=self.state, backoff_cap_s=backoff_cap_s,
                              after_round=self._round)
         self.orders: queue.Queue[tuple[int, float] | None] = queue.Queue()
-        self.busy = threading.Event()
+        self.unfinished = 0  # orders taken and not yet sold in full
+        self._orders_lock = threading.Lock()
         self.seller = threading.Thread(target=self._sell_loop, name=f"sell-{terminal_id}", daemon=True)
         self.seller.start()
 
@@ -136,13 +137,19 @@ class SimTerminal:
                 time.sleep(max(0.0, started + (n + self.rng.random()) * seconds / count - time.monotonic()))
                 self.sell()
                 self.uplink.poke()
-            if self.orders.empty():
-                self.busy.clear()
+            with self._orders_lock:
+                self.unfinished -= 1
 
     def order(self, count: int, seconds: float) -> None:
         if count > 0:
-            self.busy.set()
+            with self._orders_lock:
+                self.unfinished += 1
             self.orders.put((count, seconds))
+
+    @property
+    def busy(self) -> bool:
+        with self._orders_lock:
+            return self.unfinished > 0
 
     def sell(self) -> None:
         """One sale as the checkout journals it: cash, or a card asked online first (offline when no answer)."""
@@ -248,7 +255,7 @@ def serve(conn: Connection, spec: dict[str, Any]) -> None:
             conn.send(True)
         elif command == "idle":  # wait until every seller has finished its orders
             for t in terminals:
-                while t.busy.is_set():
+                while t.busy:
                     time.sleep(0.05)
             conn.send(True)
         elif command == "heads":
