@@ -17,6 +17,8 @@ from hub.cbdc.ledger import MIGRATION as CBDC_MIGRATION
 from hub.corporate.tables import MIGRATION as CORPORATE_MIGRATION
 from hub.corporate.treasury_tables import MIGRATION as TREASURY_MIGRATION
 from hub.risk_loop import MIGRATION as RISK_LOOP_MIGRATION
+from hub.sharding import MIGRATION as SHARDING_MIGRATION
+from hub.sharding import PostgresOnly
 
 if TYPE_CHECKING:
     from hub.backend import Backend
@@ -201,6 +203,9 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (client, kind)
         )""",
     ],
+    # 11 (issue 18b; the 9th entry until migrations 8 and 9 are merged): merchant_id, the distribution key of a
+    #    PostgreSQL sharded by merchant, in the keys of the merchant tables (hub.sharding, docs/scale-out.md)
+    SHARDING_MIGRATION,
 ]
 
 
@@ -220,6 +225,8 @@ def migrate(backend: Backend) -> int:
             if number <= current:
                 continue
             for statement in statements:
+                if isinstance(statement, PostgresOnly) and backend.dialect != "postgresql":
+                    continue
                 tx.run(statement)
             if number == 1:
                 tx.many("INSERT INTO accounts (name, merchant_id, created_at) VALUES (?, ?, ?)", system_account_rows())
