@@ -203,9 +203,8 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (client, kind)
         )""",
     ],
-    # 11 (issue 18b; the 9th entry until migrations 8 and 9 are merged): merchant_id, the distribution key of a
-    #    PostgreSQL sharded by merchant, in the keys of the merchant tables (hub.sharding, docs/scale-out.md)
-    SHARDING_MIGRATION,
+    SHARDING_MIGRATION,  # 11: merchant_id, the distribution key of a PostgreSQL sharded by merchant, in the keys of
+    #                      the merchant tables (hub.sharding, docs/scale-out.md)
 ]
 
 
