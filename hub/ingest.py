@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from hub import risk_loop
 from hub.accounts import merchant_refunds, merchant_sales, tender_account
 from hub.backend import Tx, chunks, in_clause
 from hub.cbdc.settle import Verdict, payment_states, settle_offline
@@ -164,6 +165,9 @@ def ingest(tx: Tx, terminal_id: str, records: Sequence[WireRecord], problems: Se
                          terminal.merchant_id))
         tx.insert("records", RECORD_COLUMNS, rows)
         writes.flush(tx)
+        learnt = [(r.seq, r.time, r.type, r.payload) for r, _, _ in accepted if r.type in risk_loop.FROM_JOURNAL]
+        if learnt:  # the learning loop's sales and step-up labels, once per accepted record
+            risk_loop.from_journal(tx, terminal.id, learnt, now)
         tx.run("UPDATE terminals SET last_seq = ?, last_hash = ? WHERE id = ?", (seq, head.hex(), terminal.id))
     return UploadResponse(results=results, last_seq=seq, last_hash=head.hex() if seq else "")
 

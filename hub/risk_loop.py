@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from hub import downstream
 from hub.backend import Tx
@@ -76,6 +76,21 @@ MIGRATION: list[str] = [  # appended to hub.schema.MIGRATIONS
         report TEXT NOT NULL,
         report_md TEXT NOT NULL
     )""",
+]
+
+DECISIONS_MIGRATION: list[str] = [  # what each till's engine decided, from its journal (`risk.decided` records)
+    """CREATE TABLE risk_decisions (
+        sale_id TEXT PRIMARY KEY,
+        terminal_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        decision TEXT NOT NULL,
+        score_ppm INTEGER NOT NULL,
+        reasons TEXT NOT NULL,
+        model TEXT,
+        features TEXT NOT NULL,
+        decided_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX risk_decisions_terminal ON risk_decisions (terminal_id, decided_at)",
 ]
 
 LABEL_FRAUD: dict[str, bool] = {
@@ -141,6 +156,35 @@ class Count(Message):
     added: int
 
 
+ReasonCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
+FeatureText = Annotated[str, StringConstraints(pattern=r"^(-?[0-9][0-9.]*(e[+-][0-9]+)?|-?inf|nan)$", max_length=24)]
+
+
+class DecidedRecord(Message):
+    """The payload of a till's `risk.decided` journal record (models.decision.risk_line)."""
+
+    sale: RiskSale
+    decision: Literal["approve", "step_up_pin", "step_up_supervisor", "decline"]
+    score_ppm: Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
+    reasons: Annotated[list[ReasonCode], Field(max_length=32)]
+    model: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")] | None = None
+    features: Annotated[list[FeatureText], Field(max_length=256)]
+
+
+class StepUpRecord(BaseModel):
+    """The part of a till's `tender.step_up` journal record that makes a label (other fields are the till's)."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+
+    step: Literal["pin", "supervisor"]
+    result: Literal["approved", "refused"]
+    risk_id: SaleId | None = None
+
+
+STEP_UP_LABEL: dict[str, LabelKind] = {"pin": "pin_verified", "supervisor": "supervisor_approved"}
+FROM_JOURNAL = ("risk.decided", "tender.step_up")
+
+
 class RunSummary(Message):
     n: int
     started_at: datetime
@@ -178,6 +222,38 @@ def add_sales(tx: Tx, sales: RiskSales, now: datetime) -> Count:
                         "ON CONFLICT (id) DO NOTHING", (sale.id, sale.terminal_id, line["time"],
                                                         json.dumps(line, separators=(",", ":")), iso(now)))
     return Count(added=added)
+
+
+def from_journal(tx: Tx, terminal_id: str, records: list[tuple[int, str, str, str]], now: datetime) -> int:
+    """What the learning loop takes from journal records the hub has just accepted (each once: a record the hub
+    already holds is never handed here again): `risk.decided` -> the sale as the till saw it (stored like one of
+    `POST /v1/admin/risk/sales`, always under the uploading terminal) and its decision; an approved `tender.step_up`
+    -> a `pin_verified` / `supervisor_approved` label known at the record's time. Records are (seq, time, type,
+    payload); a payload the loop cannot use is logged and skipped: the money records around it still book."""
+    used = 0
+    for seq, time_text, record_type, payload in records:
+        try:
+            if record_type == "risk.decided":
+                decided = DecidedRecord.model_validate_json(payload)
+                sale = decided.sale.model_copy(update={"terminal_id": terminal_id})
+                add_sales(tx, RiskSales(sales=[sale]), now)
+                tx.run("INSERT INTO risk_decisions (sale_id, terminal_id, seq, decision, score_ppm, reasons, model, "
+                       "features, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sale_id) DO NOTHING",
+                       (sale.id, terminal_id, seq, decided.decision, decided.score_ppm, json.dumps(decided.reasons),
+                        decided.model, json.dumps(decided.features), _time_text(sale.time)))
+                used += 1
+            elif record_type == "tender.step_up":
+                step = StepUpRecord.model_validate_json(payload)
+                if step.result != "approved" or step.risk_id is None:
+                    continue
+                known = min(_utc(datetime.fromisoformat(time_text)), now.astimezone(UTC))
+                add_label(tx, LabelIn(sale_id=step.risk_id, kind=STEP_UP_LABEL[step.step], known_at=known,
+                                      source=f"till {terminal_id}"), now)
+                used += 1
+        except (ValidationError, ValueError, HubError) as exc:
+            log.warning("journal record %s %s of %s not used by the risk loop: %s", seq, record_type, terminal_id,
+                        str(exc).splitlines()[0][:200])
+    return used
 
 
 def add_label(tx: Tx, label: LabelIn, now: datetime) -> Label:

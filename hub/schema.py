@@ -16,6 +16,7 @@ from hub.cbdc.ledger import ISSUANCE
 from hub.cbdc.ledger import MIGRATION as CBDC_MIGRATION
 from hub.corporate.tables import MIGRATION as CORPORATE_MIGRATION
 from hub.corporate.treasury_tables import MIGRATION as TREASURY_MIGRATION
+from hub.risk_loop import DECISIONS_MIGRATION as RISK_DECISIONS_MIGRATION
 from hub.risk_loop import MIGRATION as RISK_LOOP_MIGRATION
 from hub.sharding import MIGRATION as SHARDING_MIGRATION
 from hub.sharding import PostgresOnly
@@ -205,6 +206,7 @@ MIGRATIONS: list[list[str]] = [
     ],
     SHARDING_MIGRATION,  # 11: merchant_id, the distribution key of a PostgreSQL sharded by merchant, in the keys of
     #                      the merchant tables (hub.sharding, docs/scale-out.md)
+    RISK_DECISIONS_MIGRATION,  # 12: each till's risk decisions from its journal (risk.decided records)
 ]
 
 

@@ -71,8 +71,8 @@ def write_card(path: Path, summary: dict[str, Any], meta: dict[str, Any], seed: 
         "",
         "| scenario | default rate/day | what happens |",
         "|---|---|---|",
-        f"| amount_outlier | on | every ordinary sale above 220.00 is fraud (handbook rule); the legitimate big "  # noqa: F541
-        "purchases below are not |",
+        f"| amount_outlier | {DEFAULT_RATES['amount_outlier']} | a stolen card: 1-2 big purchases (5-15x the usual "
+        "amount, at least 220.00) at a shop 8-40 grid units from home; no sale is fraud for its size alone |",
         f"| compromised_terminal | {DEFAULT_RATES['compromised_terminal']} | every sale at the terminal is fraud for "
         "28 days |",
         f"| compromised_card | {DEFAULT_RATES['compromised_card']} | a third of the card's next 14 days' sales are "
@@ -117,8 +117,13 @@ def write_card(path: Path, summary: dict[str, Any], meta: dict[str, Any], seed: 
         "(1 d against 30 d: an entry-mode shift), the share of its sales in this entry mode, distinct cards and tiny "
         "sales in the last hour (card testing across cards), and from the feedback: distinct reported cards (7 d), "
         "the share of its sales of the last 7 days reported, of its 1-7-day-old sales reported, of its sales since "
-        "its first reported sale of the week, and the time since its last reported sale and last report. A test "
-        "replays one stream through the training path (memory) and through "
+        "its first reported sale of the week, and the time since its last reported sale and last report. Version 3 "
+        "adds decline bursts (attempts at the terminal by cards the till refused as reported, last hour and day, and "
+        "their share of its sales over 7 and 30 days) and the share of the cards seen at the terminal in 30 days "
+        "that were reported for a sale there (a common point of compromise). Training replays each stream as the "
+        "tills compute it: one state per terminal (a card's history is what that till saw of it), each sale's "
+        "feedback reaching the till that made it, and the hub's blacklist (every reported card) reaching every till. "
+        "A test replays one stream through the training path (memory) and through "
         "`edgepos risk score` (SQLite, restarted mid-stream) and finds identical features.",
         "",
         ", ".join(f"`{f}`" for f in FEATURES) + ".",

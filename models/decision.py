@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from drivers.currency import exponent
+
+if TYPE_CHECKING:
+    from models.features import Tx
 
 APPROVE, PIN, SUPERVISOR, DECLINE = "approve", "step_up_pin", "step_up_supervisor", "decline"
 SEVERITY = {APPROVE: 0, PIN: 1, SUPERVISOR: 2, DECLINE: 3}
@@ -90,6 +94,8 @@ class Decision:
     decision: str
     score: float
     reasons: list[str] = field(default_factory=list)
+    features: tuple[float, ...] = ()  # what the model read (the engine fills it in; the hub keeps it for review)
+    model: str | None = None  # the active model's version, None without one
 
     def explain(self) -> list[dict[str, str]]:
         return [{"code": code, "text": REASONS[code][1]} for code in self.reasons]
@@ -172,3 +178,21 @@ def combine(score: float, rule_reasons: list[str], thresholds: Thresholds | None
     reasons.sort(key=lambda code: -SEVERITY[REASONS[code][0]])
     decision = REASONS[reasons[0]][0] if reasons else APPROVE
     return Decision(decision, score, reasons)
+
+
+def risk_line(tx: Tx, decision: Decision) -> dict[str, Any]:
+    """The sale as the engine saw it and what it decided, for the hub's learning loop (journal record
+    `risk.decided`): the `edgepos risk score` line (a card token, never a PAN), the decision, the score in parts per
+    million, the reasons, the model's version and the features it read (decimal strings of 6 significant
+    digits: the journal holds no floats)."""
+    sale: dict[str, Any] = {"id": tx.id, "time": datetime.fromtimestamp(tx.t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            "amount_minor": tx.amount_minor, "currency": tx.currency, "card_token": tx.card,
+                            "terminal_id": tx.terminal, "entry_mode": tx.entry_mode, "tender": tx.tender,
+                            "profile": tx.profile}
+    if tx.device is not None:
+        sale["device_id"] = tx.device
+    if tx.region is not None:
+        sale["region"] = tx.region
+    return {"sale": sale, "decision": decision.decision, "score_ppm": round(decision.score * 1_000_000),
+            "reasons": list(decision.reasons), "model": decision.model,
+            "features": [f"{v:.6g}" for v in decision.features]}

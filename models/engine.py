@@ -24,7 +24,8 @@ class RiskEngine:
         self.shadow_decisions: list[dict[str, Any]] = []  # the last few, for inspection; the log has them all
 
     def decide(self, tx: Tx, offline: Offline | None = None) -> Decision:
-        features = self.state.observe(tx)
+        blocked = any(source.is_blacklisted(tx.card) for source in self.blacklists)
+        features = self.state.observe(tx, blocked=blocked)
         cnt_1h, cnt_1d = int(features[CARD_CNT_1H]), int(features[CARD_CNT_1D])
         reasons = rules(t=tx.t, amount_minor=tx.amount_minor, currency=tx.currency, card_token=tx.card,
                         entry_mode=tx.entry_mode, profile=tx.profile, card_sales_1h=cnt_1h, card_sales_1d=cnt_1d,
@@ -33,6 +34,7 @@ class RiskEngine:
         model = self.scorer.active if self.scorer else None
         score = model.score(features) if model else 0.0
         decision = combine(score, reasons, model.thresholds if model else None, tx.profile, base)
+        decision.features, decision.model = tuple(features), model.version if model else None
         shadow = self.scorer.shadow if self.scorer else None
         if shadow is not None:
             s_score = shadow.score(features)
@@ -52,3 +54,4 @@ class RiskEngine:
                                   profile=profile, card_sales_1h=0, card_sales_1d=0, rates=self.rates, offline=offline)
                  if c.startswith("offline_")]
         return codes, to_base(amount_minor, currency, self.rates) or 0
+

@@ -45,6 +45,11 @@ FEATURES = (
     "card_new_at_term", "term_new_share_1d", "term_new_share_7d", "term_keyed_share_1d", "term_keyed_share_30d",
     "term_entry_share_30d", "term_cards_1h", "term_small_1h", "term_fb_cards_7d", "term_fb_share_7d",
     "term_log_secs_since_fb_sale", "term_log_secs_since_fb", "term_fb_share_mature", "term_fb_run_share",
+    # decline bursts (v3): attempts at this terminal by cards the till refused as reported (a skimmed terminal's
+    # customers come back with their blocked cards; a cash-out terminal retries stolen ones)
+    "term_blocked_1h", "term_blocked_1d", "term_blocked_share_7d", "term_blocked_share_30d",
+    # cross-card: share of the cards seen here in 30 days that were reported for a sale here (a point of compromise)
+    "term_fb_card_share_30d",
 )
 KEYED = frozenset({"manual", "magstripe"})
 CARD_CNT_1H, CARD_CNT_1D = FEATURES.index("card_cnt_1h"), FEATURES.index("card_cnt_1d")  # what the velocity rules read
@@ -200,15 +205,17 @@ class _Card:
 
 
 class _Terminal:
-    """A terminal's 30-day events (t, amount, card, entry, new_card) with running counts of sales by cards new to
-    it and of key-entered sales per window, its cards and entry modes, and the confirmed-fraud feedback it got."""
+    """A terminal's 30-day events (t, amount, card, entry, new_card, blocked) with running counts of sales by cards
+    new to it, of key-entered sales and of attempts by reported cards per window, its cards and entry modes, and the
+    confirmed-fraud feedback it got."""
 
-    __slots__ = ("cards", "entries", "fb", "keyed", "new", "win")
+    __slots__ = ("blocked", "cards", "entries", "fb", "keyed", "new", "win")
 
     def __init__(self) -> None:
-        self.win = _Windows()  # events: (t, amount, card, entry, new_card 0/1)
+        self.win = _Windows()  # events: (t, amount, card, entry, new_card 0/1, blocked 0/1)
         self.new = [0, 0, 0, 0]
         self.keyed = [0, 0, 0, 0]
+        self.blocked = [0, 0, 0, 0]
         self.cards: dict[str, int] = {}
         self.entries: dict[str, int] = {}
         self.fb: list[tuple[int, int, str]] = []  # (feedback time, sale time, card), kept 30 days of feedback time
@@ -220,6 +227,7 @@ class _Terminal:
             while h < n and ev[h][0] <= limit:
                 e = ev[h]
                 self.new[i] -= e[4]
+                self.blocked[i] -= e[5]
                 if e[3] in KEYED:
                     self.keyed[i] -= 1
                 if i == 3:
@@ -233,6 +241,7 @@ class _Terminal:
         keyed = ev[3] in KEYED
         for i in range(4):
             self.new[i] += ev[4]
+            self.blocked[i] += ev[5]
             self.keyed[i] += keyed
         self.cards[ev[2]] = self.cards.get(ev[2], 0) + 1
         self.entries[ev[3]] = self.entries.get(ev[3], 0) + 1
@@ -251,7 +260,8 @@ CREATE TABLE IF NOT EXISTS card_event (card TEXT NOT NULL, t INTEGER NOT NULL, a
     terminal TEXT NOT NULL, entry TEXT NOT NULL, device TEXT, lat INTEGER, lon INTEGER, region TEXT);
 CREATE INDEX IF NOT EXISTS card_event_idx ON card_event (card, t);
 CREATE TABLE IF NOT EXISTS term_event (terminal TEXT NOT NULL, t INTEGER NOT NULL, amount INTEGER NOT NULL,
-    card TEXT NOT NULL DEFAULT '', entry TEXT NOT NULL DEFAULT '', new INTEGER NOT NULL DEFAULT 0);
+    card TEXT NOT NULL DEFAULT '', entry TEXT NOT NULL DEFAULT '', new INTEGER NOT NULL DEFAULT 0,
+    blocked INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS term_event_idx ON term_event (terminal, t);
 CREATE TABLE IF NOT EXISTS term_fraud (id TEXT PRIMARY KEY, terminal TEXT NOT NULL, t INTEGER NOT NULL,
     sale_t INTEGER NOT NULL DEFAULT 0, card TEXT NOT NULL DEFAULT '');
@@ -321,7 +331,7 @@ class FeatureState:
             return term
         term = _Terminal()
         if self.db is not None:
-            for row in self.db.execute("SELECT t, amount, card, entry, new FROM term_event WHERE terminal = ? "
+            for row in self.db.execute("SELECT t, amount, card, entry, new, blocked FROM term_event WHERE terminal = ? "
                                        "AND t > ? ORDER BY rowid", (terminal_id, t - WINDOWS[3])):
                 term.add(tuple(row))
             term.fb = [tuple(r) for r in self.db.execute(
@@ -334,8 +344,9 @@ class FeatureState:
 
     # --- the feature function ----------------------------------------------------------------------------------
 
-    def observe(self, tx: Tx) -> list[float]:
-        """Features of `tx` from everything before it; then `tx` joins the state (written through to SQLite)."""
+    def observe(self, tx: Tx, blocked: bool = False) -> list[float]:
+        """Features of `tx` from everything before it; then `tx` joins the state (written through to SQLite).
+        `blocked`: the till refuses the card as reported (blacklisted), known before the sale is scored."""
         t = tx.t
         card = self._card(tx.card, t)
         term = self._terminal(tx.terminal, t)
@@ -398,10 +409,13 @@ class FeatureState:
             math.log1p(max(0, t - last_fb_sale)) if last_fb_sale is not None else -1.0,
             math.log1p(max(0, t - term.fb[-1][0])) if fb30 else -1.0,
             fb_mature / mature if mature > 0 else -1.0, fb_since_first / since_first if since_first else -1.0,
+            float(term.blocked[0]), float(term.blocked[1]), term.blocked[2] / tc[2] if tc[2] else -1.0,
+            term.blocked[3] / tc[3] if tc[3] else -1.0,
+            len({f[2] for f in term.fb}) / len(term.cards) if term.cards else -1.0,
         ]
         cev = (t, tx.amount_minor, tx.terminal, tx.entry_mode, tx.device, tx.lat_u, tx.lon_u, tx.region)
         card.add(cev)
-        tev_new = (t, tx.amount_minor, tx.card, tx.entry_mode, new_card)
+        tev_new = (t, tx.amount_minor, tx.card, tx.entry_mode, new_card, 1 if blocked else 0)
         term.add(tev_new)
         if self.db is None:
             self.txs[tx.id] = (tx.card, tx.terminal, t)
@@ -411,7 +425,8 @@ class FeatureState:
                 self.prune(t)
             with transaction(self.db) as db:
                 db.execute("INSERT INTO card_event VALUES (?,?,?,?,?,?,?,?,?)", (tx.card, *cev))
-                db.execute("INSERT INTO term_event (terminal, t, amount, card, entry, new) VALUES (?,?,?,?,?,?)",
+                db.execute("INSERT INTO term_event (terminal, t, amount, card, entry, new, blocked) "
+                           "VALUES (?,?,?,?,?,?,?)",
                            (tx.terminal, *tev_new))
                 db.execute("INSERT OR REPLACE INTO tx VALUES (?,?,?,?)", (tx.id, tx.card, tx.terminal, t))
         return features
@@ -469,7 +484,7 @@ class FeatureState:
 def _add_columns(db: sqlite3.Connection) -> None:
     """A state file written before the v2 features gets their columns (its old rows count as unknown card/entry)."""
     for table, columns in (("term_event", ("card TEXT NOT NULL DEFAULT ''", "entry TEXT NOT NULL DEFAULT ''",
-                                           "new INTEGER NOT NULL DEFAULT 0")),
+                                           "new INTEGER NOT NULL DEFAULT 0", "blocked INTEGER NOT NULL DEFAULT 0")),
                            ("term_fraud", ("sale_t INTEGER NOT NULL DEFAULT 0", "card TEXT NOT NULL DEFAULT ''"))):
         have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         for column in columns:

@@ -12,7 +12,8 @@ Terminals have a profile (retail, cross_border, b2b); cross-border terminals tak
 amount rule does not relabel.
 
 Fraud scenarios (expected events a day; `--mix name=factor,...` multiplies them, 0 turns one off):
-  amount_outlier        every sale above 220 (major units) is fraud (the handbook's rule; factor 0 disables)
+  amount_outlier        a stolen card spent on one or two big purchases (5-15x its usual amount, at least 220.00) at
+                        shops its owner never uses; size alone is no label: legitimate big purchases exist too
   compromised_terminal  terminals whose every sale turns fraudulent for the next 28 days
   compromised_card      cards of which a third of the next 14 days' sales are fraud with the amount x5
   card_testing          a stolen card tried with a burst of tiny key-entered/magstripe amounts, then a big one
@@ -224,10 +225,6 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
 
     # fraud that turns legitimate-looking sales fraudulent
     day_of = [int(tx["t"] // 86400) for tx in txs]
-    if cfg.rate("amount_outlier") > 0:
-        for tx in txs:
-            if tx["amount"] > OUTLIER_THRESHOLD:
-                tx["scenario"] = "amount_outlier"
     if cfg.big_ticket > 0:  # legitimate big purchases (a phone, a suit): 5-40x the customer's usual amount
         big = np.random.default_rng([cfg.seed, 17])  # its own stream: the rest of the world stays as it was
         for tx in txs:
@@ -287,6 +284,15 @@ def generate(cfg: Config) -> list[dict[str, Any]]:
                         else w.instrument(rng, c)[:2]
                     add(t, c, term, float(w.mean[c] * rng.uniform(1, 4)), entry, tender, None, "terminal_cashout")
                     t += rng.uniform(20, 900)
+        for _ in range(rng.poisson(cfg.rate("amount_outlier", day))):
+            c = int(rng.choice(card_holders))  # a stolen card: big purchases where its owner does not shop
+            term = w.far_terminal(rng, c, 8, 40)
+            t = base + _day_seconds(rng)
+            for _ in range(int(rng.integers(1, 3))):
+                entry, tender, _dev = w.instrument(rng, c)
+                add(t, c, term, max(OUTLIER_THRESHOLD, w.mean[c] * rng.uniform(5, 15)), entry, tender, None,
+                    "amount_outlier")
+                t += rng.uniform(300, 5400)
         for _ in range(rng.poisson(cfg.rate("unfamiliar_entry", day))):
             c = int(rng.choice(card_holders))
             entry = "manual" if rng.random() < 0.5 else "magstripe"
@@ -368,7 +374,7 @@ def _reissue(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     sale: dict[str, tuple[str, str]] = {}  # sale id -> (customer: the first token, the token it used)
     current: dict[str, str] = {}  # customer -> the token in use now
     issued: dict[str, int] = {}
-    own = {None, "compromised_terminal", "amount_outlier"}  # sales the customer makes themself
+    own = {None, "compromised_terminal"}  # sales the customer makes themself
     for line in lines:
         if "feedback" in line:
             customer, token = sale.get(line["feedback"]["id"], (None, None))

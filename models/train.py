@@ -50,20 +50,31 @@ class Replayed:
 
 
 def replay(lines: list[dict[str, Any]], start_t: int | None = None) -> Replayed:
-    """Features of every transaction of a labelled stream, through the same code the scorer runs."""
-    state = FeatureState()
+    """Features of every transaction of a labelled stream, through the same code the scorer runs, as each till
+    computes them: one state per terminal (its own sales only), the confirmed-fraud feedback of a sale reaching the
+    till that made it, and the hub's blacklist (every reported card) reaching every till."""
+    states: dict[str, FeatureState] = {}
+    sale_terminal: dict[str, str] = {}
+    reported: set[str] = set()  # the hub's blacklist, sent down to every till
     rows, ys, days, cards, known, flags, scen, reasons_l, bases, profiles, times, cold = ([] for _ in range(12))
     t0 = start_t
     term_seen: dict[str, list[int]] = {}  # terminal -> [first day, sales so far]
     for line in lines:
         if "feedback" in line:
-            state.feedback(*parse_feedback(line))
+            tx_id, when, fraud = parse_feedback(line)
+            terminal = sale_terminal.get(tx_id)
+            if terminal is not None and states[terminal].feedback(tx_id, when, fraud) and fraud:
+                reported.add(states[terminal].txs[tx_id][0])
             continue
         tx = parse_tx(line)
         if t0 is None:
             t0 = tx.t - tx.t % 86400
-        known.append(state.is_blacklisted(tx.card))
-        f = state.observe(tx)
+        state = states.get(tx.terminal)
+        if state is None:
+            state = states[tx.terminal] = FeatureState()
+        sale_terminal[tx.id] = tx.terminal
+        known.append(tx.card in reported)
+        f = state.observe(tx, blocked=known[-1])
         reasons = rules(t=tx.t, amount_minor=tx.amount_minor, currency=tx.currency, card_token=tx.card,
                         entry_mode=tx.entry_mode, profile=tx.profile, card_sales_1h=int(f[CARD_CNT_1H]),
                         card_sales_1d=int(f[CARD_CNT_1D]), rates=DEFAULT_RATES)
@@ -260,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     c_keep = ~calib.known  # both calibration streams, default and drifting
     c_scores = score(calib)[c_keep]
     thresholds = {name: threshold_at_fpr(c_scores, calib.y[c_keep], fpr) for name, fpr in TARGET_FPR.items()}
-    version = f"risk-v2-s{s}"
+    version = f"risk-v3-s{s}"
     meta = {"version": version, "features": list(FEATURES), "thresholds": thresholds,
             "target_fpr": TARGET_FPR, "trained_on": {"seeds": [s, s + 100], "days": [[0, 34], [0, 62]],
                                                      "transactions": len(train.y), "frauds": int(train.y.sum()),

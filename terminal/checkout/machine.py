@@ -19,7 +19,7 @@ from drivers.card.kernel import CARD_ASKED_ONLINE, CURRENCY_NUMERIC, Decision, T
 from drivers.errors import CardRemoved, DeviceError
 from drivers.printer.adapt import document_from_receipt
 from drivers.scanner.payload import build_emvco
-from models.decision import REASONS, Offline
+from models.decision import REASONS, Offline, risk_line
 from models.features import Tx
 from sync.crypto import hmac_sm3
 from sync.protocol import AuthRequest, PositiveAmount
@@ -332,11 +332,12 @@ class Checkout:
     def _risk_only(self, pending: TenderAttempt, device: str) -> Exception | None:
         """The risk engine's decision on a hard-wallet payment before value moves: an exception to raise when it
         declines (offline limits of cards do not apply: the hard wallet has its own caps)."""
-        from_risk = self.ports.risk.decide(
-            Tx(pending.attempt_id, self._now_epoch(), pending.amount.amount, pending.amount.currency,
-               pending.token or "", self.terminal_id, pending.entry_mode or "wallet_offline", str(pending.kind),
-               self.profile, None, None, None, None), None)  # device: see terminal.checkout.cbdc
+        tx = Tx(pending.attempt_id, self._now_epoch(), pending.amount.amount, pending.amount.currency,
+                pending.token or "", self.terminal_id, pending.entry_mode or "wallet_offline", str(pending.kind),
+                self.profile, None, None, None, None)  # device: see terminal.checkout.cbdc
+        from_risk = self.ports.risk.decide(tx, None)
         pending.decision, pending.device = from_risk, device
+        self._journal("risk.decided", risk_line(tx, from_risk))
         online = [code for code in from_risk.reasons if not code.startswith("offline_")]
         if online and REASONS[online[0]][0] == "decline":
             return RiskDeclined(online[0], REASONS[online[0]][1], list(from_risk.reasons))
@@ -352,6 +353,7 @@ class Checkout:
                 pending.device, None, None, None)
         decision = self.ports.risk.decide(tx, self.offline)  # offline limits apply while the hub is silent
         pending.decision = decision
+        self._journal("risk.decided", risk_line(tx, decision))  # to the hub's learning loop with the journal
         online = [code for code in decision.reasons if not code.startswith("offline_")]
         verdict = REASONS[online[0]][0] if online else "approve"  # reasons come strictest first
         sentences = [REASONS[code][1] for code in decision.reasons]
@@ -420,7 +422,7 @@ class Checkout:
         self._go(State.RISK_DECISION, "decide")
         self._journal("tender.step_up", {"sale_id": self.sale.sale_id, "kind": str(pending.kind), "step": step,
                                          "result": "approved" if ok else "refused", "approved_by": approved_by,
-                                         "operator": self.operator.operator_id})
+                                         "operator": self.operator.operator_id, "risk_id": pending.attempt_id})
         if not ok:
             sentence = sentence or ("The PIN was wrong or not entered. Ask for another way to pay." if step == "pin"
                                     else "The supervisor did not approve this payment. Ask for another way to pay.")

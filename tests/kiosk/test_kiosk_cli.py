@@ -21,7 +21,7 @@ def test_headless_customers_report_every_key_and_lose_nothing(capsys) -> None:
     # digital currency: a wallet's code, the shop QR long-polled through the hub, a hard wallet tapped; whatever
     # was not kept for a sale went back to its wallet
     assert result["cbdc_completed"] >= 2 and result["cbdc_not_given_back"] == 0
-    assert result["interventions"] >= 7  # age, weight, unknown, high value, cancel, help, payment... in 16
+    assert result["interventions"] >= 6  # age, weight, unknown, high value, cancel, help... in 16 (+ risk step-ups)
     assert result["attendant_p50_s"] > 1 and result["p99_ms"] > 0
     assert result["failed"] == 0, "a customer's payment was refused (the risk model declines it: see the journal)"
     assert code == 0

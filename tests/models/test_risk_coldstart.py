@@ -22,7 +22,7 @@ def test_terminals_open_and_cards_join_during_the_stream() -> None:
     assert len({x["terminal_id"] for x in plain if x["time"][:10] == "2026-01-05"}) > len(
         {x["terminal_id"] for x in lines if x["time"][:10] == "2026-01-05"})
     busiest = max(Counter(x["terminal_id"] for x in lines).values())
-    assert busiest > 1.5 * max(Counter(x["terminal_id"] for x in plain).values())  # busy shops draw the custom
+    assert busiest > 1.4 * max(Counter(x["terminal_id"] for x in plain).values())  # busy shops draw the custom
     assert json.dumps(generate(cfg)) == json.dumps(generate(cfg))
 
 
