@@ -29,9 +29,9 @@ from typing import Any
 import httpx
 
 from bench.journal import PRODUCTS
-from sync.crypto import Envelope, Sm2PrivateKey
 from sync.hub_client import HubClient, HubRefused
 from sync.journal import Journal
+from sync.keystore import MemoryKeyStore
 from sync.protocol import AuthRequest, PositiveAmount, enrol_request
 from sync.protocol import TenderKind as WireTender
 from sync.state import SyncState, state_path_for
@@ -39,33 +39,6 @@ from sync.uplink import RoundReport, Uplink
 from terminal.domain import Cart, Money, Sale, Tender, TenderKind
 
 AUTH_BUDGET_S = 2.0  # the till's budget for an online answer
-
-
-class MemoryKeyStore:
-    """A terminal's own fresh keys, in memory (sync.keystore.KeyStore)."""
-
-    def __init__(self, terminal_id: str) -> None:
-        self._terminal_id = terminal_id
-        self._signing_key = Sm2PrivateKey.generate()
-        self._public_key = self._signing_key.public_key()
-        self._envelope = Envelope(os.urandom(16), os.urandom(32))
-        self._token_key = os.urandom(32)
-
-    @property
-    def terminal_id(self) -> str:
-        return self._terminal_id
-
-    def signing_key(self) -> Sm2PrivateKey:
-        return self._signing_key
-
-    def public_key(self) -> bytes:
-        return self._public_key
-
-    def envelope(self) -> Envelope:
-        return self._envelope
-
-    def token_key(self) -> bytes:
-        return self._token_key
 
 
 @dataclass

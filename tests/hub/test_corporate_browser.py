@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 from corpkit import card, workbook
-from hubkit import ADMIN_TOKEN, unique
+from hubkit import ADMIN_TOKEN, CHROMIUM, unique
 
 from hub.backoffice.users import add_user
 from hub.process import HubProcess
 from hub.store import Store
 
-CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "correct horse battery staple"
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
                                 reason="Debian's chromium is not installed (./dev installs it)")
@@ -33,17 +32,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HubProcess, 
     process = HubProcess(admin_token=ADMIN_TOKEN, db=directory / "hub.db", log=directory / "hub.log").start()
     yield process, users
     process.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        yield browser
-        browser.close()
 
 
 def sign_in(page, name: str) -> None:
