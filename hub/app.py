@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -72,6 +73,7 @@ from sync.protocol import (
 log = logging.getLogger("edgepos.hub")
 M = TypeVar("M", bound=BaseModel)
 SWEEP_EVERY_S = 60.0
+SPARE_THREADS = 8  # beyond one per admitted request: readiness probes, which skip admission
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 REQUEST_MODELS: list[type[BaseModel]] = [
@@ -249,6 +251,9 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threads = anyio.to_thread.current_default_thread_limiter()  # sync endpoints run on these worker threads:
+        threads.total_tokens = max(threads.total_tokens, max_requests + SPARE_THREADS)  # one per admitted request,
+        # so an admitted authorisation never waits for a thread behind uploads (anyio's default is 40)
         sweeper = asyncio.create_task(_sweep(store, sweep_every_s)) if sweep_every_s else None
         yield
         if sweeper:
