@@ -117,7 +117,7 @@ def test_an_authorisation_gets_a_database_connection_while_uploads_hold_the_rest
     from hub.store import Store
 
     with pg_schema() as dsn:
-        store = Store(PostgresBackend(dsn, pool_size=3, wait_s=60), clock=Clock())
+        store = Store(PostgresBackend(dsn, pool_size=3, wait_s=20), clock=Clock())
         try:
             uploaders = [Terminal.create(tmp_path / f"t{i}").enrol(store) for i in range(3)]
             seller = Terminal.create(tmp_path / "seller").enrol(store)
