@@ -121,8 +121,9 @@ def test_an_authorisation_gets_a_database_connection_while_uploads_hold_the_rest
         try:
             uploaders = [Terminal.create(tmp_path / f"t{i}").enrol(store) for i in range(3)]
             seller = Terminal.create(tmp_path / "seller").enrol(store)
-            with psycopg.connect(dsn) as locks, TestClient(create_app(store, ADMIN_TOKEN, sweep_every_s=None),
-                                                            raise_server_exceptions=False) as client:
+            app = create_app(store, ADMIN_TOKEN, sweep_every_s=None)
+            with (TestClient(app, raise_server_exceptions=False) as client,
+                  psycopg.connect(dsn) as locks):  # closed first, even on a failure: the blocked uploads then finish
                 for term in uploaders:  # the lock each upload takes first (PostgresTx.lock_terminal)
                     locks.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"terminal:{term.id}",))
                 holder = locks.execute("SELECT pg_backend_pid()").fetchone()[0]
