@@ -265,8 +265,9 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
                               "v1). Terminal requests are SM2-signed (see sync/protocol.py); admin requests carry "
                               "`Authorization: Bearer <token>`. Every error body is a Problem. Under overload the "
                               "hub answers 429 `terminal_busy` or 503 `busy` with Retry-After at once instead of "
-                              "letting requests time out; `/v1/health` (liveness) and `/v1/ready` (readiness) are "
-                              "for load balancers.")
+                              "letting requests time out; requests a customer waits on at the till (authorisation, "
+                              "capture, void, refund, CBDC payments) have reserved places and go ahead of journal "
+                              "uploads; `/v1/health` (liveness) and `/v1/ready` (readiness) are for load balancers.")
     _install_error_handlers(app)
 
     throttle = throttle or Throttle.for_store(store)
