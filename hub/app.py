@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -72,6 +73,7 @@ from sync.protocol import (
 log = logging.getLogger("edgepos.hub")
 M = TypeVar("M", bound=BaseModel)
 SWEEP_EVERY_S = 60.0
+SPARE_THREADS = 8  # beyond one per admitted request: readiness probes, which skip admission
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 REQUEST_MODELS: list[type[BaseModel]] = [
@@ -249,6 +251,9 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threads = anyio.to_thread.current_default_thread_limiter()  # sync endpoints run on these worker threads:
+        threads.total_tokens = max(threads.total_tokens, max_requests + SPARE_THREADS)  # one per admitted request,
+        # so an admitted authorisation never waits for a thread behind uploads (anyio's default is 40)
         sweeper = asyncio.create_task(_sweep(store, sweep_every_s)) if sweep_every_s else None
         yield
         if sweeper:
@@ -260,8 +265,9 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
                               "v1). Terminal requests are SM2-signed (see sync/protocol.py); admin requests carry "
                               "`Authorization: Bearer <token>`. Every error body is a Problem. Under overload the "
                               "hub answers 429 `terminal_busy` or 503 `busy` with Retry-After at once instead of "
-                              "letting requests time out; `/v1/health` (liveness) and `/v1/ready` (readiness) are "
-                              "for load balancers.")
+                              "letting requests time out; requests a customer waits on at the till (authorisation, "
+                              "capture, void, refund, CBDC payments) have reserved places and go ahead of journal "
+                              "uploads; `/v1/health` (liveness) and `/v1/ready` (readiness) are for load balancers.")
     _install_error_handlers(app)
 
     throttle = throttle or Throttle.for_store(store)

@@ -7,6 +7,7 @@ are booked strictly one after the other (they extend the same chain).
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,8 +20,14 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 from hub.backend import Row
 from hub.errors import Conflict, HubError, StoreUnavailable
 from hub.identities import SharedIdentityCache
+from hub.lanes import in_interactive_request
 
 RECENT_S = 1.0  # readiness trusts a commit this recent
+def reserved_connections(pool_size: int) -> int:
+    """Connections only interactive requests may use: a quarter of the pool, at least 1 (when it has 2 or more)."""
+    return min(max(1, pool_size // 4), pool_size - 1)
+
+
 DOWN_S, DOWN_WAIT_S = 5.0, 0.3  # within DOWN_S of a failed connection attempt, wait at most DOWN_WAIT_S for one
 LOCAL_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"  # what these machines run (trust auth)
 
@@ -98,6 +105,7 @@ class PostgresBackend:
         self._dsn = dsn
         self._wait_s = wait_s  # for a free connection; then 503 (the till's budget is 2 s, waiting longer helps no one)
         self._last_ok = self._down_at = float("-inf")
+        self._bulk = threading.BoundedSemaphore(pool_size - reserved_connections(pool_size))  # hub.lanes
         self._pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=False, timeout=wait_s,
                                     reconnect_timeout=0, reconnect_failed=self._connect_failed, name="edgepos-hub",
                                     kwargs={"autocommit": True, "connect_timeout": connect_timeout_s})
@@ -120,28 +128,44 @@ class PostgresBackend:
         wait = self._wait_s if wait_s is None else wait_s
         if self._down_at > self._last_ok and time.monotonic() - self._down_at < DOWN_S:
             wait = min(wait, DOWN_WAIT_S)  # the database was just unreachable: fail fast, not after the full wait
+        with self._share(wait) as left:
+            try:
+                conn = self._pool.getconn(timeout=left)
+            except PoolTimeout:
+                raise StoreUnavailable("no hub database connection is free or can be made; retry shortly") from None
+            except PoolClosed:
+                raise StoreUnavailable("the hub is stopping; retry shortly") from None
+            try:
+                with conn.transaction():
+                    yield PostgresTx(conn)
+                self._last_ok = time.monotonic()
+            except (psycopg.OperationalError, psycopg.errors.SerializationFailure,
+                    psycopg.errors.DeadlockDetected) as exc:
+                conn.close()  # the pool drops a closed connection and makes a new one when needed
+                raise StoreUnavailable(f"the hub database failed ({_first_line(exc)}); retry shortly") from None
+            except psycopg.errors.UniqueViolation:
+                raise Conflict("the request collides with data another request wrote at the same time; retry",
+                               code="conflict") from None
+            except (psycopg.DataError, psycopg.errors.ProgramLimitExceeded):  # NUL, out of range, too long
+                raise HubError("a value cannot be stored (NUL character or out of range)",
+                               code="invalid_request") from None
+            finally:
+                self._pool.putconn(conn)
+
+    @contextmanager
+    def _share(self, wait: float) -> Iterator[float]:
+        """Bulk work (not an interactive request, hub.lanes) holds at most the pool's size less the reserved
+        connections, so an authorisation never waits for one behind uploads. Yields the wait left for the pool."""
+        if in_interactive_request.get():
+            yield wait
+            return
+        deadline = time.monotonic() + wait
+        if not self._bulk.acquire(timeout=wait):
+            raise StoreUnavailable("no hub database connection is free or can be made; retry shortly")
         try:
-            conn = self._pool.getconn(timeout=wait)
-        except PoolTimeout:
-            raise StoreUnavailable("no hub database connection is free or can be made; retry shortly") from None
-        except PoolClosed:
-            raise StoreUnavailable("the hub is stopping; retry shortly") from None
-        try:
-            with conn.transaction():
-                yield PostgresTx(conn)
-            self._last_ok = time.monotonic()
-        except (psycopg.OperationalError, psycopg.errors.SerializationFailure,
-                psycopg.errors.DeadlockDetected) as exc:
-            conn.close()  # the pool drops a closed connection and makes a new one when needed
-            raise StoreUnavailable(f"the hub database failed ({_first_line(exc)}); retry shortly") from None
-        except psycopg.errors.UniqueViolation:
-            raise Conflict("the request collides with data another request wrote at the same time; retry",
-                           code="conflict") from None
-        except (psycopg.DataError, psycopg.errors.ProgramLimitExceeded):  # NUL, out of range, too long
-            raise HubError("a value cannot be stored (NUL character or out of range)",
-                           code="invalid_request") from None
+            yield max(0.01, deadline - time.monotonic())
         finally:
-            self._pool.putconn(conn)
+            self._bulk.release()
 
     def ping(self, wait_s: float) -> bool:
         """A transaction that committed within the last `RECENT_S` is proof enough (under load the pool may have

@@ -25,7 +25,10 @@ PostgreSQL database: any of them may answer any request, since every lock, answe
 Backpressure: the hub never lets a request time out in a queue. It answers at once with a Problem and a
 `Retry-After` (whole seconds): 429 `terminal_busy` when this terminal already has its share of the hub's places in
 flight (admission is fair per terminal), 429 `too_many_attempts` after repeated authentication failures, 503 `busy`
-when the hub is full, 503 when its database is unavailable. Nothing was applied; the client waits at least
+when the hub is full, 503 when its database is unavailable. Requests a customer waits on at the till
+(authorisation, capture, void, refund, CBDC payments and refunds) have a few admission places and database
+connections of their own and are let in before journal uploads and pulls, so a reconnect storm does not push them
+past the till's budget. Nothing was applied; the client waits at least
 `Retry-After` (stretched at random by up to half, so a fleet does not return in one wave; longer when its own
 exponential backoff says so) and sends the same request again under the same Idempotency-Key. The uplink resumes
 at its first unacknowledged record: what the hub acknowledged before the refusal stays acknowledged.
