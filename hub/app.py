@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -72,6 +73,7 @@ from sync.protocol import (
 log = logging.getLogger("edgepos.hub")
 M = TypeVar("M", bound=BaseModel)
 SWEEP_EVERY_S = 60.0
+SPARE_THREADS = 8  # beyond one per admitted request: readiness probes, which skip admission
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 REQUEST_MODELS: list[type[BaseModel]] = [
@@ -81,7 +83,16 @@ REQUEST_MODELS: list[type[BaseModel]] = [
     risk_loop.RiskSales,
 ]
 _SIGNED_HEADERS = (H_TERMINAL, H_TIME, H_IDEMPOTENCY, H_SIGNATURE)
-_ERRORS = {status: {"model": Problem} for status in (401, 404, 408, 409, 413, 422, 429, 503)}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before the next try (clients add jitter)",
+                                 "schema": {"type": "integer", "minimum": 1}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": Problem} for status in (401, 404, 408, 409, 413, 422)}
+_ERRORS[429] = {"model": Problem, "headers": _RETRY_AFTER,
+                "description": "Back off: this terminal has too many requests in flight (`terminal_busy`, admission "
+                               "is fair per terminal) or this client failed authentication too often "
+                               "(`too_many_attempts`). Retry after Retry-After with the same Idempotency-Key."}
+_ERRORS[503] = {"model": Problem, "headers": _RETRY_AFTER,
+                "description": "The hub is full (`busy`: no place within 0.5 s) or its database is unavailable. "
+                               "Nothing was applied; retry after Retry-After with the same Idempotency-Key."}
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{8,128}")
 
 
@@ -240,6 +251,9 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threads = anyio.to_thread.current_default_thread_limiter()  # sync endpoints run on these worker threads:
+        threads.total_tokens = max(threads.total_tokens, max_requests + SPARE_THREADS)  # one per admitted request,
+        # so an admitted authorisation never waits for a thread behind uploads (anyio's default is 40)
         sweeper = asyncio.create_task(_sweep(store, sweep_every_s)) if sweep_every_s else None
         yield
         if sweeper:
@@ -249,23 +263,30 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
                   redoc_url=None, openapi_url=None,  # published as hub/openapi.json, not served
                   description="Reference central ledger and online authorisation for edgepos terminals (protocol "
                               "v1). Terminal requests are SM2-signed (see sync/protocol.py); admin requests carry "
-                              "`Authorization: Bearer <token>`. Every error body is a Problem.")
+                              "`Authorization: Bearer <token>`. Every error body is a Problem. Under overload the "
+                              "hub answers 429 `terminal_busy` or 503 `busy` with Retry-After at once instead of "
+                              "letting requests time out; requests a customer waits on at the till (authorisation, "
+                              "capture, void, refund, CBDC payments) have reserved places and go ahead of journal "
+                              "uploads; `/v1/health` (liveness) and `/v1/ready` (readiness) are for load balancers.")
     _install_error_handlers(app)
 
-    throttle = throttle or Throttle()
+    throttle = throttle or Throttle.for_store(store)
     app.state.hub = HubContext(store, admin_token, clock, throttle, TerminalCache(store))
 
     # --- operations -----------------------------------------------------------------------------------------------
 
     @app.get(f"{API_PREFIX}/health", response_model=Health, tags=["operations"])
     async def health() -> Response:
-        """Liveness: the process answers (no authentication, no database)."""
+        """Liveness, for a load balancer or supervisor: 200 while the process serves (no authentication, no
+        database, no admission queue). Restart the process when it fails."""
         return _json(Health(status="ok"))
 
-    @app.get(f"{API_PREFIX}/ready", response_model=Health, responses={503: {"model": Problem}},
-             tags=["operations"])
+    @app.get(f"{API_PREFIX}/ready", response_model=Health, tags=["operations"],
+             responses={503: {"model": Problem, "description": "`not_ready`: the database does not answer"}})
     async def ready() -> Response:
-        """Readiness: the database answers (503 `not_ready` when not; the answer never names the database)."""
+        """Readiness, for a load balancer: 200 while this process's database answers (a commit in the last second,
+        else a probe waiting at most 1 s for a connection); 503 `not_ready` while it does not, so traffic goes to
+        other hubs meanwhile (the answer never names the database). No authentication, no admission queue."""
         if await run_in_threadpool(store.ping):
             return _json(Health(status="ready"))
         return _problem(503, "not_ready", "the hub's database is not reachable; retry shortly")
@@ -277,7 +298,7 @@ def create_app(store: Store, admin_token: str, clock: Clock = utc_now,
     async def enrol(request: Request) -> Response:
         """Register a terminal's public key: proof of a one-time enrolment code minted for the merchant (HMAC-SM3
         keyed by the code's hash; the code is spent), request signed with that key. Failures are throttled."""
-        with throttle.attempt(_client(request), "enrol"):
+        async with throttle.attempt_async(_client(request), "enrol"):
             return await _enrol(request)
 
     async def _enrol(request: Request) -> Response:

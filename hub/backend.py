@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from hub.identities import IdentityCache
 
 Row = tuple[Any, ...]
 
@@ -50,6 +53,14 @@ class Backend(Protocol):
 
     def describe(self) -> str:
         """Where the data is, for logs: no password."""
+        ...
+
+    def identity_cache(self) -> IdentityCache:
+        """A cache of terminal identities fit for this database's processes (see hub.identities)."""
+        ...
+
+    def ping(self, wait_s: float) -> bool:
+        """Whether the database answers a query, waiting at most about `wait_s` for a connection."""
         ...
 
     def close(self) -> None: ...

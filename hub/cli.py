@@ -41,9 +41,15 @@ def register(commands: argparse._SubParsersAction) -> None:
                      help="seconds a connection may take to send a request head (slow clients are cut; default 10)")
     hub.add_argument("--max-connections-per-client", type=int, default=64,
                      help="open connections one client address may hold (default 64; behind a proxy, limit there)")
+    hub.add_argument("--workers", type=int, default=1,
+                     help="hub processes serving the port (PostgreSQL only: they share every lock and state through "
+                          "the database; SQLite runs one process; default 1)")
     hub.add_argument("--openapi", action="store_true", help="print the OpenAPI document and exit")
     hub.add_argument("--retrain-every", type=_duration, default=None,
                      help="retrain the risk model on this schedule, e.g. 7d (needs $EDGEPOS_MODEL_SIGNING_KEY)")
+    hub.add_argument("--scheduler-every", type=float, default=60.0, metavar="SECONDS",
+                     help="how often this hub runs due scheduled payments and wallet sweeps (default 60; 0: never; "
+                          "several hubs on one PostgreSQL share the work, each payment runs once)")
     hub.set_defaults(handler=cmd_hub)
     actions = hub.add_subparsers(metavar="ACTION")
     code = actions.add_parser("enrol-code", help="mint a one-time enrolment code for a merchant's terminal",
@@ -65,6 +71,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     from hub.fleet_cli import register as register_fleet  # issue 14: fleet list, remote actions, diagnostics
 
     register_fleet(actions, _where)
+    from hub.corporate.batch_cli import register as register_batch  # issue 16: supplier batches
+
+    register_batch(actions, _where)
+    from hub.corporate.treasury_cli import register as register_treasury  # issue 16: schedule, wallet, alerts
+
+    register_treasury(actions, _where)
 
 
 def _where(parser: argparse.ArgumentParser, default: str) -> None:
@@ -114,7 +126,7 @@ def cmd_hub(args: argparse.Namespace) -> int:
     return serve(db=args.db, dsn=args.dsn, host=args.host, port=args.port, admin_token=token,
                  hold_days=args.hold_days, refund_scope=args.refund_scope, max_requests=args.max_requests,
                  head_timeout_s=args.head_timeout, max_per_client=args.max_connections_per_client,
-                 retrain_every=args.retrain_every)
+                 retrain_every=args.retrain_every, workers=args.workers, scheduler_every_s=args.scheduler_every)
 
 
 def cmd_enrol_code(args: argparse.Namespace) -> int:

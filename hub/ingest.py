@@ -37,7 +37,7 @@ OFFLINE_PREFIX = "CBO"  # sync.cbdc.PaymentMessage.payment_id: an offline hard-w
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="edgepos-verify")
 _PARALLEL_FROM = 16  # smaller batches are verified inline: the hand-off would cost more than it saves
 RECORD_COLUMNS = ("terminal_id", "seq", "time", "type", "payload", "secret", "prev_hash", "hash", "signature",
-                  "status", "code", "received_at")
+                  "status", "code", "received_at", "merchant_id")
 
 
 def _secret(record: WireRecord) -> bytes | None:
@@ -161,7 +161,8 @@ def ingest(tx: Tx, terminal_id: str, records: Sequence[WireRecord], problems: Se
                 results[position] = verdict
             result = results[position]
             rows.append((terminal.id, record.seq, record.time, record.type, record.payload, record.secret,
-                         record.prev_hash, record.hash, record.signature, str(result.status), result.code, received))
+                         record.prev_hash, record.hash, record.signature, str(result.status), result.code, received,
+                         terminal.merchant_id))
         tx.insert("records", RECORD_COLUMNS, rows)
         writes.flush(tx)
         learnt = [(r.seq, r.time, r.type, r.payload) for r, _, _ in accepted if r.type in risk_loop.FROM_JOURNAL]

@@ -131,8 +131,8 @@ class Writes:
                                 "ref", "business_day", "created_at"),
                   [(t.id, t.kind, t.status, t.terminal_id, t.merchant_id, t.seq, t.auth_id, t.sale_id, t.ref,
                     t.business_day, t.created_at) for t in self.transfers])
-        tx.insert("postings", ("transfer_id", "line", "account", "currency", "amount", "tender"),
-                  [(t.id, line, p.account, p.currency, p.amount, p.tender)
+        tx.insert("postings", ("transfer_id", "line", "account", "currency", "amount", "tender", "merchant_id"),
+                  [(t.id, line, p.account, p.currency, p.amount, p.tender, t.merchant_id)
                    for t in self.transfers for line, p in enumerate(t.postings, start=1)])
         tx.insert("holds", HOLD_COLUMNS, [hold.row() for hold in self.new_holds])
         if self.changed_holds:

@@ -73,6 +73,16 @@ class HubProcess:
         self.port = int(line.split("listening on http://", 1)[1].split()[0].rsplit(":", 1)[1])
         return self
 
+    def worker_pids(self) -> list[int]:
+        """The worker processes of a hub started with `--workers N` (empty for a single-process hub)."""
+        if self.process is None or self.process.poll() is not None:
+            return []
+        pid = self.process.pid
+        try:
+            return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:
+            return []
+
     def kill(self) -> int | None:
         """SIGKILL, as a power cut or the OOM killer would. Returns the exit status (None: was not running)."""
         return self._end(signal.SIGKILL)

@@ -14,8 +14,12 @@ from hub.accounts import SYSTEM_ACCOUNTS
 from hub.backoffice.tables import BACKOFFICE_TABLES
 from hub.cbdc.ledger import ISSUANCE
 from hub.cbdc.ledger import MIGRATION as CBDC_MIGRATION
+from hub.corporate.tables import MIGRATION as CORPORATE_MIGRATION
+from hub.corporate.treasury_tables import MIGRATION as TREASURY_MIGRATION
 from hub.risk_loop import DECISIONS_MIGRATION as RISK_DECISIONS_MIGRATION
 from hub.risk_loop import MIGRATION as RISK_LOOP_MIGRATION
+from hub.sharding import MIGRATION as SHARDING_MIGRATION
+from hub.sharding import PostgresOnly
 
 if TYPE_CHECKING:
     from hub.backend import Backend
@@ -187,8 +191,22 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (terminal_id, action_id)
         )""",
     ],
-    # 12 (issue 17; 8-11 are other branches', renumbered at merge): each till's risk decisions from its journal
-    RISK_DECISIONS_MIGRATION,
+    CORPORATE_MIGRATION,  # 8: supplier batches from Excel: batches, approvals, one payout per row (hub.corporate)
+    TREASURY_MIGRATION,  # 9: scheduled payments, the enterprise wallet (hot/cold), AML screening and alerts, FX use
+    [  # 10: what several hub processes share.
+        # The guessers' throttle (hub.throttle) of a PostgreSQL hub: failures and lock-out per client and kind.
+        """CREATE TABLE hub_throttle (
+            client TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            locked_until DOUBLE PRECISION NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (client, kind)
+        )""",
+    ],
+    SHARDING_MIGRATION,  # 11: merchant_id, the distribution key of a PostgreSQL sharded by merchant, in the keys of
+    #                      the merchant tables (hub.sharding, docs/scale-out.md)
+    RISK_DECISIONS_MIGRATION,  # 12: each till's risk decisions from its journal (risk.decided records)
 ]
 
 
@@ -208,6 +226,8 @@ def migrate(backend: Backend) -> int:
             if number <= current:
                 continue
             for statement in statements:
+                if isinstance(statement, PostgresOnly) and backend.dialect != "postgresql":
+                    continue
                 tx.run(statement)
             if number == 1:
                 tx.many("INSERT INTO accounts (name, merchant_id, created_at) VALUES (?, ?, ?)", system_account_rows())

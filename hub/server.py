@@ -13,13 +13,18 @@ per-client limits itself (see README, "Hub behind a reverse proxy").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import signal
 import socket
 import sys
+import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from hub.errors import StoreUnavailable
@@ -95,42 +100,71 @@ def guarded_protocol(head_timeout_s: float = HEAD_TIMEOUT_S, max_per_client: int
 
 def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, hold_days: float = 7.0,
           refund_scope: str = "terminal", max_requests: int = 64, head_timeout_s: float = HEAD_TIMEOUT_S,
-          max_per_client: int = MAX_PER_CLIENT, retrain_every: timedelta | None = None) -> int:
+          max_per_client: int = MAX_PER_CLIENT, retrain_every: timedelta | None = None, workers: int = 1,
+          sock: socket.socket | None = None, worker: int | None = None, scheduler_every_s: float = 60.0) -> int:
+    """Serve until SIGTERM. `workers` > 1: that many processes on one port (hub.workers, PostgreSQL only);
+    `sock` and `worker`: this is one of them, on the supervisor's listening socket."""
     import uvicorn
 
     from hub.app import create_app
     from hub.store import Store
 
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLines())
+    handler.setFormatter(JsonLines(worker))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    if workers > 1 and not dsn:
+        from hub.workers import SQLITE_ONE_PROCESS
+
+        print(f"edgepos hub: {SQLITE_ONE_PROCESS}", file=sys.stderr)
+        return 2
+    if workers < 1:
+        print("edgepos hub: --workers must be at least 1", file=sys.stderr)
+        return 2
     try:
         store = Store.open(path=db, dsn=dsn, hold_ttl=timedelta(days=hold_days), refund_scope=refund_scope)
     except StoreUnavailable as exc:
         print(f"edgepos hub: {exc.message}", file=sys.stderr)
         return 1
-    if retrain_every is not None:  # the weekly risk retraining (hub/risk_loop.py), in a child process per run
+    if workers > 1:
+        store.close()  # the schema is migrated; each worker opens its own pool
+    elif retrain_every is not None:  # the weekly risk retraining (hub/risk_loop.py), in a child process per run
         from hub.risk_loop import schedule_from_env
 
         if schedule_from_env(store, retrain_every) is None:
             return 1
-    from hub.provisioning import identity_path, load_identity
+    from hub.provisioning import KEY_ENV, identity_path, load_identity
 
     try:
         identity = load_identity(identity_path(db, dsn))
     except (OSError, ValueError) as exc:
         print(f"edgepos hub: cannot load the hub's identity key: {exc}", file=sys.stderr)
         return 1
-    app = create_app(store, admin_token, max_requests=max_requests, identity=identity)
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(2048)  # connections queue from now on, so the line below is true when printed
-    except OSError as exc:
-        print(f"edgepos hub: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
-        return 1
+    if sock is None:
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+            sock.listen(2048)  # connections queue from now on, so the line below is true when printed
+        except OSError as exc:
+            print(f"edgepos hub: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+            return 1
     bound_port = sock.getsockname()[1]
+    banner = f"edgepos hub listening on http://{host}:{bound_port} ({store.backend.describe()}"
+    if workers > 1:
+        from hub.workers import supervise
+
+        options = {"db": db, "dsn": dsn, "host": host, "port": bound_port, "hold_days": hold_days,
+                   "refund_scope": refund_scope, "max_requests": max_requests, "head_timeout_s": head_timeout_s,
+                   "max_per_client": max_per_client, "scheduler_every_s": scheduler_every_s,
+                   "retrain_every_s": None if retrain_every is None else retrain_every.total_seconds()}
+        with _shared_identity(identity, KEY_ENV):  # every worker signs with the same hub identity
+            return supervise(sock, workers, options, admin_token, f"{banner}, {workers} workers)")
+    scheduler = None
+    if scheduler_every_s > 0:  # scheduled corporate payments and wallet sweeps (hub/corporate/scheduler.py); every
+        from hub.corporate.scheduler import Scheduler  # worker runs one: each due date is claimed once in the database
+
+        scheduler = Scheduler(store, check_s=scheduler_every_s).start()
+    app = create_app(store, admin_token, max_requests=max_requests, identity=identity)
     config = uvicorn.Config(app, log_level="warning", access_log=False, log_config=None, timeout_graceful_shutdown=10,
                             http=guarded_protocol(head_timeout_s, max_per_client), timeout_keep_alive=int(KEEP_ALIVE_S),
                             limit_concurrency=MAX_CONNECTIONS, server_header=False, date_header=True,
@@ -144,29 +178,61 @@ def serve(*, db: str, dsn: str | None, host: str, port: int, admin_token: str, h
         server.should_exit = True
 
     signal.signal(signal.SIGTERM, exit_cleanly)  # before the line below: a parent may stop us as soon as it reads it
-    print(f"edgepos hub listening on http://{host}:{bound_port} ({store.backend.describe()})", flush=True)
+    if worker is None:
+        print(f"{banner})", flush=True)
     watch_parent(lambda: setattr(server, "should_exit", True))  # a hub started with a lifeline dies with its parent
     try:
         server.run(sockets=[sock])
     except SystemExit:
         pass
     finally:
+        if scheduler is not None:
+            scheduler.stop()
         store.close()
     log.info(json.dumps({"event": "stopped"}))
     return 0
 
 
+@contextlib.contextmanager
+def _shared_identity(identity: Any, key_env: str) -> Iterator[None]:
+    """Workers load the hub identity from $EDGEPOS_HUB_KEY; a PostgreSQL hub without one has a key for this run only,
+    so it is written (0600, in a private directory removed at the end) for the workers to share."""
+    if os.environ.get(key_env):
+        yield
+        return
+    from sync.provisioning import write_private
+
+    with tempfile.TemporaryDirectory(prefix="edgepos-hub-") as where:
+        path = Path(where) / "identity-key"
+        write_private(path, identity)
+        os.environ[key_env] = str(path)
+        try:
+            yield
+        finally:
+            os.environ.pop(key_env, None)
+
+
 class JsonLines(logging.Formatter):
     """Every log line is one JSON object: the hub's own lines are JSON already; uvicorn's and any library's
-    sentences are wrapped (made printable and cut short: they may quote what a client sent)."""
+    sentences are wrapped (made printable and cut short: they may quote what a client sent). A worker of a
+    multi-process hub adds its index to every line (`worker`)."""
+
+    def __init__(self, worker: int | None = None) -> None:
+        super().__init__()
+        self.worker = worker
 
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
         if record.name == "edgepos.hub" and message.startswith("{") and not record.exc_info:
-            return message
+            if self.worker is None or not message.endswith("}"):
+                return message
+            return f'{message[:-1]}, "worker": {self.worker}}}' if message != "{}" else f'{{"worker": {self.worker}}}'
         from hub.http_guard import loggable
 
-        entry = {"event": "log", "logger": record.name, "level": record.levelname, "message": loggable(message, 500)}
+        entry: dict[str, Any] = {"event": "log", "logger": record.name, "level": record.levelname,
+                                 "message": loggable(message, 500)}
+        if self.worker is not None:
+            entry["worker"] = self.worker
         if record.exc_info:
             entry["trace"] = self.formatException(record.exc_info)
         return json.dumps(entry)

@@ -15,6 +15,7 @@ from typing import Any
 
 from hub.backend import Row
 from hub.errors import Conflict, HubError, StoreUnavailable
+from hub.identities import IdentityCache
 
 _TRANSIENT = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
 
@@ -120,6 +121,13 @@ class SqliteBackend:
         except sqlite3.OperationalError as exc:
             conn.execute("ROLLBACK")
             raise StoreUnavailable(f"the hub database could not commit ({exc}); retry shortly") from None
+
+    def identity_cache(self) -> IdentityCache:
+        return IdentityCache()  # one process: forgetting is enough
+
+    def ping(self, wait_s: float) -> bool:
+        with self.transaction(readonly=True) as tx:
+            return tx.one("SELECT 1") is not None
 
     def close(self) -> None:
         with self._guard:

@@ -87,7 +87,7 @@ class Store:
         self.clock = clock
         self.hold_ttl = hold_ttl
         self.refund_scope: RefundScope = refund_scope
-        self._identities: dict[str, Terminal] = {}
+        self._identities = backend.identity_cache()
         self.schema_version = migrate(backend)
 
     @classmethod
@@ -102,6 +102,7 @@ class Store:
         return cls(SqliteBackend(path or "edgepos-hub.db"), **options)
 
     def close(self) -> None:
+        self._identities.close()
         self.backend.close()
 
     def read(self, action: Callable[[Tx], T]) -> T:
@@ -114,10 +115,10 @@ class Store:
         with self.backend.transaction(readonly=True) as tx:
             return action(tx)
 
-    def ping(self) -> bool:
-        """Whether the database answers (readiness)."""
+    def ping(self, wait_s: float = 1.0) -> bool:
+        """Whether the database answers within about `wait_s` (readiness: a load balancer waits for no one)."""
         try:
-            return self.view(lambda tx: tx.one("SELECT 1")) is not None
+            return self.backend.ping(wait_s)
         except Exception:
             return False
 
@@ -131,14 +132,17 @@ class Store:
         fields are as first loaded, so use `terminal()` for those."""
         known = self._identities.get(terminal_id)
         if known is None:
+            generation = self._identities.generation
             known = self.view(lambda tx: None if is_retired(tx, terminal_id) else load_terminal(tx, terminal_id))
-            if known is not None and len(self._identities) < 100_000:
-                self._identities[terminal_id] = known
+            if known is not None:
+                self._identities.put(terminal_id, known, generation)
         return known
 
     def forget_identity(self, terminal_id: str) -> None:
-        """The terminal's key changed or was retired (hub.fleet): the next request loads it again."""
-        self._identities.pop(terminal_id, None)
+        """The terminal's key changed or was retired (hub.fleet): the next request loads it again, in this process
+        and (PostgreSQL) in every other hub process (see hub.identities)."""
+        self._identities.forget(terminal_id)
+        self._identities.announce(self, terminal_id)
 
     def cached_identity(self, terminal_id: str) -> Terminal | None:
         return self._identities.get(terminal_id)

@@ -61,8 +61,16 @@ log = logging.getLogger("edgepos.uplink")  # the name the logs have always used 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=3.0)
 
 
+MAX_RETRY_AFTER_S = 300.0  # a hub's Retry-After is honoured up to this (a broken or hostile value cannot park a till)
+
+
 class HubUnavailable(Exception):
-    """The hub could not be reached or did not answer properly (network, timeout, 5xx, cut answer): retry later."""
+    """The hub could not be reached or did not answer properly (network, timeout, 5xx, 429, cut answer): retry later.
+    `retry_after_s`: when the hub said how long to wait (Retry-After on 429 and 503), else None."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class HubRefused(Exception):
@@ -310,7 +318,7 @@ class HubClient:
         problem = _problem(response)
         if response.status_code >= 500 or response.status_code in (408, 429):
             raise HubUnavailable(f"hub at {self.hub_url} is not available right now ({response.status_code}: "
-                                 f"{problem.message})")
+                                 f"{problem.message})", retry_after(response))
         if problem.code == "clock_skew" and skew is not None and not _retried:
             # like well-known cloud SDKs: sign with the hub's time once it tells us how far off we are, and retry
             self._clock_offset += timedelta(milliseconds=skew)
@@ -333,6 +341,14 @@ def _problem(response: httpx.Response) -> Problem:
         return Problem.model_validate_json(response.content)
     except ValidationError:
         return Problem(code=f"http_{response.status_code}", message=response.reason_phrase or "no details")
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The hub's Retry-After in seconds (the delta-seconds form; an HTTP date or garbage: None), capped."""
+    text = response.headers.get("retry-after", "").strip()
+    if not re.fullmatch(r"[0-9]{1,6}", text):
+        return None
+    return min(float(text), MAX_RETRY_AFTER_S)
 
 
 def _skew_ms(response: httpx.Response) -> int | None:

@@ -67,11 +67,12 @@ class _Keys:
         return cls(**{k: bytes.fromhex(data[k]) for k in ("sm2", "sm4", "aes", "token")})
 
 
-class FileKeyStore:
-    """Keys in a JSON file, wrapped by scrypt(secret)."""
+class MemoryKeyStore:
+    """A terminal's keys held in memory only: what FileKeyStore unwraps, and on its own a simulated terminal's
+    fresh keys (bench fleet), which must never outlive the process."""
 
-    def __init__(self, path: Path, terminal_id: str, keys: _Keys) -> None:
-        self.path = path
+    def __init__(self, terminal_id: str, keys: _Keys | None = None) -> None:
+        keys = keys or _Keys.generate()
         self._terminal_id = terminal_id
         self._signing_key = Sm2PrivateKey(keys.sm2)
         self._public_key = self._signing_key.public_key()
@@ -94,6 +95,14 @@ class FileKeyStore:
 
     def token_key(self) -> bytes:
         return self._token_key
+
+
+class FileKeyStore(MemoryKeyStore):
+    """Keys in a JSON file, wrapped by scrypt(secret)."""
+
+    def __init__(self, path: Path, terminal_id: str, keys: _Keys) -> None:
+        super().__init__(terminal_id, keys)
+        self.path = path
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], secret: bytes, terminal_id: str) -> FileKeyStore:

@@ -16,9 +16,22 @@ Money on the wire is `{"amount": int minor units (|amount| <= MAX_AMOUNT), "curr
 rates are decimal strings; times are ISO 8601 UTC; no string may hold a NUL character.
 
 Enrolment uses a one-time code the hub minted for the merchant (see EnrolRequest); the code itself never travels.
-Besides the signed endpoints the hub answers `GET /v1/health` (liveness) and `GET /v1/ready` (database reachable)
-without authentication, 429 with `Retry-After` to clients that keep failing authentication, and 503 `busy` with
-`Retry-After` when it is full (retry later, as for any 5xx).
+
+Load balancers and supervisors: `GET /v1/health` (liveness: 200 while the hub process serves) and `GET /v1/ready`
+(readiness: 200 while its database answers, 503 `not_ready` while not), both without authentication and outside
+the admission queue. A hub may run as several processes (`edgepos hub --workers N`, or several machines) over one
+PostgreSQL database: any of them may answer any request, since every lock, answer and key lives in the database.
+
+Backpressure: the hub never lets a request time out in a queue. It answers at once with a Problem and a
+`Retry-After` (whole seconds): 429 `terminal_busy` when this terminal already has its share of the hub's places in
+flight (admission is fair per terminal), 429 `too_many_attempts` after repeated authentication failures, 503 `busy`
+when the hub is full, 503 when its database is unavailable. Requests a customer waits on at the till
+(authorisation, capture, void, refund, CBDC payments and refunds) have a few admission places and database
+connections of their own and are let in before journal uploads and pulls, so a reconnect storm does not push them
+past the till's budget. Nothing was applied; the client waits at least
+`Retry-After` (stretched at random by up to half, so a fleet does not return in one wave; longer when its own
+exponential backoff says so) and sends the same request again under the same Idempotency-Key. The uplink resumes
+at its first unacknowledged record: what the hub acknowledged before the refusal stays acknowledged.
 
 Journal records travel exactly as stored (payload text byte for byte), so the hub checks the same hash chain and
 signatures the terminal wrote.

@@ -39,6 +39,16 @@ ALARM_CODES = frozenset({"conflict", "broken_chain", "bad_payload"})  # the hub'
 # --- pure helpers ---------------------------------------------------------------------------------------------------
 
 
+def retry_delay(attempt: int, retry_after_s: float | None, base: float = 0.5, cap: float = 60.0,
+                rng: random.Random | None = None) -> float:
+    """The wait before the next round after a failure: the jittered backoff, and never less than the hub's
+    Retry-After, itself stretched by up to half again at random so a fleet told "1 s" does not return in one wave."""
+    delay = backoff_delay(attempt, base, cap, rng)
+    if retry_after_s is None:
+        return delay
+    return max(delay, retry_after_s * (rng or random).uniform(1.0, 1.5))
+
+
 def backoff_delay(attempt: int, base: float = 0.5, cap: float = 60.0, rng: random.Random | None = None) -> float:
     """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**attempt)] (attempt 0 = first retry).
 
@@ -65,6 +75,7 @@ class RoundReport:
     duration_s: float = 0.0
     pulled: dict[str, Any] = field(default_factory=dict)  # downstream versions applied this round
     unreachable: bool = False  # the hub could not be reached (records stay queued)
+    retry_after_s: float | None = None  # the hub asked to wait this long (429/503 Retry-After)
     refused: bool = False  # the hub refused a request (4xx)
     alarm: str | None = None  # the hub rejected a record as conflicting / breaking the chain
 
@@ -409,7 +420,7 @@ class Uplink:
                     continue  # more arrived during the round: go again at once
                 self._wake.wait(self.idle_s)
             else:
-                delay = backoff_delay(failures, self.backoff_base_s, self.backoff_cap_s, self._rng)
+                delay = retry_delay(failures, report.retry_after_s, self.backoff_base_s, self.backoff_cap_s, self._rng)
                 failures += 1
                 log.info("sync round failed (%s); next try in %.1f s", report.errors[0], delay)
                 self._stop.wait(delay)
@@ -435,6 +446,8 @@ class Uplink:
     def _note_failure(self, report: RoundReport, exc: Exception, what: str = "upload") -> None:
         if isinstance(exc, HubUnavailable):
             report.unreachable = True
+            if exc.retry_after_s is not None:
+                report.retry_after_s = max(report.retry_after_s or 0.0, exc.retry_after_s)
             report.errors.append(f"{exc}; records stay queued")
         elif isinstance(exc, HubRefused):
             report.refused = True

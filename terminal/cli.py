@@ -75,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     register_bench_startup(bench)
     # commands of other packages register themselves (their modules import nothing heavy until a command runs)
     from bench.auth import register as register_bench_auth
+    from bench.batch import register as register_bench_batch
     from bench.cbdc_cli import register as register_bench_cbdc
+    from bench.fleet import register as register_bench_fleet
     from bench.provision import register as register_bench_provision
     from bench.reconcile import register as register_bench_reconcile
     from drivers.cli import register as register_drivers
@@ -97,11 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     register_bench_auth(bench)
     register_backoffice(commands)
     register_bench_reconcile(bench)
+    register_bench_batch(bench)
     register_till(commands)
     register_cbdc(commands)
     register_bench_cbdc(bench)
     register_kiosk(commands, bench)
     register_bench_provision(bench)
+    register_bench_fleet(bench)
     register_provision(commands)
     register_fleet(commands)
     register_update(commands)

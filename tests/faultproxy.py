@@ -1,5 +1,6 @@
 """A loopback HTTP/1.1 proxy for fault tests: it sits between the terminal and the hub and, request by request,
-passes, drops, delays, duplicates, or cuts the connection in the middle of the request or of the response body.
+passes, drops, delays, duplicates, answers 429 busy itself, or cuts the connection in the middle of the request or of
+the response body. `TcpCutter` is a plain TCP forwarder that can cut a link altogether (the hub's database).
 
 Test-only stand-in for a bad network (this sandbox has no other). It frames requests and responses by
 Content-Length, which is what the uplink (httpx) and the hub (uvicorn) send for JSON bodies.
@@ -8,7 +9,9 @@ Content-Length, which is what the uplink (httpx) and the hub (uvicorn) send for 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+import socket
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -23,6 +26,7 @@ class Fault(StrEnum):
     DUPLICATE = "duplicate"  # the hub receives the request twice (a replay on a second connection)
     CUT_REQUEST = "cut_request"  # the hub receives half the body, then the connection dies
     CUT_RESPONSE = "cut_response"  # the hub answers in full; the terminal receives half the answer, then nothing
+    BUSY = "busy"  # answered 429 `terminal_busy` with Retry-After: 1, as an overloaded hub does; the hub sees nothing
 
 
 Policy = Callable[[int, str, str], Fault]  # (request number, method, path) -> what to do
@@ -83,6 +87,10 @@ class FaultProxy:
                 self.seen[fault] += 1
                 if fault is Fault.DROP:
                     return
+                if fault is Fault.BUSY:
+                    client_w.write(BUSY_ANSWER)
+                    await client_w.drain()
+                    continue
                 if fault is Fault.DELAY:
                     await asyncio.sleep(self.delay)
                 if fault is Fault.DUPLICATE:
@@ -109,6 +117,75 @@ class FaultProxy:
             client_w.close()
             if upstream is not None:
                 upstream[1].close()
+
+
+_BUSY_BODY = b'{"code":"terminal_busy","message":"this terminal has too many requests in flight"}'
+BUSY_ANSWER = (b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: 1\r\n"
+               b"content-length: " + str(len(_BUSY_BODY)).encode() + b"\r\n\r\n" + _BUSY_BODY)
+
+
+class TcpCutter:
+    """A loopback TCP forwarder (e.g. between the hub and PostgreSQL) that can `cut()` the link: every open
+    connection is closed and new ones are closed as soon as they arrive, until `restore()` (a database outage)."""
+
+    def __init__(self, upstream_port: int, upstream_host: str = "127.0.0.1") -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self.down = False
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> TcpCutter:
+        threading.Thread(target=self._accept, name="tcp-cutter", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._listener.close()
+        self.cut()
+
+    def cut(self) -> None:
+        self.down = True
+        with self._lock:
+            for sock in self._open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self._open.clear()
+
+    def restore(self) -> None:
+        self.down = False
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if self.down:
+                client.close()
+                continue
+            try:
+                server = socket.create_connection(self.upstream, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            server.settimeout(None)
+            with self._lock:
+                self._open.update((client, server))
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
 
 async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> bytes | None:

@@ -54,8 +54,11 @@ ACCESS: dict[str, set[str]] = {
     "risk": {"manager", "auditor", "admin"},
     "wrong_decline": {"manager", "admin"},
     "cbdc": {"finance", "auditor", "admin"},
+    "corporate": {"finance", "auditor", "admin"},  # supplier batches (hub.backoffice.corporate_web)
+    "corporate_submit": {"finance", "admin"},
+    "corporate_decide": {"admin"},
 }
-NAV = ("day", "terminals", "exceptions", "risk", "cbdc", "reconcile", "invoices", "audit")
+NAV = ("day", "terminals", "exceptions", "risk", "cbdc", "corporate", "reconcile", "invoices", "audit")
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; "
               "frame-ancestors 'none'; base-uri 'none'")  # hub.risk_report pages carry their own inline style
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -100,7 +103,7 @@ class Office:
 
     def __init__(self, store: Store, web_throttle: Throttle | None = None, invoicing: Invoicing | None = None) -> None:
         self.store = store
-        self.throttle = web_throttle or Throttle(free_failures=5)
+        self.throttle = web_throttle or Throttle.for_store(store, free_failures=5)
         self.invoicing = invoicing or Invoicing(store)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.router = APIRouter(include_in_schema=False)
@@ -168,21 +171,21 @@ class Office:
             client = _client(request)
             token = self.pre_token(request)
             try:
-                self.throttle.check(client, "web-signin")
-                self.throttle.check(f"user:{name}", "web-signin")
+                await run_in_threadpool(self.throttle.check, client, "web-signin")
+                await run_in_threadpool(self.throttle.check, f"user:{name}", "web-signin")
             except Throttled as exc:
                 locked = self.page(request, "signin.html", 429, csrf=token, error="locked")
                 return _with_retry(self.with_pre(request, locked, token), exc)
             user = await run_in_threadpool(authenticate, store, name, password)
             if user is None:
-                self.throttle.failed(client, "web-signin")
-                self.throttle.failed(f"user:{name}", "web-signin")
+                await run_in_threadpool(self.throttle.failed, client, "web-signin")
+                await run_in_threadpool(self.throttle.failed, f"user:{name}", "web-signin")
                 await run_in_threadpool(store.read, lambda tx: log_action(
                     tx, store.clock(), "-", None, "signin.failed", {"name": name[:64], "client": client[:64]}))
                 return self.with_pre(request, self.page(request, "signin.html", 401, csrf=token,
                                                         error="bad_signin"), token)
-            self.throttle.succeeded(client, "web-signin")
-            self.throttle.succeeded(f"user:{name}", "web-signin")
+            await run_in_threadpool(self.throttle.succeeded, client, "web-signin")
+            await run_in_threadpool(self.throttle.succeeded, f"user:{name}", "web-signin")
             cookie, _ = await run_in_threadpool(start_session, store, user, client)
             response = RedirectResponse("/office/", status_code=303)
             response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="strict", secure=_secure(request),
@@ -465,7 +468,7 @@ class Office:
             client = _client(request)
             token = self.pre_token(request)
             try:
-                self.throttle.check(client, "invoice")
+                await run_in_threadpool(self.throttle.check, client, "invoice")
                 invoice = await run_in_threadpool(
                     self.invoicing.request, terminal_id, sale_id, str(form.get("buyer", ""))[:200],
                     str(form.get("tax_id", ""))[:40], str(form.get("email", ""))[:200])
@@ -475,7 +478,7 @@ class Office:
                                              money=_money), exc)
             except InvoiceError as exc:
                 if exc.code == "unknown_sale":
-                    self.throttle.failed(client, "invoice")
+                    await run_in_threadpool(self.throttle.failed, client, "invoice")
                 return self.with_pre(request, self.page(
                     request, "invoice_request.html", 422, terminal_id=terminal_id, sale_id=sale_id, invoice=None,
                     csrf=token, error=exc.code, form=form, money=_money), token)
@@ -509,8 +512,12 @@ def _pdf(pdf: bytes, number: str) -> Response:
 def install(app: FastAPI, store: Store, throttle: Throttle | None = None,
             sweep_every_s: float | None = CREDIT_SWEEP_S) -> Office:
     """Add the back office to the hub's app: its router, static files, error pages and the credit-note sweep."""
+    from hub.backoffice import corporate_web, treasury_web  # here: they import this module (Office)
+
     office = Office(store, throttle)
     app.include_router(office.router)
+    corporate_web.install(app, office, sweep_every_s and corporate_web.RESUME_EVERY_S)  # issue 16: supplier batches
+    treasury_web.install(app, office)  # issue 16: enterprise wallet, scheduled payments, AML alerts
     app.mount("/office/static", StaticFiles(directory=str(HERE / "static")), name="office-static")
 
     @app.exception_handler(NeedSignIn)

@@ -121,23 +121,37 @@ def movement(kind: str, transfer_id: str, *, debit: str, credit: str, amount: in
     return transfer
 
 
-def sweep(tx: Tx, merchant_id: str, default_cap: int, currency: str, now: datetime) -> int:
-    """Move the merchant wallet's excess above its cap to the linked bank account (the caller's transaction);
-    returns the amount swept."""
-    row = tx.one("SELECT bank_account, sweep_cap FROM cbdc_merchants WHERE merchant_id = ?", (merchant_id,))
-    cap = default_cap if row is None or row[1] is None else int(row[1])
-    excess = -balance(tx, merchant_wallet(merchant_id)) - cap
+def sweep(tx: Tx, merchant_id: str, default_cap: int, currency: str, now: datetime, hot: str | None = None) -> int:
+    """Move the merchant wallet's excess above its cap out (the caller's transaction); returns the amount swept.
+
+    A merchant with an enterprise wallet in `currency` (hub.corporate.wallet: a `corp_wallets` row) sweeps to its
+    cold wallet at the hot wallet's cap; any other to its linked bank account. `hot` names the hot wallet's account
+    for a currency other than the CBDC's (default: the merchant CBDC wallet)."""
+    hot = hot or merchant_wallet(merchant_id)
+    vault = tx.one("SELECT cold_account, hot_cap FROM corp_wallets WHERE merchant_id = ? AND currency = ?",
+                   (merchant_id, currency))
+    if vault is not None:
+        target, cap, ref = vault[0], int(vault[1]), "cold wallet"
+    else:
+        row = tx.one("SELECT bank_account, sweep_cap FROM cbdc_merchants WHERE merchant_id = ?", (merchant_id,))
+        cap = default_cap if row is None or row[1] is None else int(row[1])
+        target, ref = bank_account(merchant_id), row[0] if row else "no bank account linked"
+    excess = -balance(tx, hot) - cap
     if excess <= 0:
         return 0
     sweep_id = f"CBS{uuid.uuid4().hex[:24].upper()}"
-    bank = row[0] if row else "no bank account linked"
-    ensure_accounts(tx, [bank_account(merchant_id)], merchant_id, now)
-    book(tx, movement("cbdc_sweep", f"cbdc:{sweep_id}", debit=merchant_wallet(merchant_id),
-                      credit=bank_account(merchant_id), amount=excess, currency=currency, now=now,
-                      merchant_id=merchant_id, ref=bank))
-    tx.run("INSERT INTO cbdc_payments (id, kind, status, amount, currency, merchant_id, ref, business_day, "
-           "created_at) VALUES (?, 'sweep', 'settled', ?, ?, ?, ?, ?, ?)",
-           (sweep_id, excess, currency, merchant_id, bank, business_day(now), iso(now)))
+    ensure_accounts(tx, [target], merchant_id, now)
+    book(tx, movement("cbdc_sweep", f"cbdc:{sweep_id}", debit=hot, credit=target, amount=excess, currency=currency,
+                      now=now, merchant_id=merchant_id, ref=ref))
+    if hot == merchant_wallet(merchant_id):  # the CBDC statement's sweeps
+        tx.run("INSERT INTO cbdc_payments (id, kind, status, amount, currency, merchant_id, ref, business_day, "
+               "created_at) VALUES (?, 'sweep', 'settled', ?, ?, ?, ?, ?, ?)",
+               (sweep_id, excess, currency, merchant_id, ref, business_day(now), iso(now)))
+    if vault is not None:  # the enterprise wallet's own history
+        tx.run("INSERT INTO corp_wallet_moves (id, merchant_id, currency, from_wallet, to_wallet, amount, reason, "
+               "status, requested_by, requested_at, decided_by, decided_at) "
+               "VALUES (?, ?, ?, 'hot', 'cold', ?, 'sweep above the hot cap', 'done', 'system', ?, 'system', ?)",
+               (sweep_id, merchant_id, currency, excess, iso(now), iso(now)))
     return excess
 
 

@@ -92,8 +92,12 @@ class CbdcOperator(Protocol):
     def exceptions(self, merchant_id: str | None) -> list[ExceptionRecord]: ...
 
 
-def _seal_keys(secret: bytes) -> Envelope:
-    return Envelope(sm3(b"edgepos-cbdc-issuer-sm4\n" + secret)[:16], sm3(b"edgepos-cbdc-issuer-aes\n" + secret))
+def sealing_envelope(secret: bytes, purpose: str = "cbdc-issuer") -> Envelope:
+    """The SM4-GCM-inside-AES-GCM envelope (sync.crypto) that seals the hub's keys in its database, with two
+    independent keys derived from the hub's secret and what they seal (the CBDC issuer key, the enterprise wallet
+    keys of hub.corporate.wallet)."""
+    label = purpose.encode()
+    return Envelope(sm3(b"edgepos-" + label + b"-sm4\n" + secret)[:16], sm3(b"edgepos-" + label + b"-aes\n" + secret))
 
 
 def issuer_public_key(tx: Tx) -> bytes | None:
@@ -108,7 +112,7 @@ class ReferenceOperator:
     def __init__(self, read: Run, view: Run, secret: bytes, config: CbdcConfig | None = None) -> None:
         self._read, self._view = read, view
         self.config = config or CbdcConfig.load()
-        self._envelope = _seal_keys(secret)
+        self._envelope = sealing_envelope(secret)
         self._issuer_loaded: Sm2PrivateKey | None = None  # loaded on first use: the hub starts with its store down
         self._lock = threading.Lock()
 

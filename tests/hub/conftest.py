@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hubkit import ADMIN_TOKEN, BACKENDS, Clock, Terminal, pg_available, pg_schema
+from hubkit import ADMIN_TOKEN, BACKENDS, CHROMIUM, Clock, Terminal, pg_available, pg_schema
 
 from hub.store import Store
 
@@ -63,3 +63,15 @@ def client(store: Store, clock: Clock):
 def terminal(tmp_path: Path, store: Store) -> Terminal:
     """A terminal enrolled with the store (new ids each test: tests share a module's store)."""
     return Terminal.create(tmp_path).enrol(store)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Debian's Chromium driven by Playwright (never `playwright install`), one per browser test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        yield browser
+        browser.close()

@@ -19,6 +19,7 @@ from sync.keystore import FileKeyStore
 from sync.protocol import WireRecord, enrol_code_id, enrolment_proof, sign_request
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's Chromium for the back office's browser tests; ./dev installs it
 PG_ADMIN_DSN = os.environ.get("EDGEPOS_TEST_PG_DSN", LOCAL_DSN)
 BACKENDS = ("sqlite", "postgresql")
 

@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hubkit import ADMIN_TOKEN
+from hubkit import ADMIN_TOKEN, CHROMIUM
 from officekit import PASSWORD, TAX_ID, Shop, open_shop
 
 from hub.backoffice.audit import verify_archive
 from hub.process import HubProcess
 from hub.store import Store
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
                                 reason="Debian's chromium is not installed (./dev installs it)")
@@ -49,17 +48,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HubProcess, 
     process = HubProcess(admin_token=ADMIN_TOKEN, db=directory / "hub.db", log=directory / "hub.log").start()
     yield process, shop
     process.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

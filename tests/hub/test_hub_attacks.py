@@ -311,6 +311,44 @@ def test_a_full_hub_answers_busy_fast_and_health_still_answers() -> None:
     asyncio.run(scenario())
 
 
+def test_one_busy_terminal_cannot_starve_the_others() -> None:
+    """Per-terminal fair admission (issue 18): a terminal holding its share of places gets 429 `terminal_busy` with
+    Retry-After at once, while another terminal still gets in; the places come back when its answers are out."""
+    import asyncio
+
+    import httpx
+
+    from hub.http_guard import HubGuard
+
+    async def scenario() -> None:
+        release = asyncio.Event()
+        inside: list[bytes] = []
+
+        async def slow_app(scope, receive, send) -> None:
+            inside.append(dict(scope["headers"])[b"x-edgepos-terminal"])
+            await release.wait()
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"{}"})
+
+        guard = HubGuard(slow_app, max_requests=8, max_per_terminal=2, queue_wait_s=5)
+        busy_till, other_till = {"X-Edgepos-Terminal": "T-busy"}, {"X-Edgepos-Terminal": "T-other"}
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=guard), base_url="http://hub") as client:
+            held = [asyncio.create_task(client.post("/v1/journal", content=b"{}", headers=busy_till)) for _ in range(2)]
+            await asyncio.sleep(0.05)
+            refused = await asyncio.wait_for(client.post("/v1/journal", content=b"{}", headers=busy_till), 1)
+            assert refused.status_code == 429 and refused.json()["code"] == "terminal_busy"
+            assert int(refused.headers["retry-after"]) >= 1
+            other = asyncio.create_task(client.post("/v1/journal", content=b"{}", headers=other_till))
+            await asyncio.sleep(0.05)
+            assert inside == [b"T-busy", b"T-busy", b"T-other"], "the other terminal got in at once"
+            release.set()
+            assert [r.status_code for r in await asyncio.gather(*held, other)] == [200, 200, 200]
+            again = await client.post("/v1/journal", content=b"{}", headers=busy_till)
+            assert again.status_code == 200, "the busy terminal's places came back"
+
+    asyncio.run(scenario())
+
+
 def test_a_body_that_trickles_in_is_cut_with_408() -> None:
     """Slow body (item 8): the middleware stops waiting for a body after its deadline; the app never sees it."""
     import asyncio
