@@ -11,10 +11,10 @@ import hashlib
 import hmac
 import os
 
+from hub.cbdc.api import ISSUER_SECRET_ENV as SECRET_ENV
+from hub.cbdc.operator import sealing_envelope
 from hub.cli import ADMIN_TOKEN_ENV
-from sync.crypto import Envelope, sm3
-
-SECRET_ENV = "EDGEPOS_CBDC_ISSUER_SECRET"
+from sync.crypto import sm3
 
 
 class NoSecret(RuntimeError):
@@ -33,8 +33,7 @@ class AccountSeal:
     """Seal, open and fingerprint payee accounts with keys derived from one secret."""
 
     def __init__(self, secret: bytes) -> None:
-        self._envelope = Envelope(sm3(b"edgepos-corp-account-sm4\n" + secret)[:16],
-                                  sm3(b"edgepos-corp-account-aes\n" + secret))
+        self._envelope = sealing_envelope(secret, "corp-account")  # the hub's one key derivation for sealing
         self._mac = sm3(b"edgepos-corp-account-dup\n" + secret)
 
     def seal(self, account: str, payout_id: str) -> str:
